@@ -1,0 +1,219 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"sort"
+	"strconv"
+)
+
+// NormalizeNumber returns the canonical spelling of a JSON number: the shortest decimal that
+// round-trips, without exponent for magnitudes JSON payloads usually carry. "1420.50" and
+// "1.4205e3" both become "1420.5", so a hand-edited state never shows a spurious change.
+func NormalizeNumber(n json.Number) (json.Number, error) {
+	f, _, err := big.ParseFloat(string(n), 10, 512, big.ToNearestEven)
+	if err != nil {
+		return "", fmt.Errorf("invalid number %q", string(n))
+	}
+	return FormatBigFloat(f), nil
+}
+
+// FormatBigFloat spells a number canonically (see NormalizeNumber). Integers print exactly;
+// fractions print as the shortest decimal that round-trips through float64, which is what
+// JSON consumers (and the platform) read them as.
+func FormatBigFloat(f *big.Float) json.Number {
+	if f.IsInt() {
+		if i, acc := f.Int64(); acc == big.Exact {
+			return json.Number(strconv.FormatInt(i, 10))
+		}
+		return json.Number(f.Text('f', 0))
+	}
+	v, _ := f.Float64()
+	if a := math.Abs(v); a >= 1e-6 && a < 1e21 {
+		return json.Number(strconv.FormatFloat(v, 'f', -1, 64))
+	}
+	return json.Number(strconv.FormatFloat(v, 'g', -1, 64))
+}
+
+// NumberFloat returns a JSON number's value as float64 (NaN-free: json.Number is validated).
+func NumberFloat(n json.Number) float64 {
+	f, _ := n.Float64()
+	return f
+}
+
+// Equal reports whether two JSON-shaped values are equal. Numbers compare by value.
+func Equal(a, b any) bool {
+	switch av := a.(type) {
+	case nil:
+		return b == nil
+	case string:
+		bv, ok := b.(string)
+		return ok && av == bv
+	case bool:
+		bv, ok := b.(bool)
+		return ok && av == bv
+	case json.Number:
+		bv, ok := b.(json.Number)
+		if !ok {
+			return false
+		}
+		if av == bv {
+			return true
+		}
+		x, errX := NormalizeNumber(av)
+		y, errY := NormalizeNumber(bv)
+		return errX == nil && errY == nil && x == y
+	case []any:
+		bv, ok := b.([]any)
+		if !ok || len(av) != len(bv) {
+			return false
+		}
+		for i := range av {
+			if !Equal(av[i], bv[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		if !ok || len(av) != len(bv) {
+			return false
+		}
+		for k, x := range av {
+			y, present := bv[k]
+			if !present || !Equal(x, y) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// EqualProperties reports whether two payloads hold the same properties with equal values.
+func EqualProperties(a, b Properties) bool { return Equal(map[string]any(a), map[string]any(b)) }
+
+// CloneValue deep-copies a JSON-shaped value.
+func CloneValue(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = CloneValue(x[i])
+		}
+		return out
+	case map[string]any:
+		return CloneProperties(x)
+	}
+	return v
+}
+
+// CloneProperties deep-copies a payload.
+func CloneProperties(p Properties) Properties {
+	if p == nil {
+		return nil
+	}
+	out := make(Properties, len(p))
+	for k, v := range p {
+		out[k] = CloneValue(v)
+	}
+	return out
+}
+
+// NormalizeValue converts a value decoded with json.Decoder.UseNumber into canonical form:
+// numbers normalized, nested lists and maps converted recursively. It rejects values JSON
+// cannot carry (float64, ints) so that all code paths agree on one representation.
+func NormalizeValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, bool:
+		return x, nil
+	case json.Number:
+		return NormalizeNumber(x)
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			n, err := NormalizeValue(x[i])
+			if err != nil {
+				return nil, err
+			}
+			out[i] = n
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			n, err := NormalizeValue(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			out[k] = n
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported value of Go type %T", v)
+}
+
+// TypeName names a JSON-shaped value's type for messages: string, number, bool, null, list,
+// object.
+func TypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case bool:
+		return "bool"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// IsScalar reports whether v is a string, number or bool.
+func IsScalar(v any) bool {
+	switch v.(type) {
+	case string, json.Number, bool:
+		return true
+	}
+	return false
+}
+
+// topLevelOrder puts the reserved fields first, in the order the integration guide's payloads
+// use; every other property follows in lexical order.
+var topLevelOrder = []string{PropKey, PropType, PropClass, PropFromKey, PropToKey, PropMapping, PropName, PropDisplayName}
+
+var mappingOrder = []string{MappingSourceEntityKey, MappingRelationshipDirection, MappingTargetFilterKeys, MappingTargetEntity, MappingSkipTargetCreation}
+
+var targetEntityOrder = []string{PropKey, PropType, PropClass}
+
+func orderedKeys(m map[string]any, first []string) []string {
+	keys := make([]string, 0, len(m))
+	for _, k := range first {
+		if _, ok := m[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	rest := len(keys)
+	for k := range m {
+		if !contains(first, k) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys[rest:])
+	return keys
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
