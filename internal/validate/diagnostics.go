@@ -1,0 +1,64 @@
+package validate
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// Locator maps objects and their properties back to the configuration that produced them.
+type Locator interface {
+	// Range returns the source range of prop on o: the attribute, or the key inside a
+	// properties map. For prop "" or a property with no source of its own (a default), it
+	// returns the range of the block's header. Nil when o has no source at all.
+	Range(o *model.Object, prop string) *hcl.Range
+}
+
+// DiagnosticExtra is attached to every diagnostic made from a finding (hcl.Diagnostic.Extra),
+// so renderers can show and filter by rule code.
+type DiagnosticExtra struct {
+	Code string
+}
+
+// CodeOf returns the rule code a diagnostic carries, or "".
+func CodeOf(d *hcl.Diagnostic) string {
+	if x, ok := d.Extra.(DiagnosticExtra); ok {
+		return x.Code
+	}
+	return ""
+}
+
+// Diagnostics turns findings into HCL diagnostics located by loc (which may be nil).
+func Diagnostics(fs []Finding, loc Locator) hcl.Diagnostics {
+	diags := make(hcl.Diagnostics, 0, len(fs))
+	for _, f := range fs {
+		d := &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  f.Summary,
+			Detail:   f.Detail,
+			Extra:    DiagnosticExtra{Code: f.Code},
+		}
+		if f.Severity == Error {
+			d.Severity = hcl.DiagError
+		}
+		if loc != nil && f.Object != nil {
+			d.Subject = loc.Range(f.Object, f.Property)
+			if f.Related != nil {
+				if r := loc.Range(f.Related, f.Property); r != nil {
+					d.Detail += fmt.Sprintf(" The first one is at %s.", r.String())
+					d.Context = r
+					if d.Subject != nil && d.Subject.Filename == r.Filename {
+						ctx := hcl.RangeOver(*d.Subject, *r)
+						d.Context = &ctx
+					} else {
+						d.Context = nil
+					}
+				}
+			}
+		}
+		diags = append(diags, d)
+	}
+	return diags
+}

@@ -1,0 +1,408 @@
+package validate
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+	"github.com/j1hcl/j1hcl/internal/suggest"
+)
+
+// Platform limits, as JupiterOne enforces them.
+const (
+	MaxStringLength = 4096
+	MaxKeyLength    = 7000
+)
+
+// reserved names the platform accepts on each kind besides ordinary properties.
+var (
+	entityReserved       = map[string]bool{model.PropKey: true, model.PropType: true, model.PropClass: true}
+	relationshipReserved = map[string]bool{model.PropKey: true, model.PropType: true, model.PropClass: true, model.PropFromKey: true, model.PropToKey: true}
+	mappedReserved       = map[string]bool{model.PropKey: true, model.PropType: true, model.PropClass: true, model.PropMapping: true}
+)
+
+func reservedFor(k model.Kind) map[string]bool {
+	switch k {
+	case model.KindRelationship:
+		return relationshipReserved
+	case model.KindMappedRelationship:
+		return mappedReserved
+	}
+	return entityReserved
+}
+
+// platformObject runs J1P001–J1P005.
+func (c *checker) platformObject(o *model.Object) {
+	c.requiredFields(o)
+	reserved := reservedFor(o.Kind)
+	for _, name := range c.propertyNames(o) {
+		v := o.Props[name]
+		if strings.HasPrefix(name, "_") && !reserved[name] {
+			c.report("J1P003", o, name, "Reserved property name",
+				fmt.Sprintf("%s: property %q starts with \"_\", which JupiterOne reserves for %s. Rename it (e.g. %q).",
+					describe(o), name, reservedList(o.Kind), strings.TrimLeft(name, "_")))
+			continue
+		}
+		if name == model.PropMapping && o.Kind == model.KindMappedRelationship {
+			continue // checked by J1P009
+		}
+		if name == model.PropClass {
+			continue // checked by J1P001 (string or list of strings)
+		}
+		if c.valueShape(o, name, v) {
+			c.stringLengths(o, name, v)
+		}
+	}
+	c.keyShape(o, model.PropKey, o.Props[model.PropKey])
+	if o.Kind == model.KindRelationship {
+		c.keyShape(o, model.PropFromKey, o.Props[model.PropFromKey])
+		c.keyShape(o, model.PropToKey, o.Props[model.PropToKey])
+	}
+}
+
+func reservedList(k model.Kind) string {
+	switch k {
+	case model.KindRelationship:
+		return "_key, _type, _class, _fromEntityKey and _toEntityKey"
+	case model.KindMappedRelationship:
+		return "_key, _type, _class and _mapping"
+	}
+	return "_key, _type and _class"
+}
+
+// requiredFields is J1P001.
+func (c *checker) requiredFields(o *model.Object) {
+	var required []string
+	switch o.Kind {
+	case model.KindEntity:
+		required = []string{model.PropKey, model.PropType, model.PropClass, model.PropName, model.PropDisplayName}
+	case model.KindRelationship:
+		required = []string{model.PropKey, model.PropType, model.PropClass, model.PropFromKey, model.PropToKey}
+	case model.KindMappedRelationship:
+		required = []string{model.PropKey, model.PropType, model.PropClass, model.PropMapping}
+	}
+	for _, name := range required {
+		v, present := o.Props[name]
+		switch {
+		case !present || v == nil:
+			c.report("J1P001", o, name, "Missing required field",
+				fmt.Sprintf("%s has no %q. JupiterOne rejects %s without it: set %s.", describe(o), name, plural(o.Kind), name))
+		case name == model.PropClass:
+			if !isClassValue(v) {
+				c.report("J1P001", o, name, "Invalid _class",
+					fmt.Sprintf("%s: _class is %s; it must be a non-empty string or a non-empty list of strings naming data-model classes.", describe(o), quote(v)))
+			}
+		case name == model.PropMapping:
+			if _, ok := v.(map[string]any); !ok {
+				c.report("J1P001", o, name, "Invalid _mapping",
+					fmt.Sprintf("%s: _mapping is %s; it must be an object with sourceEntityKey and targetEntity.", describe(o), quote(v)))
+			}
+		default:
+			if s, ok := v.(string); !ok {
+				c.report("J1P001", o, name, "Required field is not a string",
+					fmt.Sprintf("%s: %s is a %s (%s); it must be a string.", describe(o), name, model.TypeName(v), quote(v)))
+			} else if s == "" && name != model.PropKey && name != model.PropFromKey && name != model.PropToKey {
+				c.report("J1P001", o, name, "Required field is empty",
+					fmt.Sprintf("%s: %s is an empty string. JupiterOne requires a value: set %s.", describe(o), name, name))
+			}
+		}
+	}
+	if o.Kind == model.KindMappedRelationship {
+		m, _ := o.Props[model.PropMapping].(map[string]any)
+		if m == nil {
+			return
+		}
+		if s, _ := m[model.MappingSourceEntityKey].(string); s == "" {
+			c.report("J1P001", o, model.PropMapping, "Mapped relationship has no source",
+				fmt.Sprintf("%s: _mapping.sourceEntityKey is missing or empty; set `from` to the entity this relationship starts at.", describe(o)))
+		}
+		if _, ok := m[model.MappingTargetEntity].(map[string]any); !ok {
+			c.report("J1P001", o, model.PropMapping, "Mapped relationship has no target",
+				fmt.Sprintf("%s: _mapping.targetEntity is missing or not an object; set `target` to the properties that identify the target entity.", describe(o)))
+		}
+	}
+}
+
+func plural(k model.Kind) string {
+	if k == model.KindEntity {
+		return "entities"
+	}
+	return "relationships"
+}
+
+func isClassValue(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x != ""
+	case []any:
+		if len(x) == 0 {
+			return false
+		}
+		for _, e := range x {
+			if s, ok := e.(string); !ok || s == "" {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// valueShape is J1P002. It reports whether the value is well-formed (so later rules may look
+// inside it).
+func (c *checker) valueShape(o *model.Object, name string, v any) bool {
+	switch x := v.(type) {
+	case nil, string, bool, json.Number:
+		return true
+	case []any:
+		var first string
+		for i, e := range x {
+			if e == nil {
+				c.report("J1P002", o, name, "List contains null",
+					fmt.Sprintf("%s: property %q has null at index %d. JupiterOne rejects lists containing null: drop the element (compact() removes nulls).", describe(o), name, i))
+				return false
+			}
+			if !model.IsScalar(e) {
+				c.report("J1P002", o, name, "Nested value in list",
+					fmt.Sprintf("%s: property %q holds a %s at index %d. Property lists may only hold strings, numbers or booleans: flatten it into separate properties.", describe(o), name, model.TypeName(e), i))
+				return false
+			}
+			t := model.TypeName(e)
+			if first == "" {
+				first = t
+			} else if t != first {
+				c.report("J1P002", o, name, "Mixed-type list",
+					fmt.Sprintf("%s: property %q mixes %s and %s values (%s). JupiterOne rejects mixed-type lists: convert every element to one type, e.g. [for v in LIST : tostring(v)].", describe(o), name, first, t, quote(v)))
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		c.report("J1P002", o, name, "Nested object property",
+			fmt.Sprintf("%s: property %q is an object (%s). JupiterOne accepts only primitives and lists of primitives: flatten it, e.g. %sName instead of %s.name.", describe(o), name, quote(v), name, name))
+		return false
+	}
+	c.report("J1P002", o, name, "Unsupported property value",
+		fmt.Sprintf("%s: property %q holds a %s; use a string, number, boolean or a list of one of those.", describe(o), name, model.TypeName(v)))
+	return false
+}
+
+// stringLengths is J1P004.
+func (c *checker) stringLengths(o *model.Object, name string, v any) {
+	check := func(s string) bool {
+		if len(s) <= MaxStringLength { // fast path: bytes >= runes
+			return true
+		}
+		n := utf8.RuneCountInString(s)
+		if n <= MaxStringLength {
+			return true
+		}
+		c.report("J1P004", o, name, "String too long",
+			fmt.Sprintf("%s: property %q is %d characters long; JupiterOne accepts at most %d. Shorten it, e.g. substr(x, 0, %d).", describe(o), name, n, MaxStringLength, MaxStringLength))
+		return false
+	}
+	switch x := v.(type) {
+	case string:
+		if name != model.PropKey { // _key has its own limit (J1P005)
+			check(x)
+		}
+	case []any:
+		for _, e := range x {
+			if s, ok := e.(string); ok && !check(s) {
+				return
+			}
+		}
+	}
+}
+
+// keyShape is J1P005, for _key and the endpoint keys of direct relationships.
+func (c *checker) keyShape(o *model.Object, name string, v any) {
+	s, ok := v.(string)
+	if !ok {
+		return // missing or wrong type: J1P001
+	}
+	if problem := KeyProblem(s); problem != "" {
+		c.report("J1P005", o, name, "Invalid key",
+			fmt.Sprintf("%s: %s %s %s. Build keys from values that are always present (guard optional parts with coalesce() or try()).", describe(o), name, quote(s), problem))
+	}
+}
+
+// KeyProblem says what is wrong with a _key, or "" when it is acceptable to the platform.
+func KeyProblem(k string) string {
+	switch {
+	case k == "":
+		return "is empty"
+	case len(k) > MaxKeyLength && utf8.RuneCountInString(k) > MaxKeyLength:
+		return fmt.Sprintf("is %d characters long (at most %d)", utf8.RuneCountInString(k), MaxKeyLength)
+	case strings.Contains(k, "<nil>"):
+		return `contains "<nil>", the trace of a missing value`
+	}
+	for _, part := range strings.FieldsFunc(k, func(r rune) bool { return r == ':' || r == '|' }) {
+		if part == "undefined" || part == "null" {
+			return fmt.Sprintf("contains %q as a part, the trace of a missing value", part)
+		}
+	}
+	return ""
+}
+
+// duplicateKey is J1P006.
+func (c *checker) duplicateKey(seen map[string]*model.Object, o *model.Object) {
+	k := o.Key()
+	if k == "" {
+		return
+	}
+	first, dup := seen[k]
+	if !dup {
+		seen[k] = o
+		return
+	}
+	f := c.report("J1P006", o, model.PropKey, "Duplicate _key",
+		fmt.Sprintf("%s has _key %s, which %s already uses. Every entity and relationship needs its own _key: change one of them.", describe(o), quote(k), describe(first)))
+	if f != nil {
+		f.Related = first
+	}
+}
+
+// classRule is J1P007.
+func (c *checker) classRule(o *model.Object) {
+	cat := c.opts.Classes
+	if cat == nil {
+		return
+	}
+	switch o.Kind {
+	case model.KindEntity:
+		for _, cls := range o.Classes() {
+			if !cat.IsEntityClass(cls) {
+				c.report("J1P007", o, model.PropClass, "Unknown entity class",
+					fmt.Sprintf("%s: %q is not a JupiterOne entity class.%s Pick the closest class of the data model.", describe(o), cls, suggest.DidYouMean(cls, cat.EntityClasses())))
+			}
+		}
+	default:
+		cls, _ := o.Props[model.PropClass].(string)
+		if cls != "" && !cat.IsRelationshipClass(cls) {
+			c.report("J1P007", o, model.PropClass, "Unknown relationship class",
+				fmt.Sprintf("%s: %q is not a JupiterOne relationship class.%s Pick a verb of the data model (HAS, OWNS, USES, …).", describe(o), cls, suggest.DidYouMean(cls, cat.RelationshipClasses())))
+		}
+	}
+}
+
+// endpointRule is J1P008.
+func (c *checker) endpointRule(o *model.Object) {
+	if o.Kind != model.KindRelationship {
+		return
+	}
+	for _, end := range []string{model.PropFromKey, model.PropToKey} {
+		k, _ := o.Props[end].(string)
+		if k == "" {
+			continue
+		}
+		if _, ok := c.entityKeys[k]; ok {
+			continue
+		}
+		if c.opts.Mode == "PATCH" {
+			continue // PATCH may point at entities the graph already holds
+		}
+		c.report("J1P008", o, end, "Relationship endpoint not in the configuration",
+			fmt.Sprintf("%s: %s %s is not the _key of any entity in this configuration. A DIFF job deletes every entity it does not upload, so this relationship would have no endpoint. Reference an entity (entity.RESOURCE.NAME), or use a mapped_relationship for entities owned by other integrations.", describe(o), end, quote(k)))
+	}
+}
+
+// mappingRule is J1P009.
+func (c *checker) mappingRule(o *model.Object) {
+	if o.Kind != model.KindMappedRelationship {
+		return
+	}
+	m, _ := o.Props[model.PropMapping].(map[string]any)
+	if m == nil {
+		return
+	}
+	bad := func(summary, detail string) {
+		c.report("J1P009", o, model.PropMapping, summary, describe(o)+": "+detail)
+	}
+	switch d := m[model.MappingRelationshipDirection].(type) {
+	case string:
+		if d != "FORWARD" && d != "REVERSE" {
+			bad("Invalid mapping direction", fmt.Sprintf("direction is %q; it must be \"FORWARD\" or \"REVERSE\".", d))
+		}
+	case nil:
+	default:
+		bad("Invalid mapping direction", fmt.Sprintf("direction is %s; it must be \"FORWARD\" or \"REVERSE\".", quote(d)))
+	}
+	target, _ := m[model.MappingTargetEntity].(map[string]any)
+	for k, v := range target {
+		if v == nil || model.IsScalar(v) {
+			continue
+		}
+		if list, ok := v.([]any); ok && allScalars(list) {
+			continue
+		}
+		bad("Invalid mapping target value", fmt.Sprintf("target.%s is %s; target values must be strings, numbers, booleans or lists of those.", k, quote(v)))
+	}
+	filters, ok := m[model.MappingTargetFilterKeys].([]any)
+	if !ok || len(filters) == 0 {
+		bad("Empty target filter keys", "target_filter_keys is empty; JupiterOne needs at least one set of keys to find the target, e.g. [[\"_type\", \"_key\"]].")
+	}
+	for _, f := range filters {
+		set, ok := f.([]any)
+		if !ok || len(set) == 0 {
+			bad("Invalid target filter keys", fmt.Sprintf("target_filter_keys holds %s; each element must be a non-empty list of property names.", quote(f)))
+			continue
+		}
+		for _, k := range set {
+			name, _ := k.(string)
+			if _, present := target[name]; !present || name == "" {
+				bad("Filter key missing from target", fmt.Sprintf("filter key %s is not set in target; add it to target or remove it from target_filter_keys.", quote(k)))
+			}
+		}
+	}
+	if cls, ok := target[model.PropClass]; ok && c.opts.Classes != nil {
+		names := []any{cls}
+		if list, isList := cls.([]any); isList {
+			names = list
+		}
+		for _, n := range names {
+			s, _ := n.(string)
+			if !c.opts.Classes.IsEntityClass(s) {
+				bad("Unknown target class", fmt.Sprintf("target._class %s is not a JupiterOne entity class.%s", quote(n), suggest.DidYouMean(s, c.opts.Classes.EntityClasses())))
+			}
+		}
+	}
+}
+
+func allScalars(list []any) bool {
+	for _, e := range list {
+		if !model.IsScalar(e) {
+			return false
+		}
+	}
+	return true
+}
+
+// IsTimestampName reports whether a property name follows the {action}On convention
+// (createdOn, lastSeenOn): it ends in "On" after a lower-case letter or digit.
+func IsTimestampName(name string) bool {
+	n := len(name)
+	if n < 3 || !strings.HasSuffix(name, "On") {
+		return false
+	}
+	p := name[n-3]
+	return (p >= 'a' && p <= 'z') || (p >= '0' && p <= '9')
+}
+
+// timestampRule is J1P010.
+func (c *checker) timestampRule(o *model.Object) {
+	for _, name := range c.names {
+		v := o.Props[name]
+		if !IsTimestampName(name) || v == nil {
+			continue
+		}
+		if _, ok := v.(json.Number); ok {
+			continue
+		}
+		hint := "Convert it to epoch milliseconds with epochms(), e.g. epochms(\"2024-11-01T00:00:00Z\")."
+		c.report("J1P010", o, name, "Timestamp is not a number",
+			fmt.Sprintf("%s: property %q is a %s (%s), but JupiterOne reads *On properties as epoch milliseconds. %s", describe(o), name, model.TypeName(v), quote(v), hint))
+	}
+}
