@@ -1,0 +1,224 @@
+// Package syncapi is the client for JupiterOne's Sync API job routes and J1QL reads.
+package syncapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is the JupiterOne API of the US region.
+const DefaultBaseURL = "https://api.us.jupiterone.io"
+
+// Environment variables read by ConfigFromEnv.
+const (
+	EnvAPIKey  = "JUPITERONE_API_KEY"
+	EnvAccount = "JUPITERONE_ACCOUNT"
+	EnvBaseURL = "JUPITERONE_API_BASE"
+)
+
+// Config says where the client connects, as whom, and with which collaborators. Only APIKey is
+// required; every collaborator has a production default, and tests replace them.
+type Config struct {
+	// BaseURL is the API root, e.g. https://api.eu.jupiterone.io. Default DefaultBaseURL.
+	BaseURL string
+	// APIKey is sent as a bearer token. It is never logged and never appears in errors.
+	APIKey string
+	// Account, when set, is sent as the JupiterOne-Account header.
+	Account string
+	// UserAgent is sent on every request. Default "j1hcl".
+	UserAgent string
+
+	// HTTPClient sends the requests. Default: a client whose transport honours HTTPS_PROXY
+	// through http.ProxyFromEnvironment. Redirects are never followed whichever client is
+	// given: the API does not redirect, and following one could carry the key elsewhere.
+	HTTPClient *http.Client
+	// Logger receives one debug record per HTTP attempt and one info record per retry.
+	// Default: discard.
+	Logger *slog.Logger
+	// Sleep waits d or until ctx is done, whichever comes first, returning ctx.Err() in the
+	// latter case. Default: a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock used for Retry-After dates and WaitForJob's timeout. Default time.Now.
+	Now func() time.Time
+	// Random returns a uniform number in [0, 1) for backoff jitter; it is called from
+	// concurrent uploads, so it must be safe for concurrent use. Default math/rand/v2.Float64.
+	Random func() float64
+}
+
+// ConfigFromEnv reads the connection settings from JUPITERONE_API_KEY, JUPITERONE_ACCOUNT and
+// JUPITERONE_API_BASE through getenv (os.Getenv in production). An unset base URL means
+// DefaultBaseURL.
+func ConfigFromEnv(getenv func(string) string) Config {
+	return Config{
+		BaseURL: strings.TrimSpace(getenv(EnvBaseURL)),
+		APIKey:  strings.TrimSpace(getenv(EnvAPIKey)),
+		Account: strings.TrimSpace(getenv(EnvAccount)),
+	}
+}
+
+// String describes the configuration with the API key redacted, so that printing a Config
+// by accident leaks nothing.
+func (c Config) String() string {
+	return fmt.Sprintf("syncapi.Config{BaseURL: %q, Account: %q, APIKey: %s}", c.BaseURL, c.Account, keyState(c.APIKey))
+}
+
+// GoString is String, so %#v redacts too.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue lets a Config be logged with slog without its key.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("base_url", c.BaseURL),
+		slog.String("account", c.Account),
+		slog.String("api_key", keyState(c.APIKey)),
+	)
+}
+
+func keyState(key string) string {
+	if key == "" {
+		return "(unset)"
+	}
+	return "(redacted)"
+}
+
+// Client talks to the Sync API and the GraphQL endpoint. It is safe for concurrent use.
+type Client struct {
+	base      string // scheme://host[/prefix], no trailing slash
+	key       secret
+	account   string
+	userAgent string
+	http      *http.Client
+	log       *slog.Logger
+	sleep     func(context.Context, time.Duration) error
+	now       func() time.Time
+	random    func() float64
+}
+
+// New checks cfg and returns a client. It refuses an empty API key and a base URL that would
+// send the key in clear text: plain http is accepted only for loopback hosts (127.0.0.0/8,
+// ::1, localhost), which is what the local emulator listens on.
+func New(cfg Config) (*Client, error) {
+	key := strings.TrimSpace(cfg.APIKey)
+	if key == "" {
+		return nil, fmt.Errorf("no JupiterOne API key: set %s", EnvAPIKey)
+	}
+	if strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r == 0x7f }) {
+		return nil, fmt.Errorf("the JupiterOne API key contains spaces or control characters: check %s", EnvAPIKey)
+	}
+	base, err := checkBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base:      base,
+		key:       secret(key),
+		account:   strings.TrimSpace(cfg.Account),
+		userAgent: cfg.UserAgent,
+		log:       cfg.Logger,
+		sleep:     cfg.Sleep,
+		now:       cfg.Now,
+		random:    cfg.Random,
+	}
+	if c.userAgent == "" {
+		c.userAgent = "j1hcl"
+	}
+	if cfg.HTTPClient != nil {
+		hc := *cfg.HTTPClient
+		c.http = &hc
+	} else {
+		c.http = &http.Client{Transport: defaultTransport()}
+	}
+	c.http.CheckRedirect = refuseRedirect
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.sleep == nil {
+		c.sleep = sleepTimer
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.random == nil {
+		c.random = rand.Float64
+	}
+	return c, nil
+}
+
+// checkBaseURL returns the normalized base URL, or why it cannot carry an API key.
+func checkBaseURL(raw string) (string, error) {
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("invalid JupiterOne API base URL %q (%s): %w", raw, EnvBaseURL, err)
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
+		return "", fmt.Errorf("invalid JupiterOne API base URL %q (%s): want https://HOST[:PORT]", raw, EnvBaseURL)
+	case u.User != nil:
+		return "", fmt.Errorf("JupiterOne API base URL %q must not contain credentials: the API key comes from %s", u.Redacted(), EnvAPIKey)
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("JupiterOne API base URL %q must not have a query or fragment", raw)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return "", fmt.Errorf("refusing plain-http JupiterOne API base URL %q: the API key would travel in clear text; use https (http is only allowed for loopback hosts such as 127.0.0.1)", raw)
+	}
+	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// defaultTransport is http.DefaultTransport's configuration with enough idle connections
+// for parallel uploads to reuse them, and a bound on how long a silent server can hold an
+// attempt (the retry loop then tries again).
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = http.ProxyFromEnvironment
+	t.MaxIdleConnsPerHost = 16
+	t.ResponseHeaderTimeout = 2 * time.Minute
+	return t
+}
+
+// refuseRedirect hands a 3xx answer back to the caller, which reports it as an error.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func sleepTimer(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// secret holds the API key; every way of printing it prints a placeholder instead.
+type secret string
+
+func (secret) String() string               { return "[REDACTED]" }
+func (secret) GoString() string             { return "[REDACTED]" }
+func (secret) LogValue() slog.Value         { return slog.StringValue("[REDACTED]") }
+func (s secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+func (s secret) redact(text string) string {
+	if s == "" || !strings.Contains(text, string(s)) {
+		return text
+	}
+	return strings.ReplaceAll(text, string(s), "[REDACTED]")
+}

@@ -1,0 +1,258 @@
+package syncapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Retry policy of sync-api.md.
+const (
+	// MaxAttempts is how many times one request is sent before the client gives up.
+	MaxAttempts = 5
+	// BackoffBase and BackoffCap bound the exponential backoff; the client sleeps a uniformly
+	// random duration up to min(BackoffCap, BackoffBase·2^(attempt-1)) ("full jitter").
+	BackoffBase = 250 * time.Millisecond
+	BackoffCap  = 10 * time.Second
+	// maxRetryAfter bounds a server's Retry-After so that an absurd value cannot park an
+	// apply for hours; a still-throttled retry just waits again.
+	maxRetryAfter = 2 * time.Minute
+)
+
+const (
+	headerCorrelationID = "JupiterOne-Correlation-Id"
+	headerAccount       = "JupiterOne-Account"
+	// errorBodyLimit is how much of an error answer is read: error documents are small, and
+	// a proxy's HTML page need not be read whole to be reported.
+	errorBodyLimit = 64 << 10
+	// responseLimit bounds a success answer (a job, or one page of query results).
+	responseLimit = 256 << 20
+	snippetLimit  = 200
+)
+
+// call is one logical request. Its body bytes are kept so that every attempt sends exactly
+// the same request, under the same correlation id.
+type call struct {
+	method        string
+	path          string // below the base URL, starting with "/"
+	body          []byte // nil for GET; already compressed when gzipped
+	gzipped       bool
+	jobID         string
+	correlationID string
+	// decode reads a 2xx body; nil discards it.
+	decode func(body []byte) error
+}
+
+func (cl *call) route() string { return cl.method + " " + cl.path }
+
+// do sends the call, retrying transient failures, and returns how many attempts it made.
+func (c *Client) do(ctx context.Context, cl *call) (attempts int, err error) {
+	if cl.correlationID == "" {
+		cl.correlationID = uuid.NewString()
+	}
+	for attempt := 1; ; attempt++ {
+		retryAfter, err := c.attempt(ctx, cl, attempt)
+		if err == nil {
+			return attempt, nil
+		}
+		if ctx.Err() != nil || !IsRetryable(err) {
+			return attempt, err
+		}
+		if attempt == MaxAttempts {
+			return attempt, &RetriesExhaustedError{Attempts: attempt, Err: err}
+		}
+		delay := c.backoff(attempt, retryAfter)
+		c.log.LogAttrs(ctx, slog.LevelInfo, "sync api retry",
+			slog.String("method", cl.method),
+			slog.String("path", cl.path),
+			slog.Int("attempt", attempt),
+			slog.Duration("delay", delay),
+			slog.String("correlation_id", cl.correlationID),
+			slog.String("error", c.key.redact(err.Error())),
+		)
+		if serr := c.sleep(ctx, delay); serr != nil {
+			return attempt, fmt.Errorf("%w (while waiting to retry after: %w)", serr, err)
+		}
+	}
+}
+
+// backoff returns the wait before the attempt after the given one. retryAfter < 0 means the
+// server did not say.
+func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter >= 0 {
+		return min(retryAfter, maxRetryAfter)
+	}
+	ceiling := BackoffCap
+	if attempt <= 30 { // beyond that the shift overflows; the cap applies long before
+		ceiling = min(BackoffCap, BackoffBase<<(attempt-1))
+	}
+	return time.Duration(c.random() * float64(ceiling))
+}
+
+// attempt sends the call once. It returns the server's Retry-After (or -1) with the error.
+func (c *Client) attempt(ctx context.Context, cl *call, n int) (retryAfter time.Duration, err error) {
+	retryAfter = -1
+	var body io.Reader
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, c.base+cl.path, body)
+	if err != nil {
+		return retryAfter, fmt.Errorf("%s: %w", cl.route(), err)
+	}
+	h := req.Header
+	h.Set("Authorization", "Bearer "+string(c.key))
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	h.Set("User-Agent", c.userAgent)
+	h.Set(headerCorrelationID, cl.correlationID)
+	if c.account != "" {
+		h.Set(headerAccount, c.account)
+	}
+	if cl.gzipped {
+		h.Set("Content-Encoding", "gzip")
+	}
+
+	start := c.now()
+	status := 0
+	defer func() {
+		attrs := []slog.Attr{
+			slog.String("method", cl.method),
+			slog.String("path", cl.path),
+			slog.Int("status", status),
+			slog.Duration("duration", c.now().Sub(start)),
+			slog.Int("attempt", n),
+			slog.String("correlation_id", cl.correlationID),
+			slog.Int("request_bytes", len(cl.body)),
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", c.key.redact(err.Error())))
+		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "sync api request", attrs...)
+	}()
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return retryAfter, c.transportError(cl, err)
+	}
+	defer resp.Body.Close()
+	status = resp.StatusCode
+
+	if status < 200 || status > 299 {
+		if retryableStatus(status) {
+			retryAfter = c.parseRetryAfter(resp.Header.Get("Retry-After"))
+		}
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
+		return retryAfter, c.apiError(cl, resp, data)
+	}
+	if cl.decode == nil {
+		// Drain so the connection is reused; an upload's answer is not needed.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, errorBodyLimit))
+		return retryAfter, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, responseLimit))
+	if err != nil {
+		return retryAfter, c.transportError(cl, fmt.Errorf("reading the answer: %w", err))
+	}
+	if err := cl.decode(data); err != nil {
+		var api *APIError
+		if errors.As(err, &api) {
+			return retryAfter, err
+		}
+		return retryAfter, fmt.Errorf("%s: decode the answer (HTTP %d, %s): %w", cl.route(), status, quoteSnippet(c.key.redact(string(data))), err)
+	}
+	return retryAfter, nil
+}
+
+func (c *Client) transportError(cl *call, err error) error {
+	// url.Error repeats the method and the URL, which the route already names.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return &transportError{jobID: cl.jobID, route: cl.route(), err: err}
+}
+
+// apiError turns an unsuccessful answer into an *APIError.
+func (c *Client) apiError(cl *call, resp *http.Response, data []byte) *APIError {
+	e := &APIError{Status: resp.StatusCode, JobID: cl.jobID, Route: cl.route(), CorrelationID: cl.correlationID}
+	e.Code, e.Message = decodeErrorBody(data)
+	if e.Code == "" && e.Message == "" {
+		switch {
+		case resp.StatusCode >= 300 && resp.StatusCode < 400:
+			e.Message = fmt.Sprintf("redirected to %q; the client does not follow redirects, check %s", resp.Header.Get("Location"), EnvBaseURL)
+		case len(bytes.TrimSpace(data)) > 0:
+			e.Message = quoteSnippet(string(data))
+		default:
+			e.Message = http.StatusText(resp.StatusCode)
+		}
+	}
+	e.Code = c.key.redact(e.Code)
+	e.Message = c.key.redact(e.Message)
+	return e
+}
+
+// decodeErrorBody reads the API's {"error": {"code", "message"}}, or the {"error": "text"}
+// some proxies answer.
+func decodeErrorBody(data []byte) (code, message string) {
+	var doc struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(data, &doc) != nil || len(doc.Error) == 0 {
+		return "", ""
+	}
+	var detail struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(doc.Error, &detail) == nil {
+		return detail.Code, detail.Message
+	}
+	_ = json.Unmarshal(doc.Error, &message)
+	return "", message
+}
+
+// parseRetryAfter reads Retry-After as delay-seconds or an HTTP date; -1 when absent or
+// unreadable.
+func (c *Client) parseRetryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return -1
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return -1
+		}
+		return time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(c.now()), 0)
+	}
+	return -1
+}
+
+// quoteSnippet quotes the first bytes of a body that is not the API's error document.
+func quoteSnippet(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= snippetLimit {
+		return strconv.Quote(s)
+	}
+	cut := snippetLimit
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
