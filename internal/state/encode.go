@@ -1,0 +1,290 @@
+package state
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// Encode returns the file as it is stored: JSON indented by two spaces, members in the order of
+// File's fields, both lists sorted by _key (then address), each object's properties in model's
+// canonical order, no HTML escaping, and a final newline. The same File always yields the same
+// bytes, so a state kept in git diffs cleanly. Encode always writes the current FormatVersion.
+//
+// Encode refuses a File that Decode would refuse (no lineage, an invalid target, an object
+// without _key, a _key twice in one list), so that a written state can always be read back.
+// It does not modify f: unsorted lists are sorted in a copy.
+func (f *File) Encode() ([]byte, error) {
+	if f.Lineage == "" {
+		return nil, fmt.Errorf("encode state: the state has no lineage")
+	}
+	if err := f.Target.Validate(); err != nil {
+		return nil, fmt.Errorf("encode state: %w", err)
+	}
+	entities, err := canonicalEntries(f.Entities, "entities", false)
+	if err != nil {
+		return nil, fmt.Errorf("encode state: %w", err)
+	}
+	relationships, err := canonicalEntries(f.Relationships, "relationships", false)
+	if err != nil {
+		return nil, fmt.Errorf("encode state: %w", err)
+	}
+	var pending *PendingJob
+	if f.PendingJob != nil {
+		p := *f.PendingJob
+		if p.ID == "" {
+			return nil, fmt.Errorf("encode state: the pending job has no id")
+		}
+		if p.Entities, err = canonicalEntries(p.Entities, "pending_job.entities", false); err != nil {
+			return nil, fmt.Errorf("encode state: %w", err)
+		}
+		if p.Relationships, err = canonicalEntries(p.Relationships, "pending_job.relationships", false); err != nil {
+			return nil, fmt.Errorf("encode state: %w", err)
+		}
+		pending = &p
+	}
+	if f.LastJob != nil && f.LastJob.ID == "" {
+		return nil, fmt.Errorf("encode state: the last job has no id")
+	}
+
+	e := &encoder{buf: make([]byte, 0, 64*1024)}
+	top := e.object(0)
+	top.key("format_version")
+	e.buf = strconv.AppendInt(e.buf, FormatVersion, 10)
+	top.key("tool_version")
+	e.string(f.ToolVersion)
+	top.key("lineage")
+	e.string(f.Lineage)
+	top.key("serial")
+	e.buf = strconv.AppendUint(e.buf, f.Serial, 10)
+	top.key("target")
+	t := e.object(1)
+	t.stringMember("source", f.Target.Source, false)
+	t.stringMember("integration_instance_id", f.Target.IntegrationInstanceID, true)
+	t.stringMember("scope", f.Target.Scope, true)
+	t.close()
+	if j := f.LastJob; j != nil {
+		top.key("last_job")
+		o := e.object(1)
+		o.stringMember("id", j.ID, false)
+		o.stringMember("sync_mode", j.SyncMode, false)
+		o.stringMember("status", j.Status, false)
+		o.stringMember("finished_at", j.FinishedAt, true)
+		o.close()
+	}
+	if p := pending; p != nil {
+		top.key("pending_job")
+		o := e.object(1)
+		o.stringMember("id", p.ID, false)
+		o.stringMember("sync_mode", p.SyncMode, false)
+		o.stringMember("recorded_at", p.RecordedAt, false)
+		o.key("entities")
+		e.entries(p.Entities, 2)
+		o.key("relationships")
+		e.entries(p.Relationships, 2)
+		o.close()
+	}
+	top.key("entities")
+	e.entries(entities, 1)
+	top.key("relationships")
+	e.entries(relationships, 1)
+	top.close()
+	e.buf = append(e.buf, '\n')
+	return e.buf, nil
+}
+
+// canonicalEntries checks that every entry has a _key and that no _key repeats, and returns the
+// list sorted by _key then address. The list is sorted in place when inPlace is set, otherwise
+// in a copy (only when it is not sorted already, which is the common case).
+func canonicalEntries(list []Entry, what string, inPlace bool) ([]Entry, error) {
+	if list == nil {
+		return []Entry{}, nil
+	}
+	sorted := true
+	prevKey := ""
+	for i, e := range list {
+		k, ok := e.Object[model.PropKey].(string)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%s[%d] (address %q): the object has no _key", what, i, e.Address)
+		}
+		if i > 0 && sorted && cmp.Or(cmp.Compare(prevKey, k), cmp.Compare(list[i-1].Address, e.Address)) > 0 {
+			sorted = false
+		}
+		prevKey = k
+	}
+	if !sorted {
+		if !inPlace {
+			list = slices.Clone(list)
+		}
+		sortEntries(list)
+	}
+	for i := 1; i < len(list); i++ {
+		if k := list[i].Key(); k == list[i-1].Key() {
+			return nil, fmt.Errorf("%s: _key %q appears twice (addresses %q and %q); a _key identifies one object",
+				what, k, list[i-1].Address, list[i].Address)
+		}
+	}
+	return list, nil
+}
+
+// sortEntries orders entries by _key then address. Keys are extracted once: comparing through
+// the maps would cost two lookups per comparison.
+func sortEntries(list []Entry) {
+	type keyed struct {
+		key   string
+		entry Entry
+	}
+	ks := make([]keyed, len(list))
+	for i, e := range list {
+		ks[i] = keyed{e.Key(), e}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.entry.Address, b.entry.Address))
+	})
+	for i := range ks {
+		list[i] = ks[i].entry
+	}
+}
+
+// encoder appends the indented JSON of a state file.
+type encoder struct {
+	buf     []byte
+	compact []byte // scratch for one object's canonical compact JSON
+}
+
+// spaces is sliced for indentation; deeper nesting than it covers is extended on demand.
+const spaces = "                                                                "
+
+func (e *encoder) indent(depth int) {
+	n := 2 * depth
+	for n > len(spaces) {
+		e.buf = append(e.buf, spaces...)
+		n -= len(spaces)
+	}
+	e.buf = append(e.buf, spaces[:n]...)
+}
+
+func (e *encoder) string(s string) { e.buf = model.AppendValueJSON(e.buf, s) }
+
+// objectWriter writes one JSON object's members, each on its own line.
+type objectWriter struct {
+	e       *encoder
+	depth   int
+	members int
+}
+
+func (e *encoder) object(depth int) *objectWriter {
+	e.buf = append(e.buf, '{')
+	return &objectWriter{e: e, depth: depth}
+}
+
+// key starts a member; the caller appends its value.
+func (o *objectWriter) key(name string) {
+	if o.members > 0 {
+		o.e.buf = append(o.e.buf, ',')
+	}
+	o.e.buf = append(o.e.buf, '\n')
+	o.e.indent(o.depth + 1)
+	o.e.string(name)
+	o.e.buf = append(o.e.buf, ':', ' ')
+	o.members++
+}
+
+func (o *objectWriter) stringMember(name, value string, omitEmpty bool) {
+	if omitEmpty && value == "" {
+		return
+	}
+	o.key(name)
+	o.e.string(value)
+}
+
+func (o *objectWriter) close() {
+	if o.members > 0 {
+		o.e.buf = append(o.e.buf, '\n')
+		o.e.indent(o.depth)
+	}
+	o.e.buf = append(o.e.buf, '}')
+}
+
+// entries writes a list of entries whose opening bracket sits at the given depth.
+func (e *encoder) entries(list []Entry, depth int) {
+	if len(list) == 0 {
+		e.buf = append(e.buf, '[', ']')
+		return
+	}
+	e.buf = append(e.buf, '[')
+	for i, en := range list {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = append(e.buf, '\n')
+		e.indent(depth + 1)
+		o := e.object(depth + 1)
+		o.key("address")
+		e.string(en.Address)
+		o.key("object")
+		e.compact = model.AppendObjectJSON(e.compact[:0], en.Object)
+		e.buf = appendIndented(e.buf, e.compact, depth+2)
+		o.close()
+	}
+	e.buf = append(e.buf, '\n')
+	e.indent(depth)
+	e.buf = append(e.buf, ']')
+}
+
+// appendIndented appends src, canonical compact JSON (no whitespace outside strings), indented
+// as json.Indent(dst, src, prefix, "  ") would with a prefix of depth levels: every member and
+// element on its own line, empty objects and lists kept as {} and []. Knowing the input is
+// canonical makes this a single pass without json.Indent's validation.
+func appendIndented(dst, src []byte, depth int) []byte {
+	newline := func(level int) {
+		dst = append(dst, '\n')
+		n := 2 * level
+		for n > len(spaces) {
+			dst = append(dst, spaces...)
+			n -= len(spaces)
+		}
+		dst = append(dst, spaces[:n]...)
+	}
+	level := depth
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch c {
+		case '"':
+			// Copy the whole string, escapes included, in one append.
+			j := i + 1
+			for j < len(src) && src[j] != '"' {
+				if src[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			dst = append(dst, src[i:j+1]...)
+			i = j
+		case '{', '[':
+			if i+1 < len(src) && (src[i+1] == '}' || src[i+1] == ']') {
+				dst = append(dst, c, src[i+1])
+				i++
+				continue
+			}
+			dst = append(dst, c)
+			level++
+			newline(level)
+		case '}', ']':
+			level--
+			newline(level)
+			dst = append(dst, c)
+		case ',':
+			dst = append(dst, c)
+			newline(level)
+		case ':':
+			dst = append(dst, ':', ' ')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
