@@ -151,6 +151,18 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// String names the API the client talks to. It exists so that printing or logging a
+// *Client shows no key.
+func (c *Client) String() string {
+	return fmt.Sprintf("syncapi.Client{BaseURL: %q, Account: %q}", c.base, c.account)
+}
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue is String, for slog.
+func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // checkBaseURL returns the normalized base URL, or why it cannot carry an API key.
 func checkBaseURL(raw string) (string, error) {
 	if raw == "" {
