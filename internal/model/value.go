@@ -190,7 +190,7 @@ var topLevelOrder = []string{PropKey, PropType, PropClass, PropFromKey, PropToKe
 
 var mappingOrder = []string{MappingSourceEntityKey, MappingRelationshipDirection, MappingTargetFilterKeys, MappingTargetEntity, MappingSkipTargetCreation}
 
-var targetEntityOrder = []string{PropKey, PropType, PropClass}
+var targetEntityOrder = []string{PropType, PropKey, PropClass}
 
 func orderedKeys(m map[string]any, first []string) []string {
 	keys := make([]string, 0, len(m))

@@ -1,0 +1,228 @@
+package plan
+
+import (
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// Compute plans the job that turns prior (the state's graph; empty when there is no state)
+// into desired. desired is not modified; the plan shares its property maps.
+func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan, error) {
+	if opts.Mode == "" {
+		opts.Mode = ModeDiff
+	}
+	if err := CheckTargets(opts.Mode, opts.Targets); err != nil {
+		return nil, err
+	}
+	if prior == nil {
+		prior = &model.Graph{}
+	}
+	p := &Plan{
+		ToolVersion: opts.ToolVersion,
+		Mode:        opts.Mode,
+		Target:      opts.Target,
+		Prior:       priorInfo,
+		DesiredHash: model.HashGraph(desired),
+		Targets:     opts.Targets,
+	}
+	var all []Change
+	var unchanged int
+	all, unchanged = diffList(all, desired.Entities, prior.Entities)
+	p.Unchanged += unchanged
+	all, unchanged = diffList(all, desired.Relationships, prior.Relationships)
+	p.Unchanged += unchanged
+
+	for _, ch := range all {
+		if len(opts.Targets) > 0 && !matchesAny(opts.Targets, ch) {
+			continue
+		}
+		if opts.Mode == ModePatch && !patchApplies(ch) {
+			p.NotApplied = append(p.NotApplied, ch)
+			continue
+		}
+		p.Changes = append(p.Changes, ch)
+	}
+	sortChanges(p.Changes)
+	sortChanges(p.NotApplied)
+
+	if opts.Protected != nil {
+		var protected []string
+		for _, ch := range p.Changes {
+			if ch.Action == Delete && opts.Protected(ch.Address) {
+				protected = append(protected, ch.Address)
+			}
+		}
+		if len(protected) > 0 {
+			return nil, &ProtectedError{Addresses: protected}
+		}
+	}
+
+	if opts.Mode == ModeDiff {
+		deleting, total := 0, prior.Len()
+		for _, ch := range p.Changes {
+			if ch.Action == Delete {
+				deleting++
+			}
+		}
+		if (deleting > total/2 && deleting > 10) || (total > 0 && deleting == total) {
+			p.MassDelete = &MassDelete{Deleting: deleting, Total: total}
+		}
+		sorted := &model.Graph{Entities: append([]*model.Object(nil), desired.Entities...), Relationships: append([]*model.Object(nil), desired.Relationships...)}
+		sorted.SortByKey()
+		p.Upload = model.PayloadOf(sorted)
+	} else {
+		p.Upload = patchPayload(p.Changes)
+	}
+	return p, nil
+}
+
+// patchApplies reports whether a PATCH job can make the change: it adds and updates entities
+// and never deletes; it does not accept relationships. A pure move only touches the state.
+func patchApplies(ch Change) bool {
+	if ch.Action == NoOp {
+		return true
+	}
+	return ch.Kind == model.KindEntity && ch.Action != Delete
+}
+
+// patchPayload uploads created and changed entities; a property the configuration no longer
+// sets is sent as null, which is how PATCH clears it.
+func patchPayload(changes []Change) model.Payload {
+	var p model.Payload
+	for _, ch := range changes {
+		if ch.Action != Create && ch.Action != Update {
+			continue
+		}
+		obj := ch.After
+		if ch.Action == Update {
+			removed := false
+			for k := range ch.Before {
+				if _, ok := ch.After[k]; !ok {
+					removed = true
+					break
+				}
+			}
+			if removed {
+				obj = model.CloneProperties(ch.After)
+				for k := range ch.Before {
+					if _, ok := obj[k]; !ok {
+						obj[k] = nil
+					}
+				}
+			}
+		}
+		p.Entities = append(p.Entities, obj)
+	}
+	return p
+}
+
+func matchesAny(targets []string, ch Change) bool {
+	for _, t := range targets {
+		if MatchTarget(t, ch.Address, ch.Key) || (ch.PreviousAddress != "" && MatchTarget(t, ch.PreviousAddress, ch.Key)) {
+			return true
+		}
+	}
+	return false
+}
+
+// diffList compares one list (entities, or relationships) by _key and appends the changes.
+func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
+	byKey := make(map[string]*model.Object, len(prior))
+	for _, o := range prior {
+		byKey[o.Key()] = o
+	}
+	seen := make(map[string]struct{}, len(desired))
+	unchanged := 0
+	for _, d := range desired {
+		key := d.Key()
+		seen[key] = struct{}{}
+		ch := Change{Address: d.Address, Kind: d.Kind, Key: key, Type: d.Type(), After: d.Props, Sensitive: sensitiveList(d)}
+		old, ok := byKey[key]
+		switch {
+		case !ok:
+			ch.Action = Create
+		case old.Kind != d.Kind || !model.EqualProperties(old.Props, d.Props):
+			ch.Action = Update
+			ch.Before = old.Props
+		default:
+			ch.Action = NoOp
+			ch.Before = old.Props
+		}
+		if ok && old.Address != d.Address {
+			ch.PreviousAddress = old.Address
+		}
+		if ch.Action == NoOp && ch.PreviousAddress == "" {
+			unchanged++
+			continue
+		}
+		out = append(out, ch)
+	}
+	for _, o := range prior {
+		key := o.Key()
+		if _, ok := seen[key]; ok {
+			continue
+		}
+		out = append(out, Change{Address: o.Address, Kind: o.Kind, Key: key, Type: o.Type(), Action: Delete, Before: o.Props})
+	}
+	return out, unchanged
+}
+
+func sensitiveList(o *model.Object) []string {
+	if len(o.Sensitive) == 0 {
+		return nil
+	}
+	var out []string
+	for _, name := range o.PropertyNames() {
+		if o.Sensitive[name] {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// Next returns the graph the state records once the plan's job has FINISHED: prior with this
+// plan's changes applied. NotApplied changes are not applied, so they stay pending.
+func (p *Plan) Next(prior *model.Graph) *model.Graph {
+	if prior == nil {
+		prior = &model.Graph{}
+	}
+	next := &model.Graph{}
+	for _, list := range [][]*model.Object{prior.Entities, prior.Relationships} {
+		for _, o := range list {
+			next.Add(&model.Object{Kind: o.Kind, Address: o.Address, Props: o.Props})
+		}
+	}
+	ents, rels := indexByKey(next.Entities), indexByKey(next.Relationships)
+	for _, ch := range p.Changes {
+		idx := ents
+		if ch.Kind.IsRelationship() {
+			idx = rels
+		}
+		switch ch.Action {
+		case Delete:
+			delete(idx, ch.Key)
+		default:
+			props := ch.After
+			if props == nil {
+				props = ch.Before
+			}
+			idx[ch.Key] = &model.Object{Kind: ch.Kind, Address: ch.Address, Props: props}
+		}
+	}
+	out := &model.Graph{}
+	for _, o := range ents {
+		out.Entities = append(out.Entities, o)
+	}
+	for _, o := range rels {
+		out.Relationships = append(out.Relationships, o)
+	}
+	out.SortByKey()
+	return out
+}
+
+func indexByKey(objs []*model.Object) map[string]*model.Object {
+	m := make(map[string]*model.Object, len(objs))
+	for _, o := range objs {
+		m[o.Key()] = o
+	}
+	return m
+}

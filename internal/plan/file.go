@@ -1,0 +1,237 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+	"github.com/j1hcl/j1hcl/internal/state"
+)
+
+// FileFormatVersion is the version of saved plan files this build writes and reads.
+const FileFormatVersion = 1
+
+// changeJSON is a change as JSON plans and plan files spell it.
+type changeJSON struct {
+	Address         string          `json:"address"`
+	PreviousAddress string          `json:"previous_address,omitempty"`
+	Kind            string          `json:"kind"`
+	Key             string          `json:"key"`
+	Type            string          `json:"type"`
+	Actions         []Action        `json:"actions"`
+	Before          json.RawMessage `json:"before"`
+	After           json.RawMessage `json:"after"`
+	Sensitive       []string        `json:"sensitive,omitempty"`
+}
+
+// MarshalJSON writes the change in the JSON plan's shape, properties in canonical order.
+func (c Change) MarshalJSON() ([]byte, error) {
+	return json.Marshal(changeJSON{
+		Address:         c.Address,
+		PreviousAddress: c.PreviousAddress,
+		Kind:            c.Kind.String(),
+		Key:             c.Key,
+		Type:            c.Type,
+		Actions:         []Action{c.Action},
+		Before:          rawObject(c.Before),
+		After:           rawObject(c.After),
+		Sensitive:       c.Sensitive,
+	})
+}
+
+// UnmarshalJSON reads a change written by MarshalJSON.
+func (c *Change) UnmarshalJSON(data []byte) error {
+	var j changeJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	kind, err := model.ParseKind(j.Kind)
+	if err != nil {
+		return err
+	}
+	if len(j.Actions) != 1 {
+		return fmt.Errorf("change %s: expected one action, got %v", j.Address, j.Actions)
+	}
+	switch j.Actions[0] {
+	case Create, Update, Delete, NoOp:
+	default:
+		return fmt.Errorf("change %s: unknown action %q", j.Address, j.Actions[0])
+	}
+	*c = Change{Address: j.Address, PreviousAddress: j.PreviousAddress, Kind: kind, Key: j.Key, Type: j.Type, Action: j.Actions[0], Sensitive: j.Sensitive}
+	if c.Before, err = decodeRaw(j.Before); err != nil {
+		return fmt.Errorf("change %s: before: %w", j.Address, err)
+	}
+	if c.After, err = decodeRaw(j.After); err != nil {
+		return fmt.Errorf("change %s: after: %w", j.Address, err)
+	}
+	return nil
+}
+
+func rawObject(p model.Properties) json.RawMessage {
+	if p == nil {
+		return json.RawMessage("null")
+	}
+	return model.MarshalObject(p)
+}
+
+func decodeRaw(raw json.RawMessage) (model.Properties, error) {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, nil
+	}
+	return model.DecodeObject(raw)
+}
+
+// fileJSON is the saved plan file.
+type fileJSON struct {
+	FormatVersion int             `json:"format_version"`
+	ToolVersion   string          `json:"tool_version"`
+	Mode          string          `json:"mode"`
+	Target        state.Target    `json:"target"`
+	Prior         priorJSON       `json:"prior"`
+	DesiredHash   model.Hash      `json:"desired_hash"`
+	Targets       []string        `json:"targets,omitempty"`
+	Unchanged     int             `json:"unchanged"`
+	MassDelete    *MassDelete     `json:"mass_delete,omitempty"`
+	Changes       []Change        `json:"changes"`
+	NotApplied    []Change        `json:"not_applied"`
+	Upload        json.RawMessage `json:"upload"`
+}
+
+type priorJSON struct {
+	Exists  bool       `json:"exists"`
+	Lineage string     `json:"lineage,omitempty"`
+	Serial  uint64     `json:"serial"`
+	Hash    model.Hash `json:"hash"`
+}
+
+// Encode returns the saved-plan form of p.
+func (p *Plan) Encode() ([]byte, error) {
+	var upload bytes.Buffer
+	if err := p.Upload.WriteJSON(&upload, ""); err != nil {
+		return nil, err
+	}
+	f := fileJSON{
+		FormatVersion: FileFormatVersion,
+		ToolVersion:   p.ToolVersion,
+		Mode:          p.Mode,
+		Target:        p.Target,
+		Prior:         priorJSON(p.Prior),
+		DesiredHash:   p.DesiredHash,
+		Targets:       p.Targets,
+		Unchanged:     p.Unchanged,
+		MassDelete:    p.MassDelete,
+		Changes:       nonNil(p.Changes),
+		NotApplied:    nonNil(p.NotApplied),
+		Upload:        upload.Bytes(),
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(f); err != nil {
+		return nil, fmt.Errorf("encode plan: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func nonNil(cs []Change) []Change {
+	if cs == nil {
+		return []Change{}
+	}
+	return cs
+}
+
+// Decode reads a saved plan file; name is used in error messages.
+func Decode(data []byte, name string) (*Plan, error) {
+	var f fileJSON
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s is not a j1hcl plan file: %w", name, err)
+	}
+	if f.FormatVersion != FileFormatVersion {
+		return nil, fmt.Errorf("%s is a plan file of format version %d; this j1hcl reads version %d: create the plan again with this version", name, f.FormatVersion, FileFormatVersion)
+	}
+	if f.Mode != ModeDiff && f.Mode != ModePatch {
+		return nil, fmt.Errorf("%s: unknown sync mode %q", name, f.Mode)
+	}
+	upload, err := model.DecodePayload(f.Upload)
+	if err != nil {
+		return nil, fmt.Errorf("%s: upload: %w", name, err)
+	}
+	return &Plan{
+		ToolVersion: f.ToolVersion,
+		Mode:        f.Mode,
+		Target:      f.Target,
+		Prior:       Prior(f.Prior),
+		DesiredHash: f.DesiredHash,
+		Targets:     f.Targets,
+		Unchanged:   f.Unchanged,
+		MassDelete:  f.MassDelete,
+		Changes:     f.Changes,
+		NotApplied:  f.NotApplied,
+		Upload:      model.PayloadOf(upload),
+	}, nil
+}
+
+// WriteFile saves p to path atomically.
+func WriteFile(path string, p *Plan) error {
+	data, err := p.Encode()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadFile loads a saved plan.
+func ReadFile(path string) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	return Decode(data, path)
+}
+
+// Errors of CheckCurrent, for callers that tell them apart.
+var (
+	ErrLineageMismatch = errors.New("Saved plan does not match the given state")
+	ErrStale           = errors.New("Saved plan is stale")
+)
+
+// CheckCurrent verifies that a saved plan was made against the state as it is now: same
+// lineage, serial and content. A plan made without a state requires that there still is none.
+func (p *Plan) CheckCurrent(current Prior, target state.Target) error {
+	if !p.Target.Equal(target) {
+		return fmt.Errorf("%w: the plan is for %s, the state for %s", ErrLineageMismatch, p.Target, target)
+	}
+	if p.Prior.Exists != current.Exists || (current.Exists && p.Prior.Lineage != current.Lineage) {
+		return fmt.Errorf("%w: the plan was made against state lineage %q, the state file has lineage %q; run plan again against this state", ErrLineageMismatch, p.Prior.Lineage, current.Lineage)
+	}
+	if p.Prior.Serial != current.Serial || p.Prior.Hash != current.Hash {
+		return fmt.Errorf("%w: the state changed since the plan was made (serial %d, now %d); run plan again", ErrStale, p.Prior.Serial, current.Serial)
+	}
+	return nil
+}

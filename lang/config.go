@@ -1,0 +1,297 @@
+package lang
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// Integration is the evaluated integration block.
+type Integration struct {
+	// Type is the custom definition's integration type (kebab-case).
+	Type string
+	// InstanceID and Scope identify the target; at most one is set here (the command line or
+	// environment may supply one later).
+	InstanceID string
+	Scope      string
+	// KeyPrefix prefixes default entity keys; it defaults to Type.
+	KeyPrefix string
+	// SyncMode is "DIFF", "PATCH" or "" (not set).
+	SyncMode string
+	Rules    Rules
+	// DeclRange is the block's header.
+	DeclRange hcl.Range
+	// Ranges locates the attributes that were written, by name.
+	Ranges map[string]hcl.Range
+}
+
+// Rules is the integration's rules { } block: severities as written, for the validate stage
+// to interpret.
+type Rules struct {
+	Strict      bool
+	Severities  map[string]RuleSetting
+	StrictRange *hcl.Range
+}
+
+// RuleSetting is one `CODE = "off|warning|error"` line.
+type RuleSetting struct {
+	Value string
+	Range hcl.Range
+}
+
+// Config is a loaded and evaluated configuration.
+type Config struct {
+	Dir string
+	// Files are the parsed files by name, for diagnostic snippets.
+	Files       map[string]*hcl.File
+	Integration Integration
+	// Graph is the desired graph, in declaration order.
+	Graph *model.Graph
+
+	origins   map[*model.Object]*objectBlock
+	protected map[string]bool
+}
+
+// Load reads, parses and evaluates the configuration in opts.Dir. Diagnostics may hold
+// warnings when the configuration is usable; with errors, the Config is partial (Files is
+// always set, for rendering the diagnostics).
+func Load(opts Options) (*Config, hcl.Diagnostics) {
+	cfg := &Config{Dir: opts.Dir, Files: map[string]*hcl.File{}, Graph: &model.Graph{}}
+	paths, err := ConfigFiles(opts.Dir)
+	if err != nil {
+		return cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration directory", Detail: fmt.Sprintf("%s. Run j1hcl in a directory with .hcl files, or pass -chdir=DIR.", err)}}
+	}
+	if len(paths) == 0 {
+		return cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No configuration files", Detail: fmt.Sprintf("%s holds no *.hcl or *.hcl.json files. Create one (j1hcl init writes a starter main.hcl), or pass -chdir=DIR.", opts.Dir)}}
+	}
+	files, diags := parseFiles(paths)
+	for i, f := range files {
+		if f != nil {
+			cfg.Files[paths[i]] = f
+		}
+	}
+	if diags.HasErrors() {
+		return cfg, diags
+	}
+	decls, moreDiags := decodeFiles(files)
+	diags = append(diags, moreDiags...)
+	if diags.HasErrors() {
+		return cfg, diags
+	}
+	funcs := Functions(opts.Dir)
+	vars, moreDiags := evalVariables(decls, opts, funcs)
+	diags = append(diags, moreDiags...)
+	if diags.HasErrors() {
+		return cfg, diags
+	}
+	order, moreDiags := buildGraph(decls)
+	diags = append(diags, moreDiags...)
+	if diags.HasErrors() {
+		return cfg, diags
+	}
+	e := &evaluator{decls: decls, funcs: funcs, varObj: cty.ObjectVal(vars), keyTypes: map[string]string{}}
+	for _, n := range order {
+		switch {
+		case n.integ != nil:
+			moreDiags = e.evalIntegration(n)
+		case n.local != nil:
+			moreDiags = e.evalLocal(n)
+		case n.obj != nil:
+			moreDiags = e.evalObjectBlock(n)
+		}
+		diags = append(diags, moreDiags...)
+		if diags.HasErrors() {
+			return cfg, diags
+		}
+	}
+	cfg.Integration = e.integ
+	cfg.origins = make(map[*model.Object]*objectBlock)
+	cfg.protected = map[string]bool{}
+	for _, b := range decls.objects {
+		if b.preventDestroy {
+			cfg.protected[b.addr] = true
+		}
+		for _, o := range b.instances {
+			cfg.origins[o] = b
+			cfg.Graph.Add(o)
+		}
+	}
+	return cfg, diags
+}
+
+// Range locates a property of an object (see validate.Locator).
+func (c *Config) Range(o *model.Object, prop string) *hcl.Range {
+	b := c.origins[o]
+	if b == nil {
+		return nil
+	}
+	attr := func(name string) *hcl.Range {
+		if a, ok := b.attrs[name]; ok {
+			return a.Range.Ptr()
+		}
+		return nil
+	}
+	switch prop {
+	case "":
+		return b.defRange.Ptr()
+	case model.PropFromKey:
+		return firstRange(attr("from"), b.defRange.Ptr())
+	case model.PropToKey:
+		return firstRange(attr("to"), b.defRange.Ptr())
+	case model.PropMapping:
+		return firstRange(attr("target"), attr("from"), b.defRange.Ptr())
+	}
+	if !metaArguments[b.kind][prop] || strings.HasPrefix(prop, "_") {
+		if r := attr(prop); r != nil {
+			return r
+		}
+	}
+	if r, ok := b.propKeyRanges[prop]; ok {
+		return r.Ptr()
+	}
+	if _, written := b.attrs[prop]; !written {
+		if r := attr("properties"); r != nil && prop != model.PropKey && prop != model.PropType && prop != model.PropDisplayName {
+			return r
+		}
+	}
+	return b.defRange.Ptr()
+}
+
+// Written reports whether a property was written in the configuration rather than filled in
+// by a default (_key, _type, displayName).
+func (c *Config) Written(o *model.Object, prop string) bool {
+	b := c.origins[o]
+	if b == nil {
+		return true
+	}
+	switch prop {
+	case model.PropKey, model.PropType, model.PropDisplayName:
+		if _, ok := b.attrs[prop]; ok {
+			return true
+		}
+		_, inProps := b.propKeyRanges[prop]
+		return inProps
+	}
+	return true
+}
+
+// Protected reports whether the object at a state address belongs to a block with
+// lifecycle { prevent_destroy = true }.
+func (c *Config) Protected(address string) bool {
+	if i := strings.IndexByte(address, '['); i >= 0 {
+		address = address[:i]
+	}
+	return c.protected[address]
+}
+
+var integrationModes = []string{"DIFF", "PATCH"}
+
+func (e *evaluator) evalIntegration(n *node) hcl.Diagnostics {
+	ib := n.integ
+	ctx := e.context(n)
+	in := Integration{DeclRange: ib.block.DefRange, Ranges: map[string]hcl.Range{}}
+	var diags hcl.Diagnostics
+	str := func(name string, dst *string) {
+		a, ok := ib.attrs[name]
+		if !ok {
+			return
+		}
+		in.Ranges[name] = a.Expr.Range()
+		v, d := a.Expr.Value(ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return
+		}
+		v, _ = v.Unmark()
+		if v.IsNull() {
+			return
+		}
+		if v.Type() != cty.String {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + name, Detail: fmt.Sprintf("%s must be a string, not %s.", name, v.Type().FriendlyName()), Subject: a.Expr.Range().Ptr()})
+			return
+		}
+		*dst = v.AsString()
+	}
+	str("type", &in.Type)
+	str("instance_id", &in.InstanceID)
+	str("scope", &in.Scope)
+	str("key_prefix", &in.KeyPrefix)
+	str("sync_mode", &in.SyncMode)
+	if diags.HasErrors() {
+		return diags
+	}
+	if !kebabCase.MatchString(in.Type) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid integration type",
+			Detail:  fmt.Sprintf("type %q must be the custom definition's integration type in kebab-case, e.g. \"my-billing-acme\".", in.Type),
+			Subject: rangePtr(in.Ranges, "type", ib.block.DefRange)})
+	}
+	if in.InstanceID != "" && in.Scope != "" {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Both instance_id and scope set",
+			Detail:  "An integration targets either an integration instance (instance_id) or an API scope (scope), not both. Remove one.",
+			Subject: rangePtr(in.Ranges, "scope", ib.block.DefRange)})
+	}
+	if in.SyncMode != "" {
+		mode := strings.ToUpper(in.SyncMode)
+		if mode != "DIFF" && mode != "PATCH" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid sync_mode",
+				Detail:  fmt.Sprintf("sync_mode %q is not one of %s. j1hcl does not use CREATE_OR_UPDATE, CROSS_SCOPE or OVERRIDE.", in.SyncMode, strings.Join(integrationModes, ", ")),
+				Subject: rangePtr(in.Ranges, "sync_mode", ib.block.DefRange)})
+		}
+		in.SyncMode = mode
+	}
+	if in.KeyPrefix == "" {
+		in.KeyPrefix = in.Type
+	}
+	if ib.rules != nil {
+		rules, rDiags := decodeRules(ib.rules)
+		diags = append(diags, rDiags...)
+		in.Rules = rules
+	}
+	e.integ = in
+	return diags
+}
+
+func rangePtr(m map[string]hcl.Range, name string, fallback hcl.Range) *hcl.Range {
+	if r, ok := m[name]; ok {
+		return &r
+	}
+	return &fallback
+}
+
+func decodeRules(b *hcl.Block) (Rules, hcl.Diagnostics) {
+	attrs, diags := b.Body.JustAttributes()
+	rules := Rules{Severities: map[string]RuleSetting{}}
+	names := make([]string, 0, len(attrs))
+	for n := range attrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		a := attrs[name]
+		v, d := a.Expr.Value(nil)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		if name == "strict" {
+			if v.Type() != cty.Bool || v.IsNull() {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid strict value", Detail: "strict must be true or false.", Subject: a.Expr.Range().Ptr()})
+				continue
+			}
+			rules.Strict = v.True()
+			rules.StrictRange = a.Expr.Range().Ptr()
+			continue
+		}
+		if v.Type() != cty.String || v.IsNull() {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid rule severity", Detail: fmt.Sprintf("%s must be \"off\", \"warning\" or \"error\".", name), Subject: a.Expr.Range().Ptr()})
+			continue
+		}
+		rules.Severities[strings.ToUpper(name)] = RuleSetting{Value: v.AsString(), Range: a.Range}
+	}
+	return rules, diags
+}

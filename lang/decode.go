@@ -1,0 +1,350 @@
+package lang
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+var fileSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "integration"},
+		{Type: "entity", LabelNames: []string{"resource", "name"}},
+		{Type: "relationship", LabelNames: []string{"name"}},
+		{Type: "mapped_relationship", LabelNames: []string{"name"}},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+	},
+}
+
+var lifecycleSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{{Type: "lifecycle"}},
+}
+
+var lifecycleBodySchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "prevent_destroy"}},
+}
+
+// Meta-arguments per block kind: every other attribute is a property of the object.
+var metaArguments = map[model.Kind]map[string]bool{
+	model.KindEntity: {
+		"for_each": true, "_key": true, "_type": true, "_class": true, "properties": true,
+	},
+	model.KindRelationship: {
+		"for_each": true, "_key": true, "_type": true, "_class": true, "properties": true,
+		"from": true, "to": true,
+	},
+	model.KindMappedRelationship: {
+		"for_each": true, "_key": true, "_type": true, "_class": true, "properties": true,
+		"from": true, "direction": true, "target": true, "target_filter_keys": true, "skip_target_creation": true,
+	},
+}
+
+// objectBlock is one entity, relationship or mapped_relationship block.
+type objectBlock struct {
+	kind     model.Kind
+	resource string // entity blocks only
+	name     string
+	addr     string
+	defRange hcl.Range
+
+	attrs map[string]*hcl.Attribute
+	// attrNames lists attrs' names sorted, for deterministic evaluation.
+	attrNames []string
+	// propKeyRanges locates the keys of a literal properties = { ... } map.
+	propKeyRanges map[string]hcl.Range
+
+	preventDestroy     bool
+	preventDestroyExpr hcl.Expression
+
+	// Results of evaluation.
+	instances []*model.Object
+	// value is what entity.R.N (or relationship.N) evaluates to; built only when referenced.
+	value     cty.Value
+	needValue bool
+}
+
+// localValue is one name of a locals block.
+type localValue struct {
+	name string
+	attr *hcl.Attribute
+	val  cty.Value
+}
+
+// integrationBlock is the integration block as written.
+type integrationBlock struct {
+	block *hcl.Block
+	attrs hcl.Attributes
+	rules *hcl.Block
+}
+
+// declarations are the blocks of all files, grouped.
+type declarations struct {
+	integration []*integrationBlock
+	objects     []*objectBlock
+	byAddr      map[string]*objectBlock
+	resources   map[string][]*objectBlock // entity blocks by resource label
+	variables   []*variableBlock
+	varByName   map[string]*variableBlock
+	locals      []*localValue
+	localByName map[string]*localValue
+}
+
+func decodeFiles(files []*hcl.File) (*declarations, hcl.Diagnostics) {
+	d := &declarations{
+		byAddr:      map[string]*objectBlock{},
+		resources:   map[string][]*objectBlock{},
+		varByName:   map[string]*variableBlock{},
+		localByName: map[string]*localValue{},
+	}
+	var diags hcl.Diagnostics
+	for _, f := range files {
+		if f == nil {
+			continue
+		}
+		content, moreDiags := f.Body.Content(fileSchema)
+		diags = append(diags, moreDiags...)
+		for _, b := range content.Blocks {
+			switch b.Type {
+			case "integration":
+				diags = append(diags, d.addIntegration(b)...)
+			case "entity":
+				diags = append(diags, d.addObject(b, model.KindEntity)...)
+			case "relationship":
+				diags = append(diags, d.addObject(b, model.KindRelationship)...)
+			case "mapped_relationship":
+				diags = append(diags, d.addObject(b, model.KindMappedRelationship)...)
+			case "variable":
+				diags = append(diags, d.addVariable(b)...)
+			case "locals":
+				diags = append(diags, d.addLocals(b)...)
+			}
+		}
+	}
+	switch len(d.integration) {
+	case 0:
+		var subject *hcl.Range
+		if len(files) > 0 && files[0] != nil {
+			r := files[0].Body.MissingItemRange()
+			subject = &r
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing integration block",
+			Detail:   "A configuration needs exactly one integration block naming the integration type, e.g.\n  integration {\n    type = \"my-billing-acme\"\n  }",
+			Subject:  subject,
+		})
+	case 1:
+	default:
+		for _, ib := range d.integration[1:] {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate integration block",
+				Detail:   fmt.Sprintf("A configuration has exactly one integration block; the first is at %s. Merge them.", d.integration[0].block.DefRange),
+				Subject:  ib.block.DefRange.Ptr(),
+			})
+		}
+	}
+	return d, diags
+}
+
+var integrationSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "type", Required: true},
+		{Name: "instance_id"},
+		{Name: "scope"},
+		{Name: "key_prefix"},
+		{Name: "sync_mode"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "rules"}},
+}
+
+func (d *declarations) addIntegration(b *hcl.Block) hcl.Diagnostics {
+	content, diags := b.Body.Content(integrationSchema)
+	ib := &integrationBlock{block: b, attrs: content.Attributes}
+	for i, rb := range content.Blocks {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate rules block",
+				Detail:   "An integration block has at most one rules block; merge them.",
+				Subject:  rb.DefRange.Ptr(),
+			})
+			continue
+		}
+		ib.rules = rb
+	}
+	d.integration = append(d.integration, ib)
+	return diags
+}
+
+func (d *declarations) addObject(b *hcl.Block, kind model.Kind) hcl.Diagnostics {
+	ob := &objectBlock{kind: kind, defRange: b.DefRange}
+	var diags hcl.Diagnostics
+	if kind == model.KindEntity {
+		ob.resource, ob.name = b.Labels[0], b.Labels[1]
+		ob.addr = fmt.Sprintf("entity.%s.%s", ob.resource, ob.name)
+		diags = append(diags, checkLabel(b, 0, "resource")...)
+		diags = append(diags, checkLabel(b, 1, "name")...)
+	} else {
+		ob.name = b.Labels[0]
+		ob.addr = kind.String() + "." + ob.name
+		diags = append(diags, checkLabel(b, 0, "name")...)
+	}
+	if diags.HasErrors() {
+		return diags
+	}
+	if prev, dup := d.byAddr[ob.addr]; dup {
+		return append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Duplicate block",
+			Detail:   fmt.Sprintf("%s is already declared at %s. Give each block its own labels.", ob.addr, prev.defRange),
+			Subject:  b.DefRange.Ptr(),
+		})
+	}
+
+	lifecycles, attrs, moreDiags := attributesAndLifecycle(b.Body)
+	diags = append(diags, moreDiags...)
+	for i, lb := range lifecycles {
+		if i > 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate lifecycle block", Detail: "A block has at most one lifecycle block; merge them.", Subject: lb.DefRange.Ptr()})
+			continue
+		}
+		lc, lcDiags := lb.Body.Content(lifecycleBodySchema)
+		diags = append(diags, lcDiags...)
+		if a, ok := lc.Attributes["prevent_destroy"]; ok {
+			ob.preventDestroyExpr = a.Expr
+		}
+	}
+	ob.attrs = attrs
+	for name := range attrs {
+		ob.attrNames = append(ob.attrNames, name)
+	}
+	sort.Strings(ob.attrNames)
+	if a, ok := attrs["properties"]; ok {
+		ob.propKeyRanges = literalKeyRanges(a.Expr)
+	}
+	if kind != model.KindEntity {
+		for _, req := range []string{"_class", "from"} {
+			if _, ok := attrs[req]; !ok {
+				diags = append(diags, missingArgument(b, req, kind))
+			}
+		}
+		if _, ok := attrs["to"]; !ok && kind == model.KindRelationship {
+			diags = append(diags, missingArgument(b, "to", kind))
+		}
+		if _, ok := attrs["target"]; !ok && kind == model.KindMappedRelationship {
+			diags = append(diags, missingArgument(b, "target", kind))
+		}
+	}
+	d.byAddr[ob.addr] = ob
+	d.objects = append(d.objects, ob)
+	if kind == model.KindEntity {
+		d.resources[ob.resource] = append(d.resources[ob.resource], ob)
+	}
+	return diags
+}
+
+// attributesAndLifecycle splits an object block's body into its lifecycle blocks and its
+// attributes; any other nested block is an error. (hclsyntax's JustAttributes does not skip
+// blocks that PartialContent consumed, so native bodies are read directly.)
+func attributesAndLifecycle(body hcl.Body) ([]*hcl.Block, hcl.Attributes, hcl.Diagnostics) {
+	native, ok := body.(*hclsyntax.Body)
+	if !ok {
+		content, remain, diags := body.PartialContent(lifecycleSchema)
+		attrs, moreDiags := remain.JustAttributes()
+		return content.Blocks, attrs, append(diags, moreDiags...)
+	}
+	var diags hcl.Diagnostics
+	var lifecycles []*hcl.Block
+	for _, blk := range native.Blocks {
+		if blk.Type == "lifecycle" && len(blk.Labels) == 0 {
+			lifecycles = append(lifecycles, blk.AsHCLBlock())
+			continue
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unsupported block type",
+			Detail:   fmt.Sprintf("Blocks of type %q are not expected here; only lifecycle is.%s Nested values belong in attributes, e.g. target = { ... }.", blk.Type, didYouMean(blk.Type, []string{"lifecycle"})),
+			Subject:  blk.TypeRange.Ptr(),
+		})
+	}
+	attrs := make(hcl.Attributes, len(native.Attributes))
+	for name, a := range native.Attributes {
+		attrs[name] = a.AsHCLAttribute()
+	}
+	return lifecycles, attrs, diags
+}
+
+func missingArgument(b *hcl.Block, name string, kind model.Kind) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Missing required argument",
+		Detail:   fmt.Sprintf("A %s block needs %q.", kind, name),
+		Subject:  b.DefRange.Ptr(),
+	}
+}
+
+func checkLabel(b *hcl.Block, i int, what string) hcl.Diagnostics {
+	if hclsyntax.ValidIdentifier(b.Labels[i]) {
+		return nil
+	}
+	r := b.DefRange
+	if i < len(b.LabelRanges) {
+		r = b.LabelRanges[i]
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid block label",
+		Detail:   fmt.Sprintf("The %s label %q is not a valid identifier: use letters, digits, underscores and dashes, starting with a letter.", what, b.Labels[i]),
+		Subject:  &r,
+	}}
+}
+
+// literalKeyRanges returns the source range of each literal key of an object constructor
+// expression, so a diagnostic about properties["tag.Env"] can point at that key.
+func literalKeyRanges(expr hcl.Expression) map[string]hcl.Range {
+	oc, ok := expr.(*hclsyntax.ObjectConsExpr)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]hcl.Range, len(oc.Items))
+	for _, item := range oc.Items {
+		key, diags := item.KeyExpr.Value(nil)
+		if diags.HasErrors() || key.IsNull() || !key.IsKnown() || key.Type() != cty.String {
+			continue
+		}
+		out[key.AsString()] = hcl.RangeBetween(item.KeyExpr.Range(), item.ValueExpr.Range())
+	}
+	return out
+}
+
+func (d *declarations) addLocals(b *hcl.Block) hcl.Diagnostics {
+	attrs, diags := b.Body.JustAttributes()
+	names := make([]string, 0, len(attrs))
+	for n := range attrs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		a := attrs[n]
+		if prev, dup := d.localByName[n]; dup {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate local value",
+				Detail:   fmt.Sprintf("local.%s is already defined at %s. Local names are unique across all locals blocks.", n, prev.attr.NameRange),
+				Subject:  a.NameRange.Ptr(),
+			})
+			continue
+		}
+		lv := &localValue{name: n, attr: a}
+		d.localByName[n] = lv
+		d.locals = append(d.locals, lv)
+	}
+	return diags
+}

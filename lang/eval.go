@@ -1,0 +1,618 @@
+package lang
+
+import (
+	"fmt"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// evaluator holds what evaluation accumulates, in dependency order.
+type evaluator struct {
+	decls  *declarations
+	funcs  map[string]function.Function
+	varObj cty.Value
+	integ  Integration
+	// keyTypes maps the _key of every entity evaluated so far to its _type, for the default
+	// _type of relationships whose endpoints are written as key strings.
+	keyTypes map[string]string
+}
+
+func (e *evaluator) context(n *node) *hcl.EvalContext {
+	vars := map[string]cty.Value{"var": e.varObj}
+	if len(n.refLocals) > 0 {
+		m := make(map[string]cty.Value, len(n.refLocals))
+		for _, l := range n.refLocals {
+			m[l.name] = l.val
+		}
+		vars["local"] = cty.ObjectVal(m)
+	}
+	if len(n.refObjects) > 0 {
+		entities := map[string]map[string]cty.Value{}
+		others := map[string]map[string]cty.Value{}
+		for _, o := range n.refObjects {
+			if o.kind == model.KindEntity {
+				if entities[o.resource] == nil {
+					entities[o.resource] = map[string]cty.Value{}
+				}
+				entities[o.resource][o.name] = o.value
+				continue
+			}
+			root := o.kind.String()
+			if others[root] == nil {
+				others[root] = map[string]cty.Value{}
+			}
+			others[root][o.name] = o.value
+		}
+		if len(entities) > 0 {
+			m := make(map[string]cty.Value, len(entities))
+			for r, names := range entities {
+				m[r] = cty.ObjectVal(names)
+			}
+			vars["entity"] = cty.ObjectVal(m)
+		}
+		for root, names := range others {
+			vars[root] = cty.ObjectVal(names)
+		}
+	}
+	return &hcl.EvalContext{Variables: vars, Functions: e.funcs}
+}
+
+func (e *evaluator) evalLocal(n *node) hcl.Diagnostics {
+	val, diags := n.local.attr.Expr.Value(e.context(n))
+	if diags.HasErrors() {
+		val = cty.DynamicVal
+	}
+	n.local.val = val
+	return diags
+}
+
+// instance is one for_each element (or the single instance of a block without for_each).
+type instance struct {
+	key   string
+	each  cty.Value // object {key, value}; NilVal without for_each
+	addr  string
+	label string // for messages: ` (instance "k")` or ""
+}
+
+func (e *evaluator) instances(b *objectBlock, ctx *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
+	attr, ok := b.attrs["for_each"]
+	if !ok {
+		return []instance{{addr: b.addr}}, nil
+	}
+	val, diags := attr.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	bad := func(detail string) hcl.Diagnostics {
+		return hcl.Diagnostics{{
+			Severity:    hcl.DiagError,
+			Summary:     "Invalid for_each argument",
+			Detail:      detail,
+			Subject:     attr.Expr.Range().Ptr(),
+			Expression:  attr.Expr,
+			EvalContext: ctx,
+		}}
+	}
+	if val.IsMarked() {
+		return nil, bad("The for_each value is sensitive; instance keys appear in plans, so they cannot come from sensitive values.")
+	}
+	if !val.IsWhollyKnown() {
+		return nil, bad("The for_each value is not known.")
+	}
+	if val.IsNull() {
+		return nil, bad("The for_each value is null. Use a map, or a set or list of strings (an empty one for no instances).")
+	}
+	ty := val.Type()
+	var out []instance
+	add := func(key string, v cty.Value) {
+		out = append(out, instance{
+			key:   key,
+			each:  cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(key), "value": v}),
+			addr:  fmt.Sprintf("%s[%q]", b.addr, key),
+			label: fmt.Sprintf(" (instance %q)", key),
+		})
+	}
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		out = make([]instance, 0, val.LengthInt())
+		for it := val.ElementIterator(); it.Next(); {
+			k, v := it.Element()
+			add(k.AsString(), v)
+		}
+	case ty.IsSetType() || ty.IsListType() || ty.IsTupleType():
+		seen := map[string]bool{}
+		for it := val.ElementIterator(); it.Next(); {
+			_, v := it.Element()
+			if v.IsMarked() {
+				return nil, bad("An element of the for_each value is sensitive; instance keys cannot come from sensitive values.")
+			}
+			if v.Type() != cty.String || v.IsNull() {
+				return nil, bad(fmt.Sprintf("for_each over a %s needs strings as elements (they become each.key), but it holds a %s. Use a map to iterate over other values, e.g. { for x in LIST : x.id => x }.", ty.FriendlyName(), v.Type().FriendlyName()))
+			}
+			k := v.AsString()
+			if seen[k] {
+				return nil, bad(fmt.Sprintf("for_each holds %q more than once; each instance needs a unique key. Use distinct() or a map.", k))
+			}
+			seen[k] = true
+			add(k, v)
+		}
+	default:
+		return nil, bad(fmt.Sprintf("for_each must be a map, or a set or list of strings, not %s.", ty.FriendlyName()))
+	}
+	return out, nil
+}
+
+// evalObjectBlock evaluates every instance of an entity or relationship block, in parallel
+// for large for_each collections.
+func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
+	b := n.obj
+	ctx := e.context(n)
+	insts, diags := e.instances(b, ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	if b.preventDestroyExpr != nil {
+		v, pdDiags := b.preventDestroyExpr.Value(ctx)
+		diags = append(diags, pdDiags...)
+		if !pdDiags.HasErrors() {
+			if v, _ = v.Unmark(); v.Type() != cty.Bool || v.IsNull() {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid prevent_destroy value", Detail: "prevent_destroy must be true or false.", Subject: b.preventDestroyExpr.Range().Ptr()})
+			} else {
+				b.preventDestroy = v.True()
+			}
+		}
+	}
+
+	objs := make([]*model.Object, len(insts))
+	vals := make([]cty.Value, len(insts))
+	instDiags := make([]hcl.Diagnostics, len(insts))
+	run := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			objs[i], vals[i], instDiags[i] = e.evalInstance(b, ctx, insts[i])
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(insts) < 2*parallelThreshold || workers < 2 {
+		run(0, len(insts))
+	} else {
+		var wg sync.WaitGroup
+		chunk := (len(insts) + workers - 1) / workers
+		for lo := 0; lo < len(insts); lo += chunk {
+			hi := min(lo+chunk, len(insts))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				run(lo, hi)
+			}()
+		}
+		wg.Wait()
+	}
+	for _, d := range instDiags {
+		diags = append(diags, d...)
+	}
+	b.instances = b.instances[:0]
+	for _, o := range objs {
+		if o != nil {
+			o.PreventDestroy = b.preventDestroy
+			b.instances = append(b.instances, o)
+			if o.Kind == model.KindEntity {
+				if k := o.Key(); k != "" {
+					e.keyTypes[k] = o.Type()
+				}
+			}
+		}
+	}
+	if b.needValue {
+		if _, forEach := b.attrs["for_each"]; forEach {
+			m := make(map[string]cty.Value, len(insts))
+			for i, in := range insts {
+				if vals[i] != cty.NilVal {
+					m[in.key] = vals[i]
+				}
+			}
+			b.value = cty.ObjectVal(m)
+		} else if len(vals) == 1 && vals[0] != cty.NilVal {
+			b.value = vals[0]
+		} else {
+			b.value = cty.DynamicVal
+		}
+	}
+	return diags
+}
+
+// parallelThreshold is the instance count per worker below which fanning out costs more than
+// it saves.
+const parallelThreshold = 512
+
+// builder assembles one object's payload (and, when referenced, its cty value).
+type builder struct {
+	b     *objectBlock
+	in    instance
+	obj   *model.Object
+	cty   map[string]cty.Value
+	diags hcl.Diagnostics
+}
+
+func (bl *builder) errorf(subject hcl.Range, summary, format string, args ...any) {
+	bl.diags = append(bl.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf("In %s: ", bl.obj.Address) + fmt.Sprintf(format, args...),
+		Subject:  subject.Ptr(),
+	})
+}
+
+// set stores a property, omitting nulls.
+func (bl *builder) set(name string, v cty.Value, subject hcl.Range) {
+	plain, marks := v.UnmarkDeep()
+	if plain.IsNull() {
+		return
+	}
+	conv, err := toModel(plain)
+	if err != nil {
+		bl.errorf(subject, "Unsupported value", "property %q: %s", name, err)
+		return
+	}
+	bl.obj.Props[name] = conv
+	if _, sensitive := marks[SensitiveMark]; sensitive {
+		if bl.obj.Sensitive == nil {
+			bl.obj.Sensitive = map[string]bool{}
+		}
+		bl.obj.Sensitive[name] = true
+	}
+	if bl.cty != nil {
+		bl.cty[name] = v
+	}
+}
+
+func (bl *builder) setString(name, s string) {
+	bl.obj.Props[name] = s
+	if bl.cty != nil {
+		bl.cty[name] = cty.StringVal(s)
+	}
+}
+
+func (bl *builder) setValue(name string, v any, c cty.Value) {
+	bl.obj.Props[name] = v
+	if bl.cty != nil {
+		bl.cty[name] = c
+	}
+}
+
+// properties stores the attributes that are not meta-arguments, then the properties map.
+func (bl *builder) properties(vals map[string]cty.Value) {
+	meta := metaArguments[bl.b.kind]
+	for _, name := range bl.b.attrNames {
+		if !meta[name] {
+			bl.set(name, vals[name], bl.b.attrs[name].Range)
+		}
+	}
+	pv, ok := vals["properties"]
+	if !ok {
+		return
+	}
+	attr := bl.b.attrs["properties"]
+	pv, marks := pv.Unmark()
+	if pv.IsNull() {
+		return
+	}
+	if !pv.Type().IsObjectType() && !pv.Type().IsMapType() {
+		bl.errorf(attr.Expr.Range(), "Invalid properties value", "properties must be a map of property names to values, not %s.", pv.Type().FriendlyName())
+		return
+	}
+	for it := pv.ElementIterator(); it.Next(); {
+		k, v := it.Element()
+		name := k.AsString()
+		rng := attr.Range
+		if r, ok := bl.b.propKeyRanges[name]; ok {
+			rng = r
+		}
+		if _, dup := bl.b.attrs[name]; dup || (meta[name] && name != "properties") {
+			bl.errorf(rng, "Property set twice", "%q is set both as an attribute and as a key of properties. Keep one of them.", name)
+			continue
+		}
+		bl.set(name, v.WithMarks(marks), rng)
+	}
+}
+
+func (e *evaluator) evalInstance(b *objectBlock, ctx *hcl.EvalContext, in instance) (*model.Object, cty.Value, hcl.Diagnostics) {
+	if in.each != cty.NilVal {
+		child := ctx.NewChild()
+		child.Variables = map[string]cty.Value{"each": in.each}
+		ctx = child
+	}
+	bl := &builder{b: b, in: in, obj: &model.Object{Kind: b.kind, Address: in.addr, Props: make(model.Properties, len(b.attrs)+4)}}
+	if b.needValue {
+		bl.cty = make(map[string]cty.Value, len(b.attrs)+4)
+	}
+	vals := make(map[string]cty.Value, len(b.attrs))
+	for _, name := range b.attrNames {
+		if name == "for_each" {
+			continue
+		}
+		v, diags := b.attrs[name].Expr.Value(ctx)
+		if diags.HasErrors() {
+			for _, d := range diags {
+				if in.label != "" && d.Detail != "" {
+					d.Detail += fmt.Sprintf(" (in %s)", in.addr)
+				}
+			}
+			bl.diags = append(bl.diags, diags...)
+			continue
+		}
+		bl.diags = append(bl.diags, diags...)
+		vals[name] = v
+	}
+	if bl.diags.HasErrors() {
+		return nil, cty.NilVal, bl.diags
+	}
+	switch b.kind {
+	case model.KindEntity:
+		e.buildEntity(bl, vals)
+	case model.KindRelationship:
+		e.buildRelationship(bl, vals)
+	case model.KindMappedRelationship:
+		e.buildMapped(bl, vals)
+	}
+	if bl.diags.HasErrors() {
+		return nil, cty.NilVal, bl.diags
+	}
+	var val cty.Value
+	if bl.cty != nil {
+		val = cty.ObjectVal(bl.cty)
+	}
+	return bl.obj, val, bl.diags
+}
+
+func (e *evaluator) instanceName(bl *builder) string {
+	if bl.in.each != cty.NilVal {
+		return bl.in.key
+	}
+	return bl.b.name
+}
+
+func (e *evaluator) buildEntity(bl *builder, vals map[string]cty.Value) {
+	b := bl.b
+	bl.properties(vals)
+	if v, ok := vals["_class"]; ok {
+		bl.set(model.PropClass, v, b.attrs["_class"].Range)
+	}
+	if v, ok := vals["_key"]; ok {
+		bl.set(model.PropKey, v, b.attrs["_key"].Range)
+	} else {
+		bl.setString(model.PropKey, fmt.Sprintf("%s:%s:%s", e.integ.KeyPrefix, b.resource, e.instanceName(bl)))
+	}
+	if v, ok := vals["_type"]; ok {
+		bl.set(model.PropType, v, b.attrs["_type"].Range)
+	} else {
+		bl.setString(model.PropType, b.resource+"_"+e.integ.Type)
+	}
+	if _, ok := bl.obj.Props[model.PropDisplayName]; !ok {
+		if name, ok := bl.obj.Props[model.PropName].(string); ok {
+			bl.setValue(model.PropDisplayName, name, bl.cty[model.PropName])
+			if bl.obj.Sensitive[model.PropName] {
+				bl.obj.Sensitive[model.PropDisplayName] = true
+			}
+		}
+	}
+}
+
+// classValue reads a relationship's _class: a string, uploaded upper-case.
+func (bl *builder) classValue(vals map[string]cty.Value) string {
+	attr := bl.b.attrs["_class"]
+	v, _ := vals["_class"].Unmark()
+	if v.IsNull() || v.Type() != cty.String || v.AsString() == "" {
+		bl.errorf(attr.Expr.Range(), "Invalid relationship class", "_class must be a relationship class name such as \"OWNS\", not %s.", describeValue(v))
+		return ""
+	}
+	cls := strings.ToUpper(v.AsString())
+	bl.setString(model.PropClass, cls)
+	return cls
+}
+
+// endpoint reads from/to: an entity object (its _key and _type) or a _key string.
+func (e *evaluator) endpoint(bl *builder, vals map[string]cty.Value, name string) (key, typ string, ok bool) {
+	attr := bl.b.attrs[name]
+	v, _ := vals[name].UnmarkDeep()
+	switch {
+	case v.IsNull():
+	case v.Type() == cty.String:
+		key = v.AsString()
+		return key, e.keyTypes[key], true
+	case v.Type().IsObjectType() && v.Type().HasAttribute(model.PropKey):
+		k := v.GetAttr(model.PropKey)
+		if k.Type() == cty.String && !k.IsNull() {
+			key = k.AsString()
+			if v.Type().HasAttribute(model.PropType) {
+				if t := v.GetAttr(model.PropType); t.Type() == cty.String && !t.IsNull() {
+					typ = t.AsString()
+				}
+			}
+			return key, typ, true
+		}
+	case v.Type().IsObjectType() || v.Type().IsMapType():
+		bl.errorf(attr.Expr.Range(), "Invalid "+name+" value",
+			"%s is a collection without a _key; if it is a for_each entity block, pick one instance, e.g. entity.host.all[\"web-1\"] or entity.host.all[each.key].", name)
+		return "", "", false
+	}
+	bl.errorf(attr.Expr.Range(), "Invalid "+name+" value", "%s must be an entity (entity.RESOURCE.NAME) or an entity _key string, not %s.", name, describeValue(v))
+	return "", "", false
+}
+
+func (e *evaluator) buildRelationship(bl *builder, vals map[string]cty.Value) {
+	b := bl.b
+	cls := bl.classValue(vals)
+	fromKey, fromType, ok1 := e.endpoint(bl, vals, "from")
+	toKey, toType, ok2 := e.endpoint(bl, vals, "to")
+	if cls == "" || !ok1 || !ok2 {
+		return
+	}
+	bl.properties(vals)
+	bl.setString(model.PropFromKey, fromKey)
+	bl.setString(model.PropToKey, toKey)
+	if v, ok := vals["_key"]; ok {
+		bl.set(model.PropKey, v, b.attrs["_key"].Range)
+	} else {
+		bl.setString(model.PropKey, fromKey+"|"+strings.ToLower(cls)+"|"+toKey)
+	}
+	if v, ok := vals["_type"]; ok {
+		bl.set(model.PropType, v, b.attrs["_type"].Range)
+		return
+	}
+	for _, end := range []struct{ name, key, typ string }{{"from", fromKey, fromType}, {"to", toKey, toType}} {
+		if end.typ == "" {
+			bl.errorf(b.attrs[end.name].Expr.Range(), "Cannot derive relationship _type",
+				"%s is the key %q, which is not an entity of this configuration, so the default _type cannot be derived. Set _type explicitly, e.g. _type = \"%s\".", end.name, end.key, "<from type>_"+strings.ToLower(cls)+"_<to type>")
+			return
+		}
+	}
+	bl.setString(model.PropType, RelationshipType(fromType, cls, toType))
+}
+
+// RelationshipType derives a relationship's default _type: "<from>_<verb>_<to suffix>", where
+// the suffix is toType without its leading parts that equal fromType's parts at the same
+// positions, but never without its last part.
+func RelationshipType(fromType, class, toType string) string {
+	from := strings.Split(fromType, "_")
+	to := strings.Split(toType, "_")
+	i := 0
+	for i < len(to)-1 && i < len(from) && to[i] == from[i] {
+		i++
+	}
+	return fromType + "_" + strings.ToLower(class) + "_" + strings.Join(to[i:], "_")
+}
+
+var defaultFilterKeys = []any{[]any{model.PropType, model.PropKey}}
+
+func (e *evaluator) buildMapped(bl *builder, vals map[string]cty.Value) {
+	b := bl.b
+	cls := bl.classValue(vals)
+	srcKey, srcType, ok := e.endpoint(bl, vals, "from")
+	if cls == "" || !ok {
+		return
+	}
+	direction := "FORWARD"
+	if v, ok := vals["direction"]; ok {
+		v, _ = v.Unmark()
+		if v.Type() != cty.String || v.IsNull() {
+			bl.errorf(b.attrs["direction"].Expr.Range(), "Invalid direction", "direction must be \"FORWARD\" or \"REVERSE\", not %s.", describeValue(v))
+			return
+		}
+		direction = strings.ToUpper(v.AsString())
+	}
+	targetAttr := b.attrs["target"]
+	tv, _ := vals["target"].UnmarkDeep()
+	if tv.IsNull() || !(tv.Type().IsObjectType() || tv.Type().IsMapType()) {
+		bl.errorf(targetAttr.Expr.Range(), "Invalid target", "target must be an object of the properties that identify the target entity, e.g. { _type = \"aws_iam_role\", _key = \"arn:…\" }, not %s.", describeValue(tv))
+		return
+	}
+	targetAny, err := toModel(tv)
+	if err != nil {
+		bl.errorf(targetAttr.Expr.Range(), "Invalid target", "%s", err)
+		return
+	}
+	target := targetAny.(map[string]any)
+	for k, v := range target {
+		if v == nil {
+			delete(target, k)
+		}
+	}
+	filterKeys := defaultFilterKeys
+	if v, ok := vals["target_filter_keys"]; ok {
+		v, _ = v.UnmarkDeep()
+		fk, err := toModel(v)
+		list, isList := fk.([]any)
+		if err != nil || !isList {
+			bl.errorf(b.attrs["target_filter_keys"].Expr.Range(), "Invalid target_filter_keys", "target_filter_keys must be a list of lists of property names, e.g. [[\"_type\", \"_key\"]].")
+			return
+		}
+		filterKeys = list
+	}
+	skip := true
+	if v, ok := vals["skip_target_creation"]; ok {
+		v, _ = v.Unmark()
+		if v.Type() != cty.Bool || v.IsNull() {
+			bl.errorf(b.attrs["skip_target_creation"].Expr.Range(), "Invalid skip_target_creation", "skip_target_creation must be true or false.")
+			return
+		}
+		skip = v.True()
+	}
+	bl.properties(vals)
+	mapping := map[string]any{
+		model.MappingRelationshipDirection: direction,
+		model.MappingSourceEntityKey:       srcKey,
+		model.MappingTargetFilterKeys:      model.CloneValue(filterKeys),
+		model.MappingTargetEntity:          target,
+		model.MappingSkipTargetCreation:    skip,
+	}
+	mappingCty, _ := toCty(mapping)
+	bl.setValue(model.PropMapping, mapping, mappingCty)
+
+	if v, ok := vals["_key"]; ok {
+		bl.set(model.PropKey, v, b.attrs["_key"].Range)
+	} else {
+		bl.setString(model.PropKey, srcKey+"|"+strings.ToLower(cls)+"|"+mappedKeySuffix(direction, target, filterKeys))
+	}
+	if v, ok := vals["_type"]; ok {
+		bl.set(model.PropType, v, b.attrs["_type"].Range)
+		return
+	}
+	targetType, _ := target[model.PropType].(string)
+	switch {
+	case srcType == "":
+		bl.errorf(b.attrs["from"].Expr.Range(), "Cannot derive relationship _type", "from is the key %q, which is not an entity of this configuration, so the default _type cannot be derived. Set _type explicitly.", srcKey)
+	case targetType == "":
+		bl.errorf(targetAttr.Expr.Range(), "Cannot derive relationship _type", "target has no _type string, so the default _type cannot be derived. Set target._type, or _type explicitly.")
+	default:
+		bl.setString(model.PropType, RelationshipType(srcType, cls, targetType))
+	}
+}
+
+// mappedKeySuffix is target._key, or "<DIRECTION>:<k>=<v>:…" over the filter keys when the
+// target has no _key.
+func mappedKeySuffix(direction string, target map[string]any, filterKeys []any) string {
+	if k, ok := target[model.PropKey].(string); ok {
+		return k
+	}
+	var sb strings.Builder
+	sb.WriteString(direction)
+	seen := map[string]bool{}
+	for _, set := range filterKeys {
+		list, _ := set.([]any)
+		for _, k := range list {
+			name, _ := k.(string)
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			sb.WriteString(":" + name + "=" + scalarString(target[name]))
+		}
+	}
+	return sb.String()
+}
+
+func scalarString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = scalarString(e)
+		}
+		return strings.Join(parts, ",")
+	case string:
+		return x
+	}
+	return string(model.AppendValueJSON(nil, v))
+}
+
+var kebabCase = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)

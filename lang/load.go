@@ -1,0 +1,92 @@
+// Package lang loads a j1hcl configuration (HCL native or JSON syntax) and evaluates it into
+// the desired graph, with variables, locals, for_each, functions and source ranges.
+package lang
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
+)
+
+// Configuration file name suffixes. Variable files conventionally end in .j1vars.
+const (
+	SuffixNative = ".hcl"
+	SuffixJSON   = ".hcl.json"
+)
+
+// Options say where the configuration is and where variable values come from.
+type Options struct {
+	// Dir is the configuration directory; every *.hcl and *.hcl.json file directly in it is
+	// read, in name order. File functions are confined to it.
+	Dir string
+	// Vars are -var NAME=VALUE arguments, in command-line order.
+	Vars []string
+	// VarFiles are -var-file paths (relative to the working directory), in order.
+	VarFiles []string
+	// Environ is the process environment (os.Environ()), for J1HCL_VAR_<name> values.
+	Environ []string
+}
+
+// ConfigFiles lists the configuration files of dir in name order.
+func ConfigFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") {
+			continue
+		}
+		if strings.HasSuffix(name, SuffixNative) || strings.HasSuffix(name, SuffixJSON) {
+			files = append(files, filepath.Join(dir, name))
+		}
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// ParseFile parses one configuration or variable file, choosing the syntax by its name.
+func ParseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
+	if strings.HasSuffix(name, ".json") {
+		return hcljson.Parse(src, name)
+	}
+	return hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+}
+
+// parseFiles reads and parses files concurrently; the result keeps the input order.
+func parseFiles(paths []string) ([]*hcl.File, hcl.Diagnostics) {
+	files := make([]*hcl.File, len(paths))
+	diags := make([]hcl.Diagnostics, len(paths))
+	var wg sync.WaitGroup
+	for i, p := range paths {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			src, err := os.ReadFile(p)
+			if err != nil {
+				diags[i] = hcl.Diagnostics{{
+					Severity: hcl.DiagError,
+					Summary:  "Cannot read configuration file",
+					Detail:   fmt.Sprintf("Reading %s failed: %s. Check that the file exists and is readable.", p, err),
+				}}
+				return
+			}
+			files[i], diags[i] = ParseFile(p, src)
+		}()
+	}
+	wg.Wait()
+	var all hcl.Diagnostics
+	for _, d := range diags {
+		all = append(all, d...)
+	}
+	return files, all
+}

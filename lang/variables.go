@@ -1,0 +1,340 @@
+package lang
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// EnvVarPrefix prefixes environment variables that set input variables: J1HCL_VAR_region=eu.
+const EnvVarPrefix = "J1HCL_VAR_"
+
+// SensitiveMark marks values derived from sensitive variables.
+const SensitiveMark = "sensitive"
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "type"},
+		{Name: "default"},
+		{Name: "description"},
+		{Name: "sensitive"},
+		{Name: "nullable"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "validation"}},
+}
+
+var validationSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "condition", Required: true},
+		{Name: "error_message", Required: true},
+	},
+}
+
+type variableBlock struct {
+	name        string
+	block       *hcl.Block
+	typ         cty.Type
+	defaults    *typeexpr.Defaults
+	def         *hcl.Attribute
+	description string
+	sensitive   bool
+	nullable    bool
+	validations []*hcl.Block
+}
+
+func (d *declarations) addVariable(b *hcl.Block) hcl.Diagnostics {
+	name := b.Labels[0]
+	var diags hcl.Diagnostics
+	if !hclsyntax.ValidIdentifier(name) {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid variable name", Detail: fmt.Sprintf("%q is not a valid identifier.", name), Subject: b.LabelRanges[0].Ptr()})
+	}
+	if prev, dup := d.varByName[name]; dup {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate variable", Detail: fmt.Sprintf("var.%s is already declared at %s.", name, prev.block.DefRange), Subject: b.DefRange.Ptr()})
+	}
+	content, moreDiags := b.Body.Content(variableSchema)
+	diags = append(diags, moreDiags...)
+	v := &variableBlock{name: name, block: b, typ: cty.DynamicPseudoType, nullable: true, validations: content.Blocks}
+	if a, ok := content.Attributes["type"]; ok {
+		ty, defaults, tyDiags := typeexpr.TypeConstraintWithDefaults(a.Expr)
+		diags = append(diags, tyDiags...)
+		if !tyDiags.HasErrors() {
+			v.typ, v.defaults = ty, defaults
+		}
+	}
+	for _, attr := range []struct {
+		name string
+		dst  *bool
+	}{{"sensitive", &v.sensitive}, {"nullable", &v.nullable}} {
+		if a, ok := content.Attributes[attr.name]; ok {
+			val, valDiags := a.Expr.Value(nil)
+			diags = append(diags, valDiags...)
+			if valDiags.HasErrors() {
+				continue
+			}
+			if val.Type() != cty.Bool || val.IsNull() {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + attr.name + " value", Detail: fmt.Sprintf("%s must be true or false.", attr.name), Subject: a.Expr.Range().Ptr()})
+				continue
+			}
+			*attr.dst = val.True()
+		}
+	}
+	if a, ok := content.Attributes["description"]; ok {
+		val, valDiags := a.Expr.Value(nil)
+		diags = append(diags, valDiags...)
+		if !valDiags.HasErrors() && val.Type() == cty.String && !val.IsNull() {
+			v.description = val.AsString()
+		}
+	}
+	v.def = content.Attributes["default"]
+	d.varByName[name] = v
+	d.variables = append(d.variables, v)
+	return diags
+}
+
+// rawValue is a variable value before conversion to the declared type.
+type rawValue struct {
+	// expr is set for values written in HCL (var files, and -var/env values of non-string types).
+	expr hcl.Expression
+	// str is set for string-typed -var and environment values, taken literally.
+	str    string
+	isStr  bool
+	source string // e.g. `-var "region=eu"`, or `environment variable J1HCL_VAR_region`
+	rng    *hcl.Range
+}
+
+// collectVariableValues gathers values from the environment, var files and -var flags; later
+// sources override earlier ones (environment < var files < -var, each in command-line order).
+func collectVariableValues(d *declarations, opts Options) (map[string]rawValue, hcl.Diagnostics) {
+	raw := map[string]rawValue{}
+	var diags hcl.Diagnostics
+
+	envNames := make([]string, 0)
+	env := map[string]string{}
+	for _, kv := range opts.Environ {
+		if !strings.HasPrefix(kv, EnvVarPrefix) {
+			continue
+		}
+		name, value, _ := strings.Cut(strings.TrimPrefix(kv, EnvVarPrefix), "=")
+		env[name] = value
+		envNames = append(envNames, name)
+	}
+	sort.Strings(envNames)
+	for _, name := range envNames {
+		v, ok := d.varByName[name]
+		if !ok {
+			continue // the environment is shared with other tools: ignore what we do not declare
+		}
+		rv, moreDiags := literalValue(v, env[name], "environment variable "+EnvVarPrefix+name)
+		diags = append(diags, moreDiags...)
+		raw[name] = rv
+	}
+
+	for _, path := range opts.VarFiles {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read variable file", Detail: fmt.Sprintf("Reading -var-file %s failed: %s.", path, err)})
+			continue
+		}
+		f, moreDiags := ParseFile(path, src)
+		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() {
+			continue
+		}
+		attrs, moreDiags := f.Body.JustAttributes()
+		diags = append(diags, moreDiags...)
+		names := make([]string, 0, len(attrs))
+		for n := range attrs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			a := attrs[n]
+			if _, ok := d.varByName[n]; !ok {
+				diags = append(diags, undeclaredVariable(n, d, a.NameRange.Ptr(), "the variable file "+path))
+				continue
+			}
+			raw[n] = rawValue{expr: a.Expr, source: "variable file " + path, rng: a.Expr.Range().Ptr()}
+		}
+	}
+
+	for _, arg := range opts.Vars {
+		name, value, ok := strings.Cut(arg, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -var option", Detail: fmt.Sprintf("The -var option %q is not of the form NAME=VALUE, e.g. -var 'region=eu'.", arg)})
+			continue
+		}
+		v, ok := d.varByName[name]
+		if !ok {
+			diags = append(diags, undeclaredVariable(name, d, nil, "-var"))
+			continue
+		}
+		rv, moreDiags := literalValue(v, value, fmt.Sprintf("-var %q", arg))
+		diags = append(diags, moreDiags...)
+		raw[name] = rv
+	}
+	return raw, diags
+}
+
+func undeclaredVariable(name string, d *declarations, subject *hcl.Range, where string) *hcl.Diagnostic {
+	names := make([]string, 0, len(d.varByName))
+	for n := range d.varByName {
+		names = append(names, n)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Value for undeclared variable",
+		Detail:   fmt.Sprintf("%s sets %q, but the configuration declares no variable of that name.%s Declare it with a variable block, or remove the value.", where, name, didYouMean(name, names)),
+		Subject:  subject,
+	}
+}
+
+// literalValue interprets a -var or environment value: taken literally for string (and
+// untyped) variables, parsed as an HCL expression for every other type, as Terraform does.
+func literalValue(v *variableBlock, s, source string) (rawValue, hcl.Diagnostics) {
+	if v.typ == cty.String || v.typ == cty.DynamicPseudoType {
+		return rawValue{str: s, isStr: true, source: source}, nil
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(s), source, hcl.InitialPos)
+	if diags.HasErrors() {
+		return rawValue{}, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid variable value",
+			Detail:   fmt.Sprintf("The value from %s for var.%s (type %s) is not a valid expression: %s", source, v.name, typeexpr.TypeString(v.typ), diags.Error()),
+		}}
+	}
+	return rawValue{expr: expr, source: source}, nil
+}
+
+// evalVariables resolves every declared variable to a value of its type, applies defaults,
+// nullability and sensitivity, then checks validation blocks.
+func evalVariables(d *declarations, opts Options, funcs map[string]function.Function) (map[string]cty.Value, hcl.Diagnostics) {
+	raw, diags := collectVariableValues(d, opts)
+	vals := make(map[string]cty.Value, len(d.variables))
+	for _, v := range d.variables {
+		val, moreDiags := variableValue(v, raw)
+		diags = append(diags, moreDiags...)
+		if moreDiags.HasErrors() {
+			vals[v.name] = cty.DynamicVal
+			continue
+		}
+		if v.sensitive {
+			val = val.Mark(SensitiveMark)
+		}
+		vals[v.name] = val
+	}
+	if diags.HasErrors() {
+		return vals, diags
+	}
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(vals)}, Functions: funcs}
+	for _, v := range d.variables {
+		for _, vb := range v.validations {
+			diags = append(diags, checkValidation(v, vb, ctx)...)
+		}
+	}
+	return vals, diags
+}
+
+func variableValue(v *variableBlock, raw map[string]rawValue) (cty.Value, hcl.Diagnostics) {
+	var val cty.Value
+	var subject *hcl.Range
+	source := ""
+	if rv, ok := raw[v.name]; ok {
+		source, subject = rv.source, rv.rng
+		if rv.isStr {
+			val = cty.StringVal(rv.str)
+		} else {
+			var diags hcl.Diagnostics
+			val, diags = rv.expr.Value(nil)
+			if diags.HasErrors() {
+				return cty.NilVal, diags
+			}
+		}
+	} else if v.def != nil {
+		source, subject = "its default", v.def.Expr.Range().Ptr()
+		var diags hcl.Diagnostics
+		val, diags = v.def.Expr.Value(nil)
+		if diags.HasErrors() {
+			return cty.NilVal, diags
+		}
+	} else {
+		return cty.NilVal, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "No value for required variable",
+			Detail:   fmt.Sprintf("var.%s has no default and no value was given. Set it with -var '%s=…', a -var-file, or the environment variable %s%s.", v.name, v.name, EnvVarPrefix, v.name),
+			Subject:  v.block.DefRange.Ptr(),
+		}}
+	}
+	if v.defaults != nil {
+		val = v.defaults.Apply(val)
+	}
+	converted, err := convert.Convert(val, v.typ)
+	if err != nil {
+		return cty.NilVal, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value for variable",
+			Detail:   fmt.Sprintf("The value of var.%s from %s is not a valid %s: %s.", v.name, source, typeexpr.TypeString(v.typ), err),
+			Subject:  firstRange(subject, v.block.DefRange.Ptr()),
+		}}
+	}
+	if converted.IsNull() && !v.nullable {
+		return cty.NilVal, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Required variable is null",
+			Detail:   fmt.Sprintf("var.%s is declared nullable = false, but its value from %s is null. Give it a value.", v.name, source),
+			Subject:  firstRange(subject, v.block.DefRange.Ptr()),
+		}}
+	}
+	return converted, nil
+}
+
+func firstRange(rs ...*hcl.Range) *hcl.Range {
+	for _, r := range rs {
+		if r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+func checkValidation(v *variableBlock, vb *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
+	content, diags := vb.Body.Content(validationSchema)
+	if diags.HasErrors() {
+		return diags
+	}
+	condAttr, msgAttr := content.Attributes["condition"], content.Attributes["error_message"]
+	cond, moreDiags := condAttr.Expr.Value(ctx)
+	diags = append(diags, moreDiags...)
+	if moreDiags.HasErrors() {
+		return diags
+	}
+	cond, _ = cond.Unmark()
+	if cond.IsNull() || cond.Type() != cty.Bool {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid validation condition", Detail: "The condition must be true or false.", Subject: condAttr.Expr.Range().Ptr(), Expression: condAttr.Expr, EvalContext: ctx})
+	}
+	if cond.True() {
+		return diags
+	}
+	msg := fmt.Sprintf("var.%s is not valid.", v.name)
+	if m, mDiags := msgAttr.Expr.Value(ctx); !mDiags.HasErrors() {
+		if m, _ = m.Unmark(); m.Type() == cty.String && !m.IsNull() {
+			msg = m.AsString()
+		}
+	}
+	return append(diags, &hcl.Diagnostic{
+		Severity:    hcl.DiagError,
+		Summary:     "Invalid value for variable",
+		Detail:      msg + "\n\nThis was checked by the validation rule at " + condAttr.Range.String() + ".",
+		Subject:     condAttr.Expr.Range().Ptr(),
+		Expression:  condAttr.Expr,
+		EvalContext: ctx,
+	})
+}
