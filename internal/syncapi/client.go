@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -99,6 +100,8 @@ type Client struct {
 	sleep     func(context.Context, time.Duration) error
 	now       func() time.Time
 	random    func() float64
+	// gzipWriters recycles upload compressors across Upload calls.
+	gzipWriters sync.Pool
 }
 
 // New checks cfg and returns a client. It refuses an empty API key and a base URL that would

@@ -264,6 +264,9 @@ func (c *Client) AbortJob(ctx context.Context, jobID, reason string) (*Job, erro
 
 // PublishEvents attaches events to a job.
 func (c *Client) PublishEvents(ctx context.Context, jobID string, events ...Event) error {
+	if jobID == "" {
+		return fmt.Errorf("publish job events: %w", errNoJobID)
+	}
 	if events == nil {
 		events = []Event{}
 	}
@@ -299,10 +302,11 @@ func (e *WaitTimeoutError) Error() string {
 		e.JobID, e.Status, e.Timeout)
 }
 
-// WaitForJob polls the job until it is done and returns its final state. Polls start
-// pollInterval apart (DefaultPollInterval when 0) and grow by half each time up to 5 s, so a
-// quick finalize is noticed quickly and a long one costs few requests. A timeout of 0 waits
-// as long as ctx allows.
+// WaitForJob polls the job until it is done and returns its final state; a failed job is
+// returned like a finished one, so check Succeeded. Polls start pollInterval apart
+// (DefaultPollInterval when 0) and grow by half each time up to 5 s, so a quick finalize is
+// noticed quickly and a long one costs few requests. A timeout of 0 waits as long as ctx
+// allows; on timeout WaitForJob returns the last state read with a *WaitTimeoutError.
 func (c *Client) WaitForJob(ctx context.Context, jobID string, pollInterval, timeout time.Duration) (*Job, error) {
 	if pollInterval <= 0 {
 		pollInterval = DefaultPollInterval
@@ -332,8 +336,14 @@ func (c *Client) WaitForJob(ctx context.Context, jobID string, pollInterval, tim
 	}
 }
 
+// errNoJobID guards the routes of one job: an empty id would address the collection.
+var errNoJobID = errors.New("no job id")
+
 // jobCall sends a job route request and decodes its {"job": …} answer.
 func (c *Client) jobCall(ctx context.Context, method, path, jobID string, body any) (*Job, int, error) {
+	if path != jobsPath && jobID == "" {
+		return nil, 0, errNoJobID
+	}
 	cl := &call{method: method, path: path, jobID: jobID}
 	if body != nil {
 		b, err := json.Marshal(body)

@@ -3,6 +3,7 @@ package syncapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -308,5 +309,24 @@ func TestStartJobNeedsJobID(t *testing.T) {
 	_, err := c.StartJob(context.Background(), JobSpec{Source: SourceIntegrationExternal, IntegrationInstanceID: "i"})
 	if err == nil || !strings.Contains(err.Error(), "without a job id") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestJobRoutesNeedJobID(t *testing.T) {
+	rec := script(t, answerOK())
+	c, _ := newTestClient(t, rec)
+	ctx := context.Background()
+	_, err1 := c.GetJob(ctx, "")
+	_, err2 := c.FinalizeJob(ctx, "", FinalizeOptions{})
+	_, err3 := c.AbortJob(ctx, "", "r")
+	err4 := c.PublishEvents(ctx, "")
+	err5 := c.Upload(ctx, "", Entities, []model.Properties{entity("a")}, UploadOptions{})
+	for i, err := range []error{err1, err2, err3, err4, err5} {
+		if !errors.Is(err, errNoJobID) {
+			t.Errorf("call %d: err = %v, want %v", i+1, err, errNoJobID)
+		}
+	}
+	if n := len(rec.Requests()); n != 0 {
+		t.Errorf("%d requests sent without a job id", n)
 	}
 }

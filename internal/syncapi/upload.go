@@ -73,6 +73,9 @@ func (c *Client) Upload(ctx context.Context, jobID string, kind UploadKind, obje
 	if kind != Entities && kind != Relationships {
 		return fmt.Errorf("upload: unknown list %q (want %q or %q)", kind, Entities, Relationships)
 	}
+	if jobID == "" {
+		return fmt.Errorf("upload %s: %w", kind, errNoJobID)
+	}
 	if len(objects) == 0 {
 		return nil
 	}
@@ -123,6 +126,8 @@ type uploader struct {
 	cancel context.CancelFunc
 	// free recycles batch buffers once compressed, bounding memory to a few batches.
 	free chan []byte
+	// sizeHint is the largest batch body so far; only the splitter uses it.
+	sizeHint int
 
 	mu   sync.Mutex
 	done int
@@ -147,6 +152,7 @@ func (u *uploader) split(ctx context.Context, objects []model.Properties, out ch
 	limit := u.opts.MaxBatchBytes - len(suffix)
 	send := func(b *batch) bool {
 		b.body = append(b.body, suffix...)
+		u.sizeHint = max(u.sizeHint, len(b.body))
 		select {
 		case out <- b:
 			return true
@@ -198,7 +204,8 @@ func (u *uploader) buffer() []byte {
 	case b := <-u.free:
 		return b[:0]
 	default:
-		return nil
+		// Batches are alike in size: starting at the largest seen saves regrowing it.
+		return make([]byte, 0, u.sizeHint)
 	}
 }
 
@@ -213,6 +220,11 @@ func (u *uploader) recycle(b []byte) {
 // channel without sending, so the splitter never blocks.
 func (u *uploader) work(ctx context.Context, in <-chan *batch) {
 	var zw *gzip.Writer
+	defer func() {
+		if zw != nil {
+			u.client.gzipWriters.Put(zw)
+		}
+	}()
 	for b := range in {
 		if ctx.Err() != nil {
 			continue
@@ -220,9 +232,7 @@ func (u *uploader) work(ctx context.Context, in <-chan *batch) {
 		cl := &call{method: "POST", path: u.path, jobID: u.jobID, body: b.body}
 		if !u.opts.DisableGzip {
 			if zw == nil {
-				// BestSpeed: JSON batches compress several-fold even at the fastest level,
-				// and the slower levels would make compression the bottleneck of an apply.
-				zw, _ = gzip.NewWriterLevel(nil, gzip.BestSpeed)
+				zw = u.client.gzipWriter()
 			}
 			// The compressed bytes are handed to net/http, which may still read a request
 			// body after answering; they are never reused, only the JSON buffer is.
@@ -255,4 +265,16 @@ func formatBytes(n int) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// gzipWriter returns a compressor from the client's pool: each holds about a megabyte of
+// tables, worth keeping from one Upload to the next.
+func (c *Client) gzipWriter() *gzip.Writer {
+	if zw, ok := c.gzipWriters.Get().(*gzip.Writer); ok {
+		return zw
+	}
+	// BestSpeed: JSON batches compress about tenfold even at the fastest level, and slower
+	// levels would make compression the bottleneck of an apply.
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
 }
