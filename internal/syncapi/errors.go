@@ -36,6 +36,7 @@ type APIError struct {
 	CorrelationID string
 }
 
+// Error names the job, the route, the status and the API's code and message.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	if e.JobID != "" {
@@ -79,10 +80,12 @@ type RetriesExhaustedError struct {
 	Err      error
 }
 
+// Error says how many attempts were made and how the last one failed.
 func (e *RetriesExhaustedError) Error() string {
 	return fmt.Sprintf("gave up after %d attempts, the last one failing with %s", e.Attempts, lastFailure(e.Err))
 }
 
+// Unwrap returns the last failure.
 func (e *RetriesExhaustedError) Unwrap() error { return e.Err }
 
 func lastFailure(err error) string {

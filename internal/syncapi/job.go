@@ -297,6 +297,7 @@ type WaitTimeoutError struct {
 	Timeout time.Duration
 }
 
+// Error names the job and its last status, and tells the user how to check on it later.
 func (e *WaitTimeoutError) Error() string {
 	return fmt.Sprintf("job %s is still %s after waiting %s; it may still finish: run the command again to check it",
 		e.JobID, e.Status, e.Timeout)

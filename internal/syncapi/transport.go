@@ -56,8 +56,16 @@ type call struct {
 
 func (cl *call) route() string { return cl.method + " " + cl.path }
 
+// where prefixes error messages: the job, when there is one, and the route.
+func (cl *call) where() string {
+	if cl.jobID != "" {
+		return "job " + cl.jobID + ": " + cl.route()
+	}
+	return cl.route()
+}
+
 // do sends the call, retrying transient failures, and returns how many attempts it made.
-func (c *Client) do(ctx context.Context, cl *call) (attempts int, err error) {
+func (c *Client) do(ctx context.Context, cl *call) (attempts int, _ error) {
 	if cl.correlationID == "" {
 		cl.correlationID = uuid.NewString()
 	}
@@ -109,7 +117,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) (retryAfter time.
 	}
 	req, err := http.NewRequestWithContext(ctx, cl.method, c.base+cl.path, body)
 	if err != nil {
-		return retryAfter, fmt.Errorf("%s: %w", cl.route(), err)
+		return retryAfter, fmt.Errorf("%s: %w", cl.where(), err)
 	}
 	h := req.Header
 	h.Set("Authorization", "Bearer "+string(c.key))
@@ -170,7 +178,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) (retryAfter time.
 		if errors.As(err, &api) {
 			return retryAfter, err
 		}
-		return retryAfter, fmt.Errorf("%s: decode the answer (HTTP %d, %s): %w", cl.route(), status, quoteSnippet(c.key.redact(string(data))), err)
+		return retryAfter, fmt.Errorf("%s: decode the answer (HTTP %d, %s): %w", cl.where(), status, quoteSnippet(c.key.redact(string(data))), err)
 	}
 	return retryAfter, nil
 }
@@ -191,6 +199,7 @@ func (c *Client) apiError(cl *call, resp *http.Response, data []byte) *APIError 
 	if e.Code == "" && e.Message == "" {
 		switch {
 		case resp.StatusCode >= 300 && resp.StatusCode < 400:
+			// Ahead of the body: a redirect's body is boilerplate, its Location is the news.
 			e.Message = fmt.Sprintf("redirected to %q; the client does not follow redirects, check %s", resp.Header.Get("Location"), EnvBaseURL)
 		case len(bytes.TrimSpace(data)) > 0:
 			e.Message = quoteSnippet(string(data))

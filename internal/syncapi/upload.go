@@ -68,7 +68,8 @@ type batch struct {
 // opts.BatchSize objects and opts.MaxBatchBytes of JSON, opts.Parallelism at a time, each
 // retried on transient failures. The first permanent failure stops new batches from being
 // sent and is returned; the job should then be aborted. Upload entities before
-// relationships: relationships are checked against the entities of the job.
+// relationships: relationships are checked against the entities of the job. objects are
+// only read, and must not change during the call.
 func (c *Client) Upload(ctx context.Context, jobID string, kind UploadKind, objects []model.Properties, opts UploadOptions) error {
 	if kind != Entities && kind != Relationships {
 		return fmt.Errorf("upload: unknown list %q (want %q or %q)", kind, Entities, Relationships)
