@@ -1,0 +1,261 @@
+package emulator
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+	"github.com/j1hcl/j1hcl/internal/validate"
+)
+
+// compressedSlack is how far a gzip body may exceed MaxBody on the wire: incompressible
+// data grows slightly when gzipped, and such a body may still fit once decompressed.
+const compressedSlack = 64 << 10
+
+// readBody reads a request body, gunzipping it when Content-Encoding says so. The limit
+// applies to the decompressed bytes, read through a bounded reader, so a gzip bomb costs at
+// most max+1 bytes of memory before it is refused.
+func readBody(r *http.Request, max int64) ([]byte, *apiError) {
+	wire := &limitedReader{r: r.Body, n: max}
+	var rd io.Reader = wire
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	switch enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		wire.n = max + compressedSlack
+		zr, err := gzip.NewReader(wire)
+		if err != nil {
+			if wire.exceeded {
+				return nil, tooLarge(max)
+			}
+			return nil, badRequest(CodeInvalidGzip, "the body is not valid gzip (Content-Encoding: gzip): %v", err)
+		}
+		defer zr.Close()
+		rd = zr
+	default:
+		return nil, errorf(http.StatusUnsupportedMediaType, CodeUnsupportedEncoding,
+			"Content-Encoding %q is not supported; send the body plain or gzipped", enc)
+	}
+	var buf bytes.Buffer
+	if cl := r.ContentLength; cl > 0 && cl <= max && enc == "" {
+		buf.Grow(int(cl))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(rd, max+1))
+	switch {
+	case n > max || wire.exceeded:
+		return nil, tooLarge(max)
+	case err != nil && rd != wire:
+		return nil, badRequest(CodeInvalidGzip, "the body is not valid gzip (Content-Encoding: gzip): %v", err)
+	case err != nil:
+		return nil, badRequest(CodeInvalidJSON, "reading the body: %v", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func tooLarge(max int64) *apiError {
+	return errorf(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+		"the body is larger than %d bytes (after decompression); send smaller batches", max)
+}
+
+// limitedReader reads at most n bytes and remembers whether the source had more.
+type limitedReader struct {
+	r        io.Reader
+	n        int64
+	exceeded bool
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		var one [1]byte
+		if n, _ := l.r.Read(one[:]); n > 0 {
+			l.exceeded = true
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+// decodeJSON decodes a whole body into v, refusing trailing data. Numbers stay exact.
+func decodeJSON(data []byte, v any) *apiError {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return badRequest(CodeInvalidJSON, "the body is empty; a JSON object is required")
+		}
+		return badRequest(CodeInvalidJSON, "the body is not valid JSON: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return badRequest(CodeInvalidJSON, "the body has data after its JSON value")
+	}
+	return nil
+}
+
+// objectList names one list of an upload body.
+type objectList struct {
+	field        string // "entities" or "relationships"
+	notArray     string // the error code when the field is not an array
+	invalid      string // the error code of an object that breaks a platform rule
+	relationship bool
+}
+
+var (
+	entityList       = objectList{"entities", CodeEntityIsNotArray, CodeInvalidEntity, false}
+	relationshipList = objectList{"relationships", CodeRelationshipIsNotArray, CodeInvalidRelationship, true}
+)
+
+// uploadBody is a decoded and validated upload.
+type uploadBody struct {
+	entities      []*upload
+	relationships []*upload
+}
+
+// decodeUpload parses an upload body. Lists in required must be present; the others are
+// optional. Objects are checked later, by validate.
+func decodeUpload(data []byte, required ...objectList) (*uploadBody, *apiError) {
+	var top map[string]json.RawMessage
+	if err := decodeJSON(data, &top); err != nil {
+		return nil, err
+	}
+	if top == nil {
+		return nil, badRequest(CodeInvalidJSON, "the body must be a JSON object")
+	}
+	out := &uploadBody{}
+	for _, l := range []objectList{entityList, relationshipList} {
+		raw, present := top[l.field]
+		if !present {
+			for _, r := range required {
+				if r.field == l.field {
+					return nil, badRequest(l.notArray, "the body has no %q array", l.field)
+				}
+			}
+			continue
+		}
+		objs, err := decodeList(raw, l)
+		if err != nil {
+			return nil, err
+		}
+		if l.relationship {
+			out.relationships = objs
+		} else {
+			out.entities = objs
+		}
+	}
+	return out, nil
+}
+
+// validate checks every object of an upload against the platform rules, answering 400
+// INVALID_ENTITY or INVALID_RELATIONSHIP (the kind of the first offender) with a message
+// naming each problem's list index, _key and rule code.
+func (b *uploadBody) validate() *apiError {
+	var bad []string
+	code := ""
+	for _, l := range []objectList{entityList, relationshipList} {
+		objs := b.entities
+		if l.relationship {
+			objs = b.relationships
+		}
+		for i, o := range objs {
+			findings := checkObject(o)
+			if len(findings) == 0 {
+				continue
+			}
+			if code == "" {
+				code = l.invalid
+			}
+			for _, f := range findings {
+				bad = append(bad, describeFinding(l.field, i, o, f))
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	const shown = 5
+	msg := strings.Join(bad[:min(len(bad), shown)], "; ")
+	if len(bad) > shown {
+		msg += fmt.Sprintf("; and %d more problems", len(bad)-shown)
+	}
+	return badRequest(code, "%s. Nothing of this request was accepted.", msg)
+}
+
+// decodeList decodes one list of objects, normalizing numbers as the client does.
+func decodeList(raw json.RawMessage, l objectList) ([]*upload, *apiError) {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '[' {
+		return nil, badRequest(l.notArray, "%q must be an array of objects, not %s", l.field, jsonKind(t))
+	}
+	var list []any
+	if err := decodeJSON(raw, &list); err != nil {
+		return nil, err
+	}
+	out := make([]*upload, len(list))
+	for i, v := range list {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, badRequest(l.invalid, "%s[%d] is %s, not an object", l.field, i, jsonKind(model.AppendValueJSON(nil, v)))
+		}
+		n, err := model.NormalizeValue(m)
+		if err != nil {
+			return nil, badRequest(l.invalid, "%s[%d]: %v", l.field, i, err)
+		}
+		p := n.(map[string]any)
+		out[i] = &upload{kind: model.KindOf(p, l.relationship), props: p}
+	}
+	return out, nil
+}
+
+func jsonKind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "empty"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// checkObject runs the platform rules the Sync API enforces on each object: J1P001–J1P005,
+// and for mapped relationships J1P009, since the mapper needs a valid direction, filter keys
+// and target. The rules are the client's own (package validate), so what the client accepts
+// the emulator accepts.
+func checkObject(u *upload) []validate.Finding {
+	o := &model.Object{Kind: u.kind, Props: u.props}
+	findings := validate.PlatformObject(o)
+	if u.kind == model.KindMappedRelationship {
+		for _, f := range validate.Graph(&model.Graph{Relationships: []*model.Object{o}}, validate.Options{}) {
+			if f.Code == "J1P009" {
+				findings = append(findings, f)
+			}
+		}
+	}
+	return findings
+}
+
+func describeFinding(field string, i int, u *upload, f validate.Finding) string {
+	key := "(no _key)"
+	if k, ok := u.props[model.PropKey].(string); ok {
+		key = fmt.Sprintf("_key %q", k)
+	}
+	return fmt.Sprintf("%s[%d] %s breaks %s (%s): %s", field, i, key, f.Code, f.Summary, f.Detail)
+}

@@ -1,0 +1,422 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// change is everything a finalize needs from its job, taken from the job when it leaves
+// AWAITING_UPLOADS (the job accepts no uploads after that, so nothing else touches it).
+type change struct {
+	jobID         string
+	source        string
+	mode          string
+	target        targetID
+	entities      []*upload
+	relationships []*upload
+	// byKey holds the uploads by _key, entities and relationships together.
+	byKey map[string]*upload
+	// partialTypes are the _types a DIFF leaves alone (partialDatasets.types).
+	partialTypes map[string]bool
+}
+
+// uploaded reports whether the job uploaded an object of the kind's list under key.
+func (c *change) uploaded(key string, relationship bool) bool {
+	u := c.byKey[key]
+	return u != nil && u.kind.IsRelationship() == relationship
+}
+
+// applier applies one change to the graph and counts what it does.
+type applier struct {
+	g        *graph
+	c        *change
+	t        *target
+	now      int64
+	newID    func() string
+	counters Counters
+	mapper   mapper
+}
+
+// apply runs a finalize on the graph. DIFF: entities are created, replaced or deleted, then
+// relationships, so a relationship can point at an entity of the same job; deleting an
+// entity deletes every relationship attached to it, whatever its target. PATCH: entities
+// are created or merged, nothing is deleted. Either way the mapper then retries mapped
+// relationships still waiting for a target, since this job may have created it.
+func (g *graph) apply(c *change, now int64, newID func() string) Counters {
+	a := &applier{g: g, c: c, t: g.target(c.target, true), now: now, newID: newID}
+	a.mapper = mapper{g: g, newID: newID, now: now}
+	if c.mode == ModePatch {
+		a.patchEntities()
+	} else {
+		a.diffEntities()
+		a.diffRelationships()
+	}
+	a.mapper.retryPending()
+	return a.counters
+}
+
+func (a *applier) newRecord(kind model.Kind, props model.Properties) *record {
+	return &record{
+		id: a.newID(), kind: kind, target: a.t, props: props, source: a.c.source,
+		created: a.now, begin: a.now, version: 1,
+	}
+}
+
+func (a *applier) diffEntities() {
+	for _, u := range a.c.entities {
+		key, _ := u.props[model.PropKey].(string)
+		if r := a.t.entities[key]; r != nil {
+			if !model.EqualProperties(r.props, u.props) {
+				a.g.setProps(r, u.props, a.c.source, a.now)
+				a.counters.NumEntitiesUpdated++
+			}
+			continue
+		}
+		a.g.putEntity(a.newRecord(model.KindEntity, u.props))
+		a.counters.NumEntitiesCreated++
+	}
+	var gone []*record
+	for key, r := range a.t.entities {
+		if !a.c.uploaded(key, false) && !a.c.partialTypes[r.typ()] {
+			gone = append(gone, r)
+		}
+	}
+	for _, r := range gone {
+		a.g.dropEntity(r, a.countRelationshipDelete)
+		a.counters.NumEntitiesDeleted++
+	}
+}
+
+func (a *applier) countRelationshipDelete(r *record) {
+	if r.kind == model.KindMappedRelationship {
+		a.counters.NumMappedRelationshipsDeleted++
+	} else {
+		a.counters.NumRelationshipsDeleted++
+	}
+}
+
+func (a *applier) diffRelationships() {
+	for _, u := range a.c.relationships {
+		from, to, ok := a.endpoints(u)
+		key, _ := u.props[model.PropKey].(string)
+		existing := a.t.relationships[key]
+		mapped := u.kind == model.KindMappedRelationship
+		switch {
+		case !ok && existing == nil:
+			a.counters.NumRelationshipCreateErrors++
+		case !ok:
+			a.counters.NumRelationshipUpdateErrors++
+		case existing == nil:
+			r := a.newRecord(u.kind, u.props)
+			r.from, r.to = from, to
+			a.g.putRelationship(r)
+			if mapped {
+				a.counters.NumMappedRelationshipsCreated++
+			} else {
+				a.counters.NumRelationshipsCreated++
+			}
+		case existing.kind != u.kind || !model.EqualProperties(existing.props, u.props) || existing.from != from || existing.to != to:
+			if existing.kind != u.kind {
+				// A direct relationship became mapped or the reverse: it is a new object
+				// under an old key.
+				a.g.dropRelationship(existing)
+				a.countRelationshipDelete(existing)
+				r := a.newRecord(u.kind, u.props)
+				r.from, r.to = from, to
+				a.g.putRelationship(r)
+				if mapped {
+					a.counters.NumMappedRelationshipsCreated++
+				} else {
+					a.counters.NumRelationshipsCreated++
+				}
+				continue
+			}
+			a.g.setProps(existing, u.props, a.c.source, a.now)
+			a.g.link(existing, from, to)
+			if mapped {
+				a.counters.NumMappedRelationshipsUpdated++
+			} else {
+				a.counters.NumRelationshipsUpdated++
+			}
+		}
+	}
+	var gone []*record
+	for key, r := range a.t.relationships {
+		if !a.c.uploaded(key, true) && !a.c.partialTypes[r.typ()] {
+			gone = append(gone, r)
+		}
+	}
+	for _, r := range gone {
+		a.g.dropRelationship(r)
+		a.countRelationshipDelete(r)
+	}
+}
+
+// endpoints resolves an uploaded relationship's endpoints. ok is false when it cannot be
+// stored: a direct relationship's endpoint, or a mapped relationship's source, is unknown.
+// A mapped relationship whose target is neither found nor created waits with a nil end.
+func (a *applier) endpoints(u *upload) (from, to *record, ok bool) {
+	if u.kind != model.KindMappedRelationship {
+		fk, _ := u.props[model.PropFromKey].(string)
+		tk, _ := u.props[model.PropToKey].(string)
+		from, to = a.g.entityFor(a.t, fk), a.g.entityFor(a.t, tk)
+		return from, to, from != nil && to != nil
+	}
+	m := parseMapping(u.props)
+	source := a.g.entityFor(a.t, m.sourceKey)
+	if source == nil {
+		return nil, nil, false
+	}
+	other := a.mapper.resolve(m)
+	if m.reverse {
+		return other, source, true
+	}
+	return source, other, true
+}
+
+// patchEntities merges each uploaded entity into the stored one: present properties are
+// written, a null removes the property, absent properties stay. A new entity is stored
+// exactly as uploaded.
+func (a *applier) patchEntities() {
+	for _, u := range a.c.entities {
+		key, _ := u.props[model.PropKey].(string)
+		r := a.t.entities[key]
+		if r == nil {
+			a.g.putEntity(a.newRecord(model.KindEntity, u.props))
+			a.counters.NumEntitiesCreated++
+			continue
+		}
+		merged := make(model.Properties, len(r.props)+len(u.props))
+		for k, v := range r.props {
+			merged[k] = v
+		}
+		for k, v := range u.props {
+			if v == nil {
+				delete(merged, k)
+			} else {
+				merged[k] = v
+			}
+		}
+		if !model.EqualProperties(r.props, merged) {
+			a.g.setProps(r, merged, a.c.source, a.now)
+			a.counters.NumEntitiesUpdated++
+		}
+	}
+}
+
+// mapping is the part of a mapped relationship's _mapping the mapper reads.
+type mapping struct {
+	sourceKey  string
+	reverse    bool
+	filterKeys [][]string
+	target     map[string]any
+	skip       bool
+}
+
+func parseMapping(p model.Properties) mapping {
+	raw, _ := p[model.PropMapping].(map[string]any)
+	m := mapping{}
+	m.sourceKey, _ = raw[model.MappingSourceEntityKey].(string)
+	dir, _ := raw[model.MappingRelationshipDirection].(string)
+	m.reverse = dir == "REVERSE"
+	m.target, _ = raw[model.MappingTargetEntity].(map[string]any)
+	m.skip, _ = raw[model.MappingSkipTargetCreation].(bool)
+	sets, _ := raw[model.MappingTargetFilterKeys].([]any)
+	for _, s := range sets {
+		list, _ := s.([]any)
+		var set []string
+		for _, k := range list {
+			if name, ok := k.(string); ok && name != "" {
+				set = append(set, name)
+			}
+		}
+		if len(set) > 0 {
+			m.filterKeys = append(m.filterKeys, set)
+		}
+	}
+	return m
+}
+
+// mapper is a small model of the platform's mapper: it links a mapped relationship to the
+// entity its target filter selects, creating a placeholder entity when none matches (unless
+// skipTargetCreation). A target matches a filter key set when every key of the set is
+// equal (a list property matches when it contains the wanted scalar); sets are tried in
+// order, and among several matches a real entity beats a placeholder, then the smallest
+// _id wins.
+type mapper struct {
+	g     *graph
+	newID func() string
+	now   int64
+	// byProp indexes every entity by one property's value, built on first use in a finalize
+	// for filter sets without _key; sets with _key use the graph's key index.
+	byProp map[string]map[string][]*record
+}
+
+func (m *mapper) resolve(mp mapping) *record {
+	if r := m.find(mp); r != nil {
+		return r
+	}
+	if mp.skip || mp.target == nil {
+		return nil
+	}
+	return m.placeholder(mp.target)
+}
+
+func (m *mapper) find(mp mapping) *record {
+	for _, set := range mp.filterKeys {
+		var candidates []*record
+		if k, ok := mp.target[model.PropKey].(string); ok && contains(set, model.PropKey) {
+			candidates = m.g.byKey[k]
+		} else {
+			want, present := mp.target[set[0]]
+			if !present {
+				continue
+			}
+			candidates = m.index(set[0])[valueKey(want)]
+		}
+		var best *record
+		for _, c := range candidates {
+			if matches(c, mp.target, set) && (best == nil || preferred(c, best)) {
+				best = c
+			}
+		}
+		if best != nil {
+			return best
+		}
+	}
+	return nil
+}
+
+// preferred orders candidate targets: real entities before placeholders, then by _id.
+func preferred(a, b *record) bool {
+	if a.placeholder != b.placeholder {
+		return !a.placeholder
+	}
+	return a.id < b.id
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func valueKey(v any) string { return string(model.AppendValueJSON(nil, v)) }
+
+func matches(e *record, want map[string]any, set []string) bool {
+	for _, k := range set {
+		w, present := want[k]
+		if !present || !valueMatches(e.props[k], w) {
+			return false
+		}
+	}
+	return true
+}
+
+// valueMatches compares a stored value with a wanted one; a list matches any scalar it
+// contains, as J1QL and the mapper compare list properties.
+func valueMatches(have, want any) bool {
+	if model.Equal(have, want) {
+		return true
+	}
+	if list, ok := have.([]any); ok && model.IsScalar(want) {
+		for _, e := range list {
+			if model.Equal(e, want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (m *mapper) index(prop string) map[string][]*record {
+	if idx, ok := m.byProp[prop]; ok {
+		return idx
+	}
+	if m.byProp == nil {
+		m.byProp = make(map[string]map[string][]*record)
+	}
+	idx := make(map[string][]*record)
+	for _, list := range m.g.byKey {
+		for _, e := range list {
+			indexValue(idx, e, prop)
+		}
+	}
+	m.byProp[prop] = idx
+	return idx
+}
+
+func indexValue(idx map[string][]*record, e *record, prop string) {
+	v, ok := e.props[prop]
+	if !ok {
+		return
+	}
+	idx[valueKey(v)] = append(idx[valueKey(v)], e)
+	if list, isList := v.([]any); isList {
+		for _, x := range list {
+			idx[valueKey(x)] = append(idx[valueKey(x)], e)
+		}
+	}
+}
+
+// placeholder creates the entity a mapped relationship's target describes, owned by the
+// mapper (_source "system-mapper", _placeholder true). Its _key is the target's _key when
+// that is free among placeholders, else derived from the target's content, so the same
+// target always yields the same placeholder.
+func (m *mapper) placeholder(want map[string]any) *record {
+	t := m.g.target(mapperTargetID, true)
+	props := make(model.Properties, len(want)+1)
+	for k, v := range want {
+		if strings.HasPrefix(k, "_") && k != model.PropKey && k != model.PropType && k != model.PropClass {
+			continue // metadata names are the platform's to set
+		}
+		props[k] = model.CloneValue(v)
+	}
+	key, _ := props[model.PropKey].(string)
+	if key == "" || t.entities[key] != nil {
+		sum := sha256.Sum256(model.MarshalObject(want))
+		key = "j1hcl-emulator:placeholder:" + hex.EncodeToString(sum[:12])
+		if r := t.entities[key]; r != nil {
+			return r
+		}
+		props[model.PropKey] = key
+	}
+	r := &record{
+		id: m.newID(), kind: model.KindEntity, target: t, props: props, source: sourceMapper,
+		created: m.now, begin: m.now, version: 1, placeholder: true,
+	}
+	m.g.putEntity(r)
+	for prop, idx := range m.byProp {
+		indexValue(idx, r, prop)
+	}
+	return r
+}
+
+// retryPending links mapped relationships that were waiting for a target which now exists.
+func (m *mapper) retryPending() {
+	if len(m.g.pending) == 0 {
+		return
+	}
+	waiting := make([]*record, 0, len(m.g.pending))
+	for r := range m.g.pending {
+		waiting = append(waiting, r)
+	}
+	for _, r := range waiting {
+		mp := parseMapping(r.props)
+		target := m.find(mp)
+		if target == nil {
+			continue
+		}
+		if mp.reverse {
+			m.g.link(r, target, r.to)
+		} else {
+			m.g.link(r, r.from, target)
+		}
+	}
+}

@@ -1,0 +1,410 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// pageSize is the number of results of one J1QL page, as on the platform.
+const pageSize = 250
+
+// j1qlQuery is a parsed query of the emulator's J1QL subset:
+//
+//	FIND (* | ClassName | type_name) [WITH prop = value [AND prop = value]…] [LIMIT n]
+//
+// Keywords are case-insensitive. A word whose first letter is upper-case and that holds no
+// "_" names a class (Host, CodeRepo); any other word names a type (aws_instance,
+// application_my-billing-acme, host). Values are single- or double-quoted strings (with
+// backslash escapes), numbers, true, false, or null/undefined (which match a missing or
+// null property). A list property matches when it contains the value; numbers compare by
+// value. Only entities are found.
+type j1qlQuery struct {
+	all   bool
+	class string
+	typ   string
+	conds []condition
+	limit int // -1: no limit
+}
+
+type condition struct {
+	prop  string
+	value any // string, json.Number, bool or nil
+}
+
+// syntaxError is a J1QL error, answered in GraphQL's errors array.
+type syntaxError struct {
+	pos int
+	msg string
+}
+
+func (e *syntaxError) Error() string {
+	return fmt.Sprintf("J1QL syntax error at position %d: %s (the emulator supports FIND (* | Class | type) [WITH prop = value [AND prop = value]...] [LIMIT n])", e.pos, e.msg)
+}
+
+type j1qlParser struct {
+	src string
+	pos int
+}
+
+func parseJ1QL(src string) (*j1qlQuery, error) {
+	p := &j1qlParser{src: src}
+	q := &j1qlQuery{limit: -1}
+	if w := p.word(); !strings.EqualFold(w, "FIND") {
+		return nil, p.errorf("expected FIND, found %s", quoteToken(w))
+	}
+	p.space()
+	if p.peek() == '*' {
+		p.pos++
+		q.all = true
+	} else {
+		start := p.pos
+		w := p.word()
+		if w == "" || isKeyword(w) {
+			return nil, &syntaxError{start, fmt.Sprintf("expected *, a class or a type after FIND, found %s", quoteToken(w))}
+		}
+		if isClassName(w) {
+			q.class = w
+		} else {
+			q.typ = w
+		}
+	}
+	if w := p.word(); strings.EqualFold(w, "WITH") {
+		for {
+			c, err := p.condition()
+			if err != nil {
+				return nil, err
+			}
+			q.conds = append(q.conds, c)
+			save := p.pos
+			if w := p.word(); !strings.EqualFold(w, "AND") {
+				p.pos = save
+				break
+			}
+		}
+	} else if w != "" {
+		p.pos -= len(w)
+	}
+	if w := p.word(); strings.EqualFold(w, "LIMIT") {
+		p.space()
+		start := p.pos
+		n, err := strconv.Atoi(p.word())
+		if err != nil || n < 0 {
+			return nil, &syntaxError{start, "LIMIT needs a non-negative whole number"}
+		}
+		q.limit = n
+	} else if w != "" {
+		p.pos -= len(w)
+	}
+	p.space()
+	if p.pos < len(p.src) {
+		rest := p.word()
+		if rest == "" {
+			rest = string(p.src[p.pos])
+		} else if isUnsupportedKeyword(rest) {
+			return nil, p.errorf("%s is J1QL the emulator does not implement", strings.ToUpper(rest))
+		}
+		return nil, p.errorf("unexpected %s", quoteToken(rest))
+	}
+	return q, nil
+}
+
+func (p *j1qlParser) errorf(format string, args ...any) error {
+	return &syntaxError{p.pos, fmt.Sprintf(format, args...)}
+}
+
+func quoteToken(t string) string {
+	if t == "" {
+		return "the end of the query"
+	}
+	return strconv.Quote(t)
+}
+
+func isKeyword(w string) bool {
+	switch strings.ToUpper(w) {
+	case "FIND", "WITH", "AND", "LIMIT":
+		return true
+	}
+	return isUnsupportedKeyword(w)
+}
+
+func isUnsupportedKeyword(w string) bool {
+	switch strings.ToUpper(w) {
+	case "THAT", "RETURN", "OR", "AS", "ORDER", "BY", "SKIP", "WHERE", "NOT", "TO", "RELATES":
+		return true
+	}
+	return false
+}
+
+// isClassName applies the class-or-type rule: upper-case first letter and no underscore.
+func isClassName(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsUpper(r) && !strings.Contains(w, "_")
+}
+
+func (p *j1qlParser) space() {
+	for p.pos < len(p.src) && unicode.IsSpace(rune(p.src[p.pos])) {
+		p.pos++
+	}
+}
+
+func (p *j1qlParser) peek() byte {
+	if p.pos < len(p.src) {
+		return p.src[p.pos]
+	}
+	return 0
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '_' || c == '-' || c == '.' || c == ':' || c == '/' || c == '@' || c >= utf8.RuneSelf
+}
+
+// word skips spaces and reads the next run of word characters ("" when there is none).
+func (p *j1qlParser) word() string {
+	p.space()
+	start := p.pos
+	for p.pos < len(p.src) && isWordByte(p.src[p.pos]) {
+		p.pos++
+	}
+	return p.src[start:p.pos]
+}
+
+func (p *j1qlParser) condition() (condition, error) {
+	p.space()
+	start := p.pos
+	prop := p.word()
+	if prop == "" || isKeyword(prop) {
+		return condition{}, &syntaxError{start, fmt.Sprintf("expected a property name, found %s", quoteToken(prop))}
+	}
+	p.space()
+	if p.peek() != '=' {
+		if rest := p.src[p.pos:]; strings.HasPrefix(rest, "!=") || strings.HasPrefix(rest, ">") || strings.HasPrefix(rest, "<") || strings.HasPrefix(rest, "~=") {
+			return condition{}, p.errorf("only = comparisons are supported")
+		}
+		return condition{}, p.errorf("expected = after %s", prop)
+	}
+	p.pos++
+	p.space()
+	v, err := p.value()
+	if err != nil {
+		return condition{}, err
+	}
+	return condition{prop: prop, value: v}, nil
+}
+
+func (p *j1qlParser) value() (any, error) {
+	start := p.pos
+	switch q := p.peek(); q {
+	case '\'', '"':
+		var b strings.Builder
+		for p.pos++; p.pos < len(p.src); p.pos++ {
+			c := p.src[p.pos]
+			switch {
+			case c == q:
+				p.pos++
+				return b.String(), nil
+			case c == '\\' && p.pos+1 < len(p.src):
+				p.pos++
+				switch e := p.src[p.pos]; e {
+				case 'n':
+					b.WriteByte('\n')
+				case 't':
+					b.WriteByte('\t')
+				default:
+					b.WriteByte(e)
+				}
+			default:
+				b.WriteByte(c)
+			}
+		}
+		return nil, &syntaxError{start, "unterminated string"}
+	}
+	w := p.word()
+	switch strings.ToLower(w) {
+	case "":
+		return nil, &syntaxError{start, "expected a value"}
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	case "null", "undefined":
+		return nil, nil
+	}
+	if looksNumeric(w) {
+		n, err := model.NormalizeNumber(json.Number(w))
+		if err == nil {
+			return n, nil
+		}
+	}
+	return nil, &syntaxError{start, fmt.Sprintf("value %s must be quoted", quoteToken(w))}
+}
+
+// looksNumeric reports whether a word is a JSON number (strconv alone would take "Inf").
+func looksNumeric(w string) bool {
+	var n json.Number
+	return json.Unmarshal([]byte(w), &n) == nil && n != ""
+}
+
+// matches reports whether an entity satisfies the query.
+func (q *j1qlQuery) matches(r *record, account string) bool {
+	switch {
+	case q.class != "":
+		if !valueMatches(r.props[model.PropClass], q.class) {
+			return false
+		}
+	case q.typ != "":
+		if r.typ() != q.typ {
+			return false
+		}
+	}
+	for _, c := range q.conds {
+		have, ok := r.property(c.prop, account)
+		if c.value == nil {
+			if ok && have != nil {
+				return false
+			}
+			continue
+		}
+		if !ok || !valueMatches(have, c.value) {
+			return false
+		}
+	}
+	return true
+}
+
+// property returns a property for J1QL: platform metadata by its name, else the payload's.
+func (r *record) property(name, account string) (any, bool) {
+	switch name {
+	case metaID:
+		return r.id, true
+	case metaSource:
+		return r.source, true
+	case metaInstance:
+		return r.target.id.name, r.target.id.kind == targetInstance
+	case metaScope:
+		return r.target.id.name, r.target.id.kind == targetScope && r.target.id.name != ""
+	case metaAccount:
+		return account, account != ""
+	case metaCreatedOn:
+		return msNumber(r.created), true
+	case metaBeginOn:
+		return msNumber(r.begin), true
+	case metaVersion:
+		return msNumber(r.version), true
+	case metaPlaceholder:
+		return r.placeholder, r.placeholder
+	}
+	v, ok := r.props[name]
+	return v, ok
+}
+
+// cursor is where the next page starts: after the entity (key, id), with n results given.
+type cursor struct {
+	Key string `json:"k"`
+	ID  string `json:"i"`
+	N   int    `json:"n"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.N < 0 {
+		return cursor{}, fmt.Errorf("invalid cursor %q: pass back the cursor of the previous page unchanged", s)
+	}
+	return c, nil
+}
+
+// page runs a query for one page over the entities in (_key, _id) order. Paging by position
+// in that order keeps pages stable while the graph changes between them. The returned cursor
+// is nil on the last page: the page is looked past for one more match before a cursor is
+// given, so a full last page does not lead to an empty one.
+func (q *j1qlQuery) page(all []*record, after *cursor, account string) ([]*record, *cursor) {
+	start, given := 0, 0
+	if after != nil {
+		given = after.N
+		start, _ = slices.BinarySearchFunc(all, *after, func(r *record, c cursor) int {
+			if k := strings.Compare(r.key(), c.Key); k != 0 {
+				return k
+			}
+			return strings.Compare(r.id, c.ID)
+		})
+		if start < len(all) && all[start].key() == after.Key && all[start].id == after.ID {
+			start++
+		}
+	}
+	want := pageSize
+	if q.limit >= 0 {
+		want = min(want, q.limit-given)
+	}
+	var out []*record
+	i := start
+	for ; i < len(all) && len(out) < want; i++ {
+		if q.matches(all[i], account) {
+			out = append(out, all[i])
+		}
+	}
+	if len(out) == 0 || (q.limit >= 0 && given+len(out) >= q.limit) {
+		return out, nil
+	}
+	for ; i < len(all); i++ {
+		if q.matches(all[i], account) {
+			last := out[len(out)-1]
+			return out, &cursor{Key: last.key(), ID: last.id, N: given + len(out)}
+		}
+	}
+	return out, nil
+}
+
+// appendResult appends one J1QL result as the platform shapes it: the entity's metadata,
+// _type and _class as lists and displayName under "entity"; every other uploaded property
+// under "properties".
+func (r *record) appendResult(buf []byte, account string) []byte {
+	entity := map[string]any{
+		metaID:         r.id,
+		model.PropKey:  r.key(),
+		model.PropType: []any{r.typ()},
+	}
+	switch c := r.props[model.PropClass].(type) {
+	case string:
+		entity[model.PropClass] = []any{c}
+	case []any:
+		entity[model.PropClass] = c
+	}
+	if dn, ok := r.props[model.PropDisplayName]; ok {
+		entity[model.PropDisplayName] = dn
+	}
+	for _, f := range r.meta(account) {
+		if f.name != metaFromEntityID && f.name != metaToEntityID {
+			entity[f.name] = f.value
+		}
+	}
+	props := make(map[string]any, len(r.props))
+	for k, v := range r.props {
+		if !strings.HasPrefix(k, "_") && k != model.PropDisplayName {
+			props[k] = v
+		}
+	}
+	buf = append(buf, `{"id":`...)
+	buf = model.AppendValueJSON(buf, r.id)
+	buf = append(buf, `,"entity":`...)
+	buf = model.AppendValueJSON(buf, entity)
+	buf = append(buf, `,"properties":`...)
+	buf = model.AppendValueJSON(buf, props)
+	return append(buf, '}')
+}

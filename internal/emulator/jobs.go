@@ -1,0 +1,153 @@
+package emulator
+
+import (
+	"sync"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// Job statuses, as the platform spells them.
+const (
+	StatusAwaitingUploads         = "AWAITING_UPLOADS"
+	StatusFinalizePending         = "FINALIZE_PENDING"
+	StatusFinalizingEntities      = "FINALIZING_ENTITIES"
+	StatusFinalizingRelationships = "FINALIZING_RELATIONSHIPS"
+	StatusFinished                = "FINISHED"
+	StatusAborted                 = "ABORTED"
+	StatusErrorBadData            = "ERROR_BAD_DATA"
+	StatusErrorUnexpected         = "ERROR_UNEXPECTED_FAILURE"
+	StatusAbortedInvalidConfig    = "ABORTED_DUE_TO_INVALID_CONFIGURATION"
+)
+
+// abortStatuses are the terminal statuses an abort may ask for.
+var abortStatuses = map[string]bool{
+	StatusAborted:              true,
+	StatusErrorBadData:         true,
+	StatusErrorUnexpected:      true,
+	StatusAbortedInvalidConfig: true,
+}
+
+func isTerminal(status string) bool { return status == StatusFinished || abortStatuses[status] }
+
+// Sync modes.
+const (
+	ModeDiff  = "DIFF"
+	ModePatch = "PATCH"
+)
+
+// Job sources. Every integration-* source owns the graph of its integration instance.
+const (
+	SourceIntegrationExternal = "integration-external"
+	SourceIntegrationManaged  = "integration-managed"
+	SourceAPI                 = "api"
+)
+
+// Counters are a job's counters, with the platform's names.
+type Counters struct {
+	NumEntitiesUploaded           int64 `json:"numEntitiesUploaded"`
+	NumEntitiesCreated            int64 `json:"numEntitiesCreated"`
+	NumEntitiesUpdated            int64 `json:"numEntitiesUpdated"`
+	NumEntitiesDeleted            int64 `json:"numEntitiesDeleted"`
+	NumEntityCreateErrors         int64 `json:"numEntityCreateErrors"`
+	NumEntityUpdateErrors         int64 `json:"numEntityUpdateErrors"`
+	NumEntityDeleteErrors         int64 `json:"numEntityDeleteErrors"`
+	NumRelationshipsUploaded      int64 `json:"numRelationshipsUploaded"`
+	NumRelationshipsCreated       int64 `json:"numRelationshipsCreated"`
+	NumRelationshipsUpdated       int64 `json:"numRelationshipsUpdated"`
+	NumRelationshipsDeleted       int64 `json:"numRelationshipsDeleted"`
+	NumRelationshipCreateErrors   int64 `json:"numRelationshipCreateErrors"`
+	NumRelationshipUpdateErrors   int64 `json:"numRelationshipUpdateErrors"`
+	NumRelationshipDeleteErrors   int64 `json:"numRelationshipDeleteErrors"`
+	NumMappedRelationshipsCreated int64 `json:"numMappedRelationshipsCreated"`
+	NumMappedRelationshipsUpdated int64 `json:"numMappedRelationshipsUpdated"`
+	NumMappedRelationshipsDeleted int64 `json:"numMappedRelationshipsDeleted"`
+}
+
+// Job is a job as the API answers it in {"job": JOB}.
+type Job struct {
+	ID                    string  `json:"id"`
+	Source                string  `json:"source"`
+	Scope                 *string `json:"scope"`
+	IntegrationInstanceID *string `json:"integrationInstanceId"`
+	SyncMode              string  `json:"syncMode"`
+	Status                string  `json:"status"`
+	StartTimestamp        int64   `json:"startTimestamp"`
+	// EndTimestamp is set once the job is terminal (an emulator addition; null before).
+	EndTimestamp *int64 `json:"endTimestamp"`
+	Done         bool   `json:"done"`
+	Counters
+}
+
+// Event is an entry of a job's event log.
+type Event struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Level is optional ("info", "warn", "error"), as some clients send it.
+	Level     string `json:"level,omitempty"`
+	Timestamp int64  `json:"timestamp"`
+}
+
+// maxEventsPerJob bounds the memory a chatty client can take; older events are dropped.
+const maxEventsPerJob = 10000
+
+// upload is one accepted object of a job, waiting for finalize.
+type upload struct {
+	kind  model.Kind
+	props model.Properties
+}
+
+// job is a job's server-side state. mu guards every field; the graph is not touched under
+// it, so a status poll never waits for a finalize.
+type job struct {
+	mu sync.Mutex
+
+	id       string
+	source   string
+	scope    string // source api only
+	instance string // integration sources only
+	mode     string
+	target   targetID
+	status   string
+	start    int64
+	end      int64
+	counters Counters
+	reason   string // abort reason
+
+	// Uploads by _key (entities and relationships together), and in upload order. Released
+	// when finalize takes them.
+	byKey         map[string]*upload
+	entities      []*upload
+	relationships []*upload
+
+	events []Event
+}
+
+// snapshot returns the job as the API answers it. The caller holds j.mu.
+func (j *job) snapshot() Job {
+	out := Job{
+		ID:             j.id,
+		Source:         j.source,
+		SyncMode:       j.mode,
+		Status:         j.status,
+		StartTimestamp: j.start,
+		Done:           isTerminal(j.status),
+		Counters:       j.counters,
+	}
+	if j.scope != "" {
+		s := j.scope
+		out.Scope = &s
+	}
+	if j.target.kind == targetInstance {
+		s := j.instance
+		out.IntegrationInstanceID = &s
+	}
+	if out.Done {
+		e := j.end
+		out.EndTimestamp = &e
+	}
+	return out
+}
+
+type jobBody struct {
+	Job Job `json:"job"`
+}

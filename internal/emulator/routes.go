@@ -1,0 +1,563 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+const jobsPath = "/persister/synchronization/jobs"
+
+// routes builds the handler: every route behind the middleware, and JSON answers for
+// unknown routes and wrong methods.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+jobsPath, s.startJob)
+	mux.HandleFunc("GET "+jobsPath+"/{id}", s.faulty(s.getJob))
+	mux.HandleFunc("POST "+jobsPath+"/{id}/entities", s.faulty(s.uploadHandler(entityList)))
+	mux.HandleFunc("POST "+jobsPath+"/{id}/relationships", s.faulty(s.uploadHandler(relationshipList)))
+	mux.HandleFunc("POST "+jobsPath+"/{id}/upload", s.faulty(s.uploadHandler()))
+	mux.HandleFunc("POST "+jobsPath+"/{id}/finalize", s.faulty(s.finalizeJob))
+	mux.HandleFunc("POST "+jobsPath+"/{id}/abort", s.abortJob)
+	mux.HandleFunc("POST "+jobsPath+"/{id}/events", s.postEvents)
+	mux.HandleFunc("GET "+jobsPath+"/{id}/events", s.getEvents)
+	mux.HandleFunc("POST /graphql", s.graphQL)
+	mux.HandleFunc("GET /_emulator/graph", s.getGraph)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.noRoute(mux, w, r) })
+	return s.middleware(mux)
+}
+
+// noRoute answers 405 with Allow when the path exists under another method, else 404.
+func (s *Server) noRoute(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s %s is not allowed; use %s", r.Method, r.URL.Path, strings.Join(allowed, " or ")))
+		return
+	}
+	writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
+}
+
+func (s *Server) answerJob(w http.ResponseWriter, j *job) {
+	j.mu.Lock()
+	body := jobBody{Job: j.snapshot()}
+	j.mu.Unlock()
+	writeJSON(w, http.StatusOK, body)
+}
+
+// lookupJob finds the job named by the route, answering 404 when there is none.
+func (s *Server) lookupJob(w http.ResponseWriter, r *http.Request) *job {
+	id := r.PathValue("id")
+	if j := s.job(id); j != nil {
+		return j
+	}
+	writeError(w, errorf(http.StatusNotFound, CodeJobNotFound, "no job with id %q (jobs live as long as the emulator process)", id))
+	return nil
+}
+
+type startRequest struct {
+	Source                string  `json:"source"`
+	Scope                 *string `json:"scope"`
+	IntegrationInstanceID *string `json:"integrationInstanceId"`
+	SyncMode              string  `json:"syncMode"`
+}
+
+func (s *Server) startJob(w http.ResponseWriter, r *http.Request) {
+	data, aerr := readBody(r, s.cfg.MaxBody)
+	if aerr == nil {
+		var req startRequest
+		if aerr = decodeJSON(data, &req); aerr == nil {
+			var j *job
+			if j, aerr = s.newJob(req); aerr == nil {
+				s.answerJob(w, j)
+				return
+			}
+		}
+	}
+	writeError(w, aerr)
+}
+
+// newJob applies the platform's rules on source, scope, instance and mode, and registers
+// the job.
+func (s *Server) newJob(req startRequest) (*job, *apiError) {
+	mode := req.SyncMode
+	switch mode {
+	case "":
+		mode = ModeDiff
+	case ModeDiff, ModePatch:
+	case "CREATE_OR_UPDATE":
+		return nil, badRequest(CodeUnsupportedSyncMode, "syncMode CREATE_OR_UPDATE no longer works on the platform; use DIFF or PATCH")
+	case "CROSS_SCOPE", "OVERRIDE":
+		return nil, badRequest(CodeUnsupportedSyncMode, "syncMode %s exists on the platform but the emulator implements only DIFF and PATCH", mode)
+	default:
+		return nil, badRequest(CodeUnsupportedSyncMode, "unknown syncMode %q; use DIFF or PATCH", mode)
+	}
+	scope, instance := deref(req.Scope), deref(req.IntegrationInstanceID)
+	j := &job{
+		id: s.newID(), source: req.Source, mode: mode, status: StatusAwaitingUploads,
+		start: s.nowMillis(), byKey: make(map[string]*upload),
+	}
+	switch req.Source {
+	case SourceIntegrationExternal, SourceIntegrationManaged:
+		switch {
+		case instance == "":
+			return nil, badRequest(CodeInstanceRequired, "source %s needs integrationInstanceId", req.Source)
+		case scope != "":
+			return nil, badRequest(CodeScopeNotAllowed, "scope is only allowed with source %q; an integration job's scope is its instance", SourceAPI)
+		case len(s.instances) > 0 && !s.instances[instance]:
+			return nil, badRequest(CodeInvalidInstance, "integration instance %q is not known to this emulator", instance)
+		}
+		j.instance, j.target = instance, targetID{kind: targetInstance, name: instance}
+	case SourceAPI:
+		switch {
+		case instance != "":
+			return nil, badRequest(CodeInstanceNotAllowed, "integrationInstanceId is not allowed with source %q; use scope", SourceAPI)
+		case scope == "" && mode == ModeDiff:
+			return nil, badRequest(CodeScopeRequired, "source %q with syncMode DIFF needs a scope: DIFF deletes what the scope held and the job did not upload", SourceAPI)
+		}
+		j.scope, j.target = scope, targetID{kind: targetScope, name: scope}
+	case "":
+		return nil, badRequest(CodeInvalidSource, "source is required: %q or %q", SourceIntegrationExternal, SourceAPI)
+	default:
+		return nil, badRequest(CodeInvalidSource, "unknown source %q; use %q or %q", req.Source, SourceIntegrationExternal, SourceAPI)
+	}
+	s.jobsMu.Lock()
+	s.jobs[j.id] = j
+	s.jobsMu.Unlock()
+	return j, nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return strings.TrimSpace(*p)
+}
+
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
+	if j := s.lookupJob(w, r); j != nil {
+		s.answerJob(w, j)
+	}
+}
+
+func notAwaiting(j *job, what string) *apiError {
+	return badRequest(CodeJobNotAwaitingUploads, "cannot %s job %s: it is %s, not %s", what, j.id, j.status, StatusAwaitingUploads)
+}
+
+// uploadHandler serves /entities (required: entityList), /relationships
+// (relationshipList) and /upload (both lists optional).
+func (s *Server) uploadHandler(required ...objectList) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		j := s.lookupJob(w, r)
+		if j == nil {
+			return
+		}
+		if aerr := s.upload(j, r, required); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		s.answerJob(w, j)
+	}
+}
+
+func (s *Server) upload(j *job, r *http.Request, required []objectList) *apiError {
+	// Refuse early what will be refused anyway, before paying for the body.
+	j.mu.Lock()
+	status, mode := j.status, j.mode
+	j.mu.Unlock()
+	if status != StatusAwaitingUploads {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		return notAwaiting(j, "upload to")
+	}
+	if mode == ModePatch && len(required) == 1 && required[0].relationship {
+		return patchRelationships()
+	}
+	data, aerr := readBody(r, s.cfg.MaxBody)
+	if aerr != nil {
+		return aerr
+	}
+	body, aerr := decodeUpload(data, required...)
+	if aerr != nil {
+		return aerr
+	}
+	if mode == ModePatch && len(body.relationships) > 0 {
+		return patchRelationships()
+	}
+	if aerr := body.validate(); aerr != nil {
+		return aerr
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.status != StatusAwaitingUploads {
+		return notAwaiting(j, "upload to")
+	}
+	return j.accept(body)
+}
+
+func patchRelationships() *apiError {
+	return badRequest(CodeRelationshipsNotInPatch, "a PATCH job accepts entities only; upload relationships in a DIFF job")
+}
+
+// accept adds an upload to the job, all of it or none. The caller holds j.mu.
+func (j *job) accept(body *uploadBody) *apiError {
+	fresh := make(map[string]*upload, len(body.entities)+len(body.relationships))
+	var newEntities, newRelationships int
+	for _, l := range []struct {
+		name string
+		list []*upload
+	}{{"entities", body.entities}, {"relationships", body.relationships}} {
+		for i, u := range l.list {
+			key := u.props[model.PropKey].(string) // J1P001 guarantees a string
+			prev := j.byKey[key]
+			if prev == nil {
+				prev = fresh[key]
+			}
+			if prev != nil {
+				if prev.kind == u.kind && model.EqualProperties(prev.props, u.props) {
+					continue // a retried or repeated identical object: accepted once
+				}
+				return badRequest(CodeDuplicateKey, "%s[%d] has _key %q, which this job already holds for a different %s (J1P006): every object needs its own _key. Nothing of this request was accepted.",
+					l.name, i, key, prev.kind)
+			}
+			fresh[key] = u
+			if u.kind == model.KindEntity {
+				newEntities++
+			} else {
+				newRelationships++
+			}
+		}
+	}
+	for _, l := range [][]*upload{body.entities, body.relationships} {
+		for _, u := range l {
+			key := u.props[model.PropKey].(string)
+			if fresh[key] != u {
+				continue
+			}
+			j.byKey[key] = u
+			if u.kind == model.KindEntity {
+				j.entities = append(j.entities, u)
+			} else {
+				j.relationships = append(j.relationships, u)
+			}
+		}
+	}
+	j.counters.NumEntitiesUploaded += int64(newEntities)
+	j.counters.NumRelationshipsUploaded += int64(newRelationships)
+	return nil
+}
+
+// decodeFinalize parses a finalize body: empty, {}, or {"partialDatasets": {"types": [...]}}.
+// It returns the partial types, nil when there are none.
+func decodeFinalize(data []byte) (map[string]bool, *apiError) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil
+	}
+	var req struct {
+		PartialDatasets json.RawMessage `json:"partialDatasets"`
+	}
+	if aerr := decodeJSON(data, &req); aerr != nil {
+		return nil, aerr
+	}
+	if raw := bytes.TrimSpace(req.PartialDatasets); len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var pd struct {
+		Types []string `json:"types"`
+	}
+	if err := json.Unmarshal(req.PartialDatasets, &pd); err != nil {
+		return nil, badRequest(CodeInvalidPartialDatasets, "partialDatasets must be {\"types\": [\"_type\", ...]}: %v", err)
+	}
+	if len(pd.Types) == 0 {
+		return nil, nil
+	}
+	types := make(map[string]bool, len(pd.Types))
+	for _, t := range pd.Types {
+		if t == "" {
+			return nil, badRequest(CodeInvalidPartialDatasets, "partialDatasets.types holds an empty _type")
+		}
+		types[t] = true
+	}
+	return types, nil
+}
+
+func (s *Server) finalizeJob(w http.ResponseWriter, r *http.Request) {
+	j := s.lookupJob(w, r)
+	if j == nil {
+		return
+	}
+	data, aerr := readBody(r, s.cfg.MaxBody)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	partial, aerr := decodeFinalize(data)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	j.mu.Lock()
+	switch {
+	case j.status == StatusAwaitingUploads:
+	case abortStatuses[j.status]:
+		aerr := notAwaiting(j, "finalize")
+		j.mu.Unlock()
+		writeError(w, aerr)
+		return
+	default:
+		// Already finalizing or finished: a retried finalize gets the job as it is.
+		j.mu.Unlock()
+		s.answerJob(w, j)
+		return
+	}
+	c := &change{
+		jobID: j.id, source: j.source, mode: j.mode, target: j.target,
+		entities: j.entities, relationships: j.relationships, byKey: j.byKey,
+		partialTypes: partial,
+	}
+	j.entities, j.relationships, j.byKey = nil, nil, nil
+	j.status = StatusFinalizePending
+	j.mu.Unlock()
+
+	if s.cfg.FinalizeDelay > 0 && s.startBackground() {
+		go func() {
+			defer s.work.Done()
+			s.finalizeLater(j, c)
+		}()
+	} else {
+		s.runFinalize(j, c)
+	}
+	s.answerJob(w, j)
+}
+
+// startBackground registers a background finalize, unless Close has begun.
+func (s *Server) startBackground() bool {
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.work.Add(1)
+	return true
+}
+
+// finalizeLater walks the job through the FINALIZING states, a third of FinalizeDelay each,
+// then applies it.
+func (s *Server) finalizeLater(j *job, c *change) {
+	step := s.cfg.FinalizeDelay / 3
+	for _, next := range []string{StatusFinalizingEntities, StatusFinalizingRelationships} {
+		s.pause(step)
+		j.mu.Lock()
+		j.status = next
+		j.mu.Unlock()
+	}
+	s.pause(step)
+	s.runFinalize(j, c)
+}
+
+// pause waits d, or less when Close asks pending finalizes to complete.
+func (s *Server) pause(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.closing:
+	}
+}
+
+// runFinalize applies a job's change to the graph and writes the data file. A change that
+// cannot be written is rolled back: memory and file never disagree, and the job ends
+// ERROR_UNEXPECTED_FAILURE with its created/updated/deleted counters at zero.
+func (s *Server) runFinalize(j *job, c *change) {
+	s.graphMu.Lock()
+	if s.persist != nil {
+		s.graph.beginJournal()
+	}
+	counters := s.graph.apply(c, s.nowMillis(), s.newID)
+	var err error
+	if s.persist != nil {
+		if err = s.persist(s.graph); err != nil {
+			s.graph.rollback()
+		} else {
+			s.graph.commit()
+		}
+	}
+	s.graphMu.Unlock()
+
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.end = s.nowMillis()
+	if err != nil {
+		s.log.Error("finalize failed: data file not written, change rolled back", "job", j.id, "error", err)
+		j.status = StatusErrorUnexpected
+		return
+	}
+	counters.NumEntitiesUploaded = j.counters.NumEntitiesUploaded
+	counters.NumRelationshipsUploaded = j.counters.NumRelationshipsUploaded
+	j.counters = counters
+	j.status = StatusFinished
+}
+
+type abortRequest struct {
+	Reason         string `json:"reason"`
+	TerminalStatus string `json:"terminalStatus"`
+}
+
+func (s *Server) abortJob(w http.ResponseWriter, r *http.Request) {
+	j := s.lookupJob(w, r)
+	if j == nil {
+		return
+	}
+	data, aerr := readBody(r, s.cfg.MaxBody)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	var req abortRequest
+	if len(bytes.TrimSpace(data)) > 0 {
+		if aerr := decodeJSON(data, &req); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+	}
+	status := StatusAborted
+	if req.TerminalStatus != "" {
+		if !abortStatuses[req.TerminalStatus] {
+			writeError(w, badRequest(CodeInvalidTerminalStatus, "terminalStatus %q is not one of ABORTED, ERROR_BAD_DATA, ERROR_UNEXPECTED_FAILURE, ABORTED_DUE_TO_INVALID_CONFIGURATION", req.TerminalStatus))
+			return
+		}
+		status = req.TerminalStatus
+	}
+	j.mu.Lock()
+	switch {
+	case j.status == StatusAwaitingUploads:
+		j.status, j.reason, j.end = status, req.Reason, s.nowMillis()
+		j.entities, j.relationships, j.byKey = nil, nil, nil
+	case abortStatuses[j.status]:
+		// Already aborted: a retried abort gets the job as it is.
+	default:
+		aerr := notAwaiting(j, "abort")
+		j.mu.Unlock()
+		writeError(w, aerr)
+		return
+	}
+	j.mu.Unlock()
+	s.log.Info("job aborted", "job", j.id, "status", status, "reason", req.Reason)
+	s.answerJob(w, j)
+}
+
+type eventsRequest struct {
+	Events json.RawMessage `json:"events"`
+}
+
+// postEvents records a job's events. Events are never fatal: any job, in any state, takes
+// them.
+func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
+	j := s.lookupJob(w, r)
+	if j == nil {
+		return
+	}
+	data, aerr := readBody(r, s.cfg.MaxBody)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	var req eventsRequest
+	if aerr := decodeJSON(data, &req); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if t := bytes.TrimSpace(req.Events); len(t) == 0 || t[0] != '[' {
+		writeError(w, badRequest(CodeEventsIsNotArray, "\"events\" must be an array of {\"name\", \"description\"} objects"))
+		return
+	}
+	var events []Event
+	if err := json.Unmarshal(req.Events, &events); err != nil {
+		writeError(w, badRequest(CodeInvalidJSON, "events: %v", err))
+		return
+	}
+	now := s.nowMillis()
+	j.mu.Lock()
+	for _, e := range events {
+		if e.Timestamp == 0 {
+			e.Timestamp = now
+		}
+		j.events = append(j.events, e)
+	}
+	if over := len(j.events) - maxEventsPerJob; over > 0 {
+		j.events = append(j.events[:0:0], j.events[over:]...)
+	}
+	j.mu.Unlock()
+	s.answerJob(w, j)
+}
+
+func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
+	j := s.lookupJob(w, r)
+	if j == nil {
+		return
+	}
+	j.mu.Lock()
+	events := append([]Event{}, j.events...)
+	j.mu.Unlock()
+	writeJSON(w, http.StatusOK, struct {
+		Events []Event `json:"events"`
+	}{events})
+}
+
+// getGraph answers GET /_emulator/graph[?instance=ID|?scope=S].
+func (s *Server) getGraph(w http.ResponseWriter, r *http.Request) {
+	f, aerr := graphFilter(r.URL.Query())
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	s.graphMu.RLock()
+	ents, rels := s.graph.selection(f)
+	buf := make([]byte, 0, 256*(len(ents)+len(rels))+64)
+	buf = append(buf, "{\"entities\":["...)
+	for i, r := range ents {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '\n')
+		buf = r.appendReadBack(buf, s.cfg.Account)
+	}
+	buf = append(buf, "],\n\"relationships\":["...)
+	for i, r := range rels {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '\n')
+		buf = r.appendReadBack(buf, s.cfg.Account)
+	}
+	s.graphMu.RUnlock()
+	buf = append(buf, "]}\n"...)
+	writeRawJSON(w, http.StatusOK, buf)
+}
+
+func graphFilter(q url.Values) (Filter, *apiError) {
+	for name := range q {
+		if name != "instance" && name != "scope" {
+			return Filter{}, badRequest(CodeInvalidGraphFilter, "unknown parameter %q; use ?instance=ID or ?scope=SCOPE", name)
+		}
+	}
+	f := Filter{Instance: q.Get("instance"), Scope: q.Get("scope")}
+	if f.Instance != "" && f.Scope != "" {
+		return Filter{}, badRequest(CodeInvalidGraphFilter, "give ?instance or ?scope, not both")
+	}
+	if (q.Has("instance") && f.Instance == "") || (q.Has("scope") && f.Scope == "") {
+		return Filter{}, badRequest(CodeInvalidGraphFilter, "an empty %s selects nothing; leave the parameter out to read the whole graph", map[bool]string{true: "instance", false: "scope"}[q.Has("instance")])
+	}
+	return f, nil
+}
