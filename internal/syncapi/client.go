@@ -228,7 +228,6 @@ func sleepTimer(ctx context.Context, d time.Duration) error {
 type secret string
 
 func (secret) String() string               { return "[REDACTED]" }
-func (secret) GoString() string             { return "[REDACTED]" }
 func (secret) LogValue() slog.Value         { return slog.StringValue("[REDACTED]") }
 func (s secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 func (s secret) redact(text string) string {
