@@ -1,0 +1,477 @@
+package datamodel
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// Keyword names the rule a Problem breaks: a JSON Schema keyword, or one of j1hcl's own
+// (abstract).
+type Keyword string
+
+// The keywords Check reports.
+const (
+	KeywordRequired      Keyword = "required"      // a required property is missing
+	KeywordType          Keyword = "type"          // wrong type, or none of the alternatives' types
+	KeywordFormat        Keyword = "format"        // not an email, uri, ip, hostname, …
+	KeywordPattern       Keyword = "pattern"       // does not match the class's pattern
+	KeywordEnum          Keyword = "enum"          // not one of the enumerated values
+	KeywordConst         Keyword = "const"         // not the one allowed value
+	KeywordMinimum       Keyword = "minimum"       // number too small
+	KeywordMaximum       Keyword = "maximum"       // number too large
+	KeywordMinLength     Keyword = "minLength"     // string too short (e.g. _key under 10 characters)
+	KeywordMinItems      Keyword = "minItems"      // list too short
+	KeywordUniqueItems   Keyword = "uniqueItems"   // list repeats a value
+	KeywordOneOf         Keyword = "oneOf"         // value fits more than one exclusive alternative
+	KeywordPropertyNames Keyword = "propertyNames" // property name outside ^(_|tag\.)?[A-Za-z0-9. -]+$
+	KeywordDeprecated    Keyword = "deprecated"    // a deprecated property is used (advisory)
+	KeywordAbstract      Keyword = "abstract"      // an abstract base class is used as _class (advisory)
+)
+
+// Advisory reports whether the keyword flags something the package's validator accepts:
+// a deprecated property or an abstract class. Every other keyword is a schema violation.
+func (k Keyword) Advisory() bool { return k == KeywordDeprecated || k == KeywordAbstract }
+
+// Problem is one way an entity departs from its classes' schemas.
+type Problem struct {
+	Keyword Keyword
+	// Property is the property concerned: the missing one for required, "_class" for
+	// abstract.
+	Property string
+	// Class is the class whose schema states the rule (for inherited rules, the ancestor:
+	// name is required by Entity).
+	Class string
+	// Value is the property's value; nil when it is missing.
+	Value any
+	// Message says what is wrong without naming the property or class, e.g.
+	// `must be a list of unique email addresses, or null, not the string "a@example.com"`.
+	Message string
+	// Expect says in words what is valid; "" for required, propertyNames and abstract.
+	Expect string
+	// Description is the class's description of the property, "" if it has none.
+	Description string
+	// Replacement is the property to use instead, for deprecated properties that name one.
+	Replacement string
+}
+
+// Check validates an entity's properties against its classes (the _class values) and all
+// their ancestors. Unknown class names are skipped: reporting them is the caller's job. The
+// result is sorted by keyword group (abstract, required, then the rest) and property name;
+// nil when there is nothing to report.
+func (m *Model) Check(classes []string, props model.Properties) []Problem {
+	return m.AppendProblems(nil, classes, props)
+}
+
+// AppendProblems is Check appending to dst, for callers that reuse a buffer. A valid entity
+// costs no allocation once its class combination has been compiled.
+func (m *Model) AppendProblems(dst []Problem, classes []string, props model.Properties) []Problem {
+	p := m.plan(classes)
+	start := len(dst)
+	for _, a := range p.abstract {
+		dst = append(dst, Problem{
+			Keyword: KeywordAbstract, Property: model.PropClass, Class: a, Value: props[model.PropClass],
+			Message: fmt.Sprintf("%s is an abstract base class: use a class that extends it", a),
+		})
+	}
+	for _, r := range p.required {
+		if _, ok := props[r.name]; !ok {
+			dst = append(dst, Problem{
+				Keyword: KeywordRequired, Property: r.name, Class: r.class,
+				Message: "is required by " + r.class, Description: r.description,
+			})
+		}
+	}
+	for name, v := range props {
+		e := p.props[name]
+		if e == nil {
+			dst = p.checkUndefined(dst, start, name, v)
+			continue
+		}
+		if e.badName != nil {
+			pr := *e.badName
+			pr.Value = v
+			dst = append(dst, pr)
+		}
+		for _, c := range e.checks {
+			if f := c.node.validate(v); f != nil {
+				dst = appendUnique(dst, start, Problem{
+					Keyword: f.keyword, Property: name, Class: c.class, Value: v,
+					Message: f.message, Expect: f.expect, Description: c.node.description,
+				})
+			}
+		}
+		if d := e.deprecated; d != nil {
+			msg := "is deprecated in " + d.Class
+			if d.Replacement != "" {
+				msg += "; use " + d.Replacement
+			}
+			dst = append(dst, Problem{
+				Keyword: KeywordDeprecated, Property: name, Class: d.Class, Value: v,
+				Message: msg, Description: d.Description, Replacement: d.Replacement,
+			})
+		}
+	}
+	if len(dst)-start > 1 {
+		slices.SortStableFunc(dst[start:], compareProblems)
+	}
+	return dst
+}
+
+// checkUndefined applies the class-wide rules (GraphObject's propertyNames and tag.*
+// patternProperties) to a property no class defines.
+func (p *plan) checkUndefined(dst []Problem, start int, name string, v any) []Problem {
+	for _, pn := range p.propertyNames {
+		if f := pn.node.validate(name); f != nil {
+			dst = append(dst, nameProblem(pn.class, name, f))
+			dst[len(dst)-1].Value = v
+		}
+	}
+	for _, pp := range p.patternProps {
+		if !pp.pattern.MatchString(name) {
+			continue
+		}
+		if f := pp.node.validate(v); f != nil {
+			dst = appendUnique(dst, start, Problem{
+				Keyword: f.keyword, Property: name, Class: pp.class, Value: v,
+				Message: f.message, Expect: f.expect, Description: pp.node.description,
+			})
+		}
+	}
+	return dst
+}
+
+func nameProblem(class, name string, f *failure) Problem {
+	return Problem{
+		Keyword: KeywordPropertyNames, Property: name, Class: class,
+		Message: "name " + f.message,
+		Expect:  f.expect,
+	}
+}
+
+// appendUnique appends pr unless a problem with the same property, keyword and message is
+// already there: a rule that parent and child both state is reported once, for the child.
+func appendUnique(dst []Problem, start int, pr Problem) []Problem {
+	for i := start; i < len(dst); i++ {
+		if d := &dst[i]; d.Property == pr.Property && d.Keyword == pr.Keyword && d.Message == pr.Message {
+			return dst
+		}
+	}
+	return append(dst, pr)
+}
+
+func keywordGroup(k Keyword) int {
+	switch k {
+	case KeywordAbstract:
+		return 0
+	case KeywordRequired:
+		return 1
+	}
+	return 2
+}
+
+func compareProblems(a, b Problem) int {
+	return cmp.Or(
+		cmp.Compare(keywordGroup(a.Keyword), keywordGroup(b.Keyword)),
+		cmp.Compare(a.Property, b.Property),
+	)
+}
+
+// plan is the compiled union of a class combination's schemas: everything Check needs,
+// indexed by property name.
+type plan struct {
+	abstract      []string
+	required      []requirement
+	props         map[string]*propertyPlan
+	propertyNames []classNode
+	patternProps  []classPattern
+}
+
+type requirement struct {
+	name, class, description string
+}
+
+// propertyPlan holds every rule on one property name, most specific class first.
+type propertyPlan struct {
+	checks     []classNode
+	deprecated *Property
+	badName    *Problem // the propertyNames problem, precomputed; nil when the name is valid
+	definition *Property
+}
+
+type classNode struct {
+	class string
+	node  *node
+}
+
+type classPattern struct {
+	class   string
+	pattern *jsRegexp
+	node    *node
+}
+
+// planCache holds compiled plans by class combination. It is bounded so that a stream of
+// distinct combinations (an emulator receiving arbitrary payloads) cannot grow it forever.
+type planCache struct {
+	mu    sync.RWMutex
+	plans map[string]*plan
+}
+
+const maxCachedPlans = 1024
+
+func (m *Model) plan(classes []string) *plan {
+	var buf [256]byte
+	key := buf[:0]
+	for i, c := range classes {
+		if i > 0 {
+			key = append(key, 0)
+		}
+		key = append(key, c...)
+	}
+	m.plans.mu.RLock()
+	p := m.plans.plans[string(key)]
+	m.plans.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	p = m.compilePlan(classes)
+	m.plans.mu.Lock()
+	if len(m.plans.plans) < maxCachedPlans {
+		m.plans.plans[string(key)] = p
+	}
+	m.plans.mu.Unlock()
+	return p
+}
+
+func (m *Model) compilePlan(classes []string) *plan {
+	p := &plan{props: map[string]*propertyPlan{}}
+	// Every class once, deepest first so that each class precedes its ancestors and the
+	// most specific definitions come first; ties keep the order of _class.
+	var chain []*Class
+	seen := map[*Class]bool{}
+	for _, name := range classes {
+		c := m.classes[name]
+		if c == nil || seen[c] {
+			continue
+		}
+		if c.Abstract {
+			p.abstract = append(p.abstract, c.Name)
+		}
+		for x := c; x != nil; x = x.parent {
+			if !seen[x] {
+				seen[x] = true
+				chain = append(chain, x)
+			}
+		}
+	}
+	slices.SortStableFunc(chain, func(a, b *Class) int { return cmp.Compare(b.depth(), a.depth()) })
+	for _, c := range chain {
+		if c.propertyNames != nil {
+			p.propertyNames = append(p.propertyNames, classNode{class: c.Name, node: c.propertyNames})
+		}
+		for _, pp := range c.patternProps {
+			p.patternProps = append(p.patternProps, classPattern{class: c.Name, pattern: pp.pattern, node: pp.node})
+		}
+		for _, prop := range c.own {
+			e := p.props[prop.Name]
+			if e == nil {
+				e = &propertyPlan{definition: prop}
+				p.props[prop.Name] = e
+			}
+			e.checks = append(e.checks, classNode{class: c.Name, node: prop.node})
+			if prop.Deprecated && e.deprecated == nil {
+				e.deprecated = prop
+			}
+		}
+	}
+	seenReq := map[string]bool{}
+	for _, c := range chain {
+		for _, r := range c.ownRequired {
+			if seenReq[r] {
+				continue
+			}
+			seenReq[r] = true
+			req := requirement{name: r, class: c.Name}
+			if e := p.props[r]; e != nil {
+				req.description = e.definition.Description
+			}
+			p.required = append(p.required, req)
+		}
+	}
+	// Defined names are known now: settle the name rules for them once.
+	for name, e := range p.props {
+		for _, pn := range p.propertyNames {
+			if f := pn.node.validate(name); f != nil && e.badName == nil {
+				pr := nameProblem(pn.class, name, f)
+				e.badName = &pr
+			}
+		}
+		for _, pp := range p.patternProps {
+			if pp.pattern.MatchString(name) {
+				e.checks = append(e.checks, classNode{class: pp.class, node: pp.node})
+			}
+		}
+	}
+	return p
+}
+
+// failure is why a value does not satisfy a subschema.
+type failure struct {
+	keyword Keyword
+	message string
+	expect  string
+}
+
+func (n *node) fail(k Keyword, v any) *failure {
+	return &failure{keyword: k, message: "must be " + n.expect + ", not " + describeValue(v), expect: n.expect}
+}
+
+// validate checks v against the subschema and returns the first failure, or nil. On
+// success it does not allocate.
+func (n *node) validate(v any) *failure {
+	vt := typeOf(v)
+	if !n.types.accepts(vt) {
+		return n.fail(KeywordType, v)
+	}
+	if n.hasConst && !model.Equal(v, n.constVal) {
+		return n.fail(KeywordConst, v)
+	}
+	if n.enum != nil && !inEnum(n.enum, v) {
+		return n.fail(KeywordEnum, v)
+	}
+	switch x := v.(type) {
+	case string:
+		if n.minLength >= 0 && utf8.RuneCountInString(x) < n.minLength {
+			return &failure{keyword: KeywordMinLength, expect: n.expect,
+				message: fmt.Sprintf("must be at least %d characters long, not %d (%s)", n.minLength, utf8.RuneCountInString(x), quoteValue(x))}
+		}
+		if n.format != nil && !n.format.check(x) {
+			return &failure{keyword: KeywordFormat, expect: n.expect,
+				message: "must be " + n.format.noun + ", not " + describeValue(x)}
+		}
+		if n.pattern != nil && !n.pattern.MatchString(x) {
+			return &failure{keyword: KeywordPattern, expect: n.expect,
+				message: "must match " + n.pattern.source + ", not " + describeValue(x)}
+		}
+	case json.Number:
+		if n.hasMinimum || n.hasMaximum {
+			f := model.NumberFloat(x)
+			if n.hasMinimum && f < n.minimum {
+				return n.fail(KeywordMinimum, v)
+			}
+			if n.hasMaximum && f > n.maximum {
+				return n.fail(KeywordMaximum, v)
+			}
+		}
+	case []any:
+		if n.minItems >= 0 && len(x) < n.minItems {
+			return n.fail(KeywordMinItems, v)
+		}
+		if n.items != nil {
+			for i, item := range x {
+				if f := n.items.validate(item); f != nil {
+					return &failure{keyword: f.keyword, expect: n.expect, message: fmt.Sprintf("item %d %s", i+1, f.message)}
+				}
+			}
+		}
+		if n.uniqueItems {
+			if i, j, dup := firstDuplicate(x); dup {
+				return &failure{keyword: KeywordUniqueItems, expect: n.expect,
+					message: fmt.Sprintf("must not repeat a value: items %d and %d are both %s", i+1, j+1, quoteValue(x[i]))}
+			}
+		}
+	}
+	if len(n.oneOf) > 0 {
+		if f := n.validateAlternatives(n.oneOf, v, vt, true); f != nil {
+			return f
+		}
+	}
+	if len(n.anyOf) > 0 {
+		if f := n.validateAlternatives(n.anyOf, v, vt, false); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// validateAlternatives implements oneOf (exactly one alternative holds) and anyOf (at least
+// one). On failure it reports what the alternative of the value's type objects to (a bad
+// email in a list) rather than a bare "matches no alternative".
+func (n *node) validateAlternatives(alts []*node, v any, vt typeSet, exactlyOne bool) *failure {
+	matches := 0
+	var typed *failure // first failure of an alternative that constrains and accepts v's type
+	for _, a := range alts {
+		f := a.validate(v)
+		if f == nil {
+			matches++
+			if !exactlyOne {
+				return nil
+			}
+			continue
+		}
+		if typed == nil && a.types != 0 && a.types.accepts(vt) {
+			typed = f
+		}
+	}
+	switch {
+	case matches == 1 || (!exactlyOne && matches > 0):
+		return nil
+	case matches > 1:
+		return &failure{keyword: KeywordOneOf, expect: n.expect,
+			message: "must be exactly one of " + n.expect + ", but fits several: " + describeValue(v)}
+	case typed != nil:
+		return typed
+	}
+	return n.fail(KeywordType, v)
+}
+
+func inEnum(enum []any, v any) bool {
+	for _, e := range enum {
+		if model.Equal(e, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstDuplicate finds the first pair of equal items, comparing as JSON Schema does (1 and
+// 1.0 are equal). Lists are short; for long ones a set of canonical encodings keeps it
+// linear.
+func firstDuplicate(list []any) (int, int, bool) {
+	const small = 16
+	if len(list) <= small {
+		for j := 1; j < len(list); j++ {
+			for i := 0; i < j; i++ {
+				if model.Equal(list[i], list[j]) {
+					return i, j, true
+				}
+			}
+		}
+		return 0, 0, false
+	}
+	seen := make(map[string]int, len(list))
+	var buf []byte
+	for j, item := range list {
+		buf = model.AppendValueJSON(buf[:0], canonicalNumber(item))
+		if i, ok := seen[string(buf)]; ok {
+			return i, j, true
+		}
+		seen[string(buf)] = j
+	}
+	return 0, 0, false
+}
+
+// canonicalNumber spells numbers canonically so that equal numbers encode equally.
+func canonicalNumber(v any) any {
+	if n, ok := v.(json.Number); ok {
+		if c, err := model.NormalizeNumber(n); err == nil {
+			return c
+		}
+	}
+	return v
+}
