@@ -1,0 +1,329 @@
+package emulator
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestDIFFLifecycle(t *testing.T) {
+	h := newHarness(t, Config{})
+
+	// Another instance relates to one of ours: the cascade must reach it.
+	h.sync("other", "DIFF", []map[string]any{entity("o1")}, nil)
+
+	created := h.sync("inst", "DIFF",
+		[]map[string]any{entity("a"), entity("b"), entity("c"), entity("d", "_type", "kept_type")},
+		[]map[string]any{rel("a-b", "a", "b"), rel("b-c", "b", "c"), rel("c-a", "c", "a")})
+	want := Counters{NumEntitiesUploaded: 4, NumEntitiesCreated: 4, NumRelationshipsUploaded: 3, NumRelationshipsCreated: 3}
+	if created.Counters != want {
+		t.Errorf("create: %+v, want %+v", created.Counters, want)
+	}
+	other := h.startInstance("other", "DIFF")
+	h.must(h.upload(other.ID, []map[string]any{entity("o1")}, []map[string]any{rel("o1-c", "o1", "c")}))
+	if j := h.finalize(other.ID, nil); j.NumRelationshipsCreated != 1 || j.NumRelationshipCreateErrors != 0 {
+		t.Fatalf("cross-instance relationship: %+v", j.Counters)
+	}
+
+	unchanged := h.sync("inst", "DIFF",
+		[]map[string]any{entity("a"), entity("b"), entity("c"), entity("d", "_type", "kept_type")},
+		[]map[string]any{rel("a-b", "a", "b"), rel("b-c", "b", "c"), rel("c-a", "c", "a")})
+	if c := unchanged.Counters; c.NumEntitiesCreated+c.NumEntitiesUpdated+c.NumEntitiesDeleted+c.NumRelationshipsCreated+c.NumRelationshipsUpdated+c.NumRelationshipsDeleted != 0 {
+		t.Errorf("no-change DIFF: %+v", c)
+	}
+
+	// Update a (whole object replaced), drop c and d: c's relationships go, in both
+	// instances; a-b is updated.
+	changed := h.sync("inst", "DIFF",
+		[]map[string]any{entity("a", "displayName", "A2", "name", deleted, "name", "a"), entity("b"), entity("e")},
+		[]map[string]any{rel("a-b", "a", "b", "weight", 2)})
+	want = Counters{
+		NumEntitiesUploaded: 3, NumEntitiesCreated: 1, NumEntitiesUpdated: 1, NumEntitiesDeleted: 2,
+		NumRelationshipsUploaded: 1, NumRelationshipsUpdated: 1, NumRelationshipsDeleted: 3,
+	}
+	if changed.Counters != want {
+		t.Errorf("change: %+v, want %+v", changed.Counters, want)
+	}
+	ents, rels := h.graph("?instance=inst")
+	if keys := keysOf(ents); !reflect.DeepEqual(keys, []string{"a", "b", "e"}) {
+		t.Errorf("entities: %v", keys)
+	}
+	if keys := keysOf(rels); !reflect.DeepEqual(keys, []string{"a-b"}) {
+		t.Errorf("relationships: %v", keys)
+	}
+	a := byKey(ents)["a"]
+	if a["displayName"] != "A2" || a["_version"] != json.Number("2") {
+		t.Errorf("updated entity: %v", a)
+	}
+	if _, rels := h.graph("?instance=other"); len(rels) != 0 {
+		t.Errorf("the cascade missed another instance's relationship: %v", rels)
+	}
+
+	// partialDatasets: a DIFF that uploads nothing of kept_type leaves it alone.
+	h.sync("inst", "DIFF", []map[string]any{entity("a"), entity("k", "_type", "kept_type")}, nil)
+	j := h.startInstance("inst", "DIFF")
+	h.must(h.upload(j.ID, []map[string]any{entity("a")}, nil))
+	partial := h.finalize(j.ID, map[string]any{"partialDatasets": map[string]any{"types": []string{"kept_type"}}})
+	if partial.NumEntitiesDeleted != 0 {
+		t.Errorf("partial DIFF deleted: %+v", partial.Counters)
+	}
+	ents, _ = h.graph("?instance=inst")
+	if keys := keysOf(ents); !reflect.DeepEqual(keys, []string{"a", "k"}) {
+		t.Errorf("after partial DIFF: %v", keys)
+	}
+}
+
+func keysOf(objs []map[string]any) []string {
+	keys := make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = o["_key"].(string)
+	}
+	return keys
+}
+
+func TestFinalizeBodies(t *testing.T) {
+	h := newHarness(t, Config{})
+	for _, body := range []any{nil, "", "{}", `{"partialDatasets": null}`, `{"partialDatasets": {"types": []}}`} {
+		j := h.startInstance("inst", "DIFF")
+		if got := h.finalize(j.ID, body); got.Status != StatusFinished {
+			t.Errorf("body %v: %+v", body, got)
+		}
+	}
+	for _, tt := range []struct{ body, code string }{
+		{`{"partialDatasets": {"types": "x"}}`, CodeInvalidPartialDatasets},
+		{`{"partialDatasets": {"types": [""]}}`, CodeInvalidPartialDatasets},
+		{`{"partialDatasets": 1}`, CodeInvalidPartialDatasets},
+		{`{`, CodeInvalidJSON},
+	} {
+		j := h.startInstance("inst", "DIFF")
+		r := h.request("POST", jobPath(j.ID, "finalize"), tt.body)
+		if r.status != 400 || r.errorCode() != tt.code {
+			t.Errorf("%s: %d %s", tt.body, r.status, r.body)
+		}
+		if got := h.getJob(j.ID); got.Status != StatusAwaitingUploads {
+			t.Errorf("a refused finalize changed the job: %+v", got)
+		}
+	}
+}
+
+func TestAPIScopeTargets(t *testing.T) {
+	h := newHarness(t, Config{})
+	start := func(scope string) Job {
+		return h.startJob(map[string]any{"source": "api", "scope": scope, "syncMode": "DIFF"})
+	}
+	for _, scope := range []string{"s1", "s2"} {
+		j := start(scope)
+		h.must(h.upload(j.ID, []map[string]any{entity("shared"), entity(scope)}, nil))
+		h.finalize(j.ID, nil)
+	}
+	// A DIFF of s1 replaces s1 only, although both scopes hold the key "shared".
+	j := start("s1")
+	done := h.finalize(j.ID, nil)
+	if done.NumEntitiesDeleted != 2 {
+		t.Errorf("s1 emptied: %+v", done.Counters)
+	}
+	if ents, _ := h.graph("?scope=s2"); !reflect.DeepEqual(keysOf(ents), []string{"s2", "shared"}) {
+		t.Errorf("s2: %v", keysOf(ents))
+	}
+}
+
+func TestPATCH(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.sync("inst", "DIFF",
+		[]map[string]any{entity("a", "owner", "ann", "count", 1, "note", "n"), entity("b")},
+		[]map[string]any{rel("a-b", "a", "b")})
+
+	done := h.sync("inst", "PATCH", []map[string]any{
+		{"_key": "a", "_type": "thing_test", "_class": "Resource", "name": "a", "displayName": "A", "owner": nil, "count": 2},
+		entity("c", "extra", nil),
+	}, nil)
+	want := Counters{NumEntitiesUploaded: 2, NumEntitiesCreated: 1, NumEntitiesUpdated: 1}
+	if done.Counters != want {
+		t.Errorf("PATCH: %+v, want %+v", done.Counters, want)
+	}
+	ents, rels := h.graph("?instance=inst")
+	got := byKey(ents)
+	a := got["a"]
+	if _, ok := a["owner"]; ok {
+		t.Errorf("null did not clear owner: %v", a)
+	}
+	if a["count"] != json.Number("2") || a["note"] != "n" {
+		t.Errorf("PATCH merge: %v", a)
+	}
+	if _, ok := got["b"]; !ok {
+		t.Error("PATCH deleted an entity it did not upload")
+	}
+	if c, ok := got["c"]; !ok || c["extra"] != nil {
+		t.Errorf("PATCH create stores the object as uploaded: %v", c)
+	} else if _, has := c["extra"]; !has {
+		t.Errorf("PATCH create dropped a null property: %v", c)
+	}
+	if len(rels) != 1 {
+		t.Errorf("PATCH touched relationships: %v", rels)
+	}
+	again := h.sync("inst", "PATCH", []map[string]any{{"_key": "a", "_type": "thing_test", "_class": "Resource", "name": "a", "displayName": "A", "owner": nil}}, nil)
+	if again.NumEntitiesUpdated != 0 {
+		t.Errorf("a PATCH that changes nothing: %+v", again.Counters)
+	}
+}
+
+func TestRelationshipWithMissingEndpoint(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.sync("elsewhere", "DIFF", []map[string]any{entity("far")}, nil)
+	done := h.sync("inst", "DIFF",
+		[]map[string]any{entity("a")},
+		[]map[string]any{rel("a-ghost", "a", "ghost"), rel("ghost-a", "ghost", "a"), rel("a-far", "a", "far"), rel("a-a", "a", "a")})
+	if done.NumRelationshipCreateErrors != 2 || done.NumRelationshipsCreated != 2 {
+		t.Errorf("counters: %+v", done.Counters)
+	}
+	_, rels := h.graph("?instance=inst")
+	if !reflect.DeepEqual(keysOf(rels), []string{"a-a", "a-far"}) {
+		t.Errorf("relationships: %v", keysOf(rels))
+	}
+	// An update whose new endpoint is missing fails and leaves the stored one.
+	done = h.sync("inst", "DIFF", []map[string]any{entity("a")}, []map[string]any{rel("a-a", "a", "ghost"), rel("a-far", "a", "far")})
+	if done.NumRelationshipUpdateErrors != 1 {
+		t.Errorf("update to a missing endpoint: %+v", done.Counters)
+	}
+}
+
+func TestMappedRelationships(t *testing.T) {
+	h := newHarness(t, Config{})
+	role := entity("arn:role/x", "_type", "aws_iam_role", "_class", "AccessRole", "email", "ops@example.com")
+	h.sync("aws", "DIFF", []map[string]any{role}, nil)
+
+	byTypeKey := mappedRel("app|uses|role", "app", map[string]any{"_type": "aws_iam_role", "_key": "arn:role/x"}, [][]string{{"_type", "_key"}}, true)
+	byEmail := mappedRel("app|uses|email", "app", map[string]any{"_class": "AccessRole", "email": "ops@example.com"}, [][]string{{"_class", "email"}}, true)
+	toCreate := mappedRel("app|is|person", "app", map[string]any{"_type": "person", "_key": "p:1", "_class": "Person", "email": "p@example.com"}, [][]string{{"_type", "_key"}}, false)
+	waiting := mappedRel("app|uses|later", "app", map[string]any{"_type": "aws_s3_bucket", "_key": "bucket"}, [][]string{{"_type", "_key"}}, true)
+	reverse := mappedRel("role|has|app", "app", map[string]any{"_type": "aws_iam_role", "_key": "arn:role/x"}, [][]string{{"_key"}}, true)
+	reverse["_mapping"].(map[string]any)["relationshipDirection"] = "REVERSE"
+	noSource := mappedRel("ghost|uses|role", "ghost", map[string]any{"_type": "aws_iam_role", "_key": "arn:role/x"}, [][]string{{"_type", "_key"}}, true)
+
+	done := h.sync("inst", "DIFF", []map[string]any{entity("app")}, []map[string]any{byTypeKey, byEmail, toCreate, waiting, reverse, noSource})
+	if done.NumMappedRelationshipsCreated != 5 || done.NumRelationshipCreateErrors != 1 || done.NumRelationshipsCreated != 0 {
+		t.Errorf("counters: %+v", done.Counters)
+	}
+	all, _ := h.graph("")
+	ents := byKey(all)
+	roleID, appID := ents["arn:role/x"]["_id"], ents["app"]["_id"]
+	_, relList := h.graph("?instance=inst")
+	rels := byKey(relList)
+	for _, key := range []string{"app|uses|role", "app|uses|email"} {
+		if r := rels[key]; r["_fromEntityId"] != appID || r["_toEntityId"] != roleID {
+			t.Errorf("%s not linked to the role: %v", key, r)
+		}
+	}
+	if r := rels["role|has|app"]; r["_fromEntityId"] != roleID || r["_toEntityId"] != appID {
+		t.Errorf("REVERSE: %v", r)
+	}
+	if r := rels["app|uses|later"]; r["_toEntityId"] != nil || r["_fromEntityId"] != appID {
+		t.Errorf("skipTargetCreation without a match must wait: %v", r)
+	}
+	person := ents["p:1"]
+	if person == nil || person["_placeholder"] != true || person["_source"] != "system-mapper" || person["email"] != "p@example.com" {
+		t.Fatalf("placeholder: %v", person)
+	}
+	if _, ok := person["_integrationInstanceId"]; ok {
+		t.Errorf("a placeholder belongs to no instance: %v", person)
+	}
+	if rels["app|is|person"]["_toEntityId"] != person["_id"] {
+		t.Errorf("not linked to the placeholder: %v", rels["app|is|person"])
+	}
+	if r := rels["app|uses|role"]; !reflect.DeepEqual(stripMeta(r), stripMeta(byTypeKey)) {
+		t.Errorf("mapped relationship not stored as uploaded: %v", r)
+	}
+	if _, ok := ents["bucket"]; ok {
+		t.Error("skipTargetCreation created a placeholder")
+	}
+
+	// The waiting relationship links once its target exists.
+	h.sync("aws", "DIFF", []map[string]any{role, entity("bucket", "_type", "aws_s3_bucket")}, nil)
+	all, relList = h.graph("")
+	if r := byKey(relList)["app|uses|later"]; r["_toEntityId"] != byKey(all)["bucket"]["_id"] {
+		t.Errorf("waiting relationship not linked: %v", r)
+	}
+
+	// Dropping the relationship to the placeholder collects the placeholder; deleting the
+	// role deletes the relationships mapped to it.
+	done = h.sync("inst", "DIFF", []map[string]any{entity("app")}, []map[string]any{byTypeKey, waiting})
+	if done.NumMappedRelationshipsDeleted != 3 {
+		t.Errorf("counters: %+v", done.Counters)
+	}
+	if all, _ := h.graph(""); byKey(all)["p:1"] != nil {
+		t.Error("the placeholder outlived its last relationship")
+	}
+	done = h.sync("aws", "DIFF", []map[string]any{entity("bucket", "_type", "aws_s3_bucket")}, nil)
+	if done.NumEntitiesDeleted != 1 || done.NumMappedRelationshipsDeleted != 1 {
+		t.Errorf("cascade to mapped relationships: %+v", done.Counters)
+	}
+	if _, rels := h.graph("?instance=inst"); !reflect.DeepEqual(keysOf(rels), []string{"app|uses|later"}) {
+		t.Errorf("after the role's deletion: %v", keysOf(rels))
+	}
+}
+
+func TestMapperPrefersRealEntities(t *testing.T) {
+	h := newHarness(t, Config{})
+	target := map[string]any{"_type": "person", "_key": "p:1"}
+	h.sync("a", "DIFF", []map[string]any{entity("x")}, []map[string]any{mappedRel("x|is|p", "x", target, [][]string{{"_type", "_key"}}, false)})
+	h.sync("people", "DIFF", []map[string]any{entity("p:1", "_type", "person")}, nil)
+	h.sync("b", "DIFF", []map[string]any{entity("y")}, []map[string]any{mappedRel("y|is|p", "y", target, [][]string{{"_type", "_key"}}, false)})
+	all, _ := h.graph("?instance=people")
+	_, rels := h.graph("?instance=b")
+	if rels[0]["_toEntityId"] != all[0]["_id"] {
+		t.Errorf("linked to %v, want the real entity %v", rels[0]["_toEntityId"], all[0]["_id"])
+	}
+}
+
+func TestFinalizeDelayMakesClientsPoll(t *testing.T) {
+	const delay = 600 * time.Millisecond
+	h := newHarness(t, Config{FinalizeDelay: delay})
+	j := h.startInstance("inst", "DIFF")
+	h.must(h.upload(j.ID, []map[string]any{entity("a")}, nil))
+	pending := h.finalize(j.ID, nil)
+	if pending.Status != StatusFinalizePending || pending.Done {
+		t.Fatalf("finalize answered %+v", pending)
+	}
+	if again := h.finalize(j.ID, nil); again.Status == StatusAwaitingUploads || again.Status == StatusFinished {
+		t.Errorf("a retried finalize: %+v", again)
+	}
+	seen := []string{pending.Status}
+	deadline := time.Now().Add(10 * delay)
+	for time.Now().Before(deadline) {
+		got := h.getJob(j.ID)
+		if got.Status != seen[len(seen)-1] {
+			seen = append(seen, got.Status)
+		}
+		if got.Done {
+			if got.NumEntitiesCreated != 1 {
+				t.Errorf("finished: %+v", got.Counters)
+			}
+			break
+		}
+		if ents, _ := h.graph(""); len(ents) != 0 {
+			t.Fatalf("the graph changed before FINISHED (%s)", got.Status)
+		}
+		time.Sleep(delay / 30)
+	}
+	want := []string{StatusFinalizePending, StatusFinalizingEntities, StatusFinalizingRelationships, StatusFinished}
+	if !reflect.DeepEqual(seen, want) {
+		t.Errorf("statuses seen %v, want %v", seen, want)
+	}
+}
+
+func TestCloseCompletesPendingFinalizes(t *testing.T) {
+	h := newHarness(t, Config{FinalizeDelay: time.Hour})
+	j := h.startInstance("inst", "DIFF")
+	h.must(h.upload(j.ID, []map[string]any{entity("a")}, nil))
+	h.finalize(j.ID, nil)
+	h.s.Close()
+	if got := h.getJob(j.ID); got.Status != StatusFinished {
+		t.Errorf("after Close: %+v", got)
+	}
+	// Later finalizes run within their request.
+	j = h.startInstance("inst", "DIFF")
+	if got := h.finalize(j.ID, nil); got.Status != StatusFinished {
+		t.Errorf("finalize after Close: %+v", got)
+	}
+}
