@@ -1,0 +1,246 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/j1hcl/j1hcl/internal/plan"
+)
+
+// planFormats renders a plan in every format, keyed by golden file suffix.
+var planFormats = []struct {
+	suffix string
+	render func(*bytes.Buffer, *plan.Plan) error
+}{
+	{"txt", func(b *bytes.Buffer, p *plan.Plan) error { return PlanText(b, p, TextOptions{}) }},
+	{"color.txt", func(b *bytes.Buffer, p *plan.Plan) error { return PlanText(b, p, TextOptions{Color: true}) }},
+	{"compact.txt", func(b *bytes.Buffer, p *plan.Plan) error { return PlanCompact(b, p, TextOptions{}) }},
+	{"json", func(b *bytes.Buffer, p *plan.Plan) error { return PlanJSON(b, p) }},
+	{"md", func(b *bytes.Buffer, p *plan.Plan) error { return PlanMarkdown(b, p, MarkdownOptions{Graph: true}) }},
+}
+
+func sortedCases() ([]string, map[string]*plan.Plan) {
+	cases := planCases()
+	names := make([]string, 0, len(cases))
+	for n := range cases {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, cases
+}
+
+func TestPlanGolden(t *testing.T) {
+	names, cases := sortedCases()
+	for _, name := range names {
+		for _, f := range planFormats {
+			t.Run(name+"/"+f.suffix, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := f.render(&buf, cases[name]); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, "plan/"+name+"."+f.suffix, buf.Bytes())
+			})
+		}
+	}
+}
+
+func TestPlanFormatsNeverShowSensitiveValues(t *testing.T) {
+	names, cases := sortedCases()
+	for _, name := range names {
+		for _, f := range planFormats {
+			var buf bytes.Buffer
+			if err := f.render(&buf, cases[name]); err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(buf.Bytes(), []byte(secret)) || bytes.Contains(buf.Bytes(), []byte("s3cr3t")) {
+				t.Errorf("%s.%s shows a sensitive value", name, f.suffix)
+			}
+		}
+	}
+	// The fixture must actually carry the secret, or this test proves nothing.
+	raw, err := json.Marshal(cases["sensitive"].Changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte(secret)) {
+		t.Fatal("the sensitive fixture carries no secret")
+	}
+}
+
+func TestPlanWithoutColorHasNoEscapes(t *testing.T) {
+	names, cases := sortedCases()
+	for _, name := range names {
+		for _, f := range planFormats {
+			var buf bytes.Buffer
+			if err := f.render(&buf, cases[name]); err != nil {
+				t.Fatal(err)
+			}
+			hasEscape := bytes.Contains(buf.Bytes(), []byte("\x1b["))
+			wantEscape := f.suffix == "color.txt"
+			if hasEscape != wantEscape {
+				t.Errorf("%s.%s: ANSI escapes present = %v, want %v", name, f.suffix, hasEscape, wantEscape)
+			}
+		}
+	}
+}
+
+// The JSON plan is one document whose counts agree with the changes it lists.
+func TestPlanJSONDocument(t *testing.T) {
+	names, cases := sortedCases()
+	for _, name := range names {
+		p := cases[name]
+		var buf bytes.Buffer
+		if err := PlanJSON(&buf, p); err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			FormatVersion string `json:"format_version"`
+			Mode          string `json:"mode"`
+			Summary       struct {
+				Add, Change, Destroy int
+				NotApplied           int `json:"not_applied"`
+			} `json:"summary"`
+			Changes []struct {
+				Address   string
+				Actions   []string
+				After     map[string]any
+				Sensitive []string
+			} `json:"changes"`
+			NotApplied []json.RawMessage `json:"not_applied"`
+		}
+		dec := json.NewDecoder(&buf)
+		if err := dec.Decode(&doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if dec.More() {
+			t.Errorf("%s: more than one JSON document", name)
+		}
+		if doc.FormatVersion != "1.0" || doc.Mode != p.Mode {
+			t.Errorf("%s: format_version %q mode %q", name, doc.FormatVersion, doc.Mode)
+		}
+		counts := map[string]int{}
+		for _, c := range doc.Changes {
+			counts[c.Actions[0]]++
+			for _, s := range c.Sensitive {
+				if v, ok := c.After[s]; ok && v != SensitiveValue {
+					t.Errorf("%s: %s.%s = %v, want the sensitive marker", name, c.Address, s, v)
+				}
+			}
+		}
+		if counts["create"] != doc.Summary.Add || counts["update"] != doc.Summary.Change || counts["delete"] != doc.Summary.Destroy {
+			t.Errorf("%s: summary %+v disagrees with changes %v", name, doc.Summary, counts)
+		}
+		if len(doc.Changes) != len(p.Changes) || len(doc.NotApplied) != len(p.NotApplied) || doc.Summary.NotApplied != len(p.NotApplied) {
+			t.Errorf("%s: %d changes, %d not applied; want %d, %d", name, len(doc.Changes), len(doc.NotApplied), len(p.Changes), len(p.NotApplied))
+		}
+	}
+}
+
+func TestPlanTextWrapsProseToWidth(t *testing.T) {
+	p := planCases()["patch"]
+	var buf bytes.Buffer
+	if err := PlanText(&buf, p, TextOptions{Width: 60}); err != nil {
+		t.Fatal(err)
+	}
+	inBlock := false
+	for _, l := range strings.Split(buf.String(), "\n") {
+		// Block lines are never wrapped; prose lines are.
+		if strings.HasPrefix(l, "  # ") || strings.HasPrefix(l, "  + ") {
+			inBlock = true
+		}
+		if l == "" {
+			inBlock = false
+		}
+		if !inBlock && len([]rune(l)) > 60 {
+			t.Errorf("prose line longer than 60 columns: %q", l)
+		}
+	}
+	if !strings.Contains(buf.String(), "Not applied in PATCH mode:") {
+		t.Error("missing the PATCH section")
+	}
+}
+
+// Values cannot inject terminal escapes or forge plan lines.
+func TestPlanTextEscapesControlCharacters(t *testing.T) {
+	evil := entity("application", "evil", "note", "\x1b[2Jcleared\r+ fake = 1", "rtl", "abc\u202edef")
+	p := newPlan(plan.ModeDiff, change("entity.application.evil", 0, plan.Create, nil, evil))
+	for _, f := range planFormats {
+		var buf bytes.Buffer
+		if err := f.render(&buf, p); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		// JSON carries the value exactly, escaped as JSON escapes it: its readers are programs.
+		bidi := f.suffix != "json" && strings.Contains(out, "\u202e")
+		if strings.Contains(out, "\x1b[2J") || strings.Contains(out, "\r") || bidi {
+			t.Errorf("%s: control characters reach the output:\n%q", f.suffix, out)
+		}
+	}
+}
+
+func TestPlanCompactIsOneLinePerChange(t *testing.T) {
+	p := largePlan(1000)
+	var buf bytes.Buffer
+	if err := PlanCompact(&buf, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	// 1000 changes, a blank line, the Plan: line and the split line.
+	if len(lines) != 1003 {
+		t.Fatalf("got %d lines, want 1003", len(lines))
+	}
+	if !strings.HasPrefix(lines[0], `+ entity.application.all["app-000000"] (billing-acme:application:app-000000)`) {
+		t.Errorf("first line %q", lines[0])
+	}
+	if lines[1001] != "Plan: 1000 to add, 0 to change, 0 to destroy." {
+		t.Errorf("summary line %q", lines[1001])
+	}
+}
+
+func TestTruncateMiddle(t *testing.T) {
+	tests := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"0123456789", 10, "0123456789"},
+		{"0123456789abc", 10, "0123…89abc"},
+		{"ééééééééééé", 5, "éé…éé"},
+	}
+	for _, tt := range tests {
+		if got := truncateMiddle(tt.in, tt.max); got != tt.want {
+			t.Errorf("truncateMiddle(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
+	}
+}
+
+func TestDiffLists(t *testing.T) {
+	tests := []struct {
+		a, b []any
+		want string
+	}{
+		{list("a", "b", "c"), list("a", "c"), "=a -b =c"},
+		{list("a"), list("a", "b"), "=a +b"},
+		{list(), list("x"), "+x"},
+		{list("x", "y"), list("y", "x"), "-x =y +x"},
+		{list(num("1"), num("2.0")), list(num("1"), num("2")), "=1 =2.0"},
+		{list("a", "b"), list(), "-a -b"},
+	}
+	for _, tt := range tests {
+		var parts []string
+		for _, op := range diffLists(tt.a, tt.b) {
+			sym := "="
+			if op.sym != 0 {
+				sym = string(op.sym)
+			}
+			parts = append(parts, sym+inlineBare(op.value))
+		}
+		if got := strings.Join(parts, " "); got != tt.want {
+			t.Errorf("diffLists(%v, %v) = %q, want %q", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

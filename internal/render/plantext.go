@@ -1,0 +1,305 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+	"github.com/j1hcl/j1hcl/internal/plan"
+)
+
+// PlanText writes a plan the way `terraform plan` reads: a legend of the symbols in use, one
+// block per change, the summary lines, the changes a PATCH job leaves pending, and warnings
+// (mass delete, targeting). A plan without changes reads "No changes. The graph matches the
+// configuration."
+func PlanText(w io.Writer, p *plan.Plan, opts TextOptions) error {
+	out := newOutput(w)
+	pal := palette{on: opts.Color}
+	sum := p.Summary()
+
+	if len(p.Changes) == 0 {
+		writeNoChanges(out, p, pal, opts.Width)
+	} else {
+		intro := "j1hcl compared the configuration with the state and will run " + jobDescription(p) + "."
+		legend := legendOf(p.Changes)
+		if len(legend) > 0 {
+			intro += " Actions are indicated with the following symbols:"
+		}
+		out.line(wrap(intro, opts.Width, ""))
+		for _, sym := range legend {
+			out.line("  ", pal.symbol(sym), " ", legendText[sym])
+		}
+		out.line()
+		out.line("j1hcl will perform the following actions:")
+		b := newBlockWriter(pal)
+		for i := range p.Changes {
+			out.line()
+			b.lines = b.lines[:0]
+			b.change(&p.Changes[i])
+			for _, l := range b.lines {
+				writeTextLine(out, l, pal)
+			}
+		}
+		out.line()
+		writeSummary(out, sum, pal, opts.Width)
+	}
+	writeNotApplied(out, p, pal, opts.Width)
+	writeWarnings(out, p, pal, opts.Width)
+	return out.flush()
+}
+
+// writeTextLine writes one block line for a terminal.
+func writeTextLine(out *output, l line, pal palette) {
+	out.str(pad(l.col))
+	if l.sym != 0 {
+		out.str(pal.symbol(l.sym))
+		out.str(" ")
+	}
+	out.line(l.text)
+}
+
+var legendText = map[byte]string{
+	symCreate: "create",
+	symUpdate: "update in-place",
+	symDelete: "destroy",
+}
+
+// legendOf returns the symbols that occur among changes, in Terraform's legend order.
+func legendOf(changes []plan.Change) []byte {
+	var seen [3]bool
+	for i := range changes {
+		switch changes[i].Action {
+		case plan.Create:
+			seen[0] = true
+		case plan.Update:
+			seen[1] = true
+		case plan.Delete:
+			seen[2] = true
+		}
+	}
+	var out []byte
+	for i, sym := range []byte{symCreate, symUpdate, symDelete} {
+		if seen[i] {
+			out = append(out, sym)
+		}
+	}
+	return out
+}
+
+// jobDescription says which job the plan is for, e.g. `a DIFF job for integration instance
+// "abc"`.
+func jobDescription(p *plan.Plan) string {
+	mode := p.Mode
+	if mode == "" {
+		mode = plan.ModeDiff
+	}
+	s := "a " + mode + " job"
+	if p.Target.Source != "" {
+		s += " for " + sanitize(p.Target.String())
+	}
+	return s
+}
+
+func writeNoChanges(out *output, p *plan.Plan, pal palette, width int) {
+	if len(p.NotApplied) > 0 {
+		out.line(pal.bold("No changes that a " + p.Mode + " job can make."))
+		return
+	}
+	out.line(pal.bold("No changes.") + " The graph matches the configuration.")
+	out.line()
+	msg := "j1hcl compared the configuration with the state and found no differences, so there is nothing to apply."
+	if len(p.Targets) > 0 {
+		msg = "j1hcl compared the targeted part of the configuration with the state and found no differences, so there is nothing to apply."
+	}
+	out.line(wrap(msg, width, ""))
+}
+
+// countsText spells counts as the Plan: line does.
+func countsText(c plan.Counts) string {
+	return fmt.Sprintf("%d to add, %d to change, %d to destroy.", c.Add, c.Change, c.Destroy)
+}
+
+func summaryLine(sum plan.Summary) string { return "Plan: " + countsText(sum.All) }
+
+func splitLine(sum plan.Summary) string {
+	return "Entities: " + countsText(sum.Entities) + " Relationships: " + countsText(sum.Relationships)
+}
+
+func movedLine(sum plan.Summary) string {
+	if sum.Moved == 1 {
+		return "1 object has moved to a new address."
+	}
+	return fmt.Sprintf("%d objects have moved to a new address.", sum.Moved)
+}
+
+func writeSummary(out *output, sum plan.Summary, pal palette, width int) {
+	out.line(pal.bold("Plan:"), " ", countsText(sum.All))
+	if split := splitLine(sum); width > 0 && len(split) > width {
+		// Two sentences: break between them rather than inside one.
+		out.line("Entities: " + countsText(sum.Entities))
+		out.line("Relationships: " + countsText(sum.Relationships))
+	} else {
+		out.line(split)
+	}
+	if sum.Moved > 0 {
+		out.line(movedLine(sum))
+	}
+}
+
+// pendingVerb says what a change that was not applied would have done.
+func pendingVerb(a plan.Action) string {
+	switch a {
+	case plan.Create:
+		return "would be created"
+	case plan.Update:
+		return "would be updated in-place"
+	case plan.Delete:
+		return "would be destroyed"
+	}
+	return "would move"
+}
+
+const notAppliedHeading = "Not applied in PATCH mode:"
+
+func notAppliedExplanation(n int) string {
+	what, pronoun := "this change stays", "it"
+	if n > 1 {
+		what, pronoun = "these "+itoa(n)+" changes stay", "them"
+	}
+	return "A PATCH job cannot delete objects and does not accept relationships, so " + what +
+		" pending in the state until the next DIFF job makes " + pronoun + "."
+}
+
+func writeNotApplied(out *output, p *plan.Plan, pal palette, width int) {
+	if len(p.NotApplied) == 0 {
+		return
+	}
+	out.line()
+	out.line(pal.bold(notAppliedHeading))
+	for i := range p.NotApplied {
+		ch := &p.NotApplied[i]
+		out.line("  - ", objectLabel(ch.Address, ch.Kind, ch.Key), " (", pendingVerb(ch.Action), ")")
+	}
+	out.line()
+	out.line(wrap(notAppliedExplanation(len(p.NotApplied)), width, ""))
+}
+
+// warning is a warning the plan carries, phrased for every format.
+type warning struct {
+	summary string
+	detail  []string // paragraphs
+}
+
+func planWarnings(p *plan.Plan) []warning {
+	var ws []warning
+	if md := p.MassDelete; md != nil {
+		ws = append(ws, warning{
+			summary: fmt.Sprintf("This plan destroys %d of the %s the state records", md.Deleting, plural(md.Total, "object", "objects")),
+			detail: []string{
+				"The DIFF job would delete " + massDeleteShare(md) + " of the graph this target owns. " +
+					"Check that the configuration directory, the variables and the integration instance are the ones you mean.",
+				"apply refuses to run this plan unless -allow-mass-delete is given.",
+			},
+		})
+	}
+	if len(p.Targets) > 0 {
+		quoted := make([]string, len(p.Targets))
+		for i, t := range p.Targets {
+			quoted[i] = quote(t)
+		}
+		ws = append(ws, warning{
+			summary: "Targeting is in effect",
+			detail: []string{
+				"This plan is restricted to the objects matching -target " + strings.Join(quoted, ", ") +
+					", so it may not show every difference between the configuration and the state.",
+				"The -target option is for exceptional situations, such as recovering from a mistake; run a plan without it to see every change.",
+			},
+		})
+	}
+	return ws
+}
+
+func massDeleteShare(md *plan.MassDelete) string {
+	if md.Deleting == md.Total {
+		return "everything"
+	}
+	return "more than half"
+}
+
+// writeWarnings writes warnings in Terraform's boxed style.
+func writeWarnings(out *output, p *plan.Plan, pal palette, width int) {
+	for _, wn := range planWarnings(p) {
+		out.line()
+		out.line("╷")
+		out.line("│ ", pal.yellow(pal.bold("Warning:")), " ", pal.bold(wn.summary))
+		for _, para := range wn.detail {
+			out.line("│")
+			w := width
+			if w > 0 {
+				w = max(w-2, 20)
+			}
+			for _, l := range strings.Split(wrap(para, w, ""), "\n") {
+				out.line("│ ", l)
+			}
+		}
+		out.line("╵")
+	}
+}
+
+// maxCompactKey is how much of a _key the compact format shows.
+const maxCompactKey = 60
+
+// PlanCompact writes one line per change (symbol, address, shortened _key) and the summary
+// lines: a plan of thousands of changes that still fits on a screen or in a CI log.
+func PlanCompact(w io.Writer, p *plan.Plan, opts TextOptions) error {
+	out := newOutput(w)
+	pal := palette{on: opts.Color}
+	sum := p.Summary()
+	if len(p.Changes) == 0 {
+		writeNoChanges(out, p, pal, opts.Width)
+	} else {
+		for i := range p.Changes {
+			out.line(compactLine(&p.Changes[i], pal))
+		}
+		out.line()
+		writeSummary(out, sum, pal, opts.Width)
+	}
+	if n := len(p.NotApplied); n > 0 {
+		out.line(pal.bold(notAppliedHeading), " ", plural(n, "change stays", "changes stay"), " pending for the next DIFF job.")
+	}
+	for _, wn := range planWarnings(p) {
+		out.line(pal.yellow(pal.bold("Warning:")), " ", wn.summary, ". ", wn.detail[len(wn.detail)-1])
+	}
+	return out.flush()
+}
+
+func compactLine(ch *plan.Change, pal palette) string {
+	var b strings.Builder
+	if sym := actionSymbol(ch.Action); sym != 0 {
+		b.WriteString(pal.symbol(sym))
+		b.WriteByte(' ')
+	} else {
+		b.WriteString("  ")
+	}
+	b.WriteString(objectLabel(ch.Address, ch.Kind, ch.Key))
+	if ch.Address != "" {
+		b.WriteString(" (")
+		b.WriteString(displayKey(ch))
+		b.WriteByte(')')
+	}
+	if ch.PreviousAddress != "" {
+		b.WriteString(", moved from ")
+		b.WriteString(sanitize(ch.PreviousAddress))
+	}
+	return b.String()
+}
+
+// displayKey is a change's _key as the compact format shows it: shortened, and hidden when
+// it derives from a sensitive value.
+func displayKey(ch *plan.Change) string {
+	if ch.IsSensitive(model.PropKey) {
+		return SensitiveValue
+	}
+	return sanitize(truncateMiddle(ch.Key, maxCompactKey))
+}
