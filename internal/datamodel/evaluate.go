@@ -99,11 +99,8 @@ func (m *Model) AppendProblems(dst []Problem, classes []string, props model.Prop
 			dst = append(dst, pr)
 		}
 		for _, c := range e.checks {
-			if f := c.node.validate(v); f != nil {
-				dst = appendUnique(dst, start, Problem{
-					Keyword: f.keyword, Property: name, Class: c.class, Value: v,
-					Message: f.message, Expect: f.expect, Description: c.node.description,
-				})
+			if f, ok := c.node.validate(v); !ok {
+				dst = appendUnique(dst, start, valueProblem(name, c, v, &f))
 			}
 		}
 		if d := e.deprecated; d != nil {
@@ -127,30 +124,34 @@ func (m *Model) AppendProblems(dst []Problem, classes []string, props model.Prop
 // patternProperties) to a property no class defines.
 func (p *plan) checkUndefined(dst []Problem, start int, name string, v any) []Problem {
 	for _, pn := range p.propertyNames {
-		if f := pn.node.validate(name); f != nil {
-			dst = append(dst, nameProblem(pn.class, name, f))
-			dst[len(dst)-1].Value = v
+		if f, ok := pn.node.validateName(name); !ok {
+			pr := nameProblem(pn, name, &f)
+			pr.Value = v
+			dst = append(dst, pr)
 		}
 	}
 	for _, pp := range p.patternProps {
 		if !pp.pattern.MatchString(name) {
 			continue
 		}
-		if f := pp.node.validate(v); f != nil {
-			dst = appendUnique(dst, start, Problem{
-				Keyword: f.keyword, Property: name, Class: pp.class, Value: v,
-				Message: f.message, Expect: f.expect, Description: pp.node.description,
-			})
+		if f, ok := pp.node.validate(v); !ok {
+			dst = appendUnique(dst, start, valueProblem(name, classNode{class: pp.class, node: pp.node}, v, &f))
 		}
 	}
 	return dst
 }
 
-func nameProblem(class, name string, f *failure) Problem {
+func valueProblem(name string, c classNode, v any, f *failure) Problem {
 	return Problem{
-		Keyword: KeywordPropertyNames, Property: name, Class: class,
-		Message: "name " + f.message,
-		Expect:  f.expect,
+		Keyword: f.keyword, Property: name, Class: c.class, Value: v,
+		Message: f.message(), Expect: c.node.expect, Description: c.node.description,
+	}
+}
+
+func nameProblem(pn classNode, name string, f *failure) Problem {
+	return Problem{
+		Keyword: KeywordPropertyNames, Property: name, Class: pn.class,
+		Message: "name " + f.message(), Expect: pn.node.expect,
 	}
 }
 
@@ -306,8 +307,8 @@ func (m *Model) compilePlan(classes []string) *plan {
 	// Defined names are known now: settle the name rules for them once.
 	for name, e := range p.props {
 		for _, pn := range p.propertyNames {
-			if f := pn.node.validate(name); f != nil && e.badName == nil {
-				pr := nameProblem(pn.class, name, f)
+			if f, ok := pn.node.validateName(name); !ok && e.badName == nil {
+				pr := nameProblem(pn, name, &f)
 				e.badName = &pr
 			}
 		}
@@ -320,114 +321,156 @@ func (m *Model) compilePlan(classes []string) *plan {
 	return p
 }
 
-// failure is why a value does not satisfy a subschema.
+// failure records why a value does not satisfy a subschema. The message is built only when
+// a problem is reported: alternatives of oneOf/anyOf fail routinely on valid values, and
+// that must cost no allocation.
 type failure struct {
 	keyword Keyword
-	message string
-	expect  string
+	node    *node // the subschema whose keyword failed
+	value   any   // the value it judged
+	item    int   // for a failing list item: its 1-based index; for uniqueItems: the first copy
+	dup     int   // for uniqueItems: the second copy
 }
 
-func (n *node) fail(k Keyword, v any) *failure {
-	return &failure{keyword: k, message: "must be " + n.expect + ", not " + describeValue(v), expect: n.expect}
+func (f *failure) message() string {
+	n, v := f.node, f.value
+	var msg string
+	switch f.keyword {
+	case KeywordMinLength:
+		s, _ := v.(string)
+		msg = fmt.Sprintf("must be at least %d characters long, not %d (%s)", n.minLength, utf8.RuneCountInString(s), quoteValue(s))
+	case KeywordFormat:
+		msg = "must be " + n.format.noun + ", not " + describeValue(v)
+	case KeywordPattern:
+		msg = "must match " + n.pattern.source + ", not " + describeValue(v)
+	case KeywordUniqueItems:
+		list, _ := v.([]any)
+		return fmt.Sprintf("must not repeat a value: items %d and %d are both %s", f.item, f.dup, quoteValue(list[f.item-1]))
+	case KeywordOneOf:
+		msg = "must be exactly one of " + n.expect + ", but fits several: " + describeValue(v)
+	default:
+		msg = "must be " + n.expect + ", not " + describeValue(v)
+	}
+	if f.item > 0 {
+		return fmt.Sprintf("item %d %s", f.item, msg)
+	}
+	return msg
 }
 
-// validate checks v against the subschema and returns the first failure, or nil. On
-// success it does not allocate.
-func (n *node) validate(v any) *failure {
+// validate checks v against the subschema and reports the first failure.
+func (n *node) validate(v any) (failure, bool) {
 	vt := typeOf(v)
 	if !n.types.accepts(vt) {
-		return n.fail(KeywordType, v)
+		return failure{keyword: KeywordType, node: n, value: v}, false
 	}
 	if n.hasConst && !model.Equal(v, n.constVal) {
-		return n.fail(KeywordConst, v)
+		return failure{keyword: KeywordConst, node: n, value: v}, false
 	}
 	if n.enum != nil && !inEnum(n.enum, v) {
-		return n.fail(KeywordEnum, v)
+		return failure{keyword: KeywordEnum, node: n, value: v}, false
 	}
 	switch x := v.(type) {
 	case string:
-		if n.minLength >= 0 && utf8.RuneCountInString(x) < n.minLength {
-			return &failure{keyword: KeywordMinLength, expect: n.expect,
-				message: fmt.Sprintf("must be at least %d characters long, not %d (%s)", n.minLength, utf8.RuneCountInString(x), quoteValue(x))}
-		}
-		if n.format != nil && !n.format.check(x) {
-			return &failure{keyword: KeywordFormat, expect: n.expect,
-				message: "must be " + n.format.noun + ", not " + describeValue(x)}
-		}
-		if n.pattern != nil && !n.pattern.MatchString(x) {
-			return &failure{keyword: KeywordPattern, expect: n.expect,
-				message: "must match " + n.pattern.source + ", not " + describeValue(x)}
+		if k, ok := n.validateString(x); !ok {
+			return failure{keyword: k, node: n, value: v}, false
 		}
 	case json.Number:
 		if n.hasMinimum || n.hasMaximum {
 			f := model.NumberFloat(x)
 			if n.hasMinimum && f < n.minimum {
-				return n.fail(KeywordMinimum, v)
+				return failure{keyword: KeywordMinimum, node: n, value: v}, false
 			}
 			if n.hasMaximum && f > n.maximum {
-				return n.fail(KeywordMaximum, v)
+				return failure{keyword: KeywordMaximum, node: n, value: v}, false
 			}
 		}
 	case []any:
 		if n.minItems >= 0 && len(x) < n.minItems {
-			return n.fail(KeywordMinItems, v)
+			return failure{keyword: KeywordMinItems, node: n, value: v}, false
 		}
 		if n.items != nil {
 			for i, item := range x {
-				if f := n.items.validate(item); f != nil {
-					return &failure{keyword: f.keyword, expect: n.expect, message: fmt.Sprintf("item %d %s", i+1, f.message)}
+				if f, ok := n.items.validate(item); !ok {
+					f.item = i + 1
+					return f, false
 				}
 			}
 		}
 		if n.uniqueItems {
 			if i, j, dup := firstDuplicate(x); dup {
-				return &failure{keyword: KeywordUniqueItems, expect: n.expect,
-					message: fmt.Sprintf("must not repeat a value: items %d and %d are both %s", i+1, j+1, quoteValue(x[i]))}
+				return failure{keyword: KeywordUniqueItems, node: n, value: v, item: i + 1, dup: j + 1}, false
 			}
 		}
 	}
 	if len(n.oneOf) > 0 {
-		if f := n.validateAlternatives(n.oneOf, v, vt, true); f != nil {
-			return f
+		if f, ok := n.validateAlternatives(n.oneOf, v, vt, true); !ok {
+			return f, false
 		}
 	}
 	if len(n.anyOf) > 0 {
-		if f := n.validateAlternatives(n.anyOf, v, vt, false); f != nil {
-			return f
+		if f, ok := n.validateAlternatives(n.anyOf, v, vt, false); !ok {
+			return f, false
 		}
 	}
-	return nil
+	return failure{}, true
+}
+
+// validateString applies the string keywords; it takes the string unboxed so that checking
+// property names does not allocate.
+func (n *node) validateString(s string) (Keyword, bool) {
+	if n.minLength >= 0 && utf8.RuneCountInString(s) < n.minLength {
+		return KeywordMinLength, false
+	}
+	if n.format != nil && !n.format.check(s) {
+		return KeywordFormat, false
+	}
+	if n.pattern != nil && !n.pattern.MatchString(s) {
+		return KeywordPattern, false
+	}
+	return "", true
+}
+
+// validateName checks a property name against a propertyNames subschema. Names are strings,
+// so only the string keywords can fail; the name is boxed only then.
+func (n *node) validateName(name string) (failure, bool) {
+	if !n.types.accepts(typeString) || n.hasConst || n.enum != nil || len(n.oneOf) > 0 || len(n.anyOf) > 0 {
+		return n.validate(name) // not a shape the package uses; take the general path
+	}
+	if k, ok := n.validateString(name); !ok {
+		return failure{keyword: k, node: n, value: name}, false
+	}
+	return failure{}, true
 }
 
 // validateAlternatives implements oneOf (exactly one alternative holds) and anyOf (at least
 // one). On failure it reports what the alternative of the value's type objects to (a bad
 // email in a list) rather than a bare "matches no alternative".
-func (n *node) validateAlternatives(alts []*node, v any, vt typeSet, exactlyOne bool) *failure {
+func (n *node) validateAlternatives(alts []*node, v any, vt typeSet, exactlyOne bool) (failure, bool) {
 	matches := 0
-	var typed *failure // first failure of an alternative that constrains and accepts v's type
+	var typed failure // first failure of an alternative that constrains and accepts v's type
+	hasTyped := false
 	for _, a := range alts {
-		f := a.validate(v)
-		if f == nil {
+		f, ok := a.validate(v)
+		if ok {
 			matches++
 			if !exactlyOne {
-				return nil
+				return failure{}, true
 			}
 			continue
 		}
-		if typed == nil && a.types != 0 && a.types.accepts(vt) {
-			typed = f
+		if !hasTyped && a.types != 0 && a.types.accepts(vt) {
+			typed, hasTyped = f, true
 		}
 	}
 	switch {
-	case matches == 1 || (!exactlyOne && matches > 0):
-		return nil
+	case matches == 1:
+		return failure{}, true
 	case matches > 1:
-		return &failure{keyword: KeywordOneOf, expect: n.expect,
-			message: "must be exactly one of " + n.expect + ", but fits several: " + describeValue(v)}
-	case typed != nil:
-		return typed
+		return failure{keyword: KeywordOneOf, node: n, value: v}, false
+	case hasTyped:
+		return typed, false
 	}
-	return n.fail(KeywordType, v)
+	return failure{keyword: KeywordType, node: n, value: v}, false
 }
 
 func inEnum(enum []any, v any) bool {

@@ -74,6 +74,11 @@ func newFormatSet() (formatSet, error) {
 	asn := re(asnSrc, "")
 	ajvIPv4, ajvIPv6 := re(ajvIPv4Src, ""), re(ajvIPv6Src, "i")
 	email, uri := re(ajvEmailSrc, "i"), re(ajvURISrc, "i")
+	uriNoIPLiteralSrc, ok := withoutIPLiteral(ajvURISrc)
+	if !ok {
+		return nil, fmt.Errorf("compile formats: the URI expression no longer has an IP-literal alternative")
+	}
+	uriNoIPLiteral := re(uriNoIPLiteralSrc, "i")
 	hostname := re(ajvHostnameBodySrc, "i")
 	date, tm := re(ajvDateSrc, ""), re(ajvTimeSrc, "i")
 	if firstErr != nil {
@@ -90,10 +95,81 @@ func newFormatSet() (formatSet, error) {
 	add("asn", "an autonomous system number (AS followed by 2 to 6 digits)", asn.MatchString)
 	add("email", "an email address", email.MatchString)
 	// NOT_URI_FRAGMENT: a URI must contain '/' or ':'.
-	add("uri", "an absolute URI", func(s string) bool { return strings.ContainsAny(s, "/:") && uri.MatchString(s) })
+	add("uri", "an absolute URI", func(s string) bool {
+		switch {
+		case plainURL(s):
+			return true
+		case !strings.ContainsAny(s, "/:"):
+			return false
+		case strings.IndexByte(s, '[') < 0:
+			// The IP-literal alternative needs a '['; without it, the smaller expression
+			// fits Go's backtracking matcher, several times faster than the full one's NFA.
+			return uriNoIPLiteral.MatchString(s)
+		}
+		return uri.MatchString(s)
+	})
 	add("hostname", "a hostname", func(s string) bool { return hostnameLengthOK(s) && hostname.MatchString(s) })
 	add("date-time", "an RFC 3339 date-time", func(s string) bool { return isDateTime(s, date, tm) })
 	return fs, nil
+}
+
+// plainURL recognises, in one pass, the common shape scheme://host[:port][/path][?query]
+// [#fragment] without percent-escapes, user info or IP literals. Every string it accepts
+// matches ajv-formats' URI expression (scheme, "//", a reg-name host, port, path segments of
+// pchar, query and fragment of pchar, '/' and '?'); for anything else it returns false and
+// the expression decides.
+func plainURL(s string) bool {
+	i := 0
+	if i >= len(s) || !isASCIILetter(s[i]) {
+		return false
+	}
+	for i++; i < len(s) && (isASCIILetter(s[i]) || isDigit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.'); i++ {
+	}
+	if !strings.HasPrefix(s[i:], "://") {
+		return false
+	}
+	for i += 3; i < len(s) && isUnreservedOrSubDelim(s[i]); i++ {
+	}
+	if i < len(s) && s[i] == ':' {
+		for i++; i < len(s) && isDigit(s[i]); i++ {
+		}
+	}
+	for ; i < len(s) && s[i] == '/'; i++ {
+		for i+1 < len(s) && isPathChar(s[i+1]) {
+			i++
+		}
+	}
+	for _, delim := range []byte{'?', '#'} {
+		if i < len(s) && s[i] == delim {
+			for i++; i < len(s) && (isPathChar(s[i]) || s[i] == '/' || s[i] == '?'); i++ {
+			}
+		}
+	}
+	return i == len(s)
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func isDigit(c byte) bool       { return '0' <= c && c <= '9' }
+
+// isUnreservedOrSubDelim is the URI expression's reg-name class [a-z0-9\-._~!$&'()*+,;=].
+func isUnreservedOrSubDelim(c byte) bool {
+	return isASCIILetter(c) || isDigit(c) || strings.IndexByte("-._~!$&'()*+,;=", c) >= 0
+}
+
+// isPathChar is the expression's pchar class without percent-escapes: the reg-name class
+// plus ':' and '@'.
+func isPathChar(c byte) bool { return isUnreservedOrSubDelim(c) || c == ':' || c == '@' }
+
+// withoutIPLiteral removes the IP-literal alternative "\[ … \]|" of the host in
+// ajv-formats' URI expression; ok is false if the expression no longer has that shape.
+func withoutIPLiteral(src string) (string, bool) {
+	const open, close = `(?:\[(?:`, `)\]|`
+	i := strings.Index(src, open)
+	j := strings.Index(src, close)
+	if i < 0 || j < i || strings.Count(src, open) != 1 || strings.Count(src, close) != 1 {
+		return "", false
+	}
+	return src[:i+len("(?:")] + src[j+len(close):], true
 }
 
 // hostnameLengthOK is the lookahead (?=.{1,253}\.?$) of ajv-formats' hostname expression:

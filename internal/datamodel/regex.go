@@ -23,11 +23,11 @@ type jsRegexp struct {
 	minRunes, maxRunes int
 }
 
-// rewrite is a reviewed RE2 equivalent of an ECMAScript expression that RE2 cannot compile.
+// rewrite is a reviewed RE2 equivalent of an ECMAScript expression that RE2 cannot compile:
+// an expression plus bounds on the length in code points (maxRunes < 0: none).
 type rewrite struct {
 	re                 string
 	minRunes, maxRunes int
-	why                string
 }
 
 // rewrites maps ECMAScript sources, exactly as the package or Ajv writes them, to their
@@ -40,7 +40,6 @@ var rewrites = map[string]rewrite{
 	`(?=^.{4,253}$)(^((?!-)[a-zA-Z0-9-]{0,62}[a-zA-Z0-9]\.)+[a-zA-Z]{2,63}$)`: {
 		re:       `^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$`,
 		minRunes: 4, maxRunes: 253,
-		why: "lookahead length bound and negative lookahead on each label",
 	},
 }
 
