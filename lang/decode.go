@@ -54,8 +54,9 @@ type objectBlock struct {
 	defRange hcl.Range
 
 	attrs map[string]*hcl.Attribute
-	// attrNames lists attrs' names sorted, for deterministic evaluation.
+	// attrNames lists attrs' names sorted, for deterministic evaluation; attrIndex inverts it.
 	attrNames []string
+	attrIndex map[string]int
 	// propKeyRanges locates the keys of a literal properties = { ... } map.
 	propKeyRanges map[string]hcl.Range
 
@@ -226,6 +227,10 @@ func (d *declarations) addObject(b *hcl.Block, kind model.Kind) hcl.Diagnostics 
 		ob.attrNames = append(ob.attrNames, name)
 	}
 	sort.Strings(ob.attrNames)
+	ob.attrIndex = make(map[string]int, len(ob.attrNames))
+	for i, n := range ob.attrNames {
+		ob.attrIndex[n] = i
+	}
 	if a, ok := attrs["properties"]; ok {
 		ob.propKeyRanges = literalKeyRanges(a.Expr)
 	}

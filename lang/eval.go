@@ -104,7 +104,7 @@ func (e *evaluator) instances(b *objectBlock, ctx *hcl.EvalContext) ([]instance,
 	if val.IsMarked() {
 		return nil, bad("The for_each value is sensitive; instance keys appear in plans, so they cannot come from sensitive values.")
 	}
-	if !val.IsWhollyKnown() {
+	if !val.IsKnown() {
 		return nil, bad("The for_each value is not known.")
 	}
 	if val.IsNull() {
@@ -252,7 +252,7 @@ func (bl *builder) errorf(subject hcl.Range, summary, format string, args ...any
 
 // set stores a property, omitting nulls.
 func (bl *builder) set(name string, v cty.Value, subject hcl.Range) {
-	plain, marks := v.UnmarkDeep()
+	plain, marks := unmark(v)
 	if plain.IsNull() {
 		return
 	}
@@ -287,15 +287,26 @@ func (bl *builder) setValue(name string, v any, c cty.Value) {
 	}
 }
 
+// unmark removes every mark from v, cheaply for the common case of an unmarked primitive.
+func unmark(v cty.Value) (cty.Value, cty.ValueMarks) {
+	if v.Type().IsPrimitiveType() {
+		if !v.IsMarked() {
+			return v, nil
+		}
+		return v.Unmark()
+	}
+	return v.UnmarkDeep()
+}
+
 // properties stores the attributes that are not meta-arguments, then the properties map.
-func (bl *builder) properties(vals map[string]cty.Value) {
+func (bl *builder) properties(vals attrValues) {
 	meta := metaArguments[bl.b.kind]
 	for _, name := range bl.b.attrNames {
 		if !meta[name] {
-			bl.set(name, vals[name], bl.b.attrs[name].Range)
+			bl.set(name, vals.value(name), bl.b.attrs[name].Range)
 		}
 	}
-	pv, ok := vals["properties"]
+	pv, ok := vals.get("properties")
 	if !ok {
 		return
 	}
@@ -323,6 +334,25 @@ func (bl *builder) properties(vals map[string]cty.Value) {
 	}
 }
 
+// attrValues are one instance's evaluated attributes, in the block's attrNames order.
+type attrValues struct {
+	b *objectBlock
+	v []cty.Value
+}
+
+func (a attrValues) get(name string) (cty.Value, bool) {
+	i, ok := a.b.attrIndex[name]
+	if !ok || name == "for_each" {
+		return cty.NilVal, false
+	}
+	return a.v[i], true
+}
+
+func (a attrValues) value(name string) cty.Value {
+	v, _ := a.get(name)
+	return v
+}
+
 func (e *evaluator) evalInstance(b *objectBlock, ctx *hcl.EvalContext, in instance) (*model.Object, cty.Value, hcl.Diagnostics) {
 	if in.each != cty.NilVal {
 		child := ctx.NewChild()
@@ -333,8 +363,8 @@ func (e *evaluator) evalInstance(b *objectBlock, ctx *hcl.EvalContext, in instan
 	if b.needValue {
 		bl.cty = make(map[string]cty.Value, len(b.attrs)+4)
 	}
-	vals := make(map[string]cty.Value, len(b.attrs))
-	for _, name := range b.attrNames {
+	vals := attrValues{b: b, v: make([]cty.Value, len(b.attrNames))}
+	for i, name := range b.attrNames {
 		if name == "for_each" {
 			continue
 		}
@@ -349,7 +379,7 @@ func (e *evaluator) evalInstance(b *objectBlock, ctx *hcl.EvalContext, in instan
 			continue
 		}
 		bl.diags = append(bl.diags, diags...)
-		vals[name] = v
+		vals.v[i] = v
 	}
 	if bl.diags.HasErrors() {
 		return nil, cty.NilVal, bl.diags
@@ -379,18 +409,18 @@ func (e *evaluator) instanceName(bl *builder) string {
 	return bl.b.name
 }
 
-func (e *evaluator) buildEntity(bl *builder, vals map[string]cty.Value) {
+func (e *evaluator) buildEntity(bl *builder, vals attrValues) {
 	b := bl.b
 	bl.properties(vals)
-	if v, ok := vals["_class"]; ok {
+	if v, ok := vals.get("_class"); ok {
 		bl.set(model.PropClass, v, b.attrs["_class"].Range)
 	}
-	if v, ok := vals["_key"]; ok {
+	if v, ok := vals.get("_key"); ok {
 		bl.set(model.PropKey, v, b.attrs["_key"].Range)
 	} else {
 		bl.setString(model.PropKey, fmt.Sprintf("%s:%s:%s", e.integ.KeyPrefix, b.resource, e.instanceName(bl)))
 	}
-	if v, ok := vals["_type"]; ok {
+	if v, ok := vals.get("_type"); ok {
 		bl.set(model.PropType, v, b.attrs["_type"].Range)
 	} else {
 		bl.setString(model.PropType, b.resource+"_"+e.integ.Type)
@@ -406,9 +436,9 @@ func (e *evaluator) buildEntity(bl *builder, vals map[string]cty.Value) {
 }
 
 // classValue reads a relationship's _class: a string, uploaded upper-case.
-func (bl *builder) classValue(vals map[string]cty.Value) string {
+func (bl *builder) classValue(vals attrValues) string {
 	attr := bl.b.attrs["_class"]
-	v, _ := vals["_class"].Unmark()
+	v, _ := vals.value("_class").Unmark()
 	if v.IsNull() || v.Type() != cty.String || v.AsString() == "" {
 		bl.errorf(attr.Expr.Range(), "Invalid relationship class", "_class must be a relationship class name such as \"OWNS\", not %s.", describeValue(v))
 		return ""
@@ -419,20 +449,20 @@ func (bl *builder) classValue(vals map[string]cty.Value) string {
 }
 
 // endpoint reads from/to: an entity object (its _key and _type) or a _key string.
-func (e *evaluator) endpoint(bl *builder, vals map[string]cty.Value, name string) (key, typ string, ok bool) {
+func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, typ string, ok bool) {
 	attr := bl.b.attrs[name]
-	v, _ := vals[name].UnmarkDeep()
+	v, _ := vals.value(name).Unmark()
 	switch {
 	case v.IsNull():
 	case v.Type() == cty.String:
 		key = v.AsString()
 		return key, e.keyTypes[key], true
 	case v.Type().IsObjectType() && v.Type().HasAttribute(model.PropKey):
-		k := v.GetAttr(model.PropKey)
+		k, _ := v.GetAttr(model.PropKey).Unmark()
 		if k.Type() == cty.String && !k.IsNull() {
 			key = k.AsString()
 			if v.Type().HasAttribute(model.PropType) {
-				if t := v.GetAttr(model.PropType); t.Type() == cty.String && !t.IsNull() {
+				if t, _ := v.GetAttr(model.PropType).Unmark(); t.Type() == cty.String && !t.IsNull() {
 					typ = t.AsString()
 				}
 			}
@@ -447,7 +477,7 @@ func (e *evaluator) endpoint(bl *builder, vals map[string]cty.Value, name string
 	return "", "", false
 }
 
-func (e *evaluator) buildRelationship(bl *builder, vals map[string]cty.Value) {
+func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 	b := bl.b
 	cls := bl.classValue(vals)
 	fromKey, fromType, ok1 := e.endpoint(bl, vals, "from")
@@ -458,12 +488,12 @@ func (e *evaluator) buildRelationship(bl *builder, vals map[string]cty.Value) {
 	bl.properties(vals)
 	bl.setString(model.PropFromKey, fromKey)
 	bl.setString(model.PropToKey, toKey)
-	if v, ok := vals["_key"]; ok {
+	if v, ok := vals.get("_key"); ok {
 		bl.set(model.PropKey, v, b.attrs["_key"].Range)
 	} else {
 		bl.setString(model.PropKey, fromKey+"|"+strings.ToLower(cls)+"|"+toKey)
 	}
-	if v, ok := vals["_type"]; ok {
+	if v, ok := vals.get("_type"); ok {
 		bl.set(model.PropType, v, b.attrs["_type"].Range)
 		return
 	}
@@ -492,7 +522,7 @@ func RelationshipType(fromType, class, toType string) string {
 
 var defaultFilterKeys = []any{[]any{model.PropType, model.PropKey}}
 
-func (e *evaluator) buildMapped(bl *builder, vals map[string]cty.Value) {
+func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	b := bl.b
 	cls := bl.classValue(vals)
 	srcKey, srcType, ok := e.endpoint(bl, vals, "from")
@@ -500,7 +530,7 @@ func (e *evaluator) buildMapped(bl *builder, vals map[string]cty.Value) {
 		return
 	}
 	direction := "FORWARD"
-	if v, ok := vals["direction"]; ok {
+	if v, ok := vals.get("direction"); ok {
 		v, _ = v.Unmark()
 		if v.Type() != cty.String || v.IsNull() {
 			bl.errorf(b.attrs["direction"].Expr.Range(), "Invalid direction", "direction must be \"FORWARD\" or \"REVERSE\", not %s.", describeValue(v))
@@ -509,7 +539,7 @@ func (e *evaluator) buildMapped(bl *builder, vals map[string]cty.Value) {
 		direction = strings.ToUpper(v.AsString())
 	}
 	targetAttr := b.attrs["target"]
-	tv, _ := vals["target"].UnmarkDeep()
+	tv, _ := vals.value("target").UnmarkDeep()
 	if tv.IsNull() || !(tv.Type().IsObjectType() || tv.Type().IsMapType()) {
 		bl.errorf(targetAttr.Expr.Range(), "Invalid target", "target must be an object of the properties that identify the target entity, e.g. { _type = \"aws_iam_role\", _key = \"arn:…\" }, not %s.", describeValue(tv))
 		return
@@ -526,7 +556,7 @@ func (e *evaluator) buildMapped(bl *builder, vals map[string]cty.Value) {
 		}
 	}
 	filterKeys := defaultFilterKeys
-	if v, ok := vals["target_filter_keys"]; ok {
+	if v, ok := vals.get("target_filter_keys"); ok {
 		v, _ = v.UnmarkDeep()
 		fk, err := toModel(v)
 		list, isList := fk.([]any)
@@ -537,7 +567,7 @@ func (e *evaluator) buildMapped(bl *builder, vals map[string]cty.Value) {
 		filterKeys = list
 	}
 	skip := true
-	if v, ok := vals["skip_target_creation"]; ok {
+	if v, ok := vals.get("skip_target_creation"); ok {
 		v, _ = v.Unmark()
 		if v.Type() != cty.Bool || v.IsNull() {
 			bl.errorf(b.attrs["skip_target_creation"].Expr.Range(), "Invalid skip_target_creation", "skip_target_creation must be true or false.")
@@ -556,12 +586,12 @@ func (e *evaluator) buildMapped(bl *builder, vals map[string]cty.Value) {
 	mappingCty, _ := toCty(mapping)
 	bl.setValue(model.PropMapping, mapping, mappingCty)
 
-	if v, ok := vals["_key"]; ok {
+	if v, ok := vals.get("_key"); ok {
 		bl.set(model.PropKey, v, b.attrs["_key"].Range)
 	} else {
 		bl.setString(model.PropKey, srcKey+"|"+strings.ToLower(cls)+"|"+mappedKeySuffix(direction, target, filterKeys))
 	}
-	if v, ok := vals["_type"]; ok {
+	if v, ok := vals.get("_type"); ok {
 		bl.set(model.PropType, v, b.attrs["_type"].Range)
 		return
 	}

@@ -255,7 +255,15 @@ func variableValue(v *variableBlock, raw map[string]rawValue) (cty.Value, hcl.Di
 			var diags hcl.Diagnostics
 			val, diags = rv.expr.Value(nil)
 			if diags.HasErrors() {
-				return cty.NilVal, diags
+				if rv.rng != nil {
+					return cty.NilVal, diags // a var file: the diagnostics point at it
+				}
+				return cty.NilVal, hcl.Diagnostics{{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid value for variable",
+					Detail:   fmt.Sprintf("The value from %s for var.%s (type %s) is not valid: %s Values of non-string types are written in HCL syntax, e.g. 3, [\"a\", \"b\"] or {env = \"prod\"}.", source, v.name, typeexpr.TypeString(v.typ), diagDetails(diags)),
+					Subject:  v.block.DefRange.Ptr(),
+				}}
 			}
 		}
 	} else if v.def != nil {
@@ -294,6 +302,14 @@ func variableValue(v *variableBlock, raw map[string]rawValue) (cty.Value, hcl.Di
 		}}
 	}
 	return converted, nil
+}
+
+func diagDetails(diags hcl.Diagnostics) string {
+	var parts []string
+	for _, d := range diags {
+		parts = append(parts, d.Detail)
+	}
+	return strings.Join(parts, " ")
 }
 
 func firstRange(rs ...*hcl.Range) *hcl.Range {
