@@ -1,7 +1,7 @@
 package render
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -193,7 +193,15 @@ func (b *blockWriter) body(col int, sym byte, before, after map[string]any, sens
 	}
 
 	// Attributes first, nested blocks after them, as Terraform lays out a block body.
-	sort.SliceStable(attrs, func(i, j int) bool { return !attrs[i].block && attrs[j].block })
+	slices.SortStableFunc(attrs, func(x, y attr) int {
+		switch {
+		case x.block == y.block:
+			return 0
+		case y.block:
+			return -1
+		}
+		return 1
+	})
 	for _, a := range attrs {
 		display := propertyName(a.name)
 		padded := display + pad(width-utf8.RuneCountInString(display))

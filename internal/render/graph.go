@@ -237,7 +237,7 @@ func writeDOT(out *output, d diagram) {
 func dotString(lines []string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	for i, l := range lines {
+	for i, l := range splitLabel(lines) {
 		if i > 0 {
 			b.WriteString(`\n`)
 		}
@@ -323,7 +323,7 @@ var (
 // as one.
 func mermaidText(lines []string) string {
 	var b strings.Builder
-	for i, l := range lines {
+	for i, l := range splitLabel(lines) {
 		if i > 0 {
 			b.WriteString("<br/>")
 		}
@@ -439,4 +439,19 @@ func actionStyle(a plan.Action) nodeStyle {
 		return styleUpdate
 	}
 	return styleNone
+}
+
+// splitLabel splits label lines that contain line breaks themselves: a display name written
+// on two lines is drawn on two lines.
+func splitLabel(lines []string) []string {
+	for _, l := range lines {
+		if strings.ContainsAny(l, "\r\n") {
+			var out []string
+			for _, l := range lines {
+				out = append(out, strings.FieldsFunc(l, func(r rune) bool { return r == '\n' || r == '\r' })...)
+			}
+			return out
+		}
+	}
+	return lines
 }

@@ -3,10 +3,14 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
 )
 
@@ -241,6 +245,75 @@ func TestDiffLists(t *testing.T) {
 		}
 		if got := strings.Join(parts, " "); got != tt.want {
 			t.Errorf("diffLists(%v, %v) = %q, want %q", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// The plan shows properties in the order of the canonical JSON that internal/model writes.
+func TestPropertyOrderMatchesCanonicalJSON(t *testing.T) {
+	p := mapped(slackKey, "USES", "aws_iam_role", "arn:role")
+	p["_mapping"].(map[string]any)["targetEntity"].(map[string]any)["_class"] = "AccessRole"
+	p["zeta"], p["alpha"], p["displayName"], p["name"] = "z", "a", "d", "n"
+
+	// The member names of every object in the canonical JSON, in order, with their depth.
+	var want []string
+	dec := json.NewDecoder(bytes.NewReader(model.MarshalObject(p)))
+	type level struct{ object, expectKey bool }
+	var stack []level
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		top := len(stack) - 1
+		isKey := top >= 0 && stack[top].object && stack[top].expectKey
+		if top >= 0 && stack[top].object {
+			stack[top].expectKey = !stack[top].expectKey
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, level{object: true, expectKey: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, level{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:top]
+			if len(stack) > 0 && stack[len(stack)-1].object {
+				// The closed value completes a member: the parent now expects a key.
+				stack[len(stack)-1].expectKey = true
+			}
+			continue
+		}
+		if isKey {
+			want = append(want, fmt.Sprint(len(stack), ":", tok))
+		}
+	}
+
+	var got []string
+	var walk func(m map[string]any, order []string, depth int)
+	walk = func(m map[string]any, order []string, depth int) {
+		for _, k := range orderedNames(m, nil, order...) {
+			got = append(got, fmt.Sprint(depth, ":", k))
+			switch k {
+			case model.PropMapping:
+				walk(m[k].(map[string]any), mappingOrder, depth+1)
+			case model.MappingTargetEntity:
+				walk(m[k].(map[string]any), targetEntityOrder, depth+1)
+			}
+		}
+	}
+	walk(p, topLevelOrder, 1)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("property order differs from model.MarshalObject:\ngot  %v\nwant %v", got, want)
+	}
+}
+
+// isIdentifier agrees with HCL's own scanner on the names it is asked about.
+func TestIsIdentifierMatchesHCL(t *testing.T) {
+	for _, s := range []string{"name", "_key", "displayName", "tag.Environment", "a-b", "1abc", "", "a b", "é", "x1", "-x", "ab_c-d9", "naïve", "a\u0301", "a$"} {
+		if got, want := isIdentifier(s), hclsyntax.ValidIdentifier(s); got != want {
+			t.Errorf("isIdentifier(%q) = %v, hclsyntax says %v", s, got, want)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/j1hcl/j1hcl/internal/model"
 )
@@ -116,10 +115,25 @@ func appendEscaped(b *strings.Builder, s string, mode escapeMode) {
 // propertyName shows a property name as an HCL attribute name, quoted when it is not a valid
 // identifier (the names written in a properties = { ... } map).
 func propertyName(name string) string {
-	if hclsyntax.ValidIdentifier(name) {
+	if isIdentifier(name) {
 		return name
 	}
 	return quote(name)
+}
+
+// isIdentifier reports whether s is an HCL identifier: a letter or underscore, then letters,
+// digits, underscores and dashes. (hclsyntax.ValidIdentifier runs the whole scanner, which a
+// plan of 100,000 objects cannot afford per property.)
+func isIdentifier(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_' || unicode.IsLetter(r):
+		case i > 0 && (r == '-' || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc, unicode.Pc)):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // inline renders a JSON-shaped value on one line in HCL syntax.
@@ -179,7 +193,7 @@ var (
 		model.PropToKey, model.PropMapping, model.PropName, model.PropDisplayName}
 	mappingOrder = []string{model.MappingSourceEntityKey, model.MappingRelationshipDirection,
 		model.MappingTargetFilterKeys, model.MappingTargetEntity, model.MappingSkipTargetCreation}
-	targetEntityOrder = []string{model.PropKey, model.PropType, model.PropClass}
+	targetEntityOrder = []string{model.PropType, model.PropKey, model.PropClass}
 )
 
 // orderedNames returns the names of one or two maps (their union), the names in first leading
