@@ -87,7 +87,9 @@ func TestDiagnosticsGolden(t *testing.T) {
 		render func(*bytes.Buffer) error
 	}{
 		{"diagnostics.txt", func(b *bytes.Buffer) error { return DiagnosticsText(b, diags, files, TextOptions{}) }},
-		{"diagnostics.color.txt", func(b *bytes.Buffer) error { return DiagnosticsText(b, diags, files, TextOptions{Color: true, Width: 60}) }},
+		{"diagnostics.color.txt", func(b *bytes.Buffer) error {
+			return DiagnosticsText(b, diags, files, TextOptions{Color: true, Width: 60})
+		}},
 		{"diagnostics.json", func(b *bytes.Buffer) error { return DiagnosticsJSON(b, diags, files) }},
 	} {
 		t.Run(f.name, func(t *testing.T) {

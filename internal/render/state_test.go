@@ -38,7 +38,9 @@ func TestStateGolden(t *testing.T) {
 		{"state.json", func(b *bytes.Buffer) error { return StateJSON(b, f) }},
 		{"empty.txt", func(b *bytes.Buffer) error { return StateText(b, state.New(target, "0.3.0"), TextOptions{}) }},
 		{"object.txt", func(b *bytes.Buffer) error { return ObjectText(b, secretObj, TextOptions{}) }},
-		{"object.color.txt", func(b *bytes.Buffer) error { return ObjectText(b, f.Graph().Relationships[0], TextOptions{Color: true}) }},
+		{"object.color.txt", func(b *bytes.Buffer) error {
+			return ObjectText(b, f.Graph().Relationships[0], TextOptions{Color: true})
+		}},
 		{"object.json", func(b *bytes.Buffer) error { return ObjectJSON(b, secretObj) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
