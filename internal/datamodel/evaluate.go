@@ -257,10 +257,10 @@ func (m *Model) compilePlan(classes []string) *plan {
 	seen := map[*Class]bool{}
 	for _, name := range classes {
 		c := m.classes[name]
-		if c == nil || seen[c] {
+		if c == nil {
 			continue
 		}
-		if c.Abstract {
+		if c.Abstract && !slices.Contains(p.abstract, c.Name) {
 			p.abstract = append(p.abstract, c.Name)
 		}
 		for x := c; x != nil; x = x.parent {

@@ -27,7 +27,7 @@ func fakePackage(t *testing.T, edit func(map[string]string)) []byte {
 		return `{"$schema":"http://json-schema.org/draft-07/schema#","$id":"#` + name + `","type":"object"` + body + `}`
 	}
 	files := map[string]string{
-		"package.json": `{"name":"@jupiterone/data-model","version":"` + pinVersion + `","license":"MPL-2.0"}`,
+		"package.json":                 `{"name":"@jupiterone/data-model","version":"` + pinVersion + `","license":"MPL-2.0"}`,
 		classDir + "GraphObject.json":  schema("GraphObject", `,"properties":{"_key":{"type":"string","minLength":10}},"required":["_key"]`),
 		classDir + "Entity.json":       schema("Entity", `,"allOf":[{"$ref":"#GraphObject"},{"properties":{"name":{"type":"string"}},"required":["name"]}]`),
 		classDir + "RecordEntity.json": schema("RecordEntity", `,"allOf":[{"$ref":"#GraphObject"}]`),
