@@ -1,9 +1,51 @@
 package validate
 
-import "github.com/j1hcl/j1hcl/internal/model"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// MinKeyLength is the shortest _key the data model accepts without a warning.
+const MinKeyLength = 10
+
+// propertyNamePattern is the data model's rule for property names.
+var propertyNamePattern = regexp.MustCompile(`^(_|tag\.)?[A-Za-z0-9. -]+$`)
 
 // dataModelRules checks an entity against its classes' schemas (J1D401–J1D405, J1D407).
-func (c *checker) dataModelRules(o *model.Object) {}
+func (c *checker) dataModelRules(o *model.Object) {
+	for _, name := range c.names {
+		if !propertyNamePattern.MatchString(name) {
+			c.report("J1D403", o, name, "Property name has characters the data model does not allow",
+				fmt.Sprintf("%s: property name %q does not match the data model's pattern ^(_|tag\\.)?[A-Za-z0-9. -]+$. Use camelCase, e.g. %q.", describe(o), name, camelCase(name)))
+		}
+	}
+	if k := o.Key(); k != "" && utf8.RuneCountInString(k) < MinKeyLength {
+		c.report("J1D407", o, model.PropKey, "Short _key",
+			fmt.Sprintf("%s: _key %q is shorter than %d characters. Keys must be unique across the account: use the source system's stable id, or the default <prefix>:<resource>:<name>.", describe(o), k, MinKeyLength))
+	}
+}
+
+// camelCase turns my_prop or my-prop into myProp.
+func camelCase(s string) string {
+	var b strings.Builder
+	upper := false
+	for _, r := range s {
+		switch {
+		case r == '_' || r == '-':
+			upper = b.Len() > 0
+		case upper:
+			b.WriteString(strings.ToUpper(string(r)))
+			upper = false
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
 
 // relationshipRule is J1D406.
 func (c *checker) relationshipRule() {}

@@ -4,7 +4,6 @@ package validate
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -89,26 +88,17 @@ type ClassCatalog interface {
 	RelationshipClasses() []string
 }
 
-// CheckOptions validates the rule overrides of a rules { } block, returning one error per
-// unknown code or attempt to weaken a platform rule.
-func CheckOptions(severities map[string]Severity) []error {
-	var errs []error
-	codes := make([]string, 0, len(severities))
-	for c := range severities {
-		codes = append(codes, c)
+// CheckOverride says what is wrong with one line of a rules { } block, or returns nil: the
+// code must exist, and platform rules cannot be weakened.
+func CheckOverride(code string, sev Severity) error {
+	r, ok := RuleByCode(code)
+	if !ok {
+		return fmt.Errorf("there is no rule %q.%s Rule codes look like J1C201; see the rule table in the README", code, suggest.DidYouMean(code, ruleCodes()))
 	}
-	sort.Strings(codes)
-	for _, code := range codes {
-		r, ok := RuleByCode(code)
-		if !ok {
-			errs = append(errs, fmt.Errorf("unknown rule code %q%s", code, suggest.DidYouMean(code, ruleCodes())))
-			continue
-		}
-		if r.Platform && severities[code] != Error {
-			errs = append(errs, fmt.Errorf("rule %s is a platform rule and cannot be set to %q: JupiterOne rejects such uploads", code, severities[code]))
-		}
+	if r.Platform && sev != Error {
+		return fmt.Errorf("rule %s is a platform rule and cannot be set to %q: JupiterOne rejects such uploads, so it is always an error", r.Code, sev)
 	}
-	return errs
+	return nil
 }
 
 // Graph runs every rule over a graph and returns the findings that are not off, in a stable

@@ -1,0 +1,208 @@
+package validate
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+func entity(props model.Properties) *model.Object {
+	base := model.Properties{"_key": "billing-acme:team:eng", "_type": "team_my-billing-acme", "_class": "Team", "name": "eng", "displayName": "Eng"}
+	for k, v := range props {
+		if v == deleted {
+			delete(base, k)
+			continue
+		}
+		base[k] = v
+	}
+	return &model.Object{Kind: model.KindEntity, Address: "entity.team.eng", Props: base}
+}
+
+// deleted marks a base property the test case removes.
+var deleted = &struct{}{}
+
+func num(s string) json.Number { return json.Number(s) }
+
+type fakeCatalog struct{}
+
+func (fakeCatalog) IsEntityClass(n string) bool { return slices.Contains([]string{"Team", "Application", "Host", "User"}, n) }
+func (fakeCatalog) EntityClasses() []string     { return []string{"Application", "Host", "Team", "User"} }
+func (fakeCatalog) IsRelationshipClass(n string) bool {
+	return slices.Contains([]string{"HAS", "OWNS", "USES"}, n)
+}
+func (fakeCatalog) RelationshipClasses() []string { return []string{"HAS", "OWNS", "USES"} }
+
+func TestObjectRules(t *testing.T) {
+	long := strings.Repeat("x", MaxStringLength+1)
+	tests := []struct {
+		name string
+		obj  *model.Object
+		want []string // "CODE property", in report order
+	}{
+		{"valid", entity(nil), nil},
+		{"J1P001 missing name", entity(model.Properties{"name": deleted}), []string{"J1P001 name"}},
+		{"J1P001 bad class", entity(model.Properties{"_class": []any{"Team", json.Number("1")}}), []string{"J1P001 _class"}},
+		{"J1P002 nested object", entity(model.Properties{"owner": map[string]any{"name": "x"}}), []string{"J1P002 owner"}},
+		{"J1P002 mixed list", entity(model.Properties{"tags": []any{"a", num("1"), true}}), []string{"J1P002 tags"}},
+		{"J1P002 null in list", entity(model.Properties{"tags": []any{"a", nil}}), []string{"J1P002 tags"}},
+		{"J1P003 underscore", entity(model.Properties{"_secretSauce": "x"}), []string{"J1P003 _secretSauce"}},
+		{"J1P004 long string", entity(model.Properties{"notes": long}), []string{"J1P004 notes"}},
+		{"J1P004 long string in list", entity(model.Properties{"notes": []any{long}}), []string{"J1P004 notes"}},
+		{"J1P005 undefined part", entity(model.Properties{"_key": "billing-acme:team:undefined"}), []string{"J1P005 _key"}},
+		{"J1P005 nil", entity(model.Properties{"_key": "billing-acme:team:<nil>"}), []string{"J1P005 _key"}},
+		{"J1P005 not a part", entity(model.Properties{"_key": "billing-acme:team:nullable"}), nil},
+		{"J1P007 unknown class", entity(model.Properties{"_class": "Tema"}), []string{"J1P007 _class"}},
+		{"J1P010 createdOn string", entity(model.Properties{"createdOn": "2024-01-01"}), []string{"J1P010 createdOn"}},
+		{"J1S301 password", entity(model.Properties{"adminPassword": "hunter2"}), []string{"J1S301 adminPassword"}},
+		{"J1S301 boolean is fine", entity(model.Properties{"isTokenExpired": true, "tokenExpiresOn": num("1736294400000")}), nil},
+		{"J1S302 aws key", entity(model.Properties{"notes": "key AKIAIOSFODNN7EXAMPLE here"}), []string{"J1S302 notes"}},
+		{"J1S302 private key", entity(model.Properties{"cert": "-----BEGIN RSA PRIVATE KEY-----\nMII"}), []string{"J1S302 cert"}},
+		{"J1S302 github token", entity(model.Properties{"notes": "ghp_abcdefghijklmnopqrstuvwxyz0123456789"}), []string{"J1S302 notes"}},
+		{"J1S302 slack token", entity(model.Properties{"hook": "xoxb-1234567890-abcdef"}), []string{"J1S302 hook"}},
+		{"J1S302 jwt", entity(model.Properties{"session": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcdefghijk"}), []string{"J1S302 session"}},
+		{"J1C201 boolean name", entity(model.Properties{"enabled": true}), []string{"J1C201 enabled"}},
+		{"J1C202 epoch seconds", entity(model.Properties{"createdOn": num("1730419200")}), []string{"J1C202 createdOn"}},
+		{"J1C203 empty string", entity(model.Properties{"owner": ""}), []string{"J1C203 owner"}},
+		{"J1C206 date string", entity(model.Properties{"hiredDate": "2024-11-01"}), []string{"J1C206 hiredDate"}},
+		{"J1C207 hand-written type", entity(model.Properties{"_type": "team"}), []string{"J1C207 _type"}},
+		{"J1C208 pii", entity(model.Properties{"phoneNumber": "+1 555"}), []string{"J1C208 phoneNumber"}},
+		{"J1D403 name characters", entity(model.Properties{"my_prop": "x"}), []string{"J1D403 my_prop"}},
+		{"J1D403 tag allowed", entity(model.Properties{"tag.Environment": "prod"}), nil},
+		{"J1D407 short key", entity(model.Properties{"_key": "t1"}), []string{"J1D407 _key"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &model.Graph{Entities: []*model.Object{tt.obj}}
+			fs := Graph(g, Options{Mode: "DIFF", IntegrationType: "my-billing-acme", Classes: fakeCatalog{}})
+			var got []string
+			for _, f := range fs {
+				got = append(got, f.Code+" "+f.Property)
+				if f.Summary == "" || f.Detail == "" || strings.HasSuffix(f.Summary, ".") {
+					t.Errorf("%s: summary %q / detail %q: want a short summary without a period and a detail", f.Code, f.Summary, f.Detail)
+				}
+				if !strings.Contains(f.Detail, "entity.team.eng") {
+					t.Errorf("%s: detail %q does not name the object", f.Code, f.Detail)
+				}
+			}
+			if strings.Join(got, ", ") != strings.Join(tt.want, ", ") {
+				t.Errorf("findings = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSecretsNeverEchoed(t *testing.T) {
+	secret := "AKIAIOSFODNN7EXAMPLE"
+	fs := Graph(&model.Graph{Entities: []*model.Object{entity(model.Properties{"apiToken": secret, "notes": secret})}}, Options{})
+	if len(fs) != 3 {
+		t.Fatalf("want J1S301 and J1S302 on apiToken, J1S302 on notes; got %v", fs)
+	}
+	for _, f := range fs {
+		if strings.Contains(f.Detail, secret) || strings.Contains(f.Summary, secret) {
+			t.Errorf("%s repeats the secret: %s", f.Code, f.Detail)
+		}
+	}
+}
+
+func TestGraphRules(t *testing.T) {
+	team := entity(nil)
+	app := &model.Object{Kind: model.KindEntity, Address: "entity.application.slack", Props: model.Properties{
+		"_key": "billing-acme:app:1", "_type": "application_my-billing-acme", "_class": "Application", "name": "slack", "displayName": "Slack",
+		"teamId": "eng", "ownerKey": "billing-acme:team:eng", "cveId": "CVE-2024-0001",
+	}}
+	dup := &model.Object{Kind: model.KindEntity, Address: "entity.team.copy", Props: model.CloneProperties(team.Props)}
+	rel := func(addr, from, to string) *model.Object {
+		return &model.Object{Kind: model.KindRelationship, Address: addr, Props: model.Properties{
+			"_key": addr + "-key", "_type": "t_owns_a", "_class": "OWNS", "_fromEntityKey": from, "_toEntityKey": to,
+		}}
+	}
+	mapped := &model.Object{Kind: model.KindMappedRelationship, Address: "mapped_relationship.m", Props: model.Properties{
+		"_key": "billing-acme:m:1", "_type": "a_uses_role", "_class": "USES",
+		"_mapping": map[string]any{"sourceEntityKey": "billing-acme:app:1", "relationshipDirection": "SIDEWAYS",
+			"targetFilterKeys": []any{[]any{"_type", "_key"}}, "targetEntity": map[string]any{"_type": "aws_iam_role", "_class": "Rol"}},
+	}}
+	g := &model.Graph{
+		Entities:      []*model.Object{team, app, dup},
+		Relationships: []*model.Object{rel("relationship.ok", "billing-acme:team:eng", "billing-acme:app:1"), rel("relationship.dangling", "billing-acme:team:eng", "elsewhere:key:1"), mapped},
+	}
+	tests := []struct {
+		mode string
+		want []string
+	}{
+		{"DIFF", []string{"J1P009 _mapping", "J1P009 _mapping", "J1P009 _mapping", "J1P006 _key", "J1P008 _toEntityKey", "J1C205 ownerKey", "J1C205 teamId"}},
+		{"PATCH", []string{"J1P009 _mapping", "J1P009 _mapping", "J1P009 _mapping", "J1P006 _key", "J1C205 ownerKey", "J1C205 teamId"}},
+	}
+	for _, tt := range tests {
+		fs := Graph(g, Options{Mode: tt.mode, IntegrationType: "my-billing-acme", Classes: fakeCatalog{}})
+		var got []string
+		for _, f := range fs {
+			got = append(got, f.Code+" "+f.Property)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: findings = %v, want %v", tt.mode, got, tt.want)
+		}
+		for _, f := range fs {
+			if f.Code == "J1P006" && (f.Related != team || f.Object != dup) {
+				t.Errorf("J1P006 should name the copy and relate the first holder")
+			}
+		}
+	}
+}
+
+func TestSeverities(t *testing.T) {
+	g := &model.Graph{Entities: []*model.Object{entity(model.Properties{"enabled": true, "owner": "", "my_prop": "x"})}}
+	fs := Graph(g, Options{Severities: map[string]Severity{"J1C201": Off, "J1C203": Error}, Strict: true})
+	got := map[string]Severity{}
+	for _, f := range fs {
+		got[f.Code] = f.Severity
+	}
+	want := map[string]Severity{"J1C203": Error, "J1D403": Error}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("severities = %v, want %v", got, want)
+	}
+	if err := CheckOverride("J1P001", Off); err == nil || !strings.Contains(err.Error(), "platform rule") {
+		t.Errorf("turning off a platform rule: %v", err)
+	}
+	if err := CheckOverride("J1C2O1", Off); err == nil || !strings.Contains(err.Error(), `Did you mean "J1C201"?`) {
+		t.Errorf("unknown code: %v", err)
+	}
+	if err := CheckOverride("J1C201", Off); err != nil {
+		t.Errorf("J1C201 off: %v", err)
+	}
+}
+
+func TestPlatformObjectAndDuplicates(t *testing.T) {
+	bad := entity(model.Properties{"_key": "", "x": map[string]any{}})
+	fs := PlatformObject(bad)
+	var codes []string
+	for _, f := range fs {
+		codes = append(codes, f.Code)
+	}
+	if fmt.Sprint(codes) != "[J1P002 J1P005]" {
+		t.Errorf("PlatformObject codes = %v", codes)
+	}
+	a, b := entity(nil), entity(nil)
+	if fs := DuplicateKeys([]*model.Object{a, b}); len(fs) != 1 || fs[0].Object != b {
+		t.Errorf("DuplicateKeys = %v", fs)
+	}
+}
+
+func TestCatalogue(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range Rules {
+		if seen[r.Code] {
+			t.Errorf("rule %s listed twice", r.Code)
+		}
+		seen[r.Code] = true
+		if r.Platform != strings.HasPrefix(r.Code, "J1P") {
+			t.Errorf("%s: Platform = %v", r.Code, r.Platform)
+		}
+	}
+	if len(Rules) != 27 {
+		t.Errorf("%d rules, want 27 (validation.md)", len(Rules))
+	}
+}
