@@ -122,19 +122,26 @@ type uploadBody struct {
 }
 
 // decodeUpload parses an upload body. Lists in required must be present; the others are
-// optional. Objects are checked later, by validate.
+// optional (a null list counts as absent). Objects are checked later, by validate. The body
+// is parsed once, straight into JSON-shaped values: uploads are the emulator's hot path.
 func decodeUpload(data []byte, required ...objectList) (*uploadBody, *apiError) {
-	var top map[string]json.RawMessage
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] != '{' {
+		return nil, badRequest(CodeInvalidJSON, "the body must be a JSON object, not %s", jsonKind(t))
+	}
+	var top struct {
+		Entities      any `json:"entities"`
+		Relationships any `json:"relationships"`
+	}
 	if err := decodeJSON(data, &top); err != nil {
 		return nil, err
 	}
-	if top == nil {
-		return nil, badRequest(CodeInvalidJSON, "the body must be a JSON object")
-	}
 	out := &uploadBody{}
 	for _, l := range []objectList{entityList, relationshipList} {
-		raw, present := top[l.field]
-		if !present {
+		raw := top.Entities
+		if l.relationship {
+			raw = top.Relationships
+		}
+		if raw == nil {
 			for _, r := range required {
 				if r.field == l.field {
 					return nil, badRequest(l.notArray, "the body has no %q array", l.field)
@@ -190,14 +197,11 @@ func (b *uploadBody) validate() *apiError {
 	return badRequest(code, "%s. Nothing of this request was accepted.", msg)
 }
 
-// decodeList decodes one list of objects, normalizing numbers as the client does.
-func decodeList(raw json.RawMessage, l objectList) ([]*upload, *apiError) {
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '[' {
-		return nil, badRequest(l.notArray, "%q must be an array of objects, not %s", l.field, jsonKind(t))
-	}
-	var list []any
-	if err := decodeJSON(raw, &list); err != nil {
-		return nil, err
+// decodeList turns one decoded list into uploads, normalizing numbers as the client does.
+func decodeList(raw any, l objectList) ([]*upload, *apiError) {
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, badRequest(l.notArray, "%q must be an array of objects, not %s", l.field, jsonKind(model.AppendValueJSON(nil, raw)))
 	}
 	out := make([]*upload, len(list))
 	for i, v := range list {
@@ -205,14 +209,71 @@ func decodeList(raw json.RawMessage, l objectList) ([]*upload, *apiError) {
 		if !ok {
 			return nil, badRequest(l.invalid, "%s[%d] is %s, not an object", l.field, i, jsonKind(model.AppendValueJSON(nil, v)))
 		}
-		n, err := model.NormalizeValue(m)
-		if err != nil {
+		if err := normalizeInPlace(m); err != nil {
 			return nil, badRequest(l.invalid, "%s[%d]: %v", l.field, i, err)
 		}
-		p := n.(map[string]any)
-		out[i] = &upload{kind: model.KindOf(p, l.relationship), props: p}
+		out[i] = &upload{kind: model.KindOf(m, l.relationship), props: m}
 	}
 	return out, nil
+}
+
+// normalizeInPlace spells every number of a freshly decoded object canonically, where it
+// stands: model.NormalizeValue does the same into a copy, which for large uploads is pure
+// cost.
+func normalizeInPlace(m map[string]any) error {
+	for k, v := range m {
+		n, err := normalizeValue(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		m[k] = n
+	}
+	return nil
+}
+
+func normalizeValue(v any) (any, error) {
+	switch x := v.(type) {
+	case json.Number:
+		if canonicalInt(string(x)) {
+			return x, nil
+		}
+		return model.NormalizeNumber(x)
+	case []any:
+		for i, e := range x {
+			n, err := normalizeValue(e)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = n
+		}
+	case map[string]any:
+		if err := normalizeInPlace(x); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// canonicalInt reports whether a number is an integer already in model.NormalizeNumber's
+// spelling (no sign but "-", no leading zero, no exponent, well within int64), which is most
+// numbers of a payload; it saves the exact big-float parse for the rest.
+func canonicalInt(s string) bool {
+	digits := s
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+		if digits == "0" {
+			return false
+		}
+	}
+	if len(digits) == 0 || len(digits) > 18 || (digits[0] == '0' && len(digits) > 1) {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonKind(raw []byte) string {

@@ -156,7 +156,11 @@ func markdownHead(p *plan.Plan, sum plan.Summary) string {
 	default:
 		b.WriteString("**No changes.** The graph matches the configuration.\n")
 	}
-	job := p.Mode + " job"
+	mode := p.Mode
+	if mode == "" {
+		mode = plan.ModeDiff
+	}
+	job := mode + " job"
 	if t := targetMarkdown(p.Target); t != "" {
 		job += " for " + t
 	}
@@ -185,26 +189,10 @@ func markdownHead(p *plan.Plan, sum plan.Summary) string {
 	return b.String()
 }
 
-// planWarningsMarkdown phrases the plan's warnings with flags and patterns in code spans.
+// planWarningsMarkdown phrases the plan's warnings with commands, flags and patterns in code
+// spans.
 func planWarningsMarkdown(p *plan.Plan) []warning {
-	ws := planWarnings(p)
-	for i := range ws {
-		for j, para := range ws[i].detail {
-			para = strings.ReplaceAll(para, "-allow-mass-delete", "`-allow-mass-delete`")
-			para = strings.Replace(para, "apply refuses", "`apply` refuses", 1)
-			para = strings.Replace(para, "The -target option", "The `-target` option", 1)
-			ws[i].detail[j] = para
-		}
-	}
-	if len(p.Targets) > 0 {
-		spans := make([]string, len(p.Targets))
-		for i, t := range p.Targets {
-			spans[i] = codeSpan(t)
-		}
-		ws[len(ws)-1].detail[0] = "This plan is restricted to the objects matching `-target` " + strings.Join(spans, ", ") +
-			", so it may not show every difference between the configuration and the state."
-	}
-	return ws
+	return planWarnings(p, func(s string) string { return "`" + s + "`" }, codeSpan)
 }
 
 var kindRows = []struct {

@@ -189,35 +189,48 @@ func writeNotApplied(out *output, p *plan.Plan, pal palette, width int) {
 type warning struct {
 	summary string
 	detail  []string // paragraphs
+	// short is the sentence of the detail a one-line form keeps.
+	short string
 }
 
-func planWarnings(p *plan.Plan) []warning {
+// planWarnings phrases the plan's warnings. lit spells a command or flag and val a value of
+// the user's, so each format can mark them up its own way.
+func planWarnings(p *plan.Plan, lit, val func(string) string) []warning {
 	var ws []warning
 	if md := p.MassDelete; md != nil {
+		refuse := lit("apply") + " refuses to run this plan unless " + lit("-allow-mass-delete") + " is given."
 		ws = append(ws, warning{
 			summary: fmt.Sprintf("This plan destroys %d of the %s the state records", md.Deleting, plural(md.Total, "object", "objects")),
 			detail: []string{
 				"The DIFF job would delete " + massDeleteShare(md) + " of the graph this target owns. " +
 					"Check that the configuration directory, the variables and the integration instance are the ones you mean.",
-				"apply refuses to run this plan unless -allow-mass-delete is given.",
+				refuse,
 			},
+			short: refuse,
 		})
 	}
 	if len(p.Targets) > 0 {
 		quoted := make([]string, len(p.Targets))
 		for i, t := range p.Targets {
-			quoted[i] = quote(t)
+			quoted[i] = val(t)
 		}
+		restricted := "This plan is restricted to the objects matching " + lit("-target") + " " + strings.Join(quoted, ", ") +
+			", so it may not show every difference between the configuration and the state."
 		ws = append(ws, warning{
 			summary: "Targeting is in effect",
 			detail: []string{
-				"This plan is restricted to the objects matching -target " + strings.Join(quoted, ", ") +
-					", so it may not show every difference between the configuration and the state.",
-				"The -target option is for exceptional situations, such as recovering from a mistake; run a plan without it to see every change.",
+				restricted,
+				"The " + lit("-target") + " option is for exceptional situations, such as recovering from a mistake; run a plan without it to see every change.",
 			},
+			short: restricted,
 		})
 	}
 	return ws
+}
+
+// textWarnings phrases warnings for a terminal.
+func textWarnings(p *plan.Plan) []warning {
+	return planWarnings(p, func(s string) string { return s }, quote)
 }
 
 func massDeleteShare(md *plan.MassDelete) string {
@@ -229,7 +242,7 @@ func massDeleteShare(md *plan.MassDelete) string {
 
 // writeWarnings writes warnings in Terraform's boxed style.
 func writeWarnings(out *output, p *plan.Plan, pal palette, width int) {
-	for _, wn := range planWarnings(p) {
+	for _, wn := range textWarnings(p) {
 		out.line()
 		out.line("╷")
 		out.line("│ ", pal.yellow(pal.bold("Warning:")), " ", pal.bold(wn.summary))
@@ -268,8 +281,8 @@ func PlanCompact(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	if n := len(p.NotApplied); n > 0 {
 		out.line(pal.bold(notAppliedHeading), " ", plural(n, "change stays", "changes stay"), " pending for the next DIFF job.")
 	}
-	for _, wn := range planWarnings(p) {
-		out.line(pal.yellow(pal.bold("Warning:")), " ", wn.summary, ". ", wn.detail[len(wn.detail)-1])
+	for _, wn := range textWarnings(p) {
+		out.line(pal.yellow(pal.bold("Warning:")), " ", wn.summary, ". ", wn.short)
 	}
 	return out.flush()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -84,7 +85,7 @@ func describeByte(c byte) string {
 
 // end checks that only whitespace follows the top-level value.
 func (s *jsonScanner) end() error {
-	if s.peek() != 0 {
+	if s.skipSpace(); s.pos < len(s.data) {
 		return s.unexpected("after the top-level value")
 	}
 	return nil
@@ -440,6 +441,11 @@ func canonicalNumber(n string, integer bool) (json.Number, error) {
 			}
 		}
 	}
+	if len(n) > maxNumberLength || exponentBeyond(n, maxExponent) {
+		// model.NormalizeNumber's exact parse takes seconds for 1e99999999 or a million
+		// digits, and no number a payload carries comes near either.
+		return "", fmt.Errorf("number %.40s is out of range", n)
+	}
 	c, err := model.NormalizeNumber(json.Number(n))
 	if err != nil {
 		return "", err
@@ -449,6 +455,30 @@ func canonicalNumber(n string, integer bool) (json.Number, error) {
 		return "", fmt.Errorf("number %s is out of range", n)
 	}
 	return c, nil
+}
+
+// Bounds on numbers: float64 ends near 1e308, and exact integers in payloads are far smaller.
+// Whatever passes normalizes to fewer than maxNumberLength characters, so a written state
+// always reads back.
+const (
+	maxExponent     = 400
+	maxNumberLength = 1000
+)
+
+// exponentBeyond reports whether a JSON number's written exponent exceeds limit in magnitude.
+func exponentBeyond(n string, limit int) bool {
+	for i := 0; i < len(n); i++ {
+		if n[i] != 'e' && n[i] != 'E' {
+			continue
+		}
+		digits := strings.TrimLeft(strings.TrimLeft(n[i+1:], "+-"), "0")
+		if len(digits) > 6 {
+			return true
+		}
+		e, _ := strconv.Atoi(digits)
+		return e > limit
+	}
+	return false
 }
 
 func hasExponent(n string) bool {

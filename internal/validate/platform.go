@@ -157,6 +157,11 @@ func (c *checker) valueShape(o *model.Object, name string, v any) bool {
 	case nil, string, bool, json.Number:
 		return true
 	case []any:
+		if o.Kind != model.KindEntity {
+			c.report("J1P002", o, name, "List property on a relationship",
+				fmt.Sprintf("%s: property %q is a list; relationship properties must be strings, numbers or booleans. Join it into a string (join(\",\", LIST)) or move it to an entity.", describe(o), name))
+			return false
+		}
 		var first string
 		for i, e := range x {
 			if e == nil {
