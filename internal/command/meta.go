@@ -1,0 +1,233 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/urfave/cli/v2"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+	"github.com/j1hcl/j1hcl/internal/plan"
+	"github.com/j1hcl/j1hcl/internal/state"
+	"github.com/j1hcl/j1hcl/internal/validate"
+	"github.com/j1hcl/j1hcl/lang"
+)
+
+// DefaultStateFile is the state file name in the configuration directory.
+const DefaultStateFile = "j1hcl.state.json"
+
+// Environment variables j1hcl reads besides J1HCL_VAR_<name>.
+const (
+	EnvInstanceID = "JUPITERONE_INTEGRATION_INSTANCE_ID"
+)
+
+// meta is shared by every command of one invocation.
+type meta struct {
+	env    *Env
+	color  bool
+	logger *slog.Logger
+}
+
+func (m *meta) errorLine(msg string) {
+	m.printf(m.env.Stderr, "%s %s\n", m.style("Error:", ansiBoldRed), msg)
+}
+
+func (m *meta) warnLine(msg string) {
+	m.printf(m.env.Stderr, "%s %s\n", m.style("Warning:", ansiBoldYellow), msg)
+}
+
+func (m *meta) printf(w interface{ Write([]byte) (int, error) }, format string, args ...any) {
+	fmt.Fprintf(w, format, args...)
+}
+
+const (
+	ansiReset      = "\x1b[0m"
+	ansiBold       = "\x1b[1m"
+	ansiBoldRed    = "\x1b[1;31m"
+	ansiBoldYellow = "\x1b[1;33m"
+	ansiBoldGreen  = "\x1b[1;32m"
+)
+
+func (m *meta) style(s, code string) string {
+	if !m.color {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+// context returns a context cancelled on SIGINT/SIGTERM.
+func (m *meta) context(c *cli.Context) context.Context {
+	return c.Context
+}
+
+// workDir is the configuration directory: the current directory after -chdir.
+func workDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	return wd
+}
+
+// varFlags are the flags that feed variables.
+func varFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "var", Usage: "set a variable: `NAME=VALUE` (repeatable)"},
+		&cli.StringSliceFlag{Name: "var-file", Usage: "read variable values from `FILE` (repeatable)"},
+	}
+}
+
+// loaded is a configuration after loading and validation.
+type loaded struct {
+	cfg    *lang.Config
+	diags  hcl.Diagnostics
+	mode   string
+	target state.Target
+	// targetErr explains why no target is known; commands that need one report it.
+	targetErr error
+}
+
+// loadOptions say how a command wants the configuration loaded.
+type loadOptions struct {
+	vars, varFiles []string
+	mode           string // -mode flag, "" when not given
+}
+
+func (m *meta) loadOptions(c *cli.Context) loadOptions {
+	return loadOptions{vars: c.StringSlice("var"), varFiles: c.StringSlice("var-file"), mode: c.String("mode")}
+}
+
+// load runs lang and validate. The returned diagnostics hold every error and warning; the
+// caller prints them.
+func (m *meta) load(opts loadOptions) *loaded {
+	dir := workDir()
+	cfg, diags := lang.Load(lang.Options{Dir: dir, Vars: opts.vars, VarFiles: opts.varFiles, Environ: m.env.Environ()})
+	l := &loaded{cfg: cfg, diags: diags}
+	if diags.HasErrors() {
+		return l
+	}
+	in := cfg.Integration
+
+	l.mode = plan.ModeDiff
+	switch {
+	case opts.mode != "":
+		l.mode = strings.ToUpper(opts.mode)
+		if l.mode != plan.ModeDiff && l.mode != plan.ModePatch {
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid -mode", Detail: fmt.Sprintf("-mode=%s is not DIFF or PATCH.", opts.mode)})
+			return l
+		}
+	case in.SyncMode != "":
+		l.mode = in.SyncMode
+	}
+
+	l.target, l.targetErr = resolveTarget(in, m.env.Getenv(EnvInstanceID))
+
+	sev := map[string]validate.Severity{}
+	for code, setting := range in.Rules.Severities {
+		s, err := validate.ParseSeverity(setting.Value)
+		if err == nil {
+			err = validate.CheckOverride(code, s)
+		}
+		if err != nil {
+			r := setting.Range
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid rules setting", Detail: capitalizeFirst(err.Error()) + ".", Subject: &r})
+			continue
+		}
+		sev[code] = s
+	}
+	if l.diags.HasErrors() {
+		return l
+	}
+	findings := validate.Graph(cfg.Graph, validate.Options{
+		Mode:            l.mode,
+		IntegrationType: in.Type,
+		Severities:      sev,
+		Strict:          in.Rules.Strict,
+		Written:         cfg.Written,
+		Classes:         dataModelCatalog(),
+	})
+	l.diags = append(l.diags, validate.Diagnostics(findings, cfg)...)
+	return l
+}
+
+func capitalizeFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// resolveTarget applies the precedence environment > integration block for the instance id.
+func resolveTarget(in lang.Integration, envInstance string) (state.Target, error) {
+	switch {
+	case envInstance != "" && in.Scope != "":
+		return state.Target{}, fmt.Errorf("%s is set, but the integration block targets scope %q; a configuration targets an instance or a scope, not both: unset the variable or remove scope", EnvInstanceID, in.Scope)
+	case envInstance != "":
+		return state.Target{Source: "integration-external", IntegrationInstanceID: envInstance}, nil
+	case in.InstanceID != "":
+		return state.Target{Source: "integration-external", IntegrationInstanceID: in.InstanceID}, nil
+	case in.Scope != "":
+		return state.Target{Source: "api", Scope: in.Scope}, nil
+	}
+	return state.Target{}, fmt.Errorf("no target: set instance_id (or scope) in the integration block, or the environment variable %s", EnvInstanceID)
+}
+
+// statePath resolves -state against the configuration directory.
+func statePath(c *cli.Context) string {
+	p := c.String("state")
+	if p == "" {
+		return filepath.Join(workDir(), DefaultStateFile)
+	}
+	return p
+}
+
+func stateFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "state", Usage: "state file `PATH` (default " + DefaultStateFile + " in the configuration directory)"},
+		&cli.BoolFlag{Name: "lock", Value: true, Usage: "lock the state file while working"},
+		&cli.DurationFlag{Name: "lock-timeout", Usage: "how long to wait for a held state lock"},
+	}
+}
+
+// lockState takes the state lock unless -lock=false; the returned func releases it.
+func (m *meta) lockState(c *cli.Context, path, operation string) (func(), error) {
+	if !c.Bool("lock") {
+		return func() {}, nil
+	}
+	lk, err := state.Acquire(c.Context, path, operation, c.Duration("lock-timeout"))
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		if err := lk.Unlock(); err != nil {
+			m.warnLine(fmt.Sprintf("could not release the state lock: %s", err))
+		}
+	}, nil
+}
+
+// readState loads the state file; a missing file is an empty state (nil).
+func readState(path string) (*state.File, error) {
+	f, err := state.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return f, err
+}
+
+// priorOf describes a state for planning.
+func priorOf(f *state.File) (*model.Graph, plan.Prior) {
+	if f == nil {
+		return &model.Graph{}, plan.Prior{}
+	}
+	return f.Graph(), plan.Prior{Exists: true, Lineage: f.Lineage, Serial: f.Serial, Hash: f.Hash()}
+}
+
+func now() time.Time { return time.Now().UTC() }
