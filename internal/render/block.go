@@ -2,7 +2,6 @@ package render
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -98,7 +97,7 @@ func (b *blockWriter) object(o *model.Object) {
 		hidden = nil
 	}
 	b.add(0, 0, blockHeader(o.Address, o.Kind, o.Key())+" {")
-	b.body(2, 0, o.Props, o.Props, hidden, true, false)
+	b.body(2, 0, o.Props, o.Props, "", hidden, false)
 	b.add(0, 0, "}")
 }
 
@@ -110,7 +109,7 @@ func (b *blockWriter) block(col int, sym byte, header string, before, after mode
 	if sym == 0 {
 		bodyCol = col + 2
 	}
-	b.body(bodyCol, sym, before, after, sensitive, true, true)
+	b.body(bodyCol, sym, before, after, "", sensitive, true)
 	closeCol := col + 2
 	if sym == 0 {
 		closeCol = col
@@ -128,19 +127,18 @@ const (
 	attrChanged
 )
 
-// body renders the attributes of a block whose symbols sit at column col. sym is the block's
-// action: symCreate and symDelete render every attribute as added or removed; otherwise before
-// and after are compared and unchanged attributes are collapsed into a count, except the
-// identity fields of a top-level block. collapse=false shows unchanged attributes too (state
-// show), at the text column.
-func (b *blockWriter) body(col int, sym byte, before, after map[string]any, sensitive func(string) bool, top, collapse bool) {
-	var order []string
-	if top {
-		order = topLevelOrder
-	} else if _, ok := union(before, after)[model.MappingSourceEntityKey]; ok {
-		order = mappingOrder
-	} else {
-		order = targetEntityOrder
+// body renders the attributes of a block whose symbols sit at column col: an object's
+// top-level block when nested is "", else the nested block of that name (_mapping and its
+// targetEntity). sym is the block's action: symCreate and symDelete render every attribute as added or
+// removed; otherwise before and after are compared and unchanged attributes are collapsed into
+// a count, except the identity fields of a top-level block. collapse=false shows unchanged
+// attributes too (state show), at the text column. sensitive applies to top-level blocks only,
+// the level Object.Sensitive and Change.Sensitive name properties at.
+func (b *blockWriter) body(col int, sym byte, before, after map[string]any, nested string, sensitive func(string) bool, collapse bool) {
+	top := nested == ""
+	order := topLevelOrder
+	if !top {
+		order = nestedOrder(nested)
 	}
 	var names []string
 	switch sym {
@@ -219,36 +217,27 @@ func (b *blockWriter) body(col int, sym byte, before, after map[string]any, sens
 		}
 	}
 	if hiddenAttrs > 0 {
-		noun := "attribute"
+		noun, nouns := "unchanged attribute", "unchanged attributes"
 		if top {
-			noun = "property"
+			noun, nouns = "unchanged property", "unchanged properties"
 		}
-		nouns := noun + "s"
-		if top {
-			nouns = "properties"
-		}
-		b.add(col+2, 0, "# ("+plural(hiddenAttrs, "unchanged "+noun, "unchanged "+nouns)+" hidden)")
+		b.add(col+2, 0, "# ("+plural(hiddenAttrs, noun, nouns)+" hidden)")
 	}
 	if hiddenBlocks > 0 {
 		b.add(col+2, 0, "# ("+plural(hiddenBlocks, "unchanged block", "unchanged blocks")+" hidden)")
 	}
 }
 
-func union(a, b map[string]any) map[string]any {
-	if len(b) == 0 {
-		return a
+// nestedOrder is the order of the attributes of a nested block: the fields of _mapping and
+// of its targetEntity in the order of the canonical JSON.
+func nestedOrder(name string) []string {
+	switch name {
+	case model.PropMapping:
+		return mappingOrder
+	case model.MappingTargetEntity:
+		return targetEntityOrder
 	}
-	if len(a) == 0 {
-		return b
-	}
-	u := make(map[string]any, len(a)+len(b))
-	for k, v := range a {
-		u[k] = v
-	}
-	for k, v := range b {
-		u[k] = v
-	}
-	return u
+	return nil
 }
 
 // isIdentity reports whether a top-level property is always shown, changed or not.
@@ -272,9 +261,9 @@ func (b *blockWriter) whole(col int, sym byte, name, padded string, v any, secre
 	case map[string]any:
 		b.add(col, sym, name+" {")
 		if sym == 0 {
-			b.body(col+2, 0, x, x, nil, false, false)
+			b.body(col+2, 0, x, x, name, nil, false)
 		} else {
-			b.body(col+4, sym, x, x, nil, false, true)
+			b.body(col+4, sym, x, x, name, nil, true)
 		}
 		b.add(textCol, 0, "}")
 	case []any:
@@ -313,7 +302,7 @@ func (b *blockWriter) changed(col int, name, padded string, before, after any, s
 	case map[string]any:
 		if av, ok := after.(map[string]any); ok {
 			b.add(col, symUpdate, name+" {")
-			b.body(col+4, symUpdate, bv, av, nil, false, true)
+			b.body(col+4, symUpdate, bv, av, name, nil, true)
 			b.add(col+2, 0, "}")
 			return
 		}
@@ -575,5 +564,3 @@ func actionSymbol(a plan.Action) byte {
 	}
 	return 0
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -58,13 +58,13 @@ func PlanMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	doc.add(markdownHead(p, sum))
 
 	// Optional sections, in order of priority; each is left out if it would not leave room for
-	// at least the frame of the full plan.
-	frameReserve := runes(planFrameOpen("```")+planFrameClose("```")) + markerReserve
-	if len(p.Changes) == 0 {
-		frameReserve = 0
+	// at least the frame of the full plan and the note saying something was left out.
+	omittedNote := "_Some sections were left out to keep this comment under " + itoa(opts.MaxChars) + " characters._\n"
+	reserve := runes(omittedNote) + 1
+	if len(p.Changes) > 0 {
+		reserve += runes(planFrameOpen("```")+planFrameClose("```")) + markerReserve + 1
 	}
-	optional := []string{markdownLists(p)}
-	optional = append(optional, markdownNotApplied(p))
+	optional := []string{markdownLists(p), markdownNotApplied(p)}
 	if opts.Graph && len(p.Changes) > 0 {
 		optional = append(optional, markdownGraph(p, opts.MaxGraphNodes))
 	}
@@ -73,20 +73,17 @@ func PlanMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 		if s == "" {
 			continue
 		}
-		if doc.n+runes(s)+frameReserve > opts.MaxChars {
+		if doc.n+1+runes(s)+reserve > opts.MaxChars {
 			omitted = true
 			continue
 		}
 		doc.add(s)
 	}
-	if len(p.Changes) > 0 {
-		doc.add(markdownFullPlan(p, opts.MaxChars-doc.n))
+	if omitted && doc.n+1+runes(omittedNote) <= opts.MaxChars {
+		doc.add(omittedNote)
 	}
-	if omitted {
-		note := "_Some lists were left out to keep this comment under " + itoa(opts.MaxChars) + " characters._\n"
-		if doc.n+runes(note)+1 <= opts.MaxChars {
-			doc.add(note)
-		}
+	if len(p.Changes) > 0 {
+		doc.add(markdownFullPlan(p, opts.MaxChars-doc.n-1))
 	}
 	_, err := io.WriteString(w, doc.String())
 	return err

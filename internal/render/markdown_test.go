@@ -204,6 +204,10 @@ func TestPlanMarkdownCap(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkMarkdown(t, fmt.Sprintf("%s/%d", name, max), p, max, buf.Bytes())
+			listed := bytes.Contains(buf.Bytes(), []byte("Will be "))
+			if noted := bytes.Contains(buf.Bytes(), []byte("Some sections were left out")); !listed && !noted {
+				t.Errorf("%s/%d: the address lists are gone without a note", name, max)
+			}
 		}
 	}
 }

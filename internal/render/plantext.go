@@ -244,14 +244,21 @@ func massDeleteShare(md *plan.MassDelete) string {
 func writeWarnings(out *output, p *plan.Plan, pal palette, width int) {
 	for _, wn := range textWarnings(p) {
 		out.line()
+		w := width
+		if w > 0 {
+			w = max(w-2, 20) // the box takes two columns
+		}
 		out.line("╷")
-		out.line("│ ", pal.yellow(pal.bold("Warning:")), " ", pal.bold(wn.summary))
+		const label = "Warning: "
+		for i, l := range strings.Split(wrap(label+wn.summary, w, ""), "\n") {
+			if rest, ok := strings.CutPrefix(l, label); i == 0 && ok {
+				out.line("│ ", pal.yellow(pal.bold(strings.TrimSpace(label))), " ", pal.bold(rest))
+			} else {
+				out.line("│ ", pal.bold(l))
+			}
+		}
 		for _, para := range wn.detail {
 			out.line("│")
-			w := width
-			if w > 0 {
-				w = max(w-2, 20)
-			}
 			for _, l := range strings.Split(wrap(para, w, ""), "\n") {
 				out.line("│ ", l)
 			}

@@ -14,6 +14,7 @@ package render
 import (
 	"bufio"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -158,6 +159,8 @@ func wrap(text string, width int, indent string) string {
 	}
 	return b.String()
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // plural returns "1 object" or "N objects".
 func plural(n int, singular, pluralForm string) string {
