@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ var fixedNow = time.Date(2026, 1, 8, 12, 0, 0, 0, time.UTC)
 
 // env is an emulator on a loopback listener, a client for it, and a state path.
 type env struct {
-	t         *testing.T
+	t         testing.TB
 	emu       *emulator.Server
 	srv       *httptest.Server
 	client    *syncapi.Client
@@ -41,6 +42,8 @@ type env struct {
 	out       *bytes.Buffer
 	// requests records every request the emulator got ("POST /persister/…/entities").
 	requests *requestLog
+	// wireBytes counts request bodies as sent (compressed when gzipped).
+	wireBytes atomic.Int64
 	// intercept, when set, may answer a request in the emulator's place; it returns false
 	// to let the emulator answer.
 	mu        sync.Mutex
@@ -80,7 +83,7 @@ func (l *requestLog) all() []string {
 
 // newEnv starts an emulator with cfg (the test key is added) behind a real loopback
 // listener.
-func newEnv(t *testing.T, cfg emulator.Config) *env {
+func newEnv(t testing.TB, cfg emulator.Config) *env {
 	t.Helper()
 	cfg.APIKey = testKey
 	emu, err := emulator.New(cfg)
@@ -91,6 +94,9 @@ func newEnv(t *testing.T, cfg emulator.Config) *env {
 	e.statePath = filepath.Join(t.TempDir(), "j1hcl.state.json")
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.requests.add(r.Method + " " + r.URL.Path)
+		if r.ContentLength > 0 {
+			e.wireBytes.Add(r.ContentLength)
+		}
 		e.mu.Lock()
 		intercept := e.intercept
 		e.mu.Unlock()
