@@ -386,14 +386,19 @@ func markdownFullPlan(p *plan.Plan, budget int) string {
 		blocks = blocks[:len(blocks)-1]
 	}
 	// Not even the first change fits: show as many of its lines as do.
+	const cutLine = "  # … (cut short)\n"
 	first := strings.SplitAfter(render(0), "\n")
-	for n := len(first) - 1; n > 0; n-- {
-		partial := strings.Join(first[:n], "") + "  # … (cut short)\n"
+	room := budget - runes(assembleFullPlan(nil, cutLine, len(p.Changes)))
+	n, used := 0, 0
+	for n < len(first) && used+runes(first[n]) <= room {
+		used += runes(first[n])
+		n++
+	}
+	// A longer fence (for backticks in the value) can make the estimate short by a line or two.
+	for ; n > 0; n-- {
+		partial := strings.Join(first[:n], "") + cutLine
 		if s := assembleFullPlan(nil, partial, len(p.Changes)); runes(s) <= budget {
 			return s
-		}
-		if n > 64 {
-			n -= n / 8 // shrink faster through a huge block
 		}
 	}
 	return assembleFullPlan(nil, "", len(p.Changes))

@@ -5,10 +5,10 @@
 // JSON are all rendered from the same plan.Plan, so they never disagree.
 //
 // Values that come from users (property values, keys, addresses, labels) are escaped before
-// they reach any output: control and format characters are shown as \uXXXX escapes, so a
-// value cannot move the cursor of a terminal, forge a line of a plan or hide text with bidi
-// overrides. Properties a plan or object marks sensitive are shown as "(sensitive value)" in
-// every format, JSON included.
+// they reach a human format: control and format characters are shown as \uXXXX escapes, so
+// a value cannot move the cursor of a terminal, forge a line of a plan or hide text with bidi
+// overrides (JSON output escapes control characters as JSON does). Properties a plan or object
+// marks sensitive are shown as "(sensitive value)" in every format, JSON included.
 package render
 
 import (
