@@ -2,16 +2,84 @@ package command
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/j1hcl/j1hcl/internal/emulator"
+	"github.com/j1hcl/j1hcl/internal/syncapi"
 )
+
+// EnvEmulatorAPIKey is the emulator's own API key variable, read when --api-key is not given.
+const EnvEmulatorAPIKey = "J1HCL_EMULATOR_API_KEY"
 
 func serveCommand(m *meta) *cli.Command {
 	return &cli.Command{
-		Name:  "serve",
-		Usage: "run the local Sync API emulator",
+		Name:      "serve",
+		Usage:     "run the local Sync API emulator",
+		ArgsUsage: " ",
+		Description: "Serves the Sync API job routes, J1QL reads (POST /graphql) and GET /_emulator/graph on a\n" +
+			"loopback address, for demos and tests. Point j1hcl at it with\n" +
+			"JUPITERONE_API_BASE=http://ADDRESS and the same API key.\n\n" +
+			"The API key comes from --api-key, else " + EnvEmulatorAPIKey + ", else " + syncapi.EnvAPIKey + "\n" +
+			"(so one variable serves both the emulator and the client in a demo shell). Without any,\n" +
+			"every request is accepted. The key is never printed. When the address is ready, one line\n" +
+			"`j1hcl serve: listening on http://HOST:PORT` is printed (the real port with --listen HOST:0).",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: emulator.DefaultListen, Usage: "`ADDRESS` to listen on (HOST:0 picks a free port)"},
+			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a listen address that is not loopback"},
+			&cli.StringFlag{Name: "data", Usage: "keep the graph in `FILE` (written atomically after every finalize); in memory without it"},
+			&cli.StringFlag{Name: "api-key", Usage: "bearer `KEY` every request must carry (see the description for the environment)"},
+			&cli.StringFlag{Name: "account", Usage: "require the JupiterOne-Account header to be `ID`"},
+			&cli.StringSliceFlag{Name: "instance", Usage: "known integration instance `ID` (repeatable; without it any id is accepted)"},
+			&cli.DurationFlag{Name: "finalize-delay", Usage: "finalize in the background over `DURATION`, so clients must poll"},
+			&cli.Int64Flag{Name: "max-body", Value: emulator.DefaultMaxBody, Usage: "largest request body in `BYTES` after decompression"},
+			&cli.Float64Flag{Name: "fail-rate", Usage: "share (0 to 1) of upload, finalize and status requests answered 503"},
+			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second before 429 with Retry-After (0: no limit)"},
+			&cli.DurationFlag{Name: "latency", Usage: "`DURATION` added to every request"},
+		},
 		Action: func(c *cli.Context) error {
-			return fmt.Errorf("serve is not implemented yet")
+			if c.NArg() > 0 {
+				return fmt.Errorf("serve takes no arguments")
+			}
+			key := c.String("api-key")
+			for _, name := range []string{EnvEmulatorAPIKey, syncapi.EnvAPIKey} {
+				if key == "" {
+					key = m.env.Getenv(name)
+				}
+			}
+			cfg := emulator.Config{
+				Listen:        c.String("listen"),
+				AllowRemote:   c.Bool("allow-remote"),
+				DataFile:      c.String("data"),
+				APIKey:        key,
+				Account:       c.String("account"),
+				Instances:     c.StringSlice("instance"),
+				FinalizeDelay: c.Duration("finalize-delay"),
+				MaxBody:       c.Int64("max-body"),
+				FailRate:      c.Float64("fail-rate"),
+				RateLimit:     c.Float64("rate-limit"),
+				Latency:       c.Duration("latency"),
+				Logger:        m.logger,
+			}
+			if cfg.MaxBody <= 0 {
+				return fmt.Errorf("--max-body must be a positive number of bytes, not %d", cfg.MaxBody)
+			}
+			if key == "" {
+				m.warnLine("no API key (--api-key, " + EnvEmulatorAPIKey + " or " + syncapi.EnvAPIKey + "): the emulator accepts every request")
+			}
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			err := emulator.ListenAndServe(ctx, cfg, func(addr string) {
+				fmt.Fprintf(m.env.Stdout, "j1hcl serve: listening on http://%s\n", addr)
+			})
+			if err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+			fmt.Fprintln(m.env.Stdout, "j1hcl serve: stopped")
+			return nil
 		},
 	}
 }
