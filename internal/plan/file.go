@@ -30,7 +30,7 @@ type changeJSON struct {
 
 // MarshalJSON writes the change in the JSON plan's shape, properties in canonical order.
 func (c Change) MarshalJSON() ([]byte, error) {
-	return json.Marshal(changeJSON{
+	return marshalNoEscape(changeJSON{
 		Address:         c.Address,
 		PreviousAddress: c.PreviousAddress,
 		Kind:            c.Kind.String(),
@@ -41,6 +41,18 @@ func (c Change) MarshalJSON() ([]byte, error) {
 		After:           rawObject(c.After),
 		Sensitive:       c.Sensitive,
 	})
+}
+
+// marshalNoEscape is json.Marshal without HTML escaping: plans are read by people, and "<nil>"
+// in a key should read as such.
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // UnmarshalJSON reads a change written by MarshalJSON.

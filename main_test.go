@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output in testdata/script/*.txtar")
+
+// binDir holds the j1hcl binary built once for every script.
+var binDir string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "j1hcl-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "j1hcl"), ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build j1hcl:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestScripts runs the end-to-end cases in testdata/script: each is a txtar archive with the
+// commands (run against the real j1hcl binary) and the files they work on.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		UpdateScripts:       *update,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("NO_COLOR", "")
+			env.Setenv("HOME", env.WorkDir)
+			addr, err := freeLoopbackAddr()
+			if err != nil {
+				return err
+			}
+			env.Setenv("EMULATOR_ADDR", addr)
+			return nil
+		},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"hasdiag":  cmdHasDiag,
+			"cmpjson":  cmdCmpJSON,
+			"waitport": cmdWaitPort,
+			"exitcode": cmdExitCode,
+		},
+	})
+}
+
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// cmdHasDiag checks the last command's `validate -json` output for a diagnostic:
+//
+//	hasdiag CODE SEVERITY FILE LINE
+//
+// FILE matches the end of the diagnostic's file name; LINE is the start line of its range.
+func cmdHasDiag(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: hasdiag CODE SEVERITY FILE LINE")
+	}
+	line, err := strconv.Atoi(args[3])
+	ts.Check(err)
+	var doc struct {
+		Valid       bool `json:"valid"`
+		Diagnostics []struct {
+			Severity string `json:"severity"`
+			Code     string `json:"code"`
+			Summary  string `json:"summary"`
+			Detail   string `json:"detail"`
+			Range    *struct {
+				Filename string `json:"filename"`
+				Start    struct {
+					Line int `json:"line"`
+				} `json:"start"`
+			} `json:"range"`
+		} `json:"diagnostics"`
+	}
+	if err := json.Unmarshal([]byte(ts.ReadFile("stdout")), &doc); err != nil {
+		ts.Fatalf("stdout is not a validate -json document: %v", err)
+	}
+	found := false
+	var seen []string
+	for _, d := range doc.Diagnostics {
+		loc := "(no range)"
+		if d.Range != nil {
+			loc = fmt.Sprintf("%s:%d", filepath.Base(d.Range.Filename), d.Range.Start.Line)
+		}
+		seen = append(seen, fmt.Sprintf("%s %s %s %q", d.Code, d.Severity, loc, d.Summary))
+		if d.Code == args[0] && d.Severity == args[1] && d.Range != nil &&
+			strings.HasSuffix(d.Range.Filename, args[2]) && d.Range.Start.Line == line {
+			if d.Detail == "" {
+				ts.Fatalf("%s has no detail", d.Code)
+			}
+			found = true
+		}
+	}
+	if found == neg {
+		ts.Fatalf("want %sdiagnostic %s; have:\n%s", map[bool]string{true: "no ", false: ""}[neg], strings.Join(args, " "), strings.Join(seen, "\n"))
+	}
+}
+
+// cmdCmpJSON compares two JSON files semantically: key order, spacing and the spelling of
+// numbers do not matter.
+func cmdCmpJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: cmpjson FILE1 FILE2")
+	}
+	norm := func(name string) string {
+		var v any
+		// Numbers decode as float64, so 1420.50 equals 1420.5 (every value here is exact).
+		if err := json.Unmarshal([]byte(ts.ReadFile(name)), &v); err != nil {
+			ts.Fatalf("%s: %v", name, err)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		ts.Check(enc.Encode(v))
+		return buf.String()
+	}
+	a, b := norm(args[0]), norm(args[1])
+	if (a == b) == neg {
+		ts.Fatalf("%s and %s %s:\n%s\n---\n%s", args[0], args[1], map[bool]string{true: "are equal", false: "differ"}[neg], a, b)
+	}
+}
+
+// cmdWaitPort waits until something accepts connections on ADDR.
+func cmdWaitPort(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitport ADDR")
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", args[0], 200*time.Millisecond); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("nothing listens on %s", args[0])
+}
+
+// cmdExitCode runs a command and checks its exact exit status (testscript's exec only tells
+// zero from non-zero):
+//
+//	exitcode N COMMAND ARGS...
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N COMMAND ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		got = exitErr.ExitCode()
+	case err != nil:
+		ts.Fatalf("run %s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
