@@ -121,10 +121,27 @@ type uploadBody struct {
 	relationships []*upload
 }
 
-// decodeUpload parses an upload body. Lists in required must be present; the others are
-// optional (a null list counts as absent). Objects are checked later, by validate. The body
-// is parsed once, straight into JSON-shaped values: uploads are the emulator's hot path.
-func decodeUpload(data []byte, required ...objectList) (*uploadBody, *apiError) {
+// uploadRoute says which lists an upload route reads.
+type uploadRoute struct {
+	lists []objectList
+	// required: the lists must be present (/entities, /relationships); /upload takes
+	// either, both or neither.
+	required bool
+}
+
+var (
+	entitiesRoute      = uploadRoute{lists: []objectList{entityList}, required: true}
+	relationshipsRoute = uploadRoute{lists: []objectList{relationshipList}, required: true}
+	combinedRoute      = uploadRoute{lists: []objectList{entityList, relationshipList}}
+)
+
+// onlyRelationships reports whether the route takes relationships and nothing else.
+func (u uploadRoute) onlyRelationships() bool { return len(u.lists) == 1 && u.lists[0].relationship }
+
+// decodeUpload parses an upload body for a route: the lists the route reads, other fields
+// ignored. A null list counts as absent. Objects are checked later, by validate. The body is
+// parsed once, straight into JSON-shaped values: uploads are the emulator's hot path.
+func decodeUpload(data []byte, route uploadRoute) (*uploadBody, *apiError) {
 	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] != '{' {
 		return nil, badRequest(CodeInvalidJSON, "the body must be a JSON object, not %s", jsonKind(t))
 	}
@@ -136,16 +153,14 @@ func decodeUpload(data []byte, required ...objectList) (*uploadBody, *apiError) 
 		return nil, err
 	}
 	out := &uploadBody{}
-	for _, l := range []objectList{entityList, relationshipList} {
+	for _, l := range route.lists {
 		raw := top.Entities
 		if l.relationship {
 			raw = top.Relationships
 		}
 		if raw == nil {
-			for _, r := range required {
-				if r.field == l.field {
-					return nil, badRequest(l.notArray, "the body has no %q array", l.field)
-				}
+			if route.required {
+				return nil, badRequest(l.notArray, "the body has no %q array", l.field)
 			}
 			continue
 		}

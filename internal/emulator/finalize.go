@@ -23,6 +23,9 @@ type change struct {
 	partialTypes map[string]bool
 }
 
+// partial reports whether a stored object's _type is one the DIFF leaves alone.
+func (c *change) partial(r *record) bool { return len(c.partialTypes) > 0 && c.partialTypes[r.typ()] }
+
 // uploaded reports whether the job uploaded an object of the kind's list under key.
 func (c *change) uploaded(key string, relationship bool) bool {
 	u := c.byKey[key]
@@ -60,7 +63,7 @@ func (g *graph) apply(c *change, now int64, newID func() string) Counters {
 
 func (a *applier) newRecord(kind model.Kind, props model.Properties) *record {
 	return &record{
-		id: a.newID(), kind: kind, target: a.t, props: props, source: a.c.source,
+		id: a.newID(), k: keyOf(props), kind: kind, target: a.t, props: props, source: a.c.source,
 		created: a.now, begin: a.now, version: 1,
 	}
 }
@@ -80,7 +83,7 @@ func (a *applier) diffEntities() {
 	}
 	var gone []*record
 	for key, r := range a.t.entities {
-		if !a.c.uploaded(key, false) && !a.c.partialTypes[r.typ()] {
+		if !a.c.uploaded(key, false) && !a.c.partial(r) {
 			gone = append(gone, r)
 		}
 	}
@@ -121,9 +124,14 @@ func (a *applier) diffRelationships() {
 		case existing.kind != u.kind || !model.EqualProperties(existing.props, u.props) || existing.from != from || existing.to != to:
 			if existing.kind != u.kind {
 				// A direct relationship became mapped or the reverse: it is a new object
-				// under an old key.
+				// under an old key. Dropping the old one may collect a placeholder, so the
+				// endpoints are resolved again.
 				a.g.dropRelationship(existing)
 				a.countRelationshipDelete(existing)
+				if from, to, ok = a.endpoints(u); !ok {
+					a.counters.NumRelationshipCreateErrors++
+					continue
+				}
 				r := a.newRecord(u.kind, u.props)
 				r.from, r.to = from, to
 				a.g.putRelationship(r)
@@ -145,7 +153,7 @@ func (a *applier) diffRelationships() {
 	}
 	var gone []*record
 	for key, r := range a.t.relationships {
-		if !a.c.uploaded(key, true) && !a.c.partialTypes[r.typ()] {
+		if !a.c.uploaded(key, true) && !a.c.partial(r) {
 			gone = append(gone, r)
 		}
 	}
@@ -279,6 +287,9 @@ func (m *mapper) find(mp mapping) *record {
 		}
 		var best *record
 		for _, c := range candidates {
+			if c.target.entities[c.k] != c {
+				continue // collected since the index was built
+			}
 			if matches(c, mp.target, set) && (best == nil || preferred(c, best)) {
 				best = c
 			}
@@ -388,7 +399,7 @@ func (m *mapper) placeholder(want map[string]any) *record {
 		props[model.PropKey] = key
 	}
 	r := &record{
-		id: m.newID(), kind: model.KindEntity, target: t, props: props, source: sourceMapper,
+		id: m.newID(), k: key, kind: model.KindEntity, target: t, props: props, source: sourceMapper,
 		created: m.now, begin: m.now, version: 1, placeholder: true,
 	}
 	m.g.putEntity(r)

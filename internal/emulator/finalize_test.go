@@ -327,3 +327,21 @@ func TestCloseCompletesPendingFinalizes(t *testing.T) {
 		t.Errorf("finalize after Close: %+v", got)
 	}
 }
+
+func TestRelationshipChangesKind(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.sync("inst", "DIFF", []map[string]any{entity("a"), entity("b")}, []map[string]any{rel("a-b", "a", "b")})
+	mapped := mappedRel("a-b", "a", map[string]any{"_type": "thing_test", "_key": "b"}, [][]string{{"_type", "_key"}}, true)
+	done := h.sync("inst", "DIFF", []map[string]any{entity("a"), entity("b")}, []map[string]any{mapped})
+	if done.NumRelationshipsDeleted != 1 || done.NumMappedRelationshipsCreated != 1 {
+		t.Errorf("direct to mapped: %+v", done.Counters)
+	}
+	ents, rels := h.graph("?instance=inst")
+	if len(rels) != 1 || rels[0]["_mapping"] == nil || rels[0]["_toEntityId"] != byKey(ents)["b"]["_id"] {
+		t.Errorf("relationships: %v", rels)
+	}
+	done = h.sync("inst", "DIFF", []map[string]any{entity("a"), entity("b")}, []map[string]any{rel("a-b", "a", "b")})
+	if done.NumMappedRelationshipsDeleted != 1 || done.NumRelationshipsCreated != 1 {
+		t.Errorf("mapped to direct: %+v", done.Counters)
+	}
+}

@@ -44,7 +44,10 @@ type target struct {
 // record is one stored object: the payload exactly as last uploaded plus the metadata the
 // platform keeps beside it.
 type record struct {
-	id      string
+	id string
+	// k is the _key, fixed for the record's life (updates find the record by it), kept
+	// beside props because every index lookup needs it.
+	k       string
 	kind    model.Kind
 	target  *target
 	props   model.Properties
@@ -62,7 +65,10 @@ type record struct {
 	rels map[*record]struct{}
 }
 
-func (r *record) key() string { s, _ := r.props[model.PropKey].(string); return s }
+func (r *record) key() string { return r.k }
+
+// keyOf returns a payload's _key ("" when it has none; uploads always have one).
+func keyOf(p model.Properties) string { s, _ := p[model.PropKey].(string); return s }
 
 func (r *record) typ() string { s, _ := r.props[model.PropType].(string); return s }
 

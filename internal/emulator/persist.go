@@ -211,7 +211,7 @@ func (g *graph) restore(sr storedRecord, relationship bool, byID map[string]*rec
 		return nil, fmt.Errorf("object: %w", err)
 	}
 	r := &record{
-		id: sr.ID, kind: model.KindOf(props, relationship), target: g.target(targetID{kind: kind, name: sr.OwnerName}, true),
+		id: sr.ID, k: keyOf(props), kind: model.KindOf(props, relationship), target: g.target(targetID{kind: kind, name: sr.OwnerName}, true),
 		props: props, source: sr.Source, created: sr.Created, begin: sr.Begin, version: sr.Version,
 		placeholder: sr.Placeholder,
 	}

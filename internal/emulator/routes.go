@@ -19,9 +19,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+jobsPath, s.startJob)
 	mux.HandleFunc("GET "+jobsPath+"/{id}", s.faulty(s.getJob))
-	mux.HandleFunc("POST "+jobsPath+"/{id}/entities", s.faulty(s.uploadHandler(entityList)))
-	mux.HandleFunc("POST "+jobsPath+"/{id}/relationships", s.faulty(s.uploadHandler(relationshipList)))
-	mux.HandleFunc("POST "+jobsPath+"/{id}/upload", s.faulty(s.uploadHandler()))
+	mux.HandleFunc("POST "+jobsPath+"/{id}/entities", s.faulty(s.uploadHandler(entitiesRoute)))
+	mux.HandleFunc("POST "+jobsPath+"/{id}/relationships", s.faulty(s.uploadHandler(relationshipsRoute)))
+	mux.HandleFunc("POST "+jobsPath+"/{id}/upload", s.faulty(s.uploadHandler(combinedRoute)))
 	mux.HandleFunc("POST "+jobsPath+"/{id}/finalize", s.faulty(s.finalizeJob))
 	mux.HandleFunc("POST "+jobsPath+"/{id}/abort", s.abortJob)
 	mux.HandleFunc("POST "+jobsPath+"/{id}/events", s.postEvents)
@@ -155,15 +155,14 @@ func notAwaiting(j *job, what string) *apiError {
 	return badRequest(CodeJobNotAwaitingUploads, "cannot %s job %s: it is %s, not %s", what, j.id, j.status, StatusAwaitingUploads)
 }
 
-// uploadHandler serves /entities (required: entityList), /relationships
-// (relationshipList) and /upload (both lists optional).
-func (s *Server) uploadHandler(required ...objectList) http.HandlerFunc {
+// uploadHandler serves /entities, /relationships and /upload.
+func (s *Server) uploadHandler(route uploadRoute) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		j := s.lookupJob(w, r)
 		if j == nil {
 			return
 		}
-		if aerr := s.upload(j, r, required); aerr != nil {
+		if aerr := s.upload(j, r, route); aerr != nil {
 			writeError(w, aerr)
 			return
 		}
@@ -171,24 +170,29 @@ func (s *Server) uploadHandler(required ...objectList) http.HandlerFunc {
 	}
 }
 
-func (s *Server) upload(j *job, r *http.Request, required []objectList) *apiError {
+// upload reads, checks and accepts one upload request. The body is decoded and checked
+// without the job's lock, so parallel uploads to one job share the work; the lock is taken
+// only to accept.
+func (s *Server) upload(j *job, r *http.Request, route uploadRoute) *apiError {
 	// Refuse early what will be refused anyway, before paying for the body.
 	j.mu.Lock()
-	status, mode := j.status, j.mode
-	j.mu.Unlock()
-	if status != StatusAwaitingUploads {
-		j.mu.Lock()
-		defer j.mu.Unlock()
-		return notAwaiting(j, "upload to")
+	mode := j.mode
+	var early *apiError
+	if j.status != StatusAwaitingUploads {
+		early = notAwaiting(j, "upload to")
 	}
-	if mode == ModePatch && len(required) == 1 && required[0].relationship {
+	j.mu.Unlock()
+	if early != nil {
+		return early
+	}
+	if mode == ModePatch && route.onlyRelationships() {
 		return patchRelationships()
 	}
 	data, aerr := readBody(r, s.cfg.MaxBody)
 	if aerr != nil {
 		return aerr
 	}
-	body, aerr := decodeUpload(data, required...)
+	body, aerr := decodeUpload(data, route)
 	if aerr != nil {
 		return aerr
 	}

@@ -197,8 +197,17 @@ func TestUploadRoutes(t *testing.T) {
 	if got.NumEntitiesUploaded != 3 {
 		t.Errorf("after empty /upload: %+v", got.Counters)
 	}
+	got = h.must(h.request("POST", jobPath(j.ID, "upload"), `{"entities": null, "relationships": []}`))
+	if got.NumEntitiesUploaded != 3 {
+		t.Errorf("a null list is absent: %+v", got.Counters)
+	}
+	// Each single-list route reads its own list only.
+	got = h.must(h.request("POST", jobPath(j.ID, "entities"), map[string]any{"entities": []any{entity("d")}, "relationships": []any{rel("c-d", "c", "d")}}))
+	if got.NumEntitiesUploaded != 4 || got.NumRelationshipsUploaded != 2 {
+		t.Errorf("/entities read relationships: %+v", got.Counters)
+	}
 	done := h.finalize(j.ID, nil)
-	if done.NumEntitiesCreated != 3 || done.NumRelationshipsCreated != 2 || done.NumEntitiesUploaded != 3 || !done.Done || done.EndTimestamp == nil {
+	if done.NumEntitiesCreated != 4 || done.NumRelationshipsCreated != 2 || done.NumEntitiesUploaded != 4 || !done.Done || done.EndTimestamp == nil {
 		t.Errorf("finalized: %+v", done)
 	}
 }

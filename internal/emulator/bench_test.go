@@ -1,0 +1,198 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+const (
+	benchObjects   = 100_000
+	benchBatchSize = 250
+)
+
+// benchBatches returns the upload bodies of a graph of n entities and n relationships in
+// batches of benchBatchSize, entities first, as the client sends them.
+func benchBatches(b *testing.B, n int) [][]byte {
+	b.Helper()
+	var bodies [][]byte
+	for start := 0; start < n; start += benchBatchSize {
+		ents := make([]map[string]any, 0, benchBatchSize)
+		for i := start; i < min(n, start+benchBatchSize); i++ {
+			ents = append(ents, map[string]any{
+				"_key": fmt.Sprintf("bench:host:%06d", i), "_type": "host_bench", "_class": []string{"Host"},
+				"name": fmt.Sprintf("host-%d", i), "displayName": fmt.Sprintf("Host %d", i),
+				"cpus": i % 64, "isActive": i%3 == 0, "tags": []string{"bench", "prod"}, "createdOn": 1736294400000,
+			})
+		}
+		bodies = append(bodies, mustMarshal(b, map[string]any{"entities": ents}))
+	}
+	for start := 0; start < n; start += benchBatchSize {
+		rels := make([]map[string]any, 0, benchBatchSize)
+		for i := start; i < min(n, start+benchBatchSize); i++ {
+			from, to := fmt.Sprintf("bench:host:%06d", i), fmt.Sprintf("bench:host:%06d", (i+1)%n)
+			rels = append(rels, map[string]any{
+				"_key": from + "|connects|" + to, "_type": "host_connects_host", "_class": "CONNECTS",
+				"_fromEntityKey": from, "_toEntityKey": to,
+			})
+		}
+		bodies = append(bodies, mustMarshal(b, map[string]any{"relationships": rels}))
+	}
+	return bodies
+}
+
+func mustMarshal(b *testing.B, v any) []byte {
+	b.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+// benchCall posts body to path through the handler and returns the job answered.
+func benchCall(b *testing.B, h http.Handler, path string, body []byte) Job {
+	req := httptest.NewRequest("POST", path, bytes.NewReader(body))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var jb jobBody
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &jb) != nil {
+		b.Fatalf("%s: %d %s", path, rec.Code, rec.Body.String())
+	}
+	return jb.Job
+}
+
+// uploadBenchJob starts a DIFF job through the handler and sends every upload.
+func uploadBenchJob(b *testing.B, h http.Handler, bodies [][]byte) Job {
+	j := benchCall(b, h, jobsPath, []byte(`{"source":"integration-external","integrationInstanceId":"bench","syncMode":"DIFF"}`))
+	for _, body := range bodies {
+		benchCall(b, h, jobPath(j.ID, "upload"), body)
+	}
+	return j
+}
+
+// runBenchJob runs one DIFF job through the handler: start, every upload, finalize.
+func runBenchJob(b *testing.B, h http.Handler, bodies [][]byte) Job {
+	j := uploadBenchJob(b, h, bodies)
+	return benchCall(b, h, jobPath(j.ID, "finalize"), nil)
+}
+
+// BenchmarkDIFFCreate100k uploads 100k entities and 100k relationships in batches of 250 to
+// an empty emulator and finalizes them: the first apply of a large graph.
+func BenchmarkDIFFCreate100k(b *testing.B) {
+	bodies := benchBatches(b, benchObjects)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		s, err := New(Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		j := runBenchJob(b, s.Handler(), bodies)
+		if j.NumEntitiesCreated != benchObjects || j.NumRelationshipsCreated != benchObjects {
+			b.Fatalf("job: %+v", j.Counters)
+		}
+	}
+}
+
+// BenchmarkFinalizeCreate100k times the finalize alone of the job BenchmarkDIFFCreate100k
+// runs: 100k entities and 100k relationships created from the job's uploads.
+func BenchmarkFinalizeCreate100k(b *testing.B) {
+	bodies := benchBatches(b, benchObjects)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		s, err := New(Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		j := uploadBenchJob(b, s.Handler(), bodies)
+		b.StartTimer()
+		j = benchCall(b, s.Handler(), jobPath(j.ID, "finalize"), nil)
+		if j.NumEntitiesCreated != benchObjects || j.NumRelationshipsCreated != benchObjects {
+			b.Fatalf("job: %+v", j.Counters)
+		}
+	}
+}
+
+// BenchmarkDIFFNoChange100k re-applies the same 100k+100k graph: every object is compared,
+// none changes.
+func BenchmarkDIFFNoChange100k(b *testing.B) {
+	bodies := benchBatches(b, benchObjects)
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runBenchJob(b, s.Handler(), bodies)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		j := runBenchJob(b, s.Handler(), bodies)
+		if j.NumEntitiesCreated+j.NumEntitiesUpdated+j.NumEntitiesDeleted != 0 {
+			b.Fatalf("job: %+v", j.Counters)
+		}
+	}
+}
+
+// BenchmarkDIFFDeleteAll100k finalizes an empty DIFF over 100k+100k objects: every entity is
+// deleted with its relationships through the endpoint index.
+func BenchmarkDIFFDeleteAll100k(b *testing.B) {
+	bodies := benchBatches(b, benchObjects)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		s, err := New(Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runBenchJob(b, s.Handler(), bodies)
+		b.StartTimer()
+		j := runBenchJob(b, s.Handler(), nil)
+		if j.NumEntitiesDeleted != benchObjects || j.NumRelationshipsDeleted != benchObjects {
+			b.Fatalf("job: %+v", j.Counters)
+		}
+	}
+}
+
+// BenchmarkJ1QLPages100k pages through FIND * over 100k entities (400 pages of 250).
+func BenchmarkJ1QLPages100k(b *testing.B) {
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runBenchJob(b, s.Handler(), benchBatches(b, benchObjects))
+	q, err := parseJ1QL("FIND * WITH _integrationInstanceId = 'bench'")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		var after *cursor
+		n := 0
+		for {
+			s.graphMu.RLock()
+			page, next := q.page(s.graph.sortedEntities(), after, "")
+			var buf []byte
+			for _, r := range page {
+				buf = r.appendResult(buf[:0], "")
+			}
+			s.graphMu.RUnlock()
+			n += len(page)
+			if next == nil {
+				break
+			}
+			after = next
+		}
+		if n != benchObjects {
+			b.Fatalf("%d results", n)
+		}
+	}
+}
