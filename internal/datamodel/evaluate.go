@@ -61,7 +61,9 @@ type Problem struct {
 }
 
 // Check validates an entity's properties against its classes (the _class values) and all
-// their ancestors. Unknown class names are skipped: reporting them is the caller's job. The
+// their ancestors. A property that is present with the value null satisfies "required", as
+// in JSON Schema; whether null is a valid value is the type's business. Unknown class names
+// are skipped: reporting them is the caller's job. The
 // result is sorted by keyword group (abstract, required, then the rest) and property name;
 // nil when there is nothing to report.
 func (m *Model) Check(classes []string, props model.Properties) []Problem {
@@ -131,7 +133,7 @@ func (p *plan) checkUndefined(dst []Problem, start int, name string, v any) []Pr
 		}
 	}
 	for _, pp := range p.patternProps {
-		if !pp.pattern.MatchString(name) {
+		if !pp.pattern.MatchName(name) {
 			continue
 		}
 		if f, ok := pp.node.validate(v); !ok {
@@ -433,11 +435,12 @@ func (n *node) validateString(s string) (Keyword, bool) {
 // validateName checks a property name against a propertyNames subschema. Names are strings,
 // so only the string keywords can fail; the name is boxed only then.
 func (n *node) validateName(name string) (failure, bool) {
-	if !n.types.accepts(typeString) || n.hasConst || n.enum != nil || len(n.oneOf) > 0 || len(n.anyOf) > 0 {
-		return n.validate(name) // not a shape the package uses; take the general path
+	if !n.types.accepts(typeString) || n.hasConst || n.enum != nil || len(n.oneOf) > 0 || len(n.anyOf) > 0 ||
+		n.format != nil || n.minLength >= 0 {
+		return n.validate(name) // not the shape the package uses; take the general path
 	}
-	if k, ok := n.validateString(name); !ok {
-		return failure{keyword: k, node: n, value: name}, false
+	if n.pattern != nil && !n.pattern.MatchName(name) {
+		return failure{keyword: KeywordPattern, node: n, value: name}, false
 	}
 	return failure{}, true
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -21,7 +22,18 @@ type jsRegexp struct {
 	re     *regexp.Regexp
 	// Bounds on the length in code points that a rewrite adds; maxRunes < 0 means none.
 	minRunes, maxRunes int
+	names              nameMemo
 }
+
+// nameMemo remembers verdicts on property names. Every entity repeats the same few names,
+// and a map lookup is several times cheaper than running the expression; the bound keeps
+// a stream of distinct names (an emulator fed arbitrary payloads) from growing it forever.
+type nameMemo struct {
+	mu       sync.RWMutex
+	verdicts map[string]bool
+}
+
+const maxMemoNames = 4096
 
 // rewrite is a reviewed RE2 equivalent of an ECMAScript expression that RE2 cannot compile:
 // an expression plus bounds on the length in code points (maxRunes < 0: none).
@@ -84,6 +96,26 @@ func (r *jsRegexp) MatchString(s string) bool {
 		}
 	}
 	return r.re.MatchString(s)
+}
+
+// MatchName is MatchString for property names, remembered.
+func (r *jsRegexp) MatchName(name string) bool {
+	r.names.mu.RLock()
+	ok, known := r.names.verdicts[name]
+	r.names.mu.RUnlock()
+	if known {
+		return ok
+	}
+	ok = r.MatchString(name)
+	r.names.mu.Lock()
+	if r.names.verdicts == nil {
+		r.names.verdicts = map[string]bool{}
+	}
+	if len(r.names.verdicts) < maxMemoNames {
+		r.names.verdicts[name] = ok
+	}
+	r.names.mu.Unlock()
+	return ok
 }
 
 // checkPortable rejects ECMAScript constructs whose meaning differs in RE2 or that RE2
