@@ -495,7 +495,7 @@ func TestGraphRoute(t *testing.T) {
 	for _, inst := range []string{"one", "two"} {
 		j := h.startInstance(inst, "DIFF")
 		h.must(h.request("POST", jobPath(j.ID, "upload"), map[string]any{
-			"entities":      []any{entity(inst + "-b"), entity(inst + "-a", "tags", []any{"x", "y"}, "count", json.Number("1.50"))},
+			"entities":      []any{entity(inst + "-b"), entity(inst+"-a", "tags", []any{"x", "y"}, "count", json.Number("1.50"))},
 			"relationships": []any{rel(inst+"-r", inst+"-a", inst+"-b")},
 		}, hdr...))
 		h.must(h.request("POST", jobPath(j.ID, "finalize"), nil, hdr...))
