@@ -36,8 +36,10 @@
 // Problem keywords map onto the specification's codes: required is J1D401; type, format,
 // pattern, enum, const, minimum, maximum, minLength, minItems, uniqueItems and oneOf are
 // J1D402 (a _key under 10 characters is GraphObject's minLength, which J1D407 also covers);
-// propertyNames is J1D403; deprecated is J1D404; abstract is J1D405. CheckRelationship
-// serves J1D406, and Class, ClassNames and IsRelationshipClass serve J1P007.
+// propertyNames is J1D403; deprecated is J1D404; abstract is J1D405. GraphObject requires
+// _key, _class and _type and Entity requires name and displayName, which J1P001 already
+// reports. CheckRelationship serves J1D406, and Class, ClassNames and IsRelationshipClass
+// serve J1P007.
 package datamodel
 
 import (

@@ -85,10 +85,10 @@ func ExampleModel_CheckRelationship() {
 	m := mustLoad()
 	fmt.Println(m.IsRelationshipClass("HAS"), m.IsRelationshipClass("IMPACTS"))
 	for _, v := range m.CheckRelationship([]string{"Host"}, []string{"Vulnerability"}, "IS") {
-		fmt.Printf("%s (%s): %s\n", v.Rule.Description, v.Rule.Status, v.Message("IS"))
+		fmt.Printf("%s (%s): %s\n", v.Rule.Description, v.Rule.Status, v.Message())
 	}
 	for _, v := range m.CheckRelationship([]string{"Finding"}, []string{"Device"}, "HAS") {
-		fmt.Printf("reversed=%v %s\n", v.Reversed, v.Message("HAS"))
+		fmt.Printf("reversed=%v %s\n", v.Reversed, v.Message())
 	}
 	// Output:
 	// true false

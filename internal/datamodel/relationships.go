@@ -31,18 +31,21 @@ type RelationshipRule struct {
 // RuleViolation is a relationship that breaks a RelationshipRule.
 type RuleViolation struct {
 	Rule RelationshipRule
+	// Verb is the relationship's class.
+	Verb string
 	// Reversed means the relationship runs from the rule's target class to its source class
-	// while the rule enforces the direction; otherwise its verb is not among AllowedVerbs.
+	// while the rule enforces the direction; otherwise Verb is not among AllowedVerbs.
 	Reversed bool
 }
 
-// Message says what is wrong, e.g. `Host -> Finding must use HAS, not IS`.
-func (v RuleViolation) Message(verb string) string {
+// Message says what is wrong, e.g.
+// `the data model's rule "Host -> Finding must use HAS" does not allow IS`.
+func (v RuleViolation) Message() string {
 	if v.Reversed {
 		return fmt.Sprintf("the data model's rule %q runs from %s to %s; this relationship runs the other way",
 			v.Rule.Description, v.Rule.SourceClass, v.Rule.TargetClass)
 	}
-	return fmt.Sprintf("the data model's rule %q does not allow %s", v.Rule.Description, verb)
+	return fmt.Sprintf("the data model's rule %q does not allow %s", v.Rule.Description, v.Verb)
 }
 
 func (m *Model) indexRelationships(classes []RelationshipClass) error {
@@ -107,12 +110,12 @@ func (m *Model) CheckRelationship(from, to []string, verb string) []RuleViolatio
 	for _, r := range m.rules {
 		if contains(from, r.SourceClass) && contains(to, r.TargetClass) {
 			if !contains(r.AllowedVerbs, verb) {
-				out = append(out, RuleViolation{Rule: r})
+				out = append(out, RuleViolation{Rule: r, Verb: verb})
 			}
 			continue
 		}
 		if r.DirectionEnforced && contains(from, r.TargetClass) && contains(to, r.SourceClass) {
-			out = append(out, RuleViolation{Rule: r, Reversed: true})
+			out = append(out, RuleViolation{Rule: r, Verb: verb, Reversed: true})
 		}
 	}
 	return out
