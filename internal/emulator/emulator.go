@@ -199,6 +199,9 @@ func New(cfg Config) (*Server, error) {
 		path := cfg.DataFile
 		s.persist = func(g *graph) error { return saveGraph(path, g) }
 	}
+	if cfg.AllowRemote && cfg.APIKey == "" {
+		s.log.Warn("serving remote clients without an API key: anyone who can reach the port can change the graph")
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -270,6 +273,7 @@ func ListenAndServe(ctx context.Context, cfg Config, ready func(addr string)) er
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	s.log.Info("emulator listening", "addr", ln.Addr().String(), "data_file", cfg.DataFile)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

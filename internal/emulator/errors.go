@@ -78,7 +78,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		b = []byte(`{"error":{"code":"INTERNAL_ERROR","message":"response could not be encoded"}}`)
+		b = []byte(`{"error":{"code":"` + CodeInternal + `","message":"the answer could not be encoded"}}`)
 	}
 	writeRawJSON(w, status, append(b, '\n'))
 }

@@ -412,7 +412,9 @@ func (r *record) appendReadBack(buf []byte, account string) []byte {
 	first := len(buf) == start+1
 	for _, f := range r.meta(account) {
 		if _, uploaded := r.props[f.name]; uploaded {
-			continue // only placeholders can hold such names (from targetEntity); theirs win
+			// Never so: uploads cannot carry metadata names (J1P003) and placeholders drop
+			// them. Skipping keeps the object valid JSON, without a name written twice.
+			continue
 		}
 		if !first {
 			buf = append(buf, ',')

@@ -75,17 +75,21 @@ type startRequest struct {
 
 func (s *Server) startJob(w http.ResponseWriter, r *http.Request) {
 	data, aerr := readBody(r, s.cfg.MaxBody)
-	if aerr == nil {
-		var req startRequest
-		if aerr = decodeJSON(data, &req); aerr == nil {
-			var j *job
-			if j, aerr = s.newJob(req); aerr == nil {
-				s.answerJob(w, j)
-				return
-			}
-		}
+	if aerr != nil {
+		writeError(w, aerr)
+		return
 	}
-	writeError(w, aerr)
+	var req startRequest
+	if aerr := decodeJSON(data, &req); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	j, aerr := s.newJob(req)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	s.answerJob(w, j)
 }
 
 // newJob applies the platform's rules on source, scope, instance and mode, and registers
@@ -104,10 +108,7 @@ func (s *Server) newJob(req startRequest) (*job, *apiError) {
 		return nil, badRequest(CodeUnsupportedSyncMode, "unknown syncMode %q; use DIFF or PATCH", mode)
 	}
 	scope, instance := deref(req.Scope), deref(req.IntegrationInstanceID)
-	j := &job{
-		id: s.newID(), source: req.Source, mode: mode, status: StatusAwaitingUploads,
-		start: s.nowMillis(), byKey: make(map[string]*upload),
-	}
+	var target targetID
 	switch req.Source {
 	case SourceIntegrationExternal, SourceIntegrationManaged:
 		switch {
@@ -118,7 +119,7 @@ func (s *Server) newJob(req startRequest) (*job, *apiError) {
 		case len(s.instances) > 0 && !s.instances[instance]:
 			return nil, badRequest(CodeInvalidInstance, "integration instance %q is not known to this emulator", instance)
 		}
-		j.instance, j.target = instance, targetID{kind: targetInstance, name: instance}
+		target = targetID{kind: targetInstance, name: instance}
 	case SourceAPI:
 		switch {
 		case instance != "":
@@ -126,11 +127,15 @@ func (s *Server) newJob(req startRequest) (*job, *apiError) {
 		case scope == "" && mode == ModeDiff:
 			return nil, badRequest(CodeScopeRequired, "source %q with syncMode DIFF needs a scope: DIFF deletes what the scope held and the job did not upload", SourceAPI)
 		}
-		j.scope, j.target = scope, targetID{kind: targetScope, name: scope}
+		target = targetID{kind: targetScope, name: scope}
 	case "":
 		return nil, badRequest(CodeInvalidSource, "source is required: %q or %q", SourceIntegrationExternal, SourceAPI)
 	default:
 		return nil, badRequest(CodeInvalidSource, "unknown source %q; use %q or %q", req.Source, SourceIntegrationExternal, SourceAPI)
+	}
+	j := &job{
+		id: s.newID(), source: req.Source, scope: scope, instance: instance, mode: mode, target: target,
+		status: StatusAwaitingUploads, start: s.nowMillis(), byKey: make(map[string]*upload),
 	}
 	s.jobsMu.Lock()
 	s.jobs[j.id] = j
@@ -224,16 +229,16 @@ func (j *job) accept(body *uploadBody) *apiError {
 	}{{"entities", body.entities}, {"relationships", body.relationships}} {
 		for i, u := range l.list {
 			key := u.props[model.PropKey].(string) // J1P001 guarantees a string
-			prev := j.byKey[key]
+			prev, holder := j.byKey[key], "this job already holds"
 			if prev == nil {
-				prev = fresh[key]
+				prev, holder = fresh[key], "an earlier object of this request has"
 			}
 			if prev != nil {
 				if prev.kind == u.kind && model.EqualProperties(prev.props, u.props) {
 					continue // a retried or repeated identical object: accepted once
 				}
-				return badRequest(CodeDuplicateKey, "%s[%d] has _key %q, which this job already holds for a different %s (J1P006): every object needs its own _key. Nothing of this request was accepted.",
-					l.name, i, key, prev.kind)
+				return badRequest(CodeDuplicateKey, "%s[%d] has _key %q, which %s for a different %s (J1P006): every object needs its own _key. Nothing of this request was accepted.",
+					l.name, i, key, holder, prev.kind)
 			}
 			fresh[key] = u
 			if u.kind == model.KindEntity {

@@ -491,21 +491,20 @@ func TestEvents(t *testing.T) {
 
 func TestGraphRoute(t *testing.T) {
 	h := newHarness(t, Config{Account: "acct"})
-	var hdr []string
 	for _, inst := range []string{"one", "two"} {
 		j := h.startInstance(inst, "DIFF")
 		h.must(h.request("POST", jobPath(j.ID, "upload"), map[string]any{
 			"entities":      []any{entity(inst + "-b"), entity(inst+"-a", "tags", []any{"x", "y"}, "count", json.Number("1.50"))},
 			"relationships": []any{rel(inst+"-r", inst+"-a", inst+"-b")},
-		}, hdr...))
-		h.must(h.request("POST", jobPath(j.ID, "finalize"), nil, hdr...))
+		}))
+		h.must(h.request("POST", jobPath(j.ID, "finalize"), nil))
 	}
-	j := h.must(h.request("POST", jobsPath, map[string]any{"source": "api", "scope": "sc", "syncMode": "DIFF"}, hdr...))
-	h.must(h.request("POST", jobPath(j.ID, "upload"), map[string]any{"entities": []any{entity("api-a")}}, hdr...))
-	h.must(h.request("POST", jobPath(j.ID, "finalize"), nil, hdr...))
+	j := h.must(h.request("POST", jobsPath, map[string]any{"source": "api", "scope": "sc", "syncMode": "DIFF"}))
+	h.must(h.request("POST", jobPath(j.ID, "upload"), map[string]any{"entities": []any{entity("api-a")}}))
+	h.must(h.request("POST", jobPath(j.ID, "finalize"), nil))
 
 	get := func(q string) ([]map[string]any, []map[string]any) {
-		r := h.request("GET", "/_emulator/graph"+q, nil, hdr...)
+		r := h.request("GET", "/_emulator/graph"+q, nil)
 		var g struct{ Entities, Relationships []map[string]any }
 		dec := json.NewDecoder(bytes.NewReader(r.body))
 		dec.UseNumber()
@@ -545,7 +544,7 @@ func TestGraphRoute(t *testing.T) {
 		t.Errorf("whole graph: %d entities, %d relationships", len(ents), len(rels))
 	}
 	for _, q := range []string{"?instance=one&scope=sc", "?instance=", "?other=1"} {
-		r := h.request("GET", "/_emulator/graph"+q, nil, hdr...)
+		r := h.request("GET", "/_emulator/graph"+q, nil)
 		if r.status != 400 || r.errorCode() != CodeInvalidGraphFilter {
 			t.Errorf("%s: %d %s", q, r.status, r.body)
 		}
