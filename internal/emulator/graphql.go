@@ -36,7 +36,7 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 		aerr = decodeJSON(trimmed, &ops[0])
 	}
 	if aerr != nil {
-		writeRawJSON(w, http.StatusBadRequest, graphQLError(nil, aerr.Message))
+		writeRawJSON(w, http.StatusBadRequest, graphQLError(nil, gqlBadRequest, aerr.Message))
 		return
 	}
 	var out []byte
@@ -55,11 +55,26 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 	writeRawJSON(w, http.StatusOK, append(out, '\n'))
 }
 
-func graphQLError(buf []byte, msg string) []byte {
+// Codes of GraphQL errors, in errors[].extensions.code.
+const (
+	gqlBadRequest  = "BAD_REQUEST"
+	gqlUnsupported = "UNSUPPORTED_OPERATION"
+	gqlSyntax      = "J1QL_SYNTAX_ERROR"
+	gqlBadArgument = "BAD_USER_INPUT"
+)
+
+func graphQLError(buf []byte, code, msg string) []byte {
+	type extensions struct {
+		Code string `json:"code"`
+	}
+	type gqlError struct {
+		Message    string     `json:"message"`
+		Extensions extensions `json:"extensions"`
+	}
 	b, _ := json.Marshal(struct {
-		Errors []map[string]string `json:"errors"`
-		Data   any                 `json:"data"`
-	}{Errors: []map[string]string{{"message": msg}}})
+		Errors []gqlError `json:"errors"`
+		Data   any        `json:"data"`
+	}{Errors: []gqlError{{msg, extensions{code}}}})
 	return append(buf, b...)
 }
 
@@ -67,15 +82,15 @@ func graphQLError(buf []byte, msg string) []byte {
 func (s *Server) execGraphQL(buf []byte, op graphQLRequest) []byte {
 	field, args, err := findQueryV1(op.Query, op.Variables)
 	if err != nil {
-		return graphQLError(buf, err.Error())
+		return graphQLError(buf, gqlUnsupported, err.Error())
 	}
 	text, ok := args["query"].(string)
 	if !ok || strings.TrimSpace(text) == "" {
-		return graphQLError(buf, "queryV1 needs a non-empty query argument (a J1QL string)")
+		return graphQLError(buf, gqlBadArgument, "queryV1 needs a non-empty query argument (a J1QL string)")
 	}
 	q, err := parseJ1QL(text)
 	if err != nil {
-		return graphQLError(buf, err.Error())
+		return graphQLError(buf, gqlSyntax, err.Error())
 	}
 	var after *cursor
 	switch c := args["cursor"].(type) {
@@ -84,12 +99,12 @@ func (s *Server) execGraphQL(buf []byte, op graphQLRequest) []byte {
 		if c != "" {
 			cur, err := decodeCursor(c)
 			if err != nil {
-				return graphQLError(buf, err.Error())
+				return graphQLError(buf, gqlBadArgument, err.Error())
 			}
 			after = &cur
 		}
 	default:
-		return graphQLError(buf, "queryV1's cursor must be a string or null")
+		return graphQLError(buf, gqlBadArgument, "queryV1's cursor must be a string or null")
 	}
 
 	s.graphMu.RLock()

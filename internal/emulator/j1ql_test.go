@@ -83,7 +83,10 @@ type queryResult struct {
 		} `json:"queryV1"`
 	} `json:"data"`
 	Errors []struct {
-		Message string `json:"message"`
+		Message    string `json:"message"`
+		Extensions struct {
+			Code string `json:"code"`
+		} `json:"extensions"`
 	} `json:"errors"`
 }
 
@@ -226,20 +229,20 @@ func TestGraphQLErrorsAndBatches(t *testing.T) {
 		}
 		var msgs []string
 		for _, e := range res.Errors {
-			msgs = append(msgs, e.Message)
+			msgs = append(msgs, e.Extensions.Code+": "+e.Message)
 		}
 		return msgs
 	}
 	r := h.queryV1("FIND * WHERE x = 1", nil)
-	if msgs := errorsOf(r); r.status != 200 || len(msgs) != 1 || !strings.Contains(msgs[0], "J1QL syntax error") {
+	if msgs := errorsOf(r); r.status != 200 || len(msgs) != 1 || !strings.HasPrefix(msgs[0], "J1QL_SYNTAX_ERROR: J1QL syntax error") {
 		t.Errorf("syntax error: %d %s", r.status, r.body)
 	}
 	r = h.queryV1("FIND *", "not-a-cursor")
-	if msgs := errorsOf(r); r.status != 200 || len(msgs) != 1 || !strings.Contains(msgs[0], "invalid cursor") {
+	if msgs := errorsOf(r); r.status != 200 || len(msgs) != 1 || !strings.HasPrefix(msgs[0], "BAD_USER_INPUT: invalid cursor") {
 		t.Errorf("bad cursor: %d %s", r.status, r.body)
 	}
 	r = h.request("POST", "/graphql", map[string]any{"query": "{ me { id } }"})
-	if msgs := errorsOf(r); r.status != 200 || len(msgs) != 1 || !strings.Contains(msgs[0], "only the queryV1") {
+	if msgs := errorsOf(r); r.status != 200 || len(msgs) != 1 || !strings.HasPrefix(msgs[0], "UNSUPPORTED_OPERATION: the emulator answers only the queryV1") {
 		t.Errorf("other field: %d %s", r.status, r.body)
 	}
 	r = h.request("POST", "/graphql", `{"query": `)
