@@ -59,6 +59,11 @@ func (m *meta) runApply(c *cli.Context) error {
 	case opts.FinalizeTimeout <= 0:
 		return fmt.Errorf("-finalize-timeout must be positive, not %s", opts.FinalizeTimeout)
 	}
+	// The API settings are checked first: an apply that cannot reach the API need not plan.
+	client, err := m.syncClient()
+	if err != nil {
+		return err
+	}
 	// Messages go to standard output unless it carries a JSON document.
 	out := m.env.Stdout
 	if format == "json" {
@@ -105,10 +110,6 @@ func (m *meta) runApply(c *cli.Context) error {
 		}
 	}
 
-	client, err := m.syncClient()
-	if err != nil {
-		return err
-	}
 	if m.env.StdoutTerminal && format != "json" {
 		opts.Progress = apply.NewBar(out)
 	} else {
