@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -193,6 +195,48 @@ func BenchmarkJ1QLPages100k(b *testing.B) {
 		}
 		if n != benchObjects {
 			b.Fatalf("%d results", n)
+		}
+	}
+}
+
+// BenchmarkSaveGraph100k writes the data file of a 100k+100k graph, as every finalize with
+// Config.DataFile does.
+func BenchmarkSaveGraph100k(b *testing.B) {
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runBenchJob(b, s.Handler(), benchBatches(b, benchObjects))
+	path := filepath.Join(b.TempDir(), "graph.json")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := saveGraph(path, s.graph); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if fi, err := os.Stat(path); err == nil {
+		b.ReportMetric(float64(fi.Size())/(1<<20), "MB/file")
+	}
+}
+
+// BenchmarkLoadGraph100k reads that data file back, as New does at start.
+func BenchmarkLoadGraph100k(b *testing.B) {
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runBenchJob(b, s.Handler(), benchBatches(b, benchObjects))
+	path := filepath.Join(b.TempDir(), "graph.json")
+	if err := saveGraph(path, s.graph); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := loadGraph(path); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -34,7 +35,7 @@ type storedRecord struct {
 	From        string `json:"from,omitempty"`
 	To          string `json:"to,omitempty"`
 	// Object is written last, by hand, in canonical form.
-	Object json.RawMessage `json:"object,omitempty"`
+	Object map[string]any `json:"object,omitempty"`
 }
 
 var ownerNames = map[targetKind]string{targetInstance: "instance", targetScope: "scope", targetMapper: "mapper"}
@@ -147,7 +148,7 @@ func appendStored(buf []byte, r *record) ([]byte, error) {
 
 // loadGraph reads a data file written by saveGraph. A missing file is an empty graph; a
 // file that is not one, or whose objects contradict each other, is an error naming the
-// problem.
+// problem. The file is read as a stream, one object at a time.
 func loadGraph(path string) (*graph, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -157,45 +158,112 @@ func loadGraph(path string) (*graph, error) {
 		return nil, err
 	}
 	defer f.Close()
-	var file struct {
-		Format        string         `json:"format"`
-		Version       int            `json:"version"`
-		Entities      []storedRecord `json:"entities"`
-		Relationships []storedRecord `json:"relationships"`
-	}
 	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
-	if err := dec.Decode(&file); err != nil {
+	dec.UseNumber()
+	g, err := readGraph(dec)
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s is not an emulator data file (corrupt or truncated JSON): %w", path, err)
 	}
-	if file.Format != dataFormat {
-		return nil, fmt.Errorf("%s is not an emulator data file (format %q, want %q)", path, file.Format, dataFormat)
-	}
-	if file.Version != dataVersion {
-		return nil, fmt.Errorf("%s has data file version %d; this emulator reads version %d", path, file.Version, dataVersion)
-	}
-	g := newGraph()
-	byID := make(map[string]*record, len(file.Entities))
-	for i, sr := range file.Entities {
-		r, err := g.restore(sr, false, byID)
-		if err != nil {
-			return nil, fmt.Errorf("%s: entities[%d]: %w", path, i, err)
-		}
-		if r.target.entities[r.key()] != nil {
-			return nil, fmt.Errorf("%s: entities[%d]: _key %q appears twice in one target", path, i, r.key())
-		}
-		g.putEntity(r)
-	}
-	for i, sr := range file.Relationships {
-		r, err := g.restore(sr, true, byID)
-		if err != nil {
-			return nil, fmt.Errorf("%s: relationships[%d]: %w", path, i, err)
-		}
-		if r.target.relationships[r.key()] != nil {
-			return nil, fmt.Errorf("%s: relationships[%d]: _key %q appears twice in one target", path, i, r.key())
-		}
-		g.putRelationship(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return g, nil
+}
+
+// readGraph reads the data file's object: format and version, then entities, then
+// relationships (which refer to entities by id), in the order saveGraph writes them.
+func readGraph(dec *json.Decoder) (*graph, error) {
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, err
+	}
+	var (
+		format  string
+		version int
+		g       = newGraph()
+		byID    = make(map[string]*record)
+	)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch name, _ := tok.(string); name {
+		case "format":
+			if err := dec.Decode(&format); err != nil {
+				return nil, err
+			}
+			if format != dataFormat {
+				return nil, fmt.Errorf("not an emulator data file (format %q, want %q)", format, dataFormat)
+			}
+		case "version":
+			if err := dec.Decode(&version); err != nil {
+				return nil, err
+			}
+			if version != dataVersion {
+				return nil, fmt.Errorf("data file version %d; this emulator reads version %d", version, dataVersion)
+			}
+		case "entities", "relationships":
+			if format == "" || version == 0 {
+				return nil, errors.New("not an emulator data file (no format and version before the objects)")
+			}
+			if err := readRecords(dec, g, name, byID); err != nil {
+				return nil, err
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return nil, err
+	}
+	if format == "" {
+		return nil, errors.New("not an emulator data file (no format)")
+	}
+	return g, nil
+}
+
+func readRecords(dec *json.Decoder, g *graph, list string, byID map[string]*record) error {
+	if err := expectDelim(dec, '['); err != nil {
+		return err
+	}
+	relationship := list == "relationships"
+	for i := 0; dec.More(); i++ {
+		var sr storedRecord
+		if err := dec.Decode(&sr); err != nil {
+			return err
+		}
+		r, err := g.restore(sr, relationship, byID)
+		if err != nil {
+			return fmt.Errorf("%s[%d]: %w", list, i, err)
+		}
+		if relationship {
+			if r.target.relationships[r.key()] != nil {
+				return fmt.Errorf("%s[%d]: _key %q appears twice in one target", list, i, r.key())
+			}
+			g.putRelationship(r)
+		} else {
+			if r.target.entities[r.key()] != nil {
+				return fmt.Errorf("%s[%d]: _key %q appears twice in one target", list, i, r.key())
+			}
+			g.putEntity(r)
+		}
+	}
+	return expectDelim(dec, ']')
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return &json.SyntaxError{Offset: dec.InputOffset()}
+	}
+	return nil
 }
 
 func (g *graph) restore(sr storedRecord, relationship bool, byID map[string]*record) (*record, error) {
@@ -206,10 +274,13 @@ func (g *graph) restore(sr storedRecord, relationship bool, byID map[string]*rec
 	if sr.ID == "" || byID[sr.ID] != nil {
 		return nil, fmt.Errorf("missing or repeated id %q", sr.ID)
 	}
-	props, err := model.DecodeObject(sr.Object)
-	if err != nil {
+	if sr.Object == nil {
+		return nil, errors.New("no object")
+	}
+	if err := normalizeInPlace(sr.Object); err != nil {
 		return nil, fmt.Errorf("object: %w", err)
 	}
+	props := sr.Object
 	r := &record{
 		id: sr.ID, k: keyOf(props), kind: model.KindOf(props, relationship), target: g.target(targetID{kind: kind, name: sr.OwnerName}, true),
 		props: props, source: sr.Source, created: sr.Created, begin: sr.Begin, version: sr.Version,
