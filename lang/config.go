@@ -113,6 +113,8 @@ func Load(opts Options) (*Config, hcl.Diagnostics) {
 	cfg.origins = make(map[*model.Object]*objectBlock)
 	cfg.protected = map[string]bool{}
 	for _, b := range decls.objects {
+		// References are resolved: let the collector have the cty copies of the graph.
+		b.value = cty.NilVal
 		if b.preventDestroy {
 			cfg.protected[b.addr] = true
 		}

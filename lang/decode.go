@@ -68,6 +68,10 @@ type objectBlock struct {
 	// value is what entity.R.N (or relationship.N) evaluates to; built only when referenced.
 	value     cty.Value
 	needValue bool
+	// fullValue is set when some expression uses more of the block's value than an endpoint
+	// (from/to) needs; otherwise references see only _key, _type and _class, which spares
+	// building a full cty object per instance of a large for_each block.
+	fullValue bool
 }
 
 // localValue is one name of a locals block.

@@ -334,6 +334,18 @@ func (bl *builder) properties(vals attrValues) {
 	}
 }
 
+// endpointValue is what a reference used only as a relationship endpoint sees.
+func endpointValue(o *model.Object) cty.Value {
+	attrs := map[string]cty.Value{
+		model.PropKey:  cty.StringVal(o.Key()),
+		model.PropType: cty.StringVal(o.Type()),
+	}
+	if c, err := toCty(o.Props[model.PropClass]); err == nil && !c.IsNull() {
+		attrs[model.PropClass] = c
+	}
+	return cty.ObjectVal(attrs)
+}
+
 // attrValues are one instance's evaluated attributes, in the block's attrNames order.
 type attrValues struct {
 	b *objectBlock
@@ -360,7 +372,7 @@ func (e *evaluator) evalInstance(b *objectBlock, ctx *hcl.EvalContext, in instan
 		ctx = child
 	}
 	bl := &builder{b: b, in: in, obj: &model.Object{Kind: b.kind, Address: in.addr, Props: make(model.Properties, len(b.attrs)+4)}}
-	if b.needValue {
+	if b.needValue && b.fullValue {
 		bl.cty = make(map[string]cty.Value, len(b.attrs)+4)
 	}
 	vals := attrValues{b: b, v: make([]cty.Value, len(b.attrNames))}
@@ -396,8 +408,11 @@ func (e *evaluator) evalInstance(b *objectBlock, ctx *hcl.EvalContext, in instan
 		return nil, cty.NilVal, bl.diags
 	}
 	var val cty.Value
-	if bl.cty != nil {
+	switch {
+	case bl.cty != nil:
 		val = cty.ObjectVal(bl.cty)
+	case b.needValue:
+		val = endpointValue(bl.obj)
 	}
 	return bl.obj, val, bl.diags
 }

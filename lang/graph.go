@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/j1hcl/j1hcl/internal/model"
 
 	"github.com/j1hcl/j1hcl/internal/suggest"
 )
@@ -44,6 +47,30 @@ func (n *node) expressions() []hcl.Expression {
 		}
 		if n.obj.preventDestroyExpr != nil {
 			out = append(out, n.obj.preventDestroyExpr)
+		}
+	}
+	return out
+}
+
+// endpointTraversals returns the references that a relationship's from/to (or a mapped
+// relationship's from) uses only as an endpoint: the whole expression is entity.R.N, or
+// entity.R.N[KEY]. Such uses need only the entity's _key and _type.
+func (n *node) endpointTraversals() map[hcl.Range]bool {
+	if n.obj == nil || n.obj.kind == model.KindEntity {
+		return nil
+	}
+	out := map[hcl.Range]bool{}
+	for _, name := range []string{"from", "to"} {
+		a, ok := n.obj.attrs[name]
+		if !ok {
+			continue
+		}
+		expr := a.Expr
+		if ix, ok := expr.(*hclsyntax.IndexExpr); ok {
+			expr = ix.Collection
+		}
+		if st, ok := expr.(*hclsyntax.ScopeTraversalExpr); ok && st.Traversal.RootName() == "entity" {
+			out[st.Traversal.SourceRange()] = true
 		}
 	}
 	return out
@@ -88,10 +115,16 @@ func buildGraph(d *declarations) ([]*node, hcl.Diagnostics) {
 	for _, n := range nodes {
 		forEach := n.obj != nil && n.obj.attrs["for_each"] != nil
 		seenL, seenO := map[*localValue]bool{}, map[*objectBlock]bool{}
+		endpoints := n.endpointTraversals()
 		for _, expr := range n.expressions() {
 			isForEach := n.obj != nil && n.obj.attrs["for_each"] != nil && expr == n.obj.attrs["for_each"].Expr
 			for _, tr := range expr.Variables() {
 				ls, os, refDiags := resolveTraversal(d, tr, forEach && !isForEach)
+				if !endpoints[tr.SourceRange()] {
+					for _, o := range os {
+						o.fullValue = true
+					}
+				}
 				diags = append(diags, refDiags...)
 				for _, l := range ls {
 					if !seenL[l] {

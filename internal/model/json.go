@@ -265,9 +265,14 @@ type Hash string
 // HashGraph hashes the canonical payload of a graph. The graph is hashed in _key order, so
 // the hash does not depend on the order objects were declared in.
 func HashGraph(g *Graph) Hash {
+	return HashSortedGraph(&Graph{Entities: sortedCopy(g.Entities), Relationships: sortedCopy(g.Relationships)})
+}
+
+// HashSortedGraph is HashGraph for a graph already in SortByKey order.
+func HashSortedGraph(g *Graph) Hash {
 	h := sha256.New()
 	var buf []byte
-	for i, list := range [][]*Object{sortedCopy(g.Entities), sortedCopy(g.Relationships)} {
+	for i, list := range [][]*Object{g.Entities, g.Relationships} {
 		if i == 1 {
 			h.Write([]byte{'\n', '|', '\n'})
 		}

@@ -16,12 +16,15 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 	if prior == nil {
 		prior = &model.Graph{}
 	}
+	// One sorted copy serves the hash and the DIFF payload.
+	sorted := &model.Graph{Entities: append([]*model.Object(nil), desired.Entities...), Relationships: append([]*model.Object(nil), desired.Relationships...)}
+	sorted.SortByKey()
 	p := &Plan{
 		ToolVersion: opts.ToolVersion,
 		Mode:        opts.Mode,
 		Target:      opts.Target,
 		Prior:       priorInfo,
-		DesiredHash: model.HashGraph(desired),
+		DesiredHash: model.HashSortedGraph(sorted),
 		Targets:     opts.Targets,
 	}
 	var all []Change
@@ -66,8 +69,6 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 		if (deleting > total/2 && deleting > 10) || (total > 0 && deleting == total) {
 			p.MassDelete = &MassDelete{Deleting: deleting, Total: total}
 		}
-		sorted := &model.Graph{Entities: append([]*model.Object(nil), desired.Entities...), Relationships: append([]*model.Object(nil), desired.Relationships...)}
-		sorted.SortByKey()
 		p.Upload = model.PayloadOf(sorted)
 	} else {
 		p.Upload = patchPayload(p.Changes)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -172,7 +173,7 @@ func (c *checker) foreignKeyRule() {
 	}
 	for _, o := range c.graph.Entities {
 		self := o.Key()
-		for _, name := range o.PropertyNames() {
+		for _, name := range foreignKeyCandidates(o, resources, c.entityKeys) {
 			if strings.HasPrefix(name, "_") || name == "cveId" {
 				continue
 			}
@@ -192,4 +193,27 @@ func (c *checker) foreignKeyRule() {
 			}
 		}
 	}
+}
+
+// foreignKeyCandidates returns, sorted, the property names J1C205 must look at: a cheap pass
+// over the map first, so the common entity with no candidate costs no sort.
+func foreignKeyCandidates(o *model.Object, resources map[string]bool, keys map[string]*model.Object) []string {
+	var out []string
+	for name, v := range o.Props {
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
+		lower := strings.ToLower(name)
+		if base, ok := strings.CutSuffix(lower, "id"); ok && resources[base] {
+			out = append(out, name)
+			continue
+		}
+		if s, ok := v.(string); ok {
+			if _, isKey := keys[s]; isKey {
+				out = append(out, name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

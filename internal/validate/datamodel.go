@@ -2,7 +2,6 @@ package validate
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -12,13 +11,31 @@ import (
 // MinKeyLength is the shortest _key the data model accepts without a warning.
 const MinKeyLength = 10
 
-// propertyNamePattern is the data model's rule for property names.
-var propertyNamePattern = regexp.MustCompile(`^(_|tag\.)?[A-Za-z0-9. -]+$`)
+// ValidPropertyName reports whether a name matches the data model's pattern for property
+// names, ^(_|tag\.)?[A-Za-z0-9. -]+$ (checked by hand: it runs for every property).
+func ValidPropertyName(name string) bool {
+	rest := name
+	if strings.HasPrefix(rest, "_") {
+		rest = rest[1:]
+	} else if strings.HasPrefix(rest, "tag.") {
+		rest = rest[4:]
+	}
+	if rest == "" {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == ' ' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // dataModelRules checks an entity against its classes' schemas (J1D401–J1D405, J1D407).
 func (c *checker) dataModelRules(o *model.Object) {
 	for _, name := range c.names {
-		if !propertyNamePattern.MatchString(name) {
+		if !ValidPropertyName(name) {
 			c.report("J1D403", o, name, "Property name has characters the data model does not allow",
 				fmt.Sprintf("%s: property name %q does not match the data model's pattern ^(_|tag\\.)?[A-Za-z0-9. -]+$. Use camelCase, e.g. %q.", describe(o), name, camelCase(name)))
 		}

@@ -1,0 +1,50 @@
+# j1hcl: two commands do everything on a fresh machine: `make demo` and `make test`.
+GO      ?= go
+BIN     := bin/j1hcl
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/j1hcl/j1hcl/internal/command.Version=$(VERSION)
+
+.PHONY: all build test test-short race fuzz bench bench-rss lint demo datamodel clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+## test: every test, end-to-end ones included (they build the binary and start the emulator).
+test: lint
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race ./internal/emulator/... ./internal/syncapi/... ./internal/state/... ./internal/apply/... ./lang/...
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzLoad -fuzztime 10s ./lang
+
+test-short:
+	$(GO) test -count=1 ./...
+
+## lint: formatting and vet, as CI checks them.
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./lang
+
+## bench: the performance targets of the specification, as Go benchmarks, plus the peak RSS
+## of whole plan processes.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./lang ./internal/command ./internal/validate ./internal/datamodel ./internal/state ./internal/render
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./internal/apply ./internal/e2e ./internal/syncapi ./internal/emulator
+	$(MAKE) bench-rss
+
+bench-rss: build
+	./scripts/bench-rss.sh $(BIN)
+
+demo: build
+	./scripts/demo.sh $(BIN)
+
+## datamodel: regenerate the embedded JupiterOne data model (needs npm and the network).
+datamodel:
+	$(GO) generate ./internal/datamodel
+
+clean:
+	rm -rf bin

@@ -1,0 +1,50 @@
+// Command benchfixture writes the benchmark configurations of scripts/bench-rss.sh, and a
+// state file that matches a configuration (for no-change plans).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/j1hcl/j1hcl/internal/benchfixture"
+	"github.com/j1hcl/j1hcl/internal/state"
+	"github.com/j1hcl/j1hcl/lang"
+)
+
+func main() {
+	csv := flag.String("csv", "", "write the CSV-driven configuration into `DIR`")
+	blocks := flag.String("blocks", "", "write the one-block-per-entity configuration into `DIR`")
+	n := flag.Int("n", 1000, "number of entities")
+	stateFor := flag.String("state-for", "", "write a state file matching the configuration in `DIR`")
+	flag.Parse()
+	if err := run(*csv, *blocks, *n, *stateFor); err != nil {
+		fmt.Fprintln(os.Stderr, "benchfixture:", err)
+		os.Exit(1)
+	}
+}
+
+func run(csv, blocks string, n int, stateFor string) error {
+	for dir, write := range map[string]func(string, int) error{csv: benchfixture.CSVInventory, blocks: benchfixture.Blocks} {
+		if dir == "" {
+			continue
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := write(dir, n); err != nil {
+			return err
+		}
+	}
+	if stateFor == "" {
+		return nil
+	}
+	cfg, diags := lang.Load(lang.Options{Dir: stateFor})
+	if diags.HasErrors() {
+		return diags
+	}
+	f := state.New(state.Target{Source: "integration-external", IntegrationInstanceID: cfg.Integration.InstanceID}, "bench")
+	f.Commit(cfg.Graph, state.Job{ID: "bench", SyncMode: "DIFF", Status: state.JobFinished})
+	return state.Write(filepath.Join(stateFor, "j1hcl.state.json"), f)
+}
