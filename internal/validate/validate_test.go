@@ -29,8 +29,10 @@ func num(s string) json.Number { return json.Number(s) }
 
 type fakeCatalog struct{}
 
-func (fakeCatalog) IsEntityClass(n string) bool { return slices.Contains([]string{"Team", "Application", "Host", "User"}, n) }
-func (fakeCatalog) EntityClasses() []string     { return []string{"Application", "Host", "Team", "User"} }
+func (fakeCatalog) IsEntityClass(n string) bool {
+	return slices.Contains([]string{"Team", "Application", "Host", "User"}, n)
+}
+func (fakeCatalog) EntityClasses() []string { return []string{"Application", "Host", "Team", "User"} }
 func (fakeCatalog) IsRelationshipClass(n string) bool {
 	return slices.Contains([]string{"HAS", "OWNS", "USES"}, n)
 }
