@@ -1,0 +1,136 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestNormalizeNumber(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"1420.50", "1420.5"},
+		{"1.4205e3", "1420.5"},
+		{"142", "142"},
+		{"1730419200000", "1730419200000"},
+		{"-0", "0"},
+		{"0.1", "0.1"},
+		{"1e21", "1000000000000000000000"},
+		{"123456789012345678901234567890", "123456789012345678901234567890"},
+		{"1.5e-7", "1.5e-07"},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeNumber(json.Number(tt.in))
+		if err != nil || string(got) != tt.want {
+			t.Errorf("NormalizeNumber(%s) = %s, %v; want %s", tt.in, got, err, tt.want)
+		}
+	}
+	if _, err := NormalizeNumber("abc"); err == nil {
+		t.Error("NormalizeNumber(abc) succeeded")
+	}
+}
+
+func TestCanonicalJSON(t *testing.T) {
+	p := Properties{
+		"zeta": "z", "name": "slack", "_class": []any{"Application"}, "_type": "application_x",
+		"displayName": "Slack", "_key": "k", "html": "<b>&</b>", "ctl": "a\nb\t\u2028",
+		"n": json.Number("1.5"), "ok": true, "none": nil,
+	}
+	want := `{"_key":"k","_type":"application_x","_class":["Application"],"name":"slack","displayName":"Slack","ctl":"a\nb\t\u2028","html":"<b>&</b>","n":1.5,"none":null,"ok":true,"zeta":"z"}`
+	if got := string(MarshalObject(p)); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// Canonical JSON is valid JSON that decodes back to the same value.
+	back, err := DecodeObject(MarshalObject(p))
+	if err != nil || !EqualProperties(back, p) {
+		t.Errorf("round trip: %v, %v", back, err)
+	}
+	mapped := Properties{"_key": "k", "_type": "t", "_class": "USES", "_mapping": map[string]any{
+		"skipTargetCreation": true, "targetEntity": map[string]any{"_key": "a", "_type": "b"},
+		"targetFilterKeys": []any{[]any{"_type", "_key"}}, "relationshipDirection": "FORWARD", "sourceEntityKey": "s",
+	}}
+	want = `{"_key":"k","_type":"t","_class":"USES","_mapping":{"sourceEntityKey":"s","relationshipDirection":"FORWARD","targetFilterKeys":[["_type","_key"]],"targetEntity":{"_type":"b","_key":"a"},"skipTargetCreation":true}}`
+	if got := string(MarshalObject(mapped)); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestEqual(t *testing.T) {
+	tests := []struct {
+		a, b any
+		want bool
+	}{
+		{json.Number("1.50"), json.Number("1.5"), true},
+		{json.Number("1"), "1", false},
+		{[]any{"a"}, []any{"a"}, true},
+		{[]any{"a"}, []any{"a", "b"}, false},
+		{nil, nil, true},
+		{nil, "", false},
+		{map[string]any{"a": nil}, map[string]any{}, false},
+	}
+	for _, tt := range tests {
+		if got := Equal(tt.a, tt.b); got != tt.want {
+			t.Errorf("Equal(%v, %v) = %v", tt.a, tt.b, got)
+		}
+	}
+}
+
+func TestDecodePayload(t *testing.T) {
+	g, err := DecodePayload([]byte(`{"entities":[{"_key":"a","n":1.50}],"relationships":[{"_key":"r","_fromEntityKey":"a","_toEntityKey":"b"},{"_key":"m","_mapping":{"sourceEntityKey":"a"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Entities) != 1 || g.Entities[0].Props["n"] != json.Number("1.5") {
+		t.Errorf("entities = %v", g.Entities[0].Props)
+	}
+	if g.Relationships[0].Kind != KindRelationship || g.Relationships[1].Kind != KindMappedRelationship {
+		t.Errorf("kinds = %v, %v", g.Relationships[0].Kind, g.Relationships[1].Kind)
+	}
+	for _, bad := range []string{`[]`, `{"entities": {}}`, `{"entities": [1]}`, `{`} {
+		if _, err := DecodePayload([]byte(bad)); err == nil {
+			t.Errorf("DecodePayload(%s) succeeded", bad)
+		}
+	}
+}
+
+func TestPayloadWriteJSONAndHash(t *testing.T) {
+	a := &Object{Kind: KindEntity, Address: "entity.t.a", Props: Properties{"_key": "a", "x": json.Number("1")}}
+	b := &Object{Kind: KindEntity, Address: "entity.t.b", Props: Properties{"_key": "b"}}
+	g1 := &Graph{Entities: []*Object{a, b}}
+	g2 := &Graph{Entities: []*Object{b, a}}
+	if HashGraph(g1) != HashGraph(g2) {
+		t.Error("the hash depends on declaration order")
+	}
+	if !strings.HasPrefix(string(HashGraph(g1)), "sha256:") {
+		t.Error("hash lacks its algorithm prefix")
+	}
+	c := a.Clone()
+	c.Props["x"] = json.Number("2")
+	if HashGraph(g1) == HashGraph(&Graph{Entities: []*Object{c, b}}) {
+		t.Error("different content, same hash")
+	}
+	if a.Props["x"] != json.Number("1") {
+		t.Error("Clone shares the property map")
+	}
+	var buf bytes.Buffer
+	if err := PayloadOf(g1).WriteJSON(&buf, "  "); err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodePayload(buf.Bytes())
+	if err != nil || len(back.Entities) != 2 || back.Entities[0].Key() != "a" {
+		t.Errorf("WriteJSON output does not decode: %v\n%s", err, buf.String())
+	}
+}
+
+func TestSortObjects(t *testing.T) {
+	objs := []*Object{
+		{Address: "z", Props: Properties{"_key": "b"}},
+		{Address: "y", Props: Properties{"_key": "a"}},
+		{Address: "x", Props: Properties{"_key": "b"}},
+	}
+	SortObjects(objs)
+	got := objs[0].Address + objs[1].Address + objs[2].Address
+	if got != "yxz" {
+		t.Errorf("order = %s, want yxz (by key, then address)", got)
+	}
+}
