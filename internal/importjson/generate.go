@@ -1,0 +1,370 @@
+package importjson
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+const (
+	mainFile = "main.hcl"
+	// singleFileLimit is the object count up to which everything goes into main.hcl, as in
+	// the examples; larger payloads get a file per entity resource and per relationship kind.
+	singleFileLimit = 50
+	// blocksPerFile splits very large groups, so that no file is too big to review.
+	blocksPerFile = 1000
+)
+
+// files lays the blocks out: main.hcl with the variable and integration blocks, then either
+// every block in it (small payloads, in payload order) or one file per entity resource and
+// per relationship kind, split every blocksPerFile blocks.
+func (c *converter) files(r *Result) []File {
+	main := hclwrite.NewEmptyFile()
+	c.header(main.Body(), r)
+	if len(c.entities)+len(c.relationships) <= singleFileLimit {
+		for _, o := range c.entities {
+			main.Body().AppendNewline()
+			main.Body().AppendBlock(c.block(o))
+		}
+		for _, o := range c.relationships {
+			main.Body().AppendNewline()
+			main.Body().AppendBlock(c.block(o))
+		}
+		return []File{{Name: mainFile, Content: hclwrite.Format(main.Bytes())}}
+	}
+
+	out := []File{{Name: mainFile, Content: hclwrite.Format(main.Bytes())}}
+	names := map[string]bool{mainFile: true, "relationships.hcl": true, "mapped_relationships.hcl": true}
+	var groups [][]*object
+	var groupNames []string
+	index := map[string]int{}
+	for _, o := range c.entities {
+		i, ok := index[o.resource]
+		if !ok {
+			i = len(groups)
+			index[o.resource] = i
+			groups = append(groups, nil)
+			base := strings.ToLower(o.resource)
+			name := base + ".hcl"
+			for n := 2; names[name]; n++ {
+				// A resource named main or relationships, or two that differ only in case.
+				name = base + ".entities" + suffix(n) + ".hcl"
+			}
+			names[name] = true
+			groupNames = append(groupNames, strings.TrimSuffix(name, ".hcl"))
+		}
+		groups[i] = append(groups[i], o)
+	}
+	var direct, mapped []*object
+	for _, o := range c.relationships {
+		if o.kind == model.KindRelationship {
+			direct = append(direct, o)
+		} else {
+			mapped = append(mapped, o)
+		}
+	}
+	groups = append(groups, direct, mapped)
+	groupNames = append(groupNames, "relationships", "mapped_relationships")
+	for g, objs := range groups {
+		for part, lo := 1, 0; lo < len(objs); part, lo = part+1, lo+blocksPerFile {
+			hi := min(lo+blocksPerFile, len(objs))
+			f := hclwrite.NewEmptyFile()
+			for i, o := range objs[lo:hi] {
+				if i > 0 {
+					f.Body().AppendNewline()
+				}
+				f.Body().AppendBlock(c.block(o))
+			}
+			name := groupNames[g]
+			if part > 1 {
+				name += "." + strconv.Itoa(part)
+			}
+			out = append(out, File{Name: name + ".hcl", Content: hclwrite.Format(f.Bytes())})
+		}
+	}
+	return out
+}
+
+func suffix(n int) string {
+	if n == 2 {
+		return ""
+	}
+	return "." + strconv.Itoa(n-1)
+}
+
+// header writes main.hcl's comment, the instance_id variable and the integration block. The
+// payload does not hold the instance id (it is not a secret, but it belongs to the target, not
+// the graph), so the variable defaults to null and the environment can supply it.
+func (c *converter) header(body *hclwrite.Body, r *Result) {
+	source := c.opts.Source
+	if source == "" {
+		source = "an upload payload"
+	}
+	var counts []string
+	if r.Entities > 0 {
+		counts = append(counts, plural(r.Entities, "entity", "entities"))
+	}
+	if r.Relationships > 0 {
+		counts = append(counts, plural(r.Relationships, "relationship", "relationships"))
+	}
+	if r.MappedRelationships > 0 {
+		counts = append(counts, plural(r.MappedRelationships, "mapped relationship", "mapped relationships"))
+	}
+	list := counts[0]
+	if len(counts) > 1 {
+		list = strings.Join(counts[:len(counts)-1], ", ") + " and " + counts[len(counts)-1]
+	}
+	text := fmt.Sprintf("Imported by j1hcl import-json from %s: %s. j1hcl export of this configuration reproduces that payload", source, list)
+	if len(r.Notes) > 0 {
+		text += ", with the normalizations import-json reported"
+	}
+	body.AppendUnstructuredTokens(commentTokens(text + "."))
+	body.AppendNewline()
+
+	v := body.AppendNewBlock("variable", []string{"instance_id"}).Body()
+	v.SetAttributeTraversal("type", hcl.Traversal{hcl.TraverseRoot{Name: "string"}})
+	v.SetAttributeValue("description", cty.StringVal("The custom integration instance this configuration owns."))
+	v.AppendUnstructuredTokens(commentTokens("Set it with -var instance_id=ID or J1HCL_VAR_instance_id, or leave it null and set JUPITERONE_INTEGRATION_INSTANCE_ID."))
+	v.SetAttributeRaw("default", hclwrite.TokensForIdentifier("null"))
+	body.AppendNewline()
+
+	in := body.AppendNewBlock("integration", nil).Body()
+	in.SetAttributeValue("type", cty.StringVal(c.integrationType))
+	in.SetAttributeTraversal("instance_id", hcl.Traversal{hcl.TraverseRoot{Name: "var"}, hcl.TraverseAttr{Name: "instance_id"}})
+	if r.KeyPrefix != "" {
+		in.SetAttributeValue("key_prefix", cty.StringVal(r.KeyPrefix))
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// commentTokens wraps text into # comment lines of at most 96 columns.
+func commentTokens(text string) hclwrite.Tokens {
+	var toks hclwrite.Tokens
+	line := "#"
+	for _, word := range strings.Fields(text) {
+		if len(line)+1+len(word) > 96 && line != "#" {
+			toks = append(toks, &hclwrite.Token{Type: hclsyntax.TokenComment, Bytes: []byte(line + "\n")})
+			line = "#"
+		}
+		line += " " + word
+	}
+	return append(toks, &hclwrite.Token{Type: hclsyntax.TokenComment, Bytes: []byte(line + "\n")})
+}
+
+// handled are the payload fields a block writes as meta-arguments, per kind; every other
+// property follows them in payload order.
+var handled = map[model.Kind][]string{
+	model.KindEntity:             {model.PropKey, model.PropType, model.PropClass, model.PropName, model.PropDisplayName},
+	model.KindRelationship:       {model.PropKey, model.PropType, model.PropClass, model.PropFromKey, model.PropToKey},
+	model.KindMappedRelationship: {model.PropKey, model.PropType, model.PropClass, model.PropMapping},
+}
+
+// block writes one object. Attributes come in the order of examples/billing-acme: _key and
+// _type when they are not the defaults, _class, the endpoints, name and displayName, the
+// other properties in payload order, and properties = { } for names that are not
+// identifiers.
+func (c *converter) block(o *object) *hclwrite.Block {
+	var blk *hclwrite.Block
+	switch o.kind {
+	case model.KindEntity:
+		blk = hclwrite.NewBlock("entity", []string{o.resource, o.name})
+	default:
+		blk = hclwrite.NewBlock(o.kind.String(), []string{o.label})
+	}
+	b := blk.Body()
+	omitKey, omitType := o.omitKey, o.omitTyp
+	if o.kind != model.KindEntity {
+		omitKey = o.key == o.defaultKey()
+		omitType = o.typ == o.defaultType()
+	}
+	if !omitKey {
+		b.SetAttributeRaw(model.PropKey, valueTokens(o.props[model.PropKey]))
+	}
+	if !omitType {
+		b.SetAttributeRaw(model.PropType, valueTokens(o.props[model.PropType]))
+	}
+	switch o.kind {
+	case model.KindEntity:
+		if v, ok := o.props[model.PropClass]; ok && v != nil {
+			b.SetAttributeRaw(model.PropClass, valueTokens(v))
+		}
+		if v, ok := o.props[model.PropName]; ok && v != nil {
+			b.SetAttributeRaw(model.PropName, valueTokens(v))
+		}
+		if v, ok := o.props[model.PropDisplayName]; ok && v != nil && !displayNameIsDefault(o) {
+			b.SetAttributeRaw(model.PropDisplayName, valueTokens(v))
+		}
+	case model.KindRelationship:
+		b.SetAttributeValue(model.PropClass, cty.StringVal(o.class))
+		b.SetAttributeRaw("from", endpointTokens(o.from, o.props[model.PropFromKey]))
+		b.SetAttributeRaw("to", endpointTokens(o.to, o.props[model.PropToKey]))
+	case model.KindMappedRelationship:
+		m := o.mapping
+		b.SetAttributeValue(model.PropClass, cty.StringVal(o.class))
+		b.SetAttributeRaw("from", endpointTokens(o.from, m.source))
+		if m.direction != "FORWARD" {
+			b.SetAttributeValue("direction", cty.StringVal(m.direction))
+		}
+		b.SetAttributeRaw("target", objectTokens(m.target))
+		if m.filterKeys != nil && !model.Equal(m.filterKeys, []any{[]any{model.PropType, model.PropKey}}) {
+			b.SetAttributeRaw("target_filter_keys", valueTokens(m.filterKeys))
+		}
+		if !m.skip {
+			b.SetAttributeValue("skip_target_creation", cty.False)
+		}
+	}
+	var others []hclwrite.ObjectAttrTokens
+	skip := handled[o.kind]
+	for _, name := range o.order {
+		v := o.props[name]
+		if v == nil || contains(skip, name) {
+			continue
+		}
+		if validIdentifier(name) {
+			b.SetAttributeRaw(name, propertyTokens(name, v))
+			continue
+		}
+		others = append(others, hclwrite.ObjectAttrTokens{Name: objectKeyTokens(name), Value: propertyTokens(name, v)})
+	}
+	if len(others) > 0 {
+		b.SetAttributeRaw("properties", hclwrite.TokensForObject(others))
+	}
+	return blk
+}
+
+// displayNameIsDefault reports whether j1hcl would fill in the entity's displayName as it is:
+// it copies a string name.
+func displayNameIsDefault(o *object) bool {
+	name, ok := o.want[model.PropName].(string)
+	display, isString := o.want[model.PropDisplayName].(string)
+	return ok && isString && display == name
+}
+
+// endpointTokens refers to an entity of the configuration, or writes the key string.
+func endpointTokens(entity *object, key any) hclwrite.Tokens {
+	if entity == nil {
+		return valueTokens(key)
+	}
+	return hclwrite.TokensForTraversal(hcl.Traversal{
+		hcl.TraverseRoot{Name: "entity"},
+		hcl.TraverseAttr{Name: entity.resource},
+		hcl.TraverseAttr{Name: entity.name},
+	})
+}
+
+// timestampProperty matches the guide's date convention, {action}On in epoch milliseconds.
+var timestampProperty = regexp.MustCompile(`^[a-z][A-Za-z0-9]*On$`)
+
+// Epoch milliseconds written as epochms("…"): from 1973 (smaller numbers are unlikely to be
+// timestamps) to the end of year 9999 (the largest RFC 3339 year).
+const (
+	minEpochMS = 100_000_000_000
+	maxEpochMS = 253_402_300_799_999
+)
+
+// propertyTokens writes a property value; a date property holding whole epoch milliseconds
+// reads as epochms("2024-11-01T00:00:00Z"), as in the examples. The value is the same.
+func propertyTokens(name string, v any) hclwrite.Tokens {
+	if n, ok := v.(json.Number); ok && timestampProperty.MatchString(name) {
+		if ms, err := strconv.ParseInt(string(n), 10, 64); err == nil && ms >= minEpochMS && ms <= maxEpochMS {
+			return hclwrite.TokensForFunctionCall("epochms", hclwrite.TokensForValue(cty.StringVal(formatEpochMS(ms))))
+		}
+	}
+	return valueTokens(v)
+}
+
+// formatEpochMS spells epoch milliseconds the shortest way epochms reads back exactly: a date
+// at UTC midnight, else an RFC 3339 timestamp, with milliseconds when there are any.
+func formatEpochMS(ms int64) string {
+	t := time.UnixMilli(ms).UTC()
+	switch {
+	case ms%86_400_000 == 0:
+		return t.Format(time.DateOnly)
+	case ms%1000 == 0:
+		return t.Format(time.RFC3339)
+	}
+	return t.Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+// valueTokens writes a JSON-shaped value: strings escaped (quotes, control characters, and
+// the template sequences ${ and %{ as $${ and %%{), numbers exactly as the payload spells
+// them, lists as tuples.
+func valueTokens(v any) hclwrite.Tokens {
+	switch x := v.(type) {
+	case nil:
+		return hclwrite.TokensForIdentifier("null")
+	case bool:
+		return hclwrite.TokensForValue(cty.BoolVal(x))
+	case string:
+		return hclwrite.TokensForValue(cty.StringVal(x))
+	case json.Number:
+		s := string(x)
+		if rest, negative := strings.CutPrefix(s, "-"); negative {
+			return hclwrite.Tokens{
+				{Type: hclsyntax.TokenMinus, Bytes: []byte("-")},
+				{Type: hclsyntax.TokenNumberLit, Bytes: []byte(rest)},
+			}
+		}
+		return hclwrite.Tokens{{Type: hclsyntax.TokenNumberLit, Bytes: []byte(s)}}
+	case []any:
+		elems := make([]hclwrite.Tokens, len(x))
+		for i, e := range x {
+			elems[i] = valueTokens(e)
+		}
+		return hclwrite.TokensForTuple(elems)
+	case map[string]any:
+		return objectTokens(x)
+	}
+	// Unreachable for decoded JSON; fail loudly in the generated file rather than guess.
+	panic(fmt.Sprintf("importjson: unexpected value of Go type %T", v))
+}
+
+// objectTokens writes a mapped relationship's target: _type, _key and _class first, as in the
+// guide, then the other fields in name order; null fields are left out, as j1hcl does.
+func objectTokens(m map[string]any) hclwrite.Tokens {
+	var attrs []hclwrite.ObjectAttrTokens
+	first := []string{model.PropType, model.PropKey, model.PropClass}
+	add := func(k string) {
+		if v := m[k]; v != nil {
+			attrs = append(attrs, hclwrite.ObjectAttrTokens{Name: objectKeyTokens(k), Value: valueTokens(v)})
+		}
+	}
+	for _, k := range first {
+		add(k)
+	}
+	for _, k := range sortedKeys(m) {
+		if !contains(first, k) {
+			add(k)
+		}
+	}
+	return hclwrite.TokensForObject(attrs)
+}
+
+// objectKeyTokens writes an object key bare when that reads as the same string, else quoted.
+// Keywords are quoted: { for = 1 } would start a for expression.
+func objectKeyTokens(k string) hclwrite.Tokens {
+	switch k {
+	case "for", "if", "in", "true", "false", "null":
+	default:
+		if validIdentifier(k) {
+			return hclwrite.TokensForIdentifier(k)
+		}
+	}
+	return hclwrite.TokensForValue(cty.StringVal(k))
+}
