@@ -21,6 +21,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
@@ -38,6 +39,8 @@ const (
 	// context an interrupt does not cancel: once the pending record is written, knowing
 	// whether finalize was received matters more than stopping a moment sooner.
 	finalizeRequestTimeout = 2 * time.Minute
+	// maxReason bounds the abort reason, which quotes the failure.
+	maxReason = 1000
 )
 
 // Runner runs plans and resolves pending jobs through one Sync API client.
@@ -321,11 +324,15 @@ func (r *Runner) startAndUpload(ctx context.Context, p *plan.Plan, opts Options)
 
 // abort aborts a job that was not finalized and returns the error describing it all.
 func (r *Runner) abort(ctx context.Context, jobID string, cause error, stateNote string) *Error {
-	actx, cancel := context.WithTimeout(context.Background(), abortTimeout)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 	defer cancel()
 	reason := "j1hcl apply stopped before finalize: " + cause.Error()
-	if len(reason) > 1000 {
-		reason = reason[:1000] + "…"
+	if len(reason) > maxReason {
+		cut := maxReason
+		for cut > 0 && !utf8.RuneStart(reason[cut]) {
+			cut--
+		}
+		reason = reason[:cut] + "…"
 	}
 	e := &Error{JobID: jobID, Err: cause}
 	if _, err := r.Client.AbortJob(actx, jobID, reason); err != nil {

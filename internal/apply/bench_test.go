@@ -44,4 +44,3 @@ func BenchmarkApply(b *testing.B) {
 		})
 	}
 }
-
