@@ -70,7 +70,9 @@ func (b *lockedBuffer) String() string {
 
 // emulator is a `j1hcl serve` subprocess.
 type emulator struct {
-	url    string
+	url string
+	// account is the --account the emulator requires, sent by graph.
+	account string
 	stdout *lockedBuffer
 	stderr *lockedBuffer
 }
@@ -84,6 +86,11 @@ func startEmulator(t *testing.T, flags ...string) *emulator {
 	cmd := exec.Command(binary, args...)
 	cmd.Env = baseEnv("J1HCL_LOG=info")
 	e := &emulator{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	for i, f := range flags {
+		if f == "--account" && i+1 < len(flags) {
+			e.account = flags[i+1]
+		}
+	}
 	cmd.Stderr = e.stderr
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
@@ -129,6 +136,9 @@ func (e *emulator) graph(t *testing.T, instance string) map[string]string {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+apiKey)
+	if e.account != "" {
+		req.Header.Set("JupiterOne-Account", e.account)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
