@@ -1,0 +1,89 @@
+package command
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestExtractGlobals(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    globals
+		rest    []string
+		wantErr string
+	}{
+		{[]string{"plan", "-no-color"}, globals{noColor: true, color: "auto"}, []string{"plan"}, ""},
+		{[]string{"-chdir=dir", "plan"}, globals{chdir: "dir", color: "auto"}, []string{"plan"}, ""},
+		{[]string{"--chdir", "dir", "validate", "--color=always"}, globals{chdir: "dir", color: "always"}, []string{"validate"}, ""},
+		{[]string{"plan", "-var", "x=1", "--", "-no-color"}, globals{color: "auto"}, []string{"plan", "-var", "x=1", "--", "-no-color"}, ""},
+		{[]string{"plan", "--color=sometimes"}, globals{}, nil, "auto, always or never"},
+		{[]string{"plan", "-chdir"}, globals{}, nil, "needs a value"},
+	}
+	for _, tt := range tests {
+		g, rest, err := extractGlobals(tt.args)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("extractGlobals(%q) error = %v, want %q", tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || g != tt.want || !reflect.DeepEqual(rest, tt.rest) {
+			t.Errorf("extractGlobals(%q) = %+v, %q, %v; want %+v, %q", tt.args, g, rest, err, tt.want, tt.rest)
+		}
+	}
+}
+
+func TestPermuteArgs(t *testing.T) {
+	app := newApp(&meta{env: benchEnv()})
+	tests := []struct{ in, want []string }{
+		{[]string{"import-json", "payload.json", "-out", "dir"}, []string{"import-json", "-out", "dir", "--", "payload.json"}},
+		{[]string{"plan", "-var", "a=1", "-json"}, []string{"plan", "-var", "a=1", "-json"}},
+		{[]string{"state", "rm", "entity.a.b", "-lock=false"}, []string{"state", "rm", "-lock=false", "--", "entity.a.b"}},
+		{[]string{"apply", "plan.j1plan", "-auto-approve"}, []string{"apply", "-auto-approve", "--", "plan.j1plan"}},
+		{[]string{"--help"}, []string{"--help"}},
+		{[]string{"unknown", "-x"}, []string{"unknown", "-x"}},
+	}
+	for _, tt := range tests {
+		if got := permuteArgs(app.Commands, tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("permuteArgs(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestColorChoice(t *testing.T) {
+	env := benchEnv()
+	env.StdoutTerminal = true
+	if !useColor(env, globals{color: "auto"}) {
+		t.Error("auto on a terminal should colour")
+	}
+	if useColor(env, globals{color: "auto", noColor: true}) {
+		t.Error("-no-color ignored")
+	}
+	env.Getenv = func(k string) string {
+		if k == "NO_COLOR" {
+			return "1"
+		}
+		return ""
+	}
+	if useColor(env, globals{color: "always"}) {
+		t.Error("NO_COLOR must win over --color=always")
+	}
+	env = benchEnv()
+	if useColor(env, globals{color: "auto"}) || !useColor(env, globals{color: "always"}) {
+		t.Error("auto off a terminal must not colour; always must")
+	}
+}
+
+func TestUsageErrorsExitOne(t *testing.T) {
+	var stderr bytes.Buffer
+	env := benchEnv()
+	env.Stderr = &stderr
+	if code := Main(env, []string{"j1hcl", "plan", "-nosuch"}); code != ExitError {
+		t.Errorf("exit code = %d, want %d", code, ExitError)
+	}
+	if !strings.Contains(stderr.String(), "nosuch") {
+		t.Errorf("stderr = %q", stderr.String())
+	}
+}
