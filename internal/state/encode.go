@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/j1hcl/j1hcl/internal/model"
 )
@@ -18,6 +21,24 @@ import (
 // without _key, a _key twice in one list), so that a written state can always be read back.
 // It does not modify f: unsorted lists are sorted in a copy.
 func (f *File) Encode() ([]byte, error) {
+	parts, err := f.encodeParts()
+	if err != nil {
+		return nil, err
+	}
+	size := 0
+	for _, p := range parts {
+		size += len(p)
+	}
+	out := make([]byte, 0, size)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out, nil
+}
+
+// encodeParts returns Encode's bytes in consecutive parts, so that Write can store a large
+// state without first joining it into one buffer.
+func (f *File) encodeParts() ([][]byte, error) {
 	if f.Lineage == "" {
 		return nil, fmt.Errorf("encode state: the state has no lineage")
 	}
@@ -50,7 +71,7 @@ func (f *File) Encode() ([]byte, error) {
 		return nil, fmt.Errorf("encode state: the last job has no id")
 	}
 
-	e := &encoder{buf: make([]byte, 0, 64*1024)}
+	e := &encoder{}
 	top := e.object(0)
 	top.key("format_version")
 	e.buf = strconv.AppendInt(e.buf, FormatVersion, 10)
@@ -93,7 +114,7 @@ func (f *File) Encode() ([]byte, error) {
 	e.entries(relationships, 1)
 	top.close()
 	e.buf = append(e.buf, '\n')
-	return e.buf, nil
+	return e.finish(), nil
 }
 
 // canonicalEntries checks that every entry has a _key and that no _key repeats, and returns the
@@ -149,22 +170,39 @@ func sortEntries(list []Entry) {
 	}
 }
 
-// encoder appends the indented JSON of a state file.
+// encoder produces the indented JSON of a state file as a sequence of segments: literal text
+// written in order, and chunks of entries, which are encoded in parallel by finish. Entries are
+// nearly all of a large state, and each is independent of the others.
 type encoder struct {
-	buf     []byte
-	compact []byte // scratch for one object's canonical compact JSON
+	buf      []byte // the literal text since the last segment
+	segments []segment
 }
+
+// segment is a piece of the output: literal text, or a chunk of a list of entries.
+type segment struct {
+	text    []byte
+	entries []Entry // when set, text is produced from these by finish
+	first   bool    // the chunk starts its list, so no comma precedes it
+	depth   int     // the depth of the list's opening bracket
+}
+
+// chunkSize is how many entries one parallel task encodes: large enough that scheduling is
+// negligible, small enough that the workers finish together.
+const chunkSize = 2048
 
 // spaces is sliced for indentation; deeper nesting than it covers is extended on demand.
 const spaces = "                                                                "
 
-func (e *encoder) indent(depth int) {
+func (e *encoder) indent(depth int) { e.buf = appendSpaces(e.buf, depth) }
+
+// appendSpaces appends the indentation of depth levels.
+func appendSpaces(dst []byte, depth int) []byte {
 	n := 2 * depth
 	for n > len(spaces) {
-		e.buf = append(e.buf, spaces...)
+		dst = append(dst, spaces...)
 		n -= len(spaces)
 	}
-	e.buf = append(e.buf, spaces[:n]...)
+	return append(dst, spaces[:n]...)
 }
 
 func (e *encoder) string(s string) { e.buf = model.AppendValueJSON(e.buf, s) }
@@ -209,30 +247,87 @@ func (o *objectWriter) close() {
 	o.e.buf = append(o.e.buf, '}')
 }
 
-// entries writes a list of entries whose opening bracket sits at the given depth.
+// entries writes a list of entries whose opening bracket sits at the given depth. The entries
+// themselves become chunk segments.
 func (e *encoder) entries(list []Entry, depth int) {
 	if len(list) == 0 {
 		e.buf = append(e.buf, '[', ']')
 		return
 	}
 	e.buf = append(e.buf, '[')
-	for i, en := range list {
-		if i > 0 {
-			e.buf = append(e.buf, ',')
-		}
-		e.buf = append(e.buf, '\n')
-		e.indent(depth + 1)
-		o := e.object(depth + 1)
-		o.key("address")
-		e.string(en.Address)
-		o.key("object")
-		e.compact = model.AppendObjectJSON(e.compact[:0], en.Object)
-		e.buf = appendIndented(e.buf, e.compact, depth+2)
-		o.close()
+	e.segments = append(e.segments, segment{text: e.buf})
+	e.buf = nil
+	for i := 0; i < len(list); i += chunkSize {
+		e.segments = append(e.segments, segment{entries: list[i:min(i+chunkSize, len(list))], first: i == 0, depth: depth})
 	}
 	e.buf = append(e.buf, '\n')
 	e.indent(depth)
 	e.buf = append(e.buf, ']')
+}
+
+// finish encodes the chunks, on as many goroutines as there are processors, and returns every
+// segment's text in order.
+func (e *encoder) finish() [][]byte {
+	e.segments = append(e.segments, segment{text: e.buf})
+	e.buf = nil
+	var chunks []*segment
+	for i := range e.segments {
+		if e.segments[i].entries != nil {
+			chunks = append(chunks, &e.segments[i])
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(chunks))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var compact []byte // one object's canonical compact JSON, reused
+			perEntry := 512    // bytes per entry, learned from the previous chunk
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(chunks) {
+					return
+				}
+				compact = chunks[i].encode(compact, perEntry)
+				perEntry = len(chunks[i].text)/len(chunks[i].entries) + 64
+			}
+		}()
+	}
+	wg.Wait()
+	parts := make([][]byte, len(e.segments))
+	for i, s := range e.segments {
+		parts[i] = s.text
+	}
+	return parts
+}
+
+// encode sets the chunk's text, sized for perEntry bytes per entry, using compact as scratch
+// space, and returns the scratch.
+func (s *segment) encode(compact []byte, perEntry int) []byte {
+	out := make([]byte, 0, len(s.entries)*perEntry)
+	for i, en := range s.entries {
+		if i > 0 || !s.first {
+			out = append(out, ',')
+		}
+		out = append(out, '\n')
+		out = appendSpaces(out, s.depth+1)
+		out = append(out, "{\n"...)
+		out = appendSpaces(out, s.depth+2)
+		out = append(out, `"address": `...)
+		out = model.AppendValueJSON(out, en.Address)
+		out = append(out, ",\n"...)
+		out = appendSpaces(out, s.depth+2)
+		out = append(out, `"object": `...)
+		compact = model.AppendObjectJSON(compact[:0], en.Object)
+		out = appendIndented(out, compact, s.depth+2)
+		out = append(out, '\n')
+		out = appendSpaces(out, s.depth+1)
+		out = append(out, '}')
+	}
+	s.text = out
+	return compact
 }
 
 // appendIndented appends src, canonical compact JSON (no whitespace outside strings), indented
@@ -242,12 +337,7 @@ func (e *encoder) entries(list []Entry, depth int) {
 func appendIndented(dst, src []byte, depth int) []byte {
 	newline := func(level int) {
 		dst = append(dst, '\n')
-		n := 2 * level
-		for n > len(spaces) {
-			dst = append(dst, spaces...)
-			n -= len(spaces)
-		}
-		dst = append(dst, spaces[:n]...)
+		dst = appendSpaces(dst, level)
 	}
 	level := depth
 	for i := 0; i < len(src); i++ {

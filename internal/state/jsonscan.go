@@ -30,10 +30,29 @@ type jsonScanner struct {
 	pos   int
 	depth int
 	names map[string]string
+	// strings caches recent short string values, already boxed: a state repeats the same
+	// _type, _class and tag values across thousands of objects, and each fresh one would cost
+	// two allocations (the bytes and the interface).
+	strings *[stringCacheSize]cachedString
+	// sizeHints remembers the size of the last object and list decoded at each depth: the
+	// objects of one list are alike, so sizing a map or slice from its predecessor avoids
+	// regrowing it.
+	sizeHints [16]struct{ object, list int }
+}
+
+// stringCacheSize is the number of slots of the string value cache (a power of two).
+const stringCacheSize = 4096
+
+// maxCachedString is the longest string value the cache holds; longer ones are rarely shared.
+const maxCachedString = 32
+
+type cachedString struct {
+	s string
+	v any
 }
 
 func newJSONScanner(data []byte) *jsonScanner {
-	return &jsonScanner{data: data, names: make(map[string]string, 64)}
+	return &jsonScanner{data: data, names: make(map[string]string, 64), strings: new([stringCacheSize]cachedString)}
 }
 
 // posError is a problem at a byte offset of the input; Decode turns the offset into a line and
@@ -186,7 +205,8 @@ func (s *jsonScanner) enter() error {
 func (s *jsonScanner) value() (any, error) {
 	switch c := s.peek(); {
 	case c == '{':
-		m := make(map[string]any)
+		hint := s.hint()
+		m := make(map[string]any, hint.object)
 		err := s.object("a value", func(name string, offset int) error {
 			if _, dup := m[name]; dup {
 				return s.errorf(offset, "property %q appears twice in one object", name)
@@ -195,18 +215,20 @@ func (s *jsonScanner) value() (any, error) {
 			m[name] = v
 			return err
 		})
+		hint.object = len(m)
 		return m, err
 	case c == '[':
-		list := []any{}
+		hint := s.hint()
+		list := make([]any, 0, hint.list)
 		err := s.array("a value", func(int) error {
 			v, err := s.value()
 			list = append(list, v)
 			return err
 		})
+		hint.list = len(list)
 		return list, err
 	case c == '"':
-		b, err := s.stringBytes()
-		return string(b), err
+		return s.stringValue()
 	case c == '-' || (c >= '0' && c <= '9'):
 		return s.number()
 	case c == 't':
@@ -217,6 +239,30 @@ func (s *jsonScanner) value() (any, error) {
 		return nil, s.literal("null")
 	}
 	return nil, s.unexpected("where a value should be")
+}
+
+// hint returns the size hints of the current depth (a shared slot beyond the tracked depths).
+func (s *jsonScanner) hint() *struct{ object, list int } {
+	return &s.sizeHints[min(s.depth, len(s.sizeHints)-1)]
+}
+
+// stringValue parses a string value, boxed, through the cache of short strings.
+func (s *jsonScanner) stringValue() (any, error) {
+	b, err := s.stringBytes()
+	if err != nil || len(b) > maxCachedString {
+		return string(b), err
+	}
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &s.strings[h&(stringCacheSize-1)]
+	if slot.v != nil && slot.s == string(b) {
+		return slot.v, nil
+	}
+	str := string(b)
+	slot.s, slot.v = str, str
+	return slot.v, nil
 }
 
 func (s *jsonScanner) literal(word string) error {

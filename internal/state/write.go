@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -26,11 +27,11 @@ const BackupSuffix = ".backup"
 // sensitive values); an existing file keeps its mode. If path is a symbolic link, the file it
 // points to is replaced.
 func Write(path string, f *File) error {
-	data, err := f.Encode()
+	parts, err := f.encodeParts()
 	if err != nil {
 		return err
 	}
-	return atomicWriter{}.write(path, data)
+	return atomicWriter{}.write(path, parts...)
 }
 
 // atomicWriter performs Write's file operations.
@@ -60,10 +61,10 @@ func (w atomicWriter) step(name string) error {
 	return w.fault(name)
 }
 
-func (w atomicWriter) write(path string, data []byte) error {
-	if resolved, err := filepath.EvalSymlinks(path); err == nil {
-		path = resolved
-	} else if !errors.Is(err, fs.ErrNotExist) {
+// write stores the concatenation of parts at path.
+func (w atomicWriter) write(path string, parts ...[]byte) error {
+	path, err := followSymlinks(path)
+	if err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
 	dir := filepath.Dir(path)
@@ -80,7 +81,7 @@ func (w atomicWriter) write(path string, data []byte) error {
 		return fmt.Errorf("write state: %w", err)
 	}
 
-	if err := w.replace(path, mode, data); err != nil {
+	if err := w.replace(path, mode, parts); err != nil {
 		return fmt.Errorf("write state: %w (the state was not changed)", err)
 	}
 	if err := w.step(stepSyncDir); err != nil {
@@ -90,6 +91,30 @@ func (w atomicWriter) write(path string, data []byte) error {
 		return fmt.Errorf("write state: sync directory %s: %w", dir, err)
 	}
 	return nil
+}
+
+// followSymlinks returns the file that path names once symbolic links are followed, even when
+// the last link dangles (its target is created then), so that a write replaces the target and
+// not the link.
+func followSymlinks(path string) (string, error) {
+	for range 40 {
+		info, err := os.Lstat(path)
+		if errors.Is(err, fs.ErrNotExist) || (err == nil && info.Mode()&fs.ModeSymlink == 0) {
+			return path, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = target
+	}
+	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
 }
 
 // backup makes path+BackupSuffix hold the current content of path, replacing it atomically.
@@ -147,8 +172,8 @@ func writeSynced(name string, data []byte, mode fs.FileMode) error {
 	return err
 }
 
-// replace writes data to a temporary file beside path and renames it over path.
-func (w atomicWriter) replace(path string, mode fs.FileMode, data []byte) error {
+// replace writes parts to a temporary file beside path and renames it over path.
+func (w atomicWriter) replace(path string, mode fs.FileMode, parts [][]byte) error {
 	if err := w.step(stepCreateTemp); err != nil {
 		return err
 	}
@@ -169,7 +194,13 @@ func (w atomicWriter) replace(path string, mode fs.FileMode, data []byte) error 
 	if err := w.step(stepWriteTemp); err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	for _, p := range parts {
+		if _, err := bw.Write(p); err != nil {
+			return err
+		}
+	}
+	if err := bw.Flush(); err != nil {
 		return err
 	}
 	if err := w.step(stepSyncTemp); err != nil {
