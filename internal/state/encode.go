@@ -3,8 +3,8 @@ package state
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
