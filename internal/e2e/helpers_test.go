@@ -73,8 +73,8 @@ type emulator struct {
 	url string
 	// account is the --account the emulator requires, sent by graph.
 	account string
-	stdout *lockedBuffer
-	stderr *lockedBuffer
+	stdout  *lockedBuffer
+	stderr  *lockedBuffer
 }
 
 // startEmulator runs `j1hcl serve --listen 127.0.0.1:0 --api-key KEY` with extra flags,
