@@ -94,3 +94,12 @@ func BenchmarkSetObjects(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkHash(b *testing.B) {
+	f := benchFile(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		f.Hash()
+	}
+}

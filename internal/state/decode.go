@@ -16,6 +16,9 @@ import (
 // ErrNewerFormat marks a state file written by a newer j1hcl than this one.
 var ErrNewerFormat = errors.New("written by a newer j1hcl")
 
+// errNotState marks a JSON file that is no state at all, most likely a wrong -state path.
+var errNotState = errors.New("this is not a j1hcl state file (it has no format_version)")
+
 // Read reads and decodes the state file at path. A missing file is an error for which
 // errors.Is(err, fs.ErrNotExist) holds, so callers can start a New state instead.
 func Read(path string) (*File, error) {
@@ -42,8 +45,11 @@ func Decode(data []byte, name string) (*File, error) {
 	if err == nil {
 		return f, nil
 	}
-	if errors.Is(err, ErrNewerFormat) {
+	switch {
+	case errors.Is(err, ErrNewerFormat):
 		return nil, fmt.Errorf("state file %s: %w", name, err)
+	case errors.Is(err, errNotState):
+		return nil, fmt.Errorf("state file %s: %w: check the path given with -state", name, err)
 	}
 	// A file of a newer format may fail anywhere (a field that changed shape); say that rather
 	// than call it damaged.
@@ -140,7 +146,7 @@ func decode(data []byte) (*File, error) {
 
 	switch {
 	case version < 0:
-		return nil, errors.New("this is not a j1hcl state file: it has no format_version")
+		return nil, errNotState
 	case version > FormatVersion:
 		return nil, newerFormat(version)
 	}
@@ -296,10 +302,21 @@ func (s *jsonScanner) timestamp(name string) (string, error) {
 	if err != nil || v == "" {
 		return v, err
 	}
-	if _, err := time.Parse(time.RFC3339, v); err != nil {
-		return "", s.errorf(offset, "%s is not an RFC 3339 time: %q", name, v)
+	if err := checkTimestamp(name, v); err != nil {
+		return "", s.errorf(offset, "%v", err)
 	}
 	return v, nil
+}
+
+// checkTimestamp accepts an RFC 3339 time or the empty string (not recorded).
+func checkTimestamp(name, v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := time.Parse(time.RFC3339, v); err != nil {
+		return fmt.Errorf("%s is not an RFC 3339 time: %q", name, v)
+	}
+	return nil
 }
 
 // decodeEntries parses a list of entries, checks every object has a _key and no _key repeats,

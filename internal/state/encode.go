@@ -59,6 +59,9 @@ func (f *File) encodeParts() ([][]byte, error) {
 		if p.ID == "" {
 			return nil, fmt.Errorf("encode state: the pending job has no id")
 		}
+		if err := checkTimestamp("pending_job.recorded_at", p.RecordedAt); err != nil {
+			return nil, fmt.Errorf("encode state: %w", err)
+		}
 		if p.Entities, err = canonicalEntries(p.Entities, "pending_job.entities", false); err != nil {
 			return nil, fmt.Errorf("encode state: %w", err)
 		}
@@ -67,8 +70,13 @@ func (f *File) encodeParts() ([][]byte, error) {
 		}
 		pending = &p
 	}
-	if f.LastJob != nil && f.LastJob.ID == "" {
-		return nil, fmt.Errorf("encode state: the last job has no id")
+	if j := f.LastJob; j != nil {
+		if j.ID == "" {
+			return nil, fmt.Errorf("encode state: the last job has no id")
+		}
+		if err := checkTimestamp("last_job.finished_at", j.FinishedAt); err != nil {
+			return nil, fmt.Errorf("encode state: %w", err)
+		}
 	}
 
 	e := &encoder{}
@@ -190,7 +198,7 @@ type segment struct {
 // negligible, small enough that the workers finish together.
 const chunkSize = 2048
 
-// spaces is sliced for indentation; deeper nesting than it covers is extended on demand.
+// spaces is sliced for indentation; deeper levels append it repeatedly.
 const spaces = "                                                                "
 
 func (e *encoder) indent(depth int) { e.buf = appendSpaces(e.buf, depth) }
@@ -352,6 +360,7 @@ func appendIndented(dst, src []byte, depth int) []byte {
 				}
 				j++
 			}
+			j = min(j, len(src)-1)
 			dst = append(dst, src[i:j+1]...)
 			i = j
 		case '{', '[':

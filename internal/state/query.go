@@ -93,7 +93,7 @@ func (f *File) List(pattern string) []Entry {
 		}
 		return err == nil && ok
 	}
-	var out []Entry
+	out := []Entry{}
 	for _, list := range [][]Entry{f.Entities, f.Relationships} {
 		for _, e := range list {
 			if match(e) {

@@ -265,6 +265,9 @@ func TestEncodeRefusesWhatDecodeWouldRefuse(t *testing.T) {
 		{"no _key", func(f *File) { delete(f.Entities[0].Object, "_key") }, `entities[0] (address "entity.application.slack"): the object has no _key`},
 		{"duplicate _key", func(f *File) { f.Relationships[1].Object["_key"] = f.Relationships[0].Key() }, `relationships: _key "acme:application:slack|uses|arn:aws:iam::123456789012:role/SlackProvisioner" appears twice (addresses "mapped_relationship.slack_uses_role" and "relationship.eng_owns_slack")`},
 		{"pending without id", func(f *File) { f.PendingJob.ID = "" }, "pending job has no id"},
+		{"last job without id", func(f *File) { f.LastJob.ID = "" }, "last job has no id"},
+		{"bad finished_at", func(f *File) { f.LastJob.FinishedAt = "2026-01-02 03:04" }, `last_job.finished_at is not an RFC 3339 time: "2026-01-02 03:04"`},
+		{"bad recorded_at", func(f *File) { f.PendingJob.RecordedAt = "now" }, `pending_job.recorded_at is not an RFC 3339 time`},
 		{"pending duplicate", func(f *File) {
 			f.PendingJob.Entities = append(f.PendingJob.Entities, f.PendingJob.Entities[0])
 		}, "pending_job.entities: _key"},
@@ -329,7 +332,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"truncated", `{` + head + `, "entities": [{"address": "a", "obj`, []string{"line 1, column ", "string is not terminated", "damaged"}},
 		{"not an object", `[]`, []string{"line 1, column 1: unexpected '['"}},
 		{"trailing data", entities(``) + `}`, []string{"after the top-level value"}},
-		{"foreign file", `{"version": 4, "terraform_version": "1.9.0"}`, []string{"not a j1hcl state file: it has no format_version"}},
+		{"foreign file", `{"version": 4, "terraform_version": "1.9.0"}`, []string{"this is not a j1hcl state file (it has no format_version): check the path given with -state"}},
 		{"newer version", `{"format_version": 2, "lineage": "l", "shiny": true}`, []string{"format version 2 was written by a newer j1hcl (this j1hcl reads versions up to 1): upgrade j1hcl"}},
 		{"newer version, changed shape", `{"format_version": 7, "entities": {"by_key": {}}}`, []string{"format version 7 was written by a newer j1hcl"}},
 		{"unknown field", `{` + head + `, "entities": [], "relationships": [], "extra": 1}`, []string{`line 1, column 132: unknown field "extra" in a format version 1 state`}},
