@@ -81,7 +81,7 @@ func decodePayload(data []byte) (*payload, error) {
 		return nil, err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("unexpected data after the payload object at %s", d.position(dec.InputOffset()))
+		return nil, fmt.Errorf("unexpected data after the payload object at %s", d.position(dec.InputOffset()-1))
 	}
 	return p, nil
 }
@@ -174,7 +174,7 @@ func (d *decoder) object(list string, index int) (*element, error) {
 func (d *decoder) syntax(err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Errorf("not valid JSON at %s: %s", d.position(se.Offset), se.Error())
+		return fmt.Errorf("not valid JSON at %s: %s", d.position(se.Offset-1), se.Error())
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("not valid JSON: the input ends early")
@@ -182,11 +182,9 @@ func (d *decoder) syntax(err error) error {
 	return fmt.Errorf("not valid JSON: %w", err)
 }
 
-// position converts a byte offset to "line L, column C".
+// position locates the byte at offset as "line L, column C" (columns count bytes from 1).
 func (d *decoder) position(offset int64) string {
-	if offset > int64(len(d.data)) {
-		offset = int64(len(d.data))
-	}
+	offset = max(0, min(offset, int64(len(d.data))))
 	before := d.data[:offset]
 	line := bytes.Count(before, []byte{'\n'}) + 1
 	col := int(offset) - bytes.LastIndexByte(before, '\n')

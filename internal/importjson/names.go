@@ -32,11 +32,14 @@ func (c *converter) deriveIntegration() error {
 	}
 	suffix := "_" + c.integrationType
 	for _, o := range c.entities {
-		if r, ok := strings.CutSuffix(o.typ, suffix); ok && validIdentifier(r) {
+		r, ok := strings.CutSuffix(o.typ, suffix)
+		if ok && validIdentifier(r) {
 			o.resource, o.omitTyp = r, true
 			continue
 		}
-		o.resource = labelOf(o.typ, "entity")
+		// Another integration's type keeps its name (aws_iam_role); a resource word that is
+		// not an identifier is made one (data.store_my-acme: data_store). _type is written.
+		o.resource = labelOf(r, "entity")
 	}
 	c.keyPrefix = c.deriveKeyPrefix()
 	return nil
