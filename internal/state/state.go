@@ -133,7 +133,9 @@ type PendingJob struct {
 func (p *PendingJob) Graph() *model.Graph { return graphOf(p.Entities, p.Relationships) }
 
 // File is a state file's content. Entities and Relationships are kept sorted by _key (then
-// address) by every function of this package.
+// address) by every function of this package. Methods that change the objects install new
+// slices rather than modify the old ones, so a shallow copy of a File can be changed while the
+// original stays as it was (apply keeps the prior state that way).
 type File struct {
 	FormatVersion int         `json:"format_version"`
 	ToolVersion   string      `json:"tool_version"`
