@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -75,17 +76,28 @@ func (e *evaluator) evalLocal(n *node) hcl.Diagnostics {
 }
 
 // instance is one for_each element (or the single instance of a block without for_each).
+// The each object and the address are built by the worker that evaluates the instance.
 type instance struct {
-	key   string
-	each  cty.Value // object {key, value}; NilVal without for_each
-	addr  string
-	label string // for messages: ` (instance "k")` or ""
+	key     string
+	value   cty.Value
+	forEach bool
+}
+
+func (in instance) address(b *objectBlock) string {
+	if !in.forEach {
+		return b.addr
+	}
+	return b.addr + "[" + strconv.Quote(in.key) + "]"
+}
+
+func (in instance) eachValue() cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(in.key), "value": in.value})
 }
 
 func (e *evaluator) instances(b *objectBlock, ctx *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
 	attr, ok := b.attrs["for_each"]
 	if !ok {
-		return []instance{{addr: b.addr}}, nil
+		return []instance{{}}, nil
 	}
 	val, diags := attr.Expr.Value(ctx)
 	if diags.HasErrors() {
@@ -113,12 +125,7 @@ func (e *evaluator) instances(b *objectBlock, ctx *hcl.EvalContext) ([]instance,
 	ty := val.Type()
 	var out []instance
 	add := func(key string, v cty.Value) {
-		out = append(out, instance{
-			key:   key,
-			each:  cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(key), "value": v}),
-			addr:  fmt.Sprintf("%s[%q]", b.addr, key),
-			label: fmt.Sprintf(" (instance %q)", key),
-		})
+		out = append(out, instance{key: key, value: v, forEach: true})
 	}
 	switch {
 	case ty.IsMapType() || ty.IsObjectType():
@@ -366,12 +373,13 @@ func (a attrValues) value(name string) cty.Value {
 }
 
 func (e *evaluator) evalInstance(b *objectBlock, ctx *hcl.EvalContext, in instance) (*model.Object, cty.Value, hcl.Diagnostics) {
-	if in.each != cty.NilVal {
+	if in.forEach {
 		child := ctx.NewChild()
-		child.Variables = map[string]cty.Value{"each": in.each}
+		child.Variables = map[string]cty.Value{"each": in.eachValue()}
 		ctx = child
 	}
-	bl := &builder{b: b, in: in, obj: &model.Object{Kind: b.kind, Address: in.addr, Props: make(model.Properties, len(b.attrs)+4)}}
+	addr := in.address(b)
+	bl := &builder{b: b, in: in, obj: &model.Object{Kind: b.kind, Address: addr, Props: make(model.Properties, len(b.attrs)+4)}}
 	if b.needValue && b.fullValue {
 		bl.cty = make(map[string]cty.Value, len(b.attrs)+4)
 	}
@@ -383,8 +391,8 @@ func (e *evaluator) evalInstance(b *objectBlock, ctx *hcl.EvalContext, in instan
 		v, diags := b.attrs[name].Expr.Value(ctx)
 		if diags.HasErrors() {
 			for _, d := range diags {
-				if in.label != "" && d.Detail != "" {
-					d.Detail += fmt.Sprintf(" (in %s)", in.addr)
+				if in.forEach && d.Detail != "" {
+					d.Detail += fmt.Sprintf(" (in %s)", addr)
 				}
 			}
 			bl.diags = append(bl.diags, diags...)
@@ -418,7 +426,7 @@ func (e *evaluator) evalInstance(b *objectBlock, ctx *hcl.EvalContext, in instan
 }
 
 func (e *evaluator) instanceName(bl *builder) string {
-	if bl.in.each != cty.NilVal {
+	if bl.in.forEach {
 		return bl.in.key
 	}
 	return bl.b.name

@@ -268,21 +268,37 @@ func HashGraph(g *Graph) Hash {
 	return HashSortedGraph(&Graph{Entities: sortedCopy(g.Entities), Relationships: sortedCopy(g.Relationships)})
 }
 
-// HashSortedGraph is HashGraph for a graph already in SortByKey order.
+// HashSortedGraph is HashGraph for a graph already in SortByKey order. The two lists are
+// hashed concurrently and their digests combined.
 func HashSortedGraph(g *Graph) Hash {
+	var rels [sha256.Size]byte
+	done := make(chan struct{})
+	go func() {
+		rels = hashList(g.Relationships)
+		close(done)
+	}()
+	ents := hashList(g.Entities)
+	<-done
+	h := sha256.New()
+	h.Write([]byte("entities:"))
+	h.Write(ents[:])
+	h.Write([]byte("relationships:"))
+	h.Write(rels[:])
+	return Hash("sha256:" + hex.EncodeToString(h.Sum(nil)))
+}
+
+// hashList hashes the canonical JSON of objects, one per line.
+func hashList(objs []*Object) [sha256.Size]byte {
 	h := sha256.New()
 	var buf []byte
-	for i, list := range [][]*Object{g.Entities, g.Relationships} {
-		if i == 1 {
-			h.Write([]byte{'\n', '|', '\n'})
-		}
-		for _, o := range list {
-			buf = AppendObjectJSON(buf[:0], o.Props)
-			buf = append(buf, '\n')
-			h.Write(buf)
-		}
+	for _, o := range objs {
+		buf = AppendObjectJSON(buf[:0], o.Props)
+		buf = append(buf, '\n')
+		h.Write(buf)
 	}
-	return Hash("sha256:" + hex.EncodeToString(h.Sum(nil)))
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 func sortedCopy(objs []*Object) []*Object {

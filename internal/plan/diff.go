@@ -19,14 +19,16 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 	// One sorted copy serves the hash and the DIFF payload.
 	sorted := &model.Graph{Entities: append([]*model.Object(nil), desired.Entities...), Relationships: append([]*model.Object(nil), desired.Relationships...)}
 	sorted.SortByKey()
+	hash := make(chan model.Hash, 1)
+	go func() { hash <- model.HashSortedGraph(sorted) }() // overlaps with the diff below
 	p := &Plan{
 		ToolVersion: opts.ToolVersion,
 		Mode:        opts.Mode,
 		Target:      opts.Target,
 		Prior:       priorInfo,
-		DesiredHash: model.HashSortedGraph(sorted),
 		Targets:     opts.Targets,
 	}
+
 	var all []Change
 	var unchanged int
 	all, unchanged = diffList(all, desired.Entities, prior.Entities)
@@ -55,6 +57,7 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 			}
 		}
 		if len(protected) > 0 {
+			<-hash
 			return nil, &ProtectedError{Addresses: protected}
 		}
 	}
@@ -73,6 +76,7 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 	} else {
 		p.Upload = patchPayload(p.Changes)
 	}
+	p.DesiredHash = <-hash
 	return p, nil
 }
 
