@@ -94,7 +94,7 @@ func (m *meta) renderPlan(w io.Writer, p *plan.Plan, format string, c *cli.Conte
 	case "json":
 		return render.PlanJSON(w, p)
 	case "markdown":
-		return render.PlanMarkdown(w, p, render.MarkdownOptions{MaxChars: c.Int("max-chars"), Graph: c.Bool("graph")})
+		return render.PlanMarkdown(w, p, render.MarkdownOptions{MaxChars: c.Int("max-chars"), Graph: c.Bool("graph"), Compact: c.Bool("compact")})
 	}
 	if c.Bool("compact") {
 		return render.PlanCompact(w, p, opts)

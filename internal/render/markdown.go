@@ -39,6 +39,9 @@ type MarkdownOptions struct {
 	Graph bool
 	// MaxGraphNodes caps the diagram (0: DefaultMaxGraphNodes); a note says when it is cut.
 	MaxGraphNodes int
+	// Compact shows one line per change in the plan fence instead of full blocks: the form
+	// for plans too large to review property by property.
+	Compact bool
 }
 
 // PlanMarkdown writes a plan for a pull-request comment: the Plan: line first, a destroy
@@ -83,7 +86,7 @@ func PlanMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 		doc.add(omittedNote)
 	}
 	if len(p.Changes) > 0 {
-		doc.add(markdownFullPlan(p, opts.MaxChars-doc.n-1))
+		doc.add(markdownFullPlan(p, opts.MaxChars-doc.n-1, opts.Compact))
 	}
 	_, err := io.WriteString(w, doc.String())
 	return err
@@ -346,10 +349,15 @@ func planFrameClose(fence string) string { return fence + "\n\n</details>\n" }
 
 // markdownFullPlan renders the changes as a diff inside <details>, in at most budget
 // characters (frame and marker included) when it can.
-func markdownFullPlan(p *plan.Plan, budget int) string {
+func markdownFullPlan(p *plan.Plan, budget int, compact bool) string {
 	b := newBlockWriter(palette{})
 	render := func(i int) string {
 		b.lines = b.lines[:0]
+		if compact {
+			var sb strings.Builder
+			writeMarkdownLine(&sb, compactMarkdownLine(&p.Changes[i]))
+			return sb.String()
+		}
 		b.change(&p.Changes[i])
 		var sb strings.Builder
 		if i > 0 {
@@ -432,6 +440,15 @@ func assembleFullPlan(blocks []string, partial string, hidden int) string {
 // writeMarkdownLine writes a block line for a ```diff fence: the symbol in column 0 (~ as !,
 // which GitHub colours like a change) and the rest where the terminal format has it. Other
 // lines never start with a character the diff highlighter would take for a symbol.
+// compactMarkdownLine is a compact plan line (see PlanCompact) as a diff-fence line.
+func compactMarkdownLine(ch *plan.Change) line {
+	text := compactLine(ch, palette{})
+	if sym := actionSymbol(ch.Action); sym != 0 {
+		return line{sym: sym, text: strings.TrimPrefix(text[1:], " ")}
+	}
+	return line{text: strings.TrimLeft(text, " ")}
+}
+
 func writeMarkdownLine(b *strings.Builder, l line) {
 	if l.sym != 0 {
 		sym := l.sym
