@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -373,8 +372,8 @@ func jobID(t *testing.T, r result) string {
 	return id
 }
 
-// kill sends SIGKILL to a started command and reaps it.
+// kill ends a started command at once (SIGKILL on Unix) and reaps it.
 func kill(cmd *exec.Cmd) {
-	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
 }
