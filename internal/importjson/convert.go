@@ -49,6 +49,9 @@ type Result struct {
 	// Notes list every difference between the payload and what j1hcl export of Files
 	// produces. Without notes, export reproduces the payload exactly.
 	Notes []Note
+	// Warnings list what j1hcl validate will reject although it is written faithfully, such as
+	// a direct relationship to an entity outside the payload.
+	Warnings []Note
 
 	// expected is the graph j1hcl evaluates Files to: the payload with Notes applied.
 	expected *model.Graph
@@ -64,7 +67,7 @@ func Convert(data []byte, opts Options) (*Result, error) {
 	if len(p.entities) == 0 && len(p.relationships) == 0 {
 		return nil, fmt.Errorf("the payload holds no entities and no relationships: nothing to import")
 	}
-	c := &converter{opts: opts, notes: map[string]*Note{}}
+	c := &converter{opts: opts}
 	if err := c.check(p); err != nil {
 		return nil, err
 	}
@@ -120,8 +123,7 @@ type converter struct {
 	byKey                   map[string]*object // entities by _key
 	integrationType         string
 	keyPrefix               string
-	notes                   map[string]*Note
-	noteOrder               []string
+	notes, warnings         notes
 }
 
 // Messages of the notes, one per kind of normalization.
@@ -135,17 +137,41 @@ const (
 	noteSkipCreation = "_mapping.skipTargetCreation is missing: j1hcl uploads the default true"
 )
 
-func (c *converter) note(o *object, message string) {
-	n, ok := c.notes[message]
+// warnOutsideEndpoint is the warning for direct relationships to keys outside the payload.
+const warnOutsideEndpoint = "a direct relationship endpoint is not an entity of the payload, so it is written as a key string, which j1hcl validate rejects in DIFF mode (J1P008): add the entity, or make it a mapped_relationship"
+
+// notes collects notes by message, in the order messages first occur.
+type notes struct {
+	byMessage map[string]*Note
+	order     []string
+}
+
+// add records that message concerns o; an object is named once per message.
+func (ns *notes) add(o *object, message string) {
+	n, ok := ns.byMessage[message]
 	if !ok {
+		if ns.byMessage == nil {
+			ns.byMessage = map[string]*Note{}
+		}
 		n = &Note{Message: message}
-		c.notes[message] = n
-		c.noteOrder = append(c.noteOrder, message)
+		ns.byMessage[message] = n
+		ns.order = append(ns.order, message)
 	}
+	// An object's calls come together, so comparing with the last one is enough.
 	if len(n.Elements) == 0 || n.Elements[len(n.Elements)-1] != o.where() {
 		n.Elements = append(n.Elements, o.where())
 	}
 }
+
+func (ns *notes) list() []Note {
+	out := make([]Note, 0, len(ns.order))
+	for _, msg := range ns.order {
+		out = append(out, *ns.byMessage[msg])
+	}
+	return out
+}
+
+func (c *converter) note(o *object, message string) { c.notes.add(o, message) }
 
 // metaArguments are, per kind, the names j1hcl reads as meta-arguments rather than
 // properties: a payload property of that name cannot be written in a block.
@@ -451,6 +477,9 @@ func (c *converter) linkRelationships() {
 		if o.kind == model.KindRelationship {
 			o.from = c.byKey[o.want[model.PropFromKey].(string)]
 			o.to = c.byKey[o.want[model.PropToKey].(string)]
+			if o.from == nil || o.to == nil {
+				c.warnings.add(o, warnOutsideEndpoint)
+			}
 		} else {
 			o.from = c.byKey[o.mapping.source]
 		}
@@ -547,9 +576,7 @@ func (c *converter) result() *Result {
 		}
 		r.expected.Add(&model.Object{Kind: o.kind, Address: o.address(), Props: o.want})
 	}
-	for _, msg := range c.noteOrder {
-		r.Notes = append(r.Notes, *c.notes[msg])
-	}
+	r.Notes, r.Warnings = c.notes.list(), c.warnings.list()
 	r.Files = c.files(r)
 	sort.SliceStable(r.Files, func(i, j int) bool { return r.Files[i].Name == mainFile && r.Files[j].Name != mainFile })
 	return r

@@ -243,3 +243,18 @@ func TestWriteRefusesExistingConfiguration(t *testing.T) {
 		t.Errorf("main.hcl was left behind: %v", err)
 	}
 }
+
+func TestWarningOutsideEndpoint(t *testing.T) {
+	payload, err := os.ReadFile(filepath.Join("testdata", "awkward.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Convert(payload, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || res.Warnings[0].Message != warnOutsideEndpoint ||
+		strings.Join(res.Warnings[0].Elements, ";") != `relationships[1] (_key "jane-is-jane")` {
+		t.Errorf("warnings %v, want one J1P008 warning for relationships[1]", res.Warnings)
+	}
+}
