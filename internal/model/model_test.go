@@ -25,8 +25,13 @@ func TestNormalizeNumber(t *testing.T) {
 			t.Errorf("NormalizeNumber(%s) = %s, %v; want %s", tt.in, got, err, tt.want)
 		}
 	}
-	if _, err := NormalizeNumber("abc"); err == nil {
-		t.Error("NormalizeNumber(abc) succeeded")
+	for _, bad := range []string{"abc", "2e22221010", "1e-99999", "1e401", strings.Repeat("9", 1001)} {
+		if _, err := NormalizeNumber(json.Number(bad)); err == nil {
+			t.Errorf("NormalizeNumber(%.20s) succeeded", bad)
+		}
+	}
+	if got, err := NormalizeNumber("1e308"); err != nil || !strings.HasPrefix(string(got), "1000000") {
+		t.Errorf("NormalizeNumber(1e308) = %s, %v", got, err)
 	}
 }
 

@@ -7,17 +7,50 @@ import (
 	"math/big"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // NormalizeNumber returns the canonical spelling of a JSON number: the shortest decimal that
 // round-trips, without exponent for magnitudes JSON payloads usually carry. "1420.50" and
 // "1.4205e3" both become "1420.5", so a hand-edited state never shows a spurious change.
 func NormalizeNumber(n json.Number) (json.Number, error) {
+	if err := checkNumberSize(string(n)); err != nil {
+		return "", err
+	}
 	f, _, err := big.ParseFloat(string(n), 10, 512, big.ToNearestEven)
 	if err != nil {
 		return "", fmt.Errorf("invalid number %q", string(n))
 	}
 	return FormatBigFloat(f), nil
+}
+
+// Limits on numbers read from JSON. Parsing 2e22221010 exactly takes big.Float tens of
+// seconds, and payloads come from untrusted places (the emulator, import-json), so numbers
+// far outside float64's range, which no JupiterOne consumer could read anyway, are refused.
+const (
+	maxNumberLength   = 1000
+	maxNumberExponent = 400
+)
+
+func checkNumberSize(s string) error {
+	if len(s) > maxNumberLength {
+		return fmt.Errorf("number of %d characters: at most %d are accepted", len(s), maxNumberLength)
+	}
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		exp := strings.TrimLeft(s[i+1:], "+-")
+		exp = strings.TrimLeft(exp, "0")
+		if v, err := strconv.Atoi(exp); len(exp) > 4 || (err == nil && v > maxNumberExponent) {
+			return fmt.Errorf("number %s is out of range (exponent beyond ±%d)", truncateNumber(s), maxNumberExponent)
+		}
+	}
+	return nil
+}
+
+func truncateNumber(s string) string {
+	if len(s) > 40 {
+		return s[:39] + "…"
+	}
+	return s
 }
 
 // FormatBigFloat spells a number canonically (see NormalizeNumber). Integers print exactly;

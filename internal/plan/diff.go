@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -148,6 +150,8 @@ func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
 		case old.Kind != d.Kind || !model.EqualProperties(old.Props, d.Props):
 			ch.Action = Update
 			ch.Before = old.Props
+			// A value that was sensitive when recorded stays hidden on its way out.
+			ch.Sensitive = sensitiveList(d, old)
 		default:
 			ch.Action = NoOp
 			ch.Before = old.Props
@@ -166,22 +170,34 @@ func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
 		if _, ok := seen[key]; ok {
 			continue
 		}
-		out = append(out, Change{Address: o.Address, Kind: o.Kind, Key: key, Type: o.Type(), Action: Delete, Before: o.Props})
+		out = append(out, Change{Address: o.Address, Kind: o.Kind, Key: key, Type: o.Type(), Action: Delete, Before: o.Props, Sensitive: sensitiveList(o)})
 	}
 	return out, unchanged
 }
 
-func sensitiveList(o *model.Object) []string {
-	if len(o.Sensitive) == 0 {
-		return nil
-	}
+// sensitiveList names, sorted, the properties any of objs marks sensitive.
+func sensitiveList(objs ...*model.Object) []string {
 	var out []string
-	for _, name := range o.PropertyNames() {
-		if o.Sensitive[name] {
-			out = append(out, name)
+	for _, o := range objs {
+		for name, on := range o.Sensitive {
+			if on && !slices.Contains(out, name) {
+				out = append(out, name)
+			}
 		}
 	}
+	slices.Sort(out)
 	return out
+}
+
+func sensitiveSet(names []string) map[string]bool {
+	if len(names) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }
 
 // Next returns the graph the state records once the plan's job has FINISHED: prior with this
@@ -193,7 +209,7 @@ func (p *Plan) Next(prior *model.Graph) *model.Graph {
 	next := &model.Graph{}
 	for _, list := range [][]*model.Object{prior.Entities, prior.Relationships} {
 		for _, o := range list {
-			next.Add(&model.Object{Kind: o.Kind, Address: o.Address, Props: o.Props})
+			next.Add(&model.Object{Kind: o.Kind, Address: o.Address, Props: o.Props, Sensitive: o.Sensitive})
 		}
 	}
 	ents, rels := indexByKey(next.Entities), indexByKey(next.Relationships)
@@ -205,12 +221,19 @@ func (p *Plan) Next(prior *model.Graph) *model.Graph {
 		switch ch.Action {
 		case Delete:
 			delete(idx, ch.Key)
+		case NoOp:
+			moved := *idx[ch.Key]
+			moved.Address = ch.Address
+			idx[ch.Key] = &moved
 		default:
-			props := ch.After
-			if props == nil {
-				props = ch.Before
+			// What the configuration marks sensitive now is what the state records.
+			var now []string
+			for _, name := range ch.Sensitive {
+				if _, ok := ch.After[name]; ok {
+					now = append(now, name)
+				}
 			}
-			idx[ch.Key] = &model.Object{Kind: ch.Kind, Address: ch.Address, Props: props}
+			idx[ch.Key] = &model.Object{Kind: ch.Kind, Address: ch.Address, Props: ch.After, Sensitive: sensitiveSet(now)}
 		}
 	}
 	out := &model.Graph{}

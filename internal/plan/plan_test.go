@@ -307,3 +307,36 @@ func TestMatchTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestSensitiveSurvivesTheState: a value recorded as sensitive stays hidden when the object
+// is later updated or destroyed, and the next state records what is sensitive now.
+func TestSensitiveSurvivesTheState(t *testing.T) {
+	recorded := ent("entity.t.a", "a", "token", "s3cr3t")
+	recorded.Sensitive = map[string]bool{"token": true}
+	gone := ent("entity.t.b", "b", "token", "other")
+	gone.Sensitive = map[string]bool{"token": true}
+	prior := graph(recorded, gone)
+
+	updated := ent("entity.t.a", "a", "token", nil, "note", "public") // token removed, nothing sensitive now
+	p, err := Compute(graph(updated), prior, Prior{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range p.Changes {
+		if !ch.IsSensitive("token") {
+			t.Errorf("%s %s: the recorded secret is not hidden", ch.Action, ch.Address)
+		}
+	}
+	next := p.Next(prior)
+	if len(next.Entities) != 1 || next.Entities[0].Sensitive["token"] {
+		t.Errorf("next state: %+v", next.Entities)
+	}
+
+	stillSecret := ent("entity.t.a", "a", "token", "n3w")
+	stillSecret.Sensitive = map[string]bool{"token": true}
+	p, _ = Compute(graph(stillSecret), prior, Prior{}, Options{})
+	next = p.Next(prior)
+	if !next.Entities[0].Sensitive["token"] {
+		t.Error("the next state lost the sensitive mark")
+	}
+}

@@ -355,8 +355,18 @@ func decodeEntries(s *jsonScanner, what string) ([]Entry, error) {
 				}
 				e.Object = m
 				return nil
+			case "sensitive":
+				if e.Sensitive != nil {
+					return s.errorf(offset, "%s[%d]: field \"sensitive\" appears twice", what, i)
+				}
+				e.Sensitive = []string{}
+				return s.array("sensitive", func(int) error {
+					name, err := s.str("a sensitive property name")
+					e.Sensitive = append(e.Sensitive, name)
+					return err
+				})
 			}
-			return s.errorf(offset, "%s[%d]: unknown field %q (an entry has \"address\" and \"object\")", what, i, name)
+			return s.errorf(offset, "%s[%d]: unknown field %q (an entry has \"address\", \"object\" and \"sensitive\")", what, i, name)
 		})
 		if err != nil {
 			return err

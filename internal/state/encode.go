@@ -330,6 +330,18 @@ func (s *segment) encode(compact []byte, perEntry int) []byte {
 		out = append(out, `"object": `...)
 		compact = model.AppendObjectJSON(compact[:0], en.Object)
 		out = appendIndented(out, compact, s.depth+2)
+		if len(en.Sensitive) > 0 {
+			out = append(out, ",\n"...)
+			out = appendSpaces(out, s.depth+2)
+			out = append(out, `"sensitive": [`...)
+			for j, name := range en.Sensitive {
+				if j > 0 {
+					out = append(out, ", "...)
+				}
+				out = model.AppendValueJSON(out, name)
+			}
+			out = append(out, ']')
+		}
 		out = append(out, '\n')
 		out = appendSpaces(out, s.depth+1)
 		out = append(out, '}')

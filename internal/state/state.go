@@ -110,6 +110,10 @@ type Job struct {
 type Entry struct {
 	Address string           `json:"address"`
 	Object  model.Properties `json:"object"`
+	// Sensitive names the properties whose values came from sensitive variables, so that a
+	// plan that changes or destroys the object later still hides them. Sorted; omitted when
+	// empty.
+	Sensitive []string `json:"sensitive,omitempty"`
 }
 
 // Key returns the object's _key.
@@ -174,12 +178,12 @@ func graphOf(entities, relationships []Entry) *model.Graph {
 	}
 	for i, e := range entities {
 		o := &objs[i]
-		*o = model.Object{Kind: model.KindEntity, Address: e.Address, Props: e.Object}
+		*o = model.Object{Kind: model.KindEntity, Address: e.Address, Props: e.Object, Sensitive: sensitiveSet(e.Sensitive)}
 		g.Entities[i] = o
 	}
 	for i, e := range relationships {
 		o := &objs[len(entities)+i]
-		*o = model.Object{Kind: model.KindOf(e.Object, true), Address: e.Address, Props: e.Object}
+		*o = model.Object{Kind: model.KindOf(e.Object, true), Address: e.Address, Props: e.Object, Sensitive: sensitiveSet(e.Sensitive)}
 		g.Relationships[i] = o
 	}
 	return g
@@ -189,12 +193,34 @@ func graphOf(entities, relationships []Entry) *model.Graph {
 // any graph; saved plans carry it to detect a state that changed since planning.
 func (f *File) Hash() model.Hash { return model.HashGraph(f.Graph()) }
 
+func sensitiveSet(names []string) map[string]bool {
+	if len(names) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+func sensitiveList(set map[string]bool) []string {
+	var out []string
+	for n, on := range set {
+		if on {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // EntriesOf returns the entries recording objs, sorted by _key then address. The entries share
 // the objects' Props.
 func EntriesOf(objs []*model.Object) []Entry {
 	out := make([]Entry, len(objs))
 	for i, o := range objs {
-		out[i] = Entry{Address: o.Address, Object: o.Props}
+		out[i] = Entry{Address: o.Address, Object: o.Props, Sensitive: sensitiveList(o.Sensitive)}
 	}
 	sortEntries(out)
 	return out
@@ -214,7 +240,7 @@ func sameEntries(a, b []Entry) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Address != b[i].Address || !model.EqualProperties(a[i].Object, b[i].Object) {
+		if a[i].Address != b[i].Address || !model.EqualProperties(a[i].Object, b[i].Object) || !slices.Equal(a[i].Sensitive, b[i].Sensitive) {
 			return false
 		}
 	}
