@@ -401,24 +401,25 @@ func (r *Runner) finalize(ctx context.Context, jobID string, opts Options, prior
 	return final, nil
 }
 
-// restoreInto puts the state back as it was before Apply recorded a pending job, and notes
-// in e when that fails.
+// restoreInto puts the state back as it was before Apply recorded job e.JobID as pending,
+// and notes in e when that fails.
 func (r *Runner) restoreInto(e *Error, statePath string, prior *state.File) {
-	if err := restore(statePath, prior); err != nil {
+	if err := restore(statePath, prior, e.JobID); err != nil {
 		e.Pending = true
 		e.Outcome += fmt.Sprintf(". Restoring the state failed (%s): it may record job %s as pending, which the next command resolves", err, e.JobID)
 	}
 }
 
-// restore writes prior back, or removes the state file when there was none.
-func restore(statePath string, prior *state.File) error {
-	if prior == nil {
-		if err := os.Remove(statePath); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		return nil
+// restore writes prior back. Without a prior state it removes the state file, but only the
+// one Apply wrote: a file recording jobID as pending.
+func restore(statePath string, prior *state.File, jobID string) error {
+	if prior != nil {
+		return state.Write(statePath, prior)
 	}
-	return state.Write(statePath, prior)
+	if f, err := state.Read(statePath); err != nil || f.PendingJob == nil || f.PendingJob.ID != jobID {
+		return nil // no file, or not the one Apply wrote
+	}
+	return os.Remove(statePath)
 }
 
 // interrupted rewords a failure caused by the apply's context ending.

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -569,4 +571,54 @@ func TestApplyRefusesAPendingState(t *testing.T) {
 	if len(e.requests.all()) != 0 {
 		t.Errorf("requests sent: %v", e.requests.all())
 	}
+}
+
+// TestStateWriteFailures covers a state that cannot be written: before finalize the job is
+// aborted; after a finished job the error says the job is pending.
+func TestStateWriteFailures(t *testing.T) {
+	t.Run("pending record", func(t *testing.T) {
+		e := newEnv(t, emulator.Config{})
+		// A directory where the state file should be: every write fails.
+		if err := os.MkdirAll(e.statePath, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p, err := plan.Compute(graphOf(entity("a")), nil, plan.Prior{}, plan.Options{Target: testTarget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.runner().Apply(context.Background(), p, nil, e.statePath, Options{})
+		var ae *Error
+		if !errors.As(err, &ae) || ae.Pending || !strings.Contains(err.Error(), "record job "+ae.JobID+" as pending") || !strings.Contains(err.Error(), "was aborted") {
+			t.Fatalf("err = %v, want an aborted, not pending *Error about the pending record", err)
+		}
+		if job, _ := e.emu.Job(ae.JobID); job.Status != emulator.StatusAborted {
+			t.Errorf("job %s, want ABORTED", job.Status)
+		}
+		if info, err := os.Stat(e.statePath); err != nil || !info.IsDir() {
+			t.Errorf("the directory in the state's place is gone: %v", err)
+		}
+	})
+	t.Run("commit", func(t *testing.T) {
+		e := newEnv(t, emulator.Config{})
+		e.setIntercept(func(w http.ResponseWriter, r *http.Request, emu http.Handler) bool {
+			if strings.HasSuffix(r.URL.Path, "/finalize") {
+				// The state file turns into a directory while the job finalizes.
+				if err := os.Remove(e.statePath); err != nil {
+					t.Error(err)
+				}
+				if err := os.MkdirAll(filepath.Join(e.statePath, "x"), 0o755); err != nil {
+					t.Error(err)
+				}
+			}
+			return false
+		})
+		_, err := e.apply(graphOf(entity("a")), plan.ModeDiff, Options{})
+		var ae *Error
+		if !errors.As(err, &ae) || !ae.Pending || !strings.Contains(err.Error(), "FINISHED, but the state could not be written") {
+			t.Fatalf("err = %v, want a pending *Error about the state write", err)
+		}
+		if job, _ := e.emu.Job(ae.JobID); job.Status != emulator.StatusFinished {
+			t.Errorf("job %s, want FINISHED", job.Status)
+		}
+	})
 }
