@@ -280,7 +280,10 @@ func TestPermanentFailure(t *testing.T) {
 	_, rest, _ := strings.Cut(r.stdout, "Started DIFF job ")
 	id, _, _ := strings.Cut(rest, " ")
 	if id == "" || !strings.Contains(r.stderr, "job "+id) {
-		t.Errorf("the error does not name the job %q:\n%s", id, r)
+		t.Fatalf("the error does not name the job %q:\n%s", id, r)
+	}
+	if s := emu.jobStatus(t, id); s != "ABORTED" {
+		t.Errorf("job %s is %s, want ABORTED", id, s)
 	}
 	if n := strings.Count(emu.stderr.String(), "/finalize status="); n != 1 {
 		t.Errorf("%d finalize requests, want only the first apply's", n)

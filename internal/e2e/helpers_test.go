@@ -6,6 +6,7 @@ package e2e_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -126,11 +127,10 @@ func (e *emulator) startJobs() int {
 	return strings.Count(e.stderr.String(), `method=POST path=/persister/synchronization/jobs status=`)
 }
 
-// graph returns the emulator's objects of an integration instance, reduced to what was
-// uploaded: `_`-prefixed metadata other than the payload's reserved fields is removed.
-func (e *emulator) graph(t *testing.T, instance string) map[string]string {
+// get sends an authenticated GET and returns the body.
+func (e *emulator) get(t *testing.T, path string) []byte {
 	t.Helper()
-	req, err := http.NewRequest("GET", e.url+"/_emulator/graph?instance="+instance, nil)
+	req, err := http.NewRequest("GET", e.url+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,8 +145,30 @@ func (e *emulator) graph(t *testing.T, instance string) map[string]string {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET /_emulator/graph: %d %v: %s", resp.StatusCode, err, body)
+		t.Fatalf("GET %s: %d %v: %s", path, resp.StatusCode, err, body)
 	}
+	return body
+}
+
+// jobStatus returns the status of a job.
+func (e *emulator) jobStatus(t *testing.T, id string) string {
+	t.Helper()
+	var answer struct {
+		Job struct {
+			Status string `json:"status"`
+		} `json:"job"`
+	}
+	if err := json.Unmarshal(e.get(t, "/persister/synchronization/jobs/"+id), &answer); err != nil {
+		t.Fatal(err)
+	}
+	return answer.Job.Status
+}
+
+// graph returns the emulator's objects of an integration instance, reduced to what was
+// uploaded: `_`-prefixed metadata other than the payload's reserved fields is removed.
+func (e *emulator) graph(t *testing.T, instance string) map[string]string {
+	t.Helper()
+	body := e.get(t, "/_emulator/graph?instance="+instance)
 	g, err := model.DecodePayload(body)
 	if err != nil {
 		t.Fatalf("decode the emulator's graph: %v", err)

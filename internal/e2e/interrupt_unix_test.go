@@ -54,6 +54,10 @@ func TestInterruptAborts(t *testing.T) {
 			}
 			assertContains(t, r, r.stderr, "interrupted", sig.String()+" signal received", "was aborted", "the state is unchanged")
 			assertContains(t, r, r.stdout, "Aborted job")
+			_, rest, _ := strings.Cut(r.stdout, "Started DIFF job ")
+			if id, _, _ := strings.Cut(rest, " "); emu.jobStatus(t, id) != "ABORTED" {
+				t.Errorf("job %q is not ABORTED", id)
+			}
 			if strings.Contains(r.stdout, "Finalizing") || strings.Count(emu.stderr.String(), "/finalize status=") != 1 {
 				t.Error("the interrupted job was finalized")
 			}
