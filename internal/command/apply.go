@@ -45,6 +45,10 @@ func (m *meta) runApply(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if format == "json" && c.NArg() == 0 && !c.Bool("auto-approve") {
+		// The question would land in the middle of the JSON document.
+		return fmt.Errorf("apply -json needs -auto-approve (or a saved plan): there is no room for a question in JSON output")
+	}
 	opts := apply.Options{
 		BatchSize:       c.Int("batch-size"),
 		Parallelism:     c.Int("parallelism"),
