@@ -27,7 +27,7 @@ func applyCommand(m *meta) *cli.Command {
 			&cli.IntFlag{Name: "batch-size", Value: syncapi.DefaultBatchSize, Usage: "at most `N` objects per upload request"},
 			&cli.IntFlag{Name: "parallelism", Value: syncapi.DefaultParallelism, Usage: "at most `N` upload requests in flight"},
 			&cli.BoolFlag{Name: "allow-mass-delete", Usage: "apply a DIFF plan that destroys more than half of the recorded objects"},
-			&cli.DurationFlag{Name: "finalize-timeout", Value: apply.DefaultFinalizeTimeout, Usage: "how long to wait for the job to finish after finalize"},
+			&cli.DurationFlag{Name: "finalize-timeout", Value: apply.DefaultFinalizeTimeout, Usage: "how long (`DURATION`) to wait for the job to finish after finalize"},
 		),
 		Action: m.runApply,
 	}

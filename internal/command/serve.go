@@ -36,8 +36,8 @@ func serveCommand(m *meta) *cli.Command {
 			&cli.StringSliceFlag{Name: "instance", Usage: "known integration instance `ID` (repeatable; without it any id is accepted)"},
 			&cli.DurationFlag{Name: "finalize-delay", Usage: "finalize in the background over `DURATION`, so clients must poll"},
 			&cli.Int64Flag{Name: "max-body", Value: emulator.DefaultMaxBody, Usage: "largest request body in `BYTES` after decompression"},
-			&cli.Float64Flag{Name: "fail-rate", Usage: "share (0 to 1) of upload, finalize and status requests answered 503"},
-			&cli.Float64Flag{Name: "rate-limit", Usage: "requests per second before 429 with Retry-After (0: no limit)"},
+			&cli.Float64Flag{Name: "fail-rate", Usage: "`SHARE` (0 to 1) of upload, finalize and status requests answered 503"},
+			&cli.Float64Flag{Name: "rate-limit", Usage: "`N` requests per second before 429 with Retry-After (0: no limit)"},
 			&cli.DurationFlag{Name: "latency", Usage: "`DURATION` added to every request"},
 		},
 		Action: func(c *cli.Context) error {
