@@ -3,7 +3,6 @@ package importjson
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -578,6 +577,5 @@ func (c *converter) result() *Result {
 	}
 	r.Notes, r.Warnings = c.notes.list(), c.warnings.list()
 	r.Files = c.files(r)
-	sort.SliceStable(r.Files, func(i, j int) bool { return r.Files[i].Name == mainFile && r.Files[j].Name != mainFile })
 	return r
 }

@@ -161,6 +161,15 @@ func TestDerivation(t *testing.T) {
 			addresses: []string{"entity.host.web-1", "entity.host.web_one_2", "entity.host.web_one_3", "entity.host.web_1", "entity.host.host_42", "entity.host.web_one"},
 		},
 		{
+			name: "keywords as names, in blocks and references",
+			entities: []string{
+				entity("p:host:for", "host_acme", "a"), entity("p:host:null", "host_acme", "b"),
+				entity("p:true:in", "true_acme", "c"), entity("p:host:if", "host_acme", "d"),
+			},
+			typ: "acme", prefix: "p",
+			addresses: []string{"entity.host.for", "entity.host.null", "entity.true.in", "entity.host.if"},
+		},
+		{
 			name:     "a resource word that is not an identifier",
 			entities: []string{entity("k", "data.store_acme", "Orders DB")},
 			typ:      "acme", prefix: "",
@@ -169,7 +178,15 @@ func TestDerivation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Convert([]byte(`{"entities": [`+strings.Join(tt.entities, ",")+`]}`), Options{})
+			// A relationship from every entity to the next, so that references to each are
+			// written and read back.
+			var rels []string
+			for i := range tt.entities {
+				from := keyOf(tt.entities[i])
+				to := keyOf(tt.entities[(i+1)%len(tt.entities)])
+				rels = append(rels, `{"_key": "`+from+`>`+to+`", "_type": "t", "_class": "HAS", "_fromEntityKey": "`+from+`", "_toEntityKey": "`+to+`"}`)
+			}
+			res, err := Convert([]byte(`{"entities": [`+strings.Join(tt.entities, ",")+`], "relationships": [`+strings.Join(rels, ",")+`]}`), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,6 +205,13 @@ func TestDerivation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// keyOf extracts the _key of one entity literal of TestDerivation.
+func keyOf(entity string) string {
+	_, rest, _ := strings.Cut(entity, `"_key": "`)
+	key, _, _ := strings.Cut(rest, `"`)
+	return key
 }
 
 func TestIdentifierPart(t *testing.T) {

@@ -1,6 +1,7 @@
 package importjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -29,21 +30,21 @@ const (
 // every block in it (small payloads, in payload order) or one file per entity resource and
 // per relationship kind, split every blocksPerFile blocks.
 func (c *converter) files(r *Result) []File {
-	main := hclwrite.NewEmptyFile()
-	c.header(main.Body(), r)
+	var main bytes.Buffer
+	c.header(&main, r)
 	if len(c.entities)+len(c.relationships) <= singleFileLimit {
 		for _, o := range c.entities {
-			main.Body().AppendNewline()
-			main.Body().AppendBlock(c.block(o))
+			main.WriteByte('\n')
+			c.block(o).write(&main)
 		}
 		for _, o := range c.relationships {
-			main.Body().AppendNewline()
-			main.Body().AppendBlock(c.block(o))
+			main.WriteByte('\n')
+			c.block(o).write(&main)
 		}
-		return []File{{Name: mainFile, Content: hclwrite.Format(main.Bytes())}}
+		return []File{{Name: mainFile, Content: main.Bytes()}}
 	}
 
-	out := []File{{Name: mainFile, Content: hclwrite.Format(main.Bytes())}}
+	out := []File{{Name: mainFile, Content: main.Bytes()}}
 	names := map[string]bool{mainFile: true, "relationships.hcl": true, "mapped_relationships.hcl": true}
 	var groups [][]*object
 	var groupNames []string
@@ -77,19 +78,18 @@ func (c *converter) files(r *Result) []File {
 	groupNames = append(groupNames, "relationships", "mapped_relationships")
 	for g, objs := range groups {
 		for part, lo := 1, 0; lo < len(objs); part, lo = part+1, lo+blocksPerFile {
-			hi := min(lo+blocksPerFile, len(objs))
-			f := hclwrite.NewEmptyFile()
-			for i, o := range objs[lo:hi] {
+			var buf bytes.Buffer
+			for i, o := range objs[lo:min(lo+blocksPerFile, len(objs))] {
 				if i > 0 {
-					f.Body().AppendNewline()
+					buf.WriteByte('\n')
 				}
-				f.Body().AppendBlock(c.block(o))
+				c.block(o).write(&buf)
 			}
 			name := groupNames[g]
 			if part > 1 {
 				name += "." + strconv.Itoa(part)
 			}
-			out = append(out, File{Name: name + ".hcl", Content: hclwrite.Format(f.Bytes())})
+			out = append(out, File{Name: name + ".hcl", Content: buf.Bytes()})
 		}
 	}
 	return out
@@ -105,7 +105,7 @@ func suffix(n int) string {
 // header writes main.hcl's comment, the instance_id variable and the integration block. The
 // payload does not hold the instance id (it is not a secret, but it belongs to the target, not
 // the graph), so the variable defaults to null and the environment can supply it.
-func (c *converter) header(body *hclwrite.Body, r *Result) {
+func (c *converter) header(w *bytes.Buffer, r *Result) {
 	source := c.opts.Source
 	if source == "" {
 		source = "an upload payload"
@@ -128,22 +128,24 @@ func (c *converter) header(body *hclwrite.Body, r *Result) {
 	if len(r.Notes) > 0 {
 		text += ", with the normalizations import-json reported"
 	}
-	body.AppendUnstructuredTokens(commentTokens(text + "."))
-	body.AppendNewline()
+	writeComment(w, "", text+".")
+	w.WriteByte('\n')
 
-	v := body.AppendNewBlock("variable", []string{"instance_id"}).Body()
-	v.SetAttributeTraversal("type", hcl.Traversal{hcl.TraverseRoot{Name: "string"}})
-	v.SetAttributeValue("description", cty.StringVal("The custom integration instance this configuration owns."))
-	v.AppendUnstructuredTokens(commentTokens("Set it with -var instance_id=ID or J1HCL_VAR_instance_id, or leave it null and set JUPITERONE_INTEGRATION_INSTANCE_ID."))
-	v.SetAttributeRaw("default", hclwrite.TokensForIdentifier("null"))
-	body.AppendNewline()
+	v := &block{typ: "variable", labels: []string{"instance_id"}}
+	v.set("type", hclwrite.TokensForIdentifier("string"))
+	v.set("description", hclwrite.TokensForValue(cty.StringVal("The custom integration instance this configuration owns.")))
+	v.comment("Set it with -var instance_id=ID or J1HCL_VAR_instance_id, or leave it null and set JUPITERONE_INTEGRATION_INSTANCE_ID.")
+	v.set("default", hclwrite.TokensForIdentifier("null"))
+	v.write(w)
+	w.WriteByte('\n')
 
-	in := body.AppendNewBlock("integration", nil).Body()
-	in.SetAttributeValue("type", cty.StringVal(c.integrationType))
-	in.SetAttributeTraversal("instance_id", hcl.Traversal{hcl.TraverseRoot{Name: "var"}, hcl.TraverseAttr{Name: "instance_id"}})
+	in := &block{typ: "integration"}
+	in.set("type", hclwrite.TokensForValue(cty.StringVal(c.integrationType)))
+	in.set("instance_id", hclwrite.TokensForTraversal(hcl.Traversal{hcl.TraverseRoot{Name: "var"}, hcl.TraverseAttr{Name: "instance_id"}}))
 	if r.KeyPrefix != "" {
-		in.SetAttributeValue("key_prefix", cty.StringVal(r.KeyPrefix))
+		in.set("key_prefix", hclwrite.TokensForValue(cty.StringVal(r.KeyPrefix)))
 	}
+	in.write(w)
 }
 
 func plural(n int, one, many string) string {
@@ -153,18 +155,17 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// commentTokens wraps text into # comment lines of at most 96 columns.
-func commentTokens(text string) hclwrite.Tokens {
-	var toks hclwrite.Tokens
-	line := "#"
+// writeComment writes text as # comment lines of at most 96 columns.
+func writeComment(w *bytes.Buffer, indent, text string) {
+	line := indent + "#"
 	for _, word := range strings.Fields(text) {
-		if len(line)+1+len(word) > 96 && line != "#" {
-			toks = append(toks, &hclwrite.Token{Type: hclsyntax.TokenComment, Bytes: []byte(line + "\n")})
-			line = "#"
+		if len(line)+1+len(word) > 96 && line != indent+"#" {
+			w.WriteString(line + "\n")
+			line = indent + "#"
 		}
 		line += " " + word
 	}
-	return append(toks, &hclwrite.Token{Type: hclsyntax.TokenComment, Bytes: []byte(line + "\n")})
+	w.WriteString(line + "\n")
 }
 
 // handled are the payload fields a block writes as meta-arguments, per kind; every other
@@ -179,57 +180,53 @@ var handled = map[model.Kind][]string{
 // _type when they are not the defaults, _class, the endpoints, name and displayName, the
 // other properties in payload order, and properties = { } for names that are not
 // identifiers.
-func (c *converter) block(o *object) *hclwrite.Block {
-	var blk *hclwrite.Block
-	switch o.kind {
-	case model.KindEntity:
-		blk = hclwrite.NewBlock("entity", []string{o.resource, o.name})
-	default:
-		blk = hclwrite.NewBlock(o.kind.String(), []string{o.label})
+func (c *converter) block(o *object) *block {
+	b := &block{typ: o.kind.String(), labels: []string{o.label}}
+	if o.kind == model.KindEntity {
+		b.labels = []string{o.resource, o.name}
 	}
-	b := blk.Body()
 	omitKey, omitType := o.omitKey, o.omitTyp
 	if o.kind != model.KindEntity {
 		omitKey = o.key == o.defaultKey()
 		omitType = o.typ == o.defaultType()
 	}
 	if !omitKey {
-		b.SetAttributeRaw(model.PropKey, valueTokens(o.props[model.PropKey]))
+		b.set(model.PropKey, valueTokens(o.props[model.PropKey]))
 	}
 	if !omitType {
-		b.SetAttributeRaw(model.PropType, valueTokens(o.props[model.PropType]))
+		b.set(model.PropType, valueTokens(o.props[model.PropType]))
 	}
 	switch o.kind {
 	case model.KindEntity:
 		if v, ok := o.props[model.PropClass]; ok && v != nil {
-			b.SetAttributeRaw(model.PropClass, valueTokens(v))
+			b.set(model.PropClass, valueTokens(v))
 		}
 		if v, ok := o.props[model.PropName]; ok && v != nil {
-			b.SetAttributeRaw(model.PropName, valueTokens(v))
+			b.set(model.PropName, valueTokens(v))
 		}
 		if v, ok := o.props[model.PropDisplayName]; ok && v != nil && !displayNameIsDefault(o) {
-			b.SetAttributeRaw(model.PropDisplayName, valueTokens(v))
+			b.set(model.PropDisplayName, valueTokens(v))
 		}
 	case model.KindRelationship:
-		b.SetAttributeValue(model.PropClass, cty.StringVal(o.class))
-		b.SetAttributeRaw("from", endpointTokens(o.from, o.props[model.PropFromKey]))
-		b.SetAttributeRaw("to", endpointTokens(o.to, o.props[model.PropToKey]))
+		b.set(model.PropClass, valueTokens(o.class))
+		b.set("from", endpointTokens(o.from, o.props[model.PropFromKey]))
+		b.set("to", endpointTokens(o.to, o.props[model.PropToKey]))
 	case model.KindMappedRelationship:
 		m := o.mapping
-		b.SetAttributeValue(model.PropClass, cty.StringVal(o.class))
-		b.SetAttributeRaw("from", endpointTokens(o.from, m.source))
+		b.set(model.PropClass, valueTokens(o.class))
+		b.set("from", endpointTokens(o.from, m.source))
 		if m.direction != "FORWARD" {
-			b.SetAttributeValue("direction", cty.StringVal(m.direction))
+			b.set("direction", valueTokens(m.direction))
 		}
-		b.SetAttributeRaw("target", objectTokens(m.target))
+		b.setObject("target", targetItems(m.target))
 		if m.filterKeys != nil && !model.Equal(m.filterKeys, []any{[]any{model.PropType, model.PropKey}}) {
-			b.SetAttributeRaw("target_filter_keys", valueTokens(m.filterKeys))
+			b.set("target_filter_keys", valueTokens(m.filterKeys))
 		}
 		if !m.skip {
-			b.SetAttributeValue("skip_target_creation", cty.False)
+			b.set("skip_target_creation", valueTokens(false))
 		}
 	}
-	var others []hclwrite.ObjectAttrTokens
+	var others []objectItem
 	skip := handled[o.kind]
 	for _, name := range o.order {
 		v := o.props[name]
@@ -237,15 +234,15 @@ func (c *converter) block(o *object) *hclwrite.Block {
 			continue
 		}
 		if validIdentifier(name) {
-			b.SetAttributeRaw(name, propertyTokens(name, v))
+			b.set(name, propertyTokens(name, v))
 			continue
 		}
-		others = append(others, hclwrite.ObjectAttrTokens{Name: objectKeyTokens(name), Value: propertyTokens(name, v)})
+		others = append(others, objectItem{key: objectKeyTokens(name), value: propertyTokens(name, v)})
 	}
 	if len(others) > 0 {
-		b.SetAttributeRaw("properties", hclwrite.TokensForObject(others))
+		b.setObject("properties", others)
 	}
-	return blk
+	return b
 }
 
 // displayNameIsDefault reports whether j1hcl would fill in the entity's displayName as it is:
@@ -302,7 +299,7 @@ func formatEpochMS(ms int64) string {
 	return t.Format("2006-01-02T15:04:05.000Z07:00")
 }
 
-// valueTokens writes a JSON-shaped value: strings escaped (quotes, control characters, and
+// valueTokens writes a scalar or list value: strings escaped (quotes, control characters, and
 // the template sequences ${ and %{ as $${ and %%{), numbers exactly as the payload spells
 // them, lists as tuples.
 func valueTokens(v any) hclwrite.Tokens {
@@ -328,21 +325,19 @@ func valueTokens(v any) hclwrite.Tokens {
 			elems[i] = valueTokens(e)
 		}
 		return hclwrite.TokensForTuple(elems)
-	case map[string]any:
-		return objectTokens(x)
 	}
 	// Unreachable for decoded JSON; fail loudly in the generated file rather than guess.
 	panic(fmt.Sprintf("importjson: unexpected value of Go type %T", v))
 }
 
-// objectTokens writes a mapped relationship's target: _type, _key and _class first, as in the
+// targetItems lists a mapped relationship's target: _type, _key and _class first, as in the
 // guide, then the other fields in name order; null fields are left out, as j1hcl does.
-func objectTokens(m map[string]any) hclwrite.Tokens {
-	var attrs []hclwrite.ObjectAttrTokens
+func targetItems(m map[string]any) []objectItem {
+	var items []objectItem
 	first := []string{model.PropType, model.PropKey, model.PropClass}
 	add := func(k string) {
 		if v := m[k]; v != nil {
-			attrs = append(attrs, hclwrite.ObjectAttrTokens{Name: objectKeyTokens(k), Value: valueTokens(v)})
+			items = append(items, objectItem{key: objectKeyTokens(k), value: valueTokens(v)})
 		}
 	}
 	for _, k := range first {
@@ -353,7 +348,7 @@ func objectTokens(m map[string]any) hclwrite.Tokens {
 			add(k)
 		}
 	}
-	return hclwrite.TokensForObject(attrs)
+	return items
 }
 
 // objectKeyTokens writes an object key bare when that reads as the same string, else quoted.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -25,11 +26,23 @@ func importAndExport(t testing.TB, payload []byte, opts Options) (*Result, []byt
 	if err != nil {
 		t.Fatalf("Convert: %v", err)
 	}
+	assertFormatted(t, res)
 	dir := t.TempDir()
 	if err := res.Write(dir); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	return res, exportDir(t, dir)
+}
+
+// assertFormatted holds the generated files to hclwrite.Format's canonical layout, which
+// j1hcl fmt -check enforces.
+func assertFormatted(t testing.TB, res *Result) {
+	t.Helper()
+	for _, f := range res.Files {
+		if formatted := hclwrite.Format(f.Content); !bytes.Equal(formatted, f.Content) {
+			t.Fatalf("%s is not in canonical format; hclwrite.Format makes it:\n%s\nfrom:\n%s", f.Name, formatted, f.Content)
+		}
+	}
 }
 
 // exportDir is j1hcl export of a configuration directory.
@@ -117,6 +130,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			assertFormatted(t, res)
 			ar := &txtar.Archive{}
 			for _, f := range res.Files {
 				ar.Files = append(ar.Files, txtar.File{Name: f.Name, Data: f.Content})
