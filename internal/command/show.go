@@ -45,6 +45,7 @@ func showCommand(m *meta) *cli.Command {
 				fmt.Fprintln(m.env.Stdout, "No state. Nothing has been applied yet.")
 				return nil
 			}
+			m.warnPending(f)
 			if c.Bool("json") {
 				return render.StateJSON(m.env.Stdout, f)
 			}

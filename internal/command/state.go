@@ -80,6 +80,13 @@ func stateCommand(m *meta) *cli.Command {
 					if err != nil {
 						return err
 					}
+					if f.PendingJob != nil {
+						// Forgetting objects of a state whose last job is undecided would
+						// record a guess: settle the job first.
+						if f, err = m.resolvePending(c, path, f); err != nil {
+							return err
+						}
+					}
 					removed, err := f.Remove(c.Args().Slice())
 					if err != nil {
 						return err
@@ -110,5 +117,13 @@ func (m *meta) mustReadState(c *cli.Context) (*state.File, error) {
 	if f == nil {
 		return nil, fmt.Errorf("no state file at %s: nothing has been applied yet (or pass -state=PATH)", path)
 	}
+	m.warnPending(f)
 	return f, nil
+}
+
+// warnPending tells readers of a state that its last job's outcome is not recorded yet.
+func (m *meta) warnPending(f *state.File) {
+	if p := f.PendingJob; p != nil {
+		m.warnLine(fmt.Sprintf("the state records %s job %s as pending since %s: its outcome is not recorded yet, so what is shown may be out of date. Run j1hcl plan or apply (with JUPITERONE_API_KEY set) to settle it.", p.SyncMode, p.ID, p.RecordedAt))
+	}
 }

@@ -10,7 +10,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/user"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -215,6 +217,11 @@ func (e *LockedError) Error() string {
 			"if none is, delete %s by hand", waited, e.Path, e.Path)
 	}
 	i := e.Info
+	if holderGone(i) {
+		return fmt.Sprintf("the state is locked%s: %s took the lock for %q at %s (lock ID %s, lock file %s), but process %d no longer runs on this host: it probably died. "+
+			"Check nothing else is working on this state, then release the lock with `j1hcl force-unlock %s`",
+			waited, i.Who, i.Operation, i.Created, i.ID, e.Path, i.PID, i.ID)
+	}
 	return fmt.Sprintf("the state is locked%s: %s (pid %d) holds it for %q since %s (lock ID %s, lock file %s). "+
 		"Retry with -lock-timeout=DURATION to wait for it; if that process is gone, release the lock with `j1hcl force-unlock %s`",
 		waited, i.Who, i.PID, i.Operation, i.Created, i.ID, e.Path, i.ID)
@@ -265,4 +272,21 @@ func ForceUnlock(statePath, id string) error {
 		return fmt.Errorf("force-unlock: %w", err)
 	}
 	return nil
+}
+
+// holderGone reports whether the lock was taken on this host by a process that no longer
+// exists. The lock is never broken automatically (the holder might be on a machine that merely
+// shares the host name); this only makes the error say what most likely happened.
+func holderGone(i *LockInfo) bool {
+	host, _ := os.Hostname()
+	_, lockHost, ok := strings.Cut(i.Who, "@")
+	if !ok || host == "" || lockHost != host || i.PID <= 0 {
+		return false
+	}
+	p, err := os.FindProcess(i.PID)
+	if err != nil {
+		return true
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err != nil && !errors.Is(err, os.ErrPermission)
 }
