@@ -1,6 +1,7 @@
 package importjson
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -280,5 +281,30 @@ func TestWarningOutsideEndpoint(t *testing.T) {
 	if len(res.Warnings) != 1 || res.Warnings[0].Message != warnOutsideEndpoint ||
 		strings.Join(res.Warnings[0].Elements, ";") != `relationships[1] (_key "jane-is-jane")` {
 		t.Errorf("warnings %v, want one J1P008 warning for relationships[1]", res.Warnings)
+	}
+}
+
+func TestFileLayout(t *testing.T) {
+	// 60 entities over resources whose file names collide (main, and case variants), so the
+	// payload is split into files.
+	var entities []string
+	for i := range 60 {
+		typ := []string{"main_acme", "Host_acme", "host_acme", "HOST_acme", "relationships_acme"}[i%5]
+		entities = append(entities, fmt.Sprintf(`{"_key": "k%d", "_type": %q, "_class": "X", "name": "n%d", "displayName": "n%d"}`, i, typ, i, i))
+	}
+	res, err := Convert([]byte(`{"entities": [`+strings.Join(entities, ",")+`]}`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range res.Files {
+		names = append(names, f.Name)
+	}
+	want := "main.hcl main.entities.hcl host.hcl host.entities.hcl host.entities-2.hcl relationships.entities.hcl"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("files %s, want %s", got, want)
+	}
+	if err := res.Verify(); err != nil {
+		t.Error(err)
 	}
 }

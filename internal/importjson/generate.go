@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -55,14 +56,18 @@ func (c *converter) files(r *Result) []File {
 			i = len(groups)
 			index[o.resource] = i
 			groups = append(groups, nil)
-			base := strings.ToLower(o.resource)
-			name := base + ".hcl"
-			for n := 2; names[name]; n++ {
+			name := fileBase(o.resource)
+			if names[name+".hcl"] {
 				// A resource named main or relationships, or two that differ only in case.
-				name = base + ".entities" + suffix(n) + ".hcl"
+				// Resource labels hold no dots and parts add ".N": neither can collide.
+				base := name + ".entities"
+				name = base
+				for n := 2; names[name+".hcl"]; n++ {
+					name = base + "-" + strconv.Itoa(n)
+				}
 			}
-			names[name] = true
-			groupNames = append(groupNames, strings.TrimSuffix(name, ".hcl"))
+			names[name+".hcl"] = true
+			groupNames = append(groupNames, name)
 		}
 		groups[i] = append(groups[i], o)
 	}
@@ -95,11 +100,19 @@ func (c *converter) files(r *Result) []File {
 	return out
 }
 
-func suffix(n int) string {
-	if n == 2 {
-		return ""
+// fileBase names a resource's file: its label in lower case, cut to a length every file
+// system accepts.
+func fileBase(resource string) string {
+	name := strings.ToLower(resource)
+	const maxBytes = 100
+	if len(name) > maxBytes {
+		cut := maxBytes
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut]
 	}
-	return "." + strconv.Itoa(n-1)
+	return name
 }
 
 // header writes main.hcl's comment, the instance_id variable and the integration block. The

@@ -222,7 +222,7 @@ func TestRoundTripGenerated(t *testing.T) {
 	for _, f := range res.Files {
 		files[f.Name] = true
 	}
-	for _, name := range []string{"main.hcl", "user.hcl", "aws_iam_role.hcl", "relationships.hcl", "mapped_relationships.hcl"} {
+	for _, name := range []string{"main.hcl", "user.hcl", "aws_iam_role.hcl", "relationships.hcl", "relationships.2.hcl", "mapped_relationships.hcl"} {
 		if !files[name] {
 			t.Errorf("no %s among %v", name, keysOf(files))
 		}
