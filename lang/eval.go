@@ -441,12 +441,12 @@ func (e *evaluator) buildEntity(bl *builder, vals attrValues) {
 	if v, ok := vals.get("_key"); ok {
 		bl.set(model.PropKey, v, b.attrs["_key"].Range)
 	} else {
-		bl.setString(model.PropKey, fmt.Sprintf("%s:%s:%s", e.integ.KeyPrefix, b.resource, e.instanceName(bl)))
+		bl.setString(model.PropKey, EntityKey(e.integ.KeyPrefix, b.resource, e.instanceName(bl)))
 	}
 	if v, ok := vals.get("_type"); ok {
 		bl.set(model.PropType, v, b.attrs["_type"].Range)
 	} else {
-		bl.setString(model.PropType, b.resource+"_"+e.integ.Type)
+		bl.setString(model.PropType, EntityType(b.resource, e.integ.Type))
 	}
 	if _, ok := bl.obj.Props[model.PropDisplayName]; !ok {
 		if name, ok := bl.obj.Props[model.PropName].(string); ok {
@@ -514,7 +514,7 @@ func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 	if v, ok := vals.get("_key"); ok {
 		bl.set(model.PropKey, v, b.attrs["_key"].Range)
 	} else {
-		bl.setString(model.PropKey, fromKey+"|"+strings.ToLower(cls)+"|"+toKey)
+		bl.setString(model.PropKey, RelationshipKey(fromKey, cls, toKey))
 	}
 	if v, ok := vals.get("_type"); ok {
 		bl.set(model.PropType, v, b.attrs["_type"].Range)
@@ -528,6 +528,21 @@ func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 		}
 	}
 	bl.setString(model.PropType, RelationshipType(fromType, cls, toType))
+}
+
+// EntityKey is an entity's default _key: "<key prefix>:<resource>:<name>".
+func EntityKey(keyPrefix, resource, name string) string {
+	return keyPrefix + ":" + resource + ":" + name
+}
+
+// EntityType is an entity's default _type: "<resource>_<integration type>".
+func EntityType(resource, integrationType string) string {
+	return resource + "_" + integrationType
+}
+
+// RelationshipKey is a relationship's default _key: "<from>|<lower(class)>|<to>".
+func RelationshipKey(from, class, to string) string {
+	return from + "|" + strings.ToLower(class) + "|" + to
 }
 
 // RelationshipType derives a relationship's default _type: "<from>_<verb>_<to suffix>", where
@@ -612,7 +627,7 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	if v, ok := vals.get("_key"); ok {
 		bl.set(model.PropKey, v, b.attrs["_key"].Range)
 	} else {
-		bl.setString(model.PropKey, srcKey+"|"+strings.ToLower(cls)+"|"+mappedKeySuffix(direction, target, filterKeys))
+		bl.setString(model.PropKey, RelationshipKey(srcKey, cls, MappedKeySuffix(direction, target, filterKeys)))
 	}
 	if v, ok := vals.get("_type"); ok {
 		bl.set(model.PropType, v, b.attrs["_type"].Range)
@@ -629,9 +644,9 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	}
 }
 
-// mappedKeySuffix is target._key, or "<DIRECTION>:<k>=<v>:…" over the filter keys when the
-// target has no _key.
-func mappedKeySuffix(direction string, target map[string]any, filterKeys []any) string {
+// MappedKeySuffix is the last part of a mapped relationship's default _key: target._key, or
+// "<DIRECTION>:<k>=<v>:…" over the filter keys when the target has no _key.
+func MappedKeySuffix(direction string, target map[string]any, filterKeys []any) string {
 	if k, ok := target[model.PropKey].(string); ok {
 		return k
 	}
