@@ -107,10 +107,13 @@ func (m *meta) printImport(res *importjson.Result, source, dir string) {
 	for _, f := range res.Files {
 		fmt.Fprintf(out, "  %s\n", f.Name)
 	}
-	if len(res.Notes) == 0 {
-		fmt.Fprintf(out, "Checked: j1hcl export of these files reproduces the payload exactly.\n")
-	} else {
+	switch {
+	case len(res.Warnings) > 0:
+		fmt.Fprintf(out, "Checked: these files evaluate to the payload; j1hcl validate rejects them until the objects warned about above are fixed.\n")
+	case len(res.Notes) > 0:
 		fmt.Fprintf(out, "Checked: j1hcl export of these files reproduces the payload, with the %d %s above.\n", len(res.Notes), plural(len(res.Notes), "normalization", "normalizations"))
+	default:
+		fmt.Fprintf(out, "Checked: j1hcl export of these files reproduces the payload exactly.\n")
 	}
 	fmt.Fprintf(out, "\nNext steps:\n")
 	fmt.Fprintf(out, "  1. Review the files, then run: j1hcl validate\n")

@@ -137,11 +137,15 @@ func (c *converter) header(w *bytes.Buffer, r *Result) {
 	if len(counts) > 1 {
 		list = strings.Join(counts[:len(counts)-1], ", ") + " and " + counts[len(counts)-1]
 	}
-	text := fmt.Sprintf("Imported by j1hcl import-json from %s: %s. j1hcl export of this configuration reproduces that payload", source, list)
+	normalized := ""
 	if len(r.Notes) > 0 {
-		text += ", with the normalizations import-json reported"
+		normalized = ", with the normalizations import-json reported"
 	}
-	writeComment(w, "", text+".")
+	text := fmt.Sprintf("Imported by j1hcl import-json from %s: %s. j1hcl export of this configuration reproduces that payload%s.", source, list, normalized)
+	if len(r.Warnings) > 0 {
+		text = fmt.Sprintf("Imported by j1hcl import-json from %s: %s. This configuration evaluates to that payload%s, but j1hcl validate rejects it until the objects import-json warned about are fixed.", source, list, normalized)
+	}
+	writeComment(w, "", text)
 	w.WriteByte('\n')
 
 	v := &block{typ: "variable", labels: []string{"instance_id"}}
