@@ -1,8 +1,26 @@
 package command
 
-import "github.com/j1hcl/j1hcl/internal/validate"
+import (
+	"sync"
+
+	"github.com/j1hcl/j1hcl/internal/datamodel"
+	"github.com/j1hcl/j1hcl/internal/validate"
+)
+
+// dataModel parses the embedded data model once per process, on first use: commands that
+// do not validate (fmt, state, version) never pay for it.
+var dataModel = sync.OnceValue(func() *validate.DataModelCatalog {
+	m, err := datamodel.Load()
+	if err != nil {
+		// The data is compiled into the binary and the datamodel tests parse it: failing
+		// here means a broken build, like a regexp.MustCompile of a constant.
+		panic("j1hcl: " + err.Error())
+	}
+	return validate.NewDataModelCatalog(m)
+})
 
 // dataModelCatalog is the embedded JupiterOne data model the class rules check against.
-func dataModelCatalog() validate.ClassCatalog { return nil }
+func dataModelCatalog() validate.ClassCatalog { return dataModel() }
 
-func dataModelVersion() string { return "unknown" }
+// dataModelVersion names the embedded data model, e.g. "@jupiterone/data-model 0.64.2".
+func dataModelVersion() string { return datamodel.Package + " " + datamodel.Version }

@@ -1,10 +1,13 @@
 package validate
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/j1hcl/j1hcl/internal/datamodel"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -32,18 +35,419 @@ func ValidPropertyName(name string) bool {
 	return true
 }
 
-// dataModelRules checks an entity against its classes' schemas (J1D401–J1D405, J1D407).
+// entityRequired are the properties J1P001 requires of every entity; J1D401 and J1D402
+// leave them to it.
+var entityRequired = []string{model.PropKey, model.PropType, model.PropClass, model.PropName, model.PropDisplayName}
+
+// dataModelRules checks an entity against the data model: the name and key rules by hand
+// (J1D403, J1D407), then its classes' schemas (J1D401, J1D402, J1D404, J1D405).
 func (c *checker) dataModelRules(o *model.Object) {
-	for _, name := range c.names {
-		if !ValidPropertyName(name) {
-			c.report("J1D403", o, name, "Property name has characters the data model does not allow",
-				fmt.Sprintf("%s: property name %q does not match the data model's pattern ^(_|tag\\.)?[A-Za-z0-9. -]+$. Use camelCase, e.g. %q.", describe(o), name, camelCase(name)))
+	for _, p := range c.props {
+		if !ValidPropertyName(p.name) {
+			c.report("J1D403", o, p.name, "Property name has characters the data model does not allow",
+				fmt.Sprintf("%s: property name %q (value %s) does not match the data model's pattern ^(_|tag\\.)?[A-Za-z0-9. -]+$, so JupiterOne's schema validation flags it. Rename it in camelCase, e.g. %q.", describe(o), p.name, shown(o, p.name, p.value), camelCase(p.name)))
 		}
 	}
-	if k := o.Key(); k != "" && utf8.RuneCountInString(k) < MinKeyLength {
+	if k := c.reservedString(rankKey); k != "" && utf8.RuneCountInString(k) < MinKeyLength {
 		c.report("J1D407", o, model.PropKey, "Short _key",
-			fmt.Sprintf("%s: _key %q is shorter than %d characters. Keys must be unique across the account: use the source system's stable id, or the default <prefix>:<resource>:<name>.", describe(o), k, MinKeyLength))
+			fmt.Sprintf("%s: _key %q is %d characters long, shorter than the data model's minimum of %d. Keys must be unique across the whole account: use the source system's stable id, or the default <key_prefix>:<resource>:<name>.", describe(o), k, utf8.RuneCountInString(k), MinKeyLength))
 	}
+	cat := c.opts.Classes
+	if cat == nil || o.Kind != model.KindEntity || len(c.classes) == 0 {
+		return
+	}
+	c.problems = cat.AppendProblems(c.problems[:0], c.classes, o.Props)
+	if len(c.problems) == 0 {
+		return
+	}
+	c.missingProperties(o)
+	reported := ""
+	for i := range c.problems {
+		p := &c.problems[i]
+		switch p.Keyword {
+		case datamodel.KeywordRequired, datamodel.KeywordPropertyNames:
+			// J1D401 above; J1D403 by hand above.
+		case datamodel.KeywordDeprecated:
+			c.deprecatedProperty(o, p)
+		case datamodel.KeywordAbstract:
+			c.abstractClass(o, p)
+		default:
+			// One finding per property: a rule stated by a class and an ancestor (a Finding's
+			// category) fails twice in different words for the same fix.
+			if p.Property != reported && c.wrongValue(o, p) {
+				reported = p.Property
+			}
+		}
+	}
+}
+
+// missingProperties is J1D401: one finding per class that requires properties the entity
+// lacks. J1P001 reports the platform's own required fields.
+func (c *checker) missingProperties(o *model.Object) {
+	var classes []string
+	for i := range c.problems {
+		p := &c.problems[i]
+		if p.Keyword == datamodel.KeywordRequired && !contains(entityRequired, p.Property) && !contains(classes, p.Class) {
+			classes = append(classes, p.Class)
+		}
+	}
+	for _, cls := range classes {
+		var missing []string
+		for i := range c.problems {
+			p := &c.problems[i]
+			if p.Keyword == datamodel.KeywordRequired && p.Class == cls && !contains(entityRequired, p.Property) {
+				missing = append(missing, p.Property)
+			}
+		}
+		c.report("J1D401", o, "", missingSummary(cls, len(missing)), c.missingDetail(o, cls, missing))
+	}
+}
+
+func missingSummary(class string, n int) string {
+	if n == 1 {
+		return "Missing property required by " + class
+	}
+	return "Missing properties required by " + class
+}
+
+// missingDetail names the missing properties, quotes the class on each when there are
+// few, and points at a custom property that looks like one of them under another spelling
+// (emial for email).
+func (c *checker) missingDetail(o *model.Object, class string, missing []string) string {
+	var b strings.Builder
+	if len(missing) == 1 {
+		fmt.Fprintf(&b, "%s has no %s, which its class %s requires.", describe(o), missing[0], class)
+	} else {
+		fmt.Fprintf(&b, "%s lacks %d properties that its class %s requires: %s.", describe(o), len(missing), class, strings.Join(missing, ", "))
+	}
+	if len(missing) <= 3 {
+		for _, name := range missing {
+			def := c.opts.Classes.PropertyDefinition(c.classes, name)
+			switch {
+			case def == nil:
+			case def.Description != "" && def.Expect != "":
+				fmt.Fprintf(&b, " %s describes %s as %s; it takes %s.", def.Class, name, quoteDescription(def.Description), def.Expect)
+			case def.Description != "":
+				fmt.Fprintf(&b, " %s describes %s as %s.", def.Class, name, quoteDescription(def.Description))
+			case def.Expect != "":
+				fmt.Fprintf(&b, " %s takes %s.", name, def.Expect)
+			}
+		}
+	}
+	// Each custom name explains at most one missing property, same spellings first: a
+	// hostName is the missing hostname, not also the missing osName.
+	custom := c.customNames()
+	meant := make([]string, len(missing))
+	hinted := false
+	for _, match := range []func(string, []string) string{respelled, misspelt} {
+		for i, name := range missing {
+			if meant[i] != "" {
+				continue
+			}
+			if g := match(name, custom); g != "" {
+				meant[i], hinted = g, true
+				custom = slices.DeleteFunc(custom, func(s string) bool { return s == g })
+			}
+		}
+	}
+	for i, name := range missing {
+		if meant[i] != "" {
+			fmt.Fprintf(&b, " The entity sets %q: did you mean %s? Rename it.", meant[i], name)
+		}
+	}
+	switch {
+	case hinted:
+	case len(missing) == 1:
+		fmt.Fprintf(&b, " Set %s; an attribute that evaluates to null is left out of the payload, so give it a value.", missing[0])
+	default:
+		b.WriteString(" Set them; an attribute that evaluates to null is left out of the payload, so give each a value. If the source system cannot supply them, rules { J1D401 = \"off\" } silences this warning.")
+	}
+	return b.String()
+}
+
+// customNames returns the current entity's properties that its classes do not define.
+func (c *checker) customNames() []string {
+	var out []string
+	for _, p := range c.props {
+		if !strings.HasPrefix(p.name, "_") && !strings.HasPrefix(p.name, "tag.") && !c.classDefines(p.name) {
+			out = append(out, p.name)
+		}
+	}
+	return out
+}
+
+// wrongValue is J1D402. It reports whether it made a finding; values other rules already
+// report are left to them.
+func (c *checker) wrongValue(o *model.Object, p *datamodel.Problem) bool {
+	name, v := p.Property, o.Props[p.Property]
+	switch {
+	case name == model.PropClass: // J1P001, J1P007
+		return false
+	case name == model.PropKey && p.Keyword == datamodel.KeywordMinLength: // J1D407
+		return false
+	case contains(entityRequired, name) && p.Keyword == datamodel.KeywordType: // J1P001
+		return false
+	case !wellFormed(v): // J1P002
+		return false
+	case IsTimestampName(name) && !isNumber(v): // J1P010
+		return false
+	case holdsEmptyString(v): // J1C203
+		return false
+	}
+	var b strings.Builder
+	if s := shown(o, name, v); s == quote(v) {
+		fmt.Fprintf(&b, "%s: %s %s.", describe(o), name, p.Message)
+	} else {
+		fmt.Fprintf(&b, "%s: %s must be %s; its value %s does not fit.", describe(o), name, p.Expect, s)
+	}
+	if p.Description != "" {
+		fmt.Fprintf(&b, " %s describes %s as %s.", p.Class, name, quoteDescription(p.Description))
+	}
+	b.WriteString(" ")
+	b.WriteString(c.valueHint(o, p, v))
+	c.report("J1D402", o, name, valueSummary(p.Keyword), b.String())
+	return true
+}
+
+// valueHint says how to fix a value a class rejects.
+func (c *checker) valueHint(o *model.Object, p *datamodel.Problem, v any) string {
+	name := p.Property
+	def := c.opts.Classes.PropertyDefinition(c.classes, name)
+	var types []string
+	if def != nil {
+		types = def.Types
+	}
+	safe := shown(o, name, v) == quote(v)
+	switch x := v.(type) {
+	case string, json.Number, bool:
+		if p.Keyword == datamodel.KeywordType && contains(types, "array") {
+			if safe {
+				return fmt.Sprintf("Write it as a list: %s = [%s].", name, quote(v))
+			}
+			return "Write it as a list of one element."
+		}
+		if s, ok := x.(string); ok && p.Keyword == datamodel.KeywordEnum && def != nil {
+			var allowed []string
+			for _, e := range def.Enum {
+				if es, ok := e.(string); ok {
+					allowed = append(allowed, es)
+				}
+			}
+			if m := closestName(s, allowed, nil); m != "" {
+				return fmt.Sprintf("Did you mean %q?", m)
+			}
+		}
+		if s, ok := x.(string); ok && p.Keyword == datamodel.KeywordType {
+			switch {
+			case (contains(types, "number") || contains(types, "integer")) && isNumeric(s):
+				return "Write the number without quotes, or convert it with tonumber()."
+			case contains(types, "boolean") && (s == "true" || s == "false"):
+				return fmt.Sprintf("Write the boolean without quotes: %s = %s.", name, s)
+			}
+		}
+		if _, ok := x.(json.Number); ok && p.Keyword == datamodel.KeywordType && contains(types, "string") {
+			return "Convert it to a string with tostring()."
+		}
+	case []any:
+		if len(x) == 1 && p.Keyword == datamodel.KeywordType && !contains(types, "array") {
+			return "Write the single value rather than a list."
+		}
+	}
+	return fmt.Sprintf("Change the value to fit, or rename the property if it means something other than the class's %s.", name)
+}
+
+// valueSummary is J1D402's summary for a schema keyword.
+func valueSummary(k datamodel.Keyword) string {
+	switch k {
+	case datamodel.KeywordType:
+		return "Class property has the wrong type"
+	case datamodel.KeywordFormat:
+		return "Class property has the wrong format"
+	case datamodel.KeywordPattern:
+		return "Class property does not match its pattern"
+	case datamodel.KeywordEnum, datamodel.KeywordConst:
+		return "Class property value is not allowed"
+	case datamodel.KeywordMinimum, datamodel.KeywordMaximum:
+		return "Class property value out of range"
+	case datamodel.KeywordMinLength, datamodel.KeywordMinItems:
+		return "Class property value too short"
+	case datamodel.KeywordUniqueItems:
+		return "Class property list repeats a value"
+	}
+	return "Class property value does not fit its class"
+}
+
+// deprecatedProperty is J1D404.
+func (c *checker) deprecatedProperty(o *model.Object, p *datamodel.Problem) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s (value %s) is deprecated in %s", describe(o), p.Property, shown(o, p.Property, o.Props[p.Property]), p.Class)
+	if p.Description != "" {
+		fmt.Fprintf(&b, ", which describes it as %s", quoteDescription(p.Description))
+	}
+	b.WriteString(".")
+	_, replaced := o.Props[p.Replacement]
+	switch {
+	case p.Replacement == "":
+		b.WriteString(" Remove it; queries and other integrations use the property that replaced it.")
+	case replaced:
+		fmt.Fprintf(&b, " The entity sets %s as well: remove %s.", p.Replacement, p.Property)
+	default:
+		fmt.Fprintf(&b, " Rename it to %s.", p.Replacement)
+	}
+	c.report("J1D404", o, p.Property, "Deprecated class property", b.String())
+}
+
+// concreteFor suggests a concrete class for each abstract base.
+var concreteFor = map[string]string{
+	"GraphObject":  "Resource",
+	"Entity":       "Resource",
+	"RecordEntity": "Record",
+}
+
+// abstractClass is J1D405.
+func (c *checker) abstractClass(o *model.Object, p *datamodel.Problem) {
+	hint := ""
+	if s := concreteFor[p.Class]; s != "" && c.opts.Classes.IsEntityClass(s) {
+		hint = fmt.Sprintf(", or %q if nothing more specific fits", s)
+	}
+	c.report("J1D405", o, model.PropClass, "Abstract class used as _class",
+		fmt.Sprintf("%s: _class %q is an abstract base class of the data model, which other classes extend; queries for a class never find an entity that has only its base. Use the class that extends %s and describes the thing (Host, User, Application, …)%s.",
+			describe(o), p.Class, p.Class, hint))
+}
+
+// relationshipRule is J1D406: the data model's relationship rules constrain the verb and
+// direction between some classes (a Host HAS a Vulnerability). Both endpoints' classes are
+// known when they are entities of the configuration, or for a mapped relationship whose
+// target names its _class.
+func (c *checker) relationshipRule(o *model.Object) {
+	cat := c.opts.Classes
+	if cat == nil || c.entityKeys == nil || o.Kind == model.KindEntity {
+		return
+	}
+	verb := c.reservedString(rankClass)
+	if verb == "" || !cat.IsRelationshipClass(verb) {
+		return // J1P001, J1P007
+	}
+	var from, to *model.Object
+	prop := model.PropClass
+	c.from, c.to = c.from[:0], c.to[:0]
+	switch o.Kind {
+	case model.KindRelationship:
+		from, to = c.entityKeys[c.reservedString(rankFromKey)], c.entityKeys[c.reservedString(rankToKey)]
+		if from == nil || to == nil {
+			return // J1P008, or a key outside the configuration (PATCH)
+		}
+		c.from = appendClasses(c.from, from.Props[model.PropClass])
+		c.to = appendClasses(c.to, to.Props[model.PropClass])
+	case model.KindMappedRelationship:
+		m, _ := c.reserved[rankMapping].(map[string]any)
+		target, _ := m[model.MappingTargetEntity].(map[string]any)
+		sourceKey, _ := m[model.MappingSourceEntityKey].(string)
+		source := c.entityKeys[sourceKey]
+		if source == nil || target[model.PropClass] == nil {
+			return
+		}
+		prop = model.PropMapping
+		c.from = appendClasses(c.from, source.Props[model.PropClass])
+		c.to = appendClasses(c.to, target[model.PropClass])
+		from = source
+		if m[model.MappingRelationshipDirection] == "REVERSE" {
+			c.from, c.to = c.to, c.from
+			from, to = nil, source
+		}
+	}
+	for _, v := range cat.CheckRelationship(c.from, c.to, verb) {
+		r := v.Rule
+		status := ""
+		if r.Status != "" && r.Status != "adopted" {
+			status = ", " + r.Status
+		}
+		if v.Reversed {
+			p := prop
+			if p == model.PropClass {
+				p = model.PropFromKey
+			}
+			c.report("J1D406", o, p, "Relationship runs against the data model's direction",
+				fmt.Sprintf("%s runs from %s (%s) to %s (%s) with %s, but the data model's rule %q%s requires relationships between them to run from %s to %s. Swap from and to%s.",
+					describe(o), endpoint(from, c.from), r.TargetClass, endpoint(to, c.to), r.SourceClass, verb, r.Description, statusNote(status), r.SourceClass, r.TargetClass, verbAdvice(r, verb)))
+			continue
+		}
+		c.report("J1D406", o, prop, "Relationship verb not allowed between these classes",
+			fmt.Sprintf("%s: %s from %s (%s) to %s (%s), but the data model's rule %q%s allows only %s between them. Set _class = %q.",
+				describe(o), verb, endpoint(from, c.from), r.SourceClass, endpoint(to, c.to), r.TargetClass, r.Description, statusNote(status), strings.Join(r.AllowedVerbs, " or "), r.AllowedVerbs[0]))
+	}
+}
+
+// endpoint names one end of a relationship: its entity's address, or its classes when it
+// is not an entity of the configuration.
+func endpoint(o *model.Object, classes []string) string {
+	if o != nil {
+		return describe(o)
+	}
+	return "a " + strings.Join(classes, "/") + " entity"
+}
+
+func statusNote(status string) string {
+	if status == "" {
+		return ""
+	}
+	return " (" + strings.TrimPrefix(status, ", ") + ")"
+}
+
+// verbAdvice adds the verb to use when a reversed relationship also has the wrong one.
+func verbAdvice(r datamodel.RelationshipRule, verb string) string {
+	if contains(r.AllowedVerbs, verb) {
+		return ""
+	}
+	return fmt.Sprintf(" and use %s", strings.Join(r.AllowedVerbs, " or "))
+}
+
+// wellFormed reports whether J1P002 accepts a value: a scalar or a list of scalars of one
+// type without null.
+func wellFormed(v any) bool {
+	switch x := v.(type) {
+	case nil, string, bool, json.Number:
+		return true
+	case []any:
+		first := ""
+		for _, e := range x {
+			if e == nil || !model.IsScalar(e) {
+				return false
+			}
+			if t := model.TypeName(e); first == "" {
+				first = t
+			} else if t != first {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func isNumber(v any) bool {
+	_, ok := v.(json.Number)
+	return ok
+}
+
+func isNumeric(s string) bool {
+	var n json.Number = json.Number(s)
+	_, err := n.Float64()
+	return err == nil
+}
+
+func holdsEmptyString(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x == ""
+	case []any:
+		for _, e := range x {
+			if s, ok := e.(string); ok && s == "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // camelCase turns my_prop or my-prop into myProp.
@@ -64,5 +468,23 @@ func camelCase(s string) string {
 	return b.String()
 }
 
-// relationshipRule is J1D406.
-func (c *checker) relationshipRule() {}
+// article is "a" or "an" for a type name: "an object", "a list".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// maxDescription bounds a quoted description: some run to a paragraph.
+const maxDescription = 240
+
+// quoteDescription renders a class's description of a property for a message: whitespace
+// collapsed, cut short if long, without a final period, in double quotes.
+func quoteDescription(d string) string {
+	d = strings.TrimSuffix(strings.Join(strings.Fields(d), " "), ".")
+	if r := []rune(d); len(r) > maxDescription {
+		d = strings.TrimSpace(string(r[:maxDescription-1])) + "…"
+	}
+	return `"` + d + `"`
+}

@@ -3,11 +3,12 @@ package validate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/j1hcl/j1hcl/internal/model"
-	"github.com/j1hcl/j1hcl/internal/suggest"
 )
 
 // Platform limits, as JupiterOne enforces them.
@@ -35,14 +36,15 @@ func reservedFor(k model.Kind) map[string]bool {
 
 // platformObject runs J1P001–J1P005.
 func (c *checker) platformObject(o *model.Object) {
+	c.load(o)
 	c.requiredFields(o)
 	reserved := reservedFor(o.Kind)
-	for _, name := range c.propertyNames(o) {
-		v := o.Props[name]
+	for _, p := range c.props {
+		name, v := p.name, p.value
 		if strings.HasPrefix(name, "_") && !reserved[name] {
 			c.report("J1P003", o, name, "Reserved property name",
-				fmt.Sprintf("%s: property %q starts with \"_\", which JupiterOne reserves for %s. Rename it (e.g. %q).",
-					describe(o), name, reservedList(o.Kind), strings.TrimLeft(name, "_")))
+				fmt.Sprintf("%s: property %q (value %s) starts with \"_\", which JupiterOne reserves for %s. Rename it, e.g. to %q.",
+					describe(o), name, shown(o, name, v), reservedList(o.Kind), strings.TrimLeft(name, "_")))
 			continue
 		}
 		if name == model.PropMapping && o.Kind == model.KindMappedRelationship {
@@ -55,10 +57,10 @@ func (c *checker) platformObject(o *model.Object) {
 			c.stringLengths(o, name, v)
 		}
 	}
-	c.keyShape(o, model.PropKey, o.Props[model.PropKey])
+	c.keyShape(o, model.PropKey, c.reserved[rankKey])
 	if o.Kind == model.KindRelationship {
-		c.keyShape(o, model.PropFromKey, o.Props[model.PropFromKey])
-		c.keyShape(o, model.PropToKey, o.Props[model.PropToKey])
+		c.keyShape(o, model.PropFromKey, c.reserved[rankFromKey])
+		c.keyShape(o, model.PropToKey, c.reserved[rankToKey])
 	}
 }
 
@@ -84,43 +86,43 @@ func (c *checker) requiredFields(o *model.Object) {
 		required = []string{model.PropKey, model.PropType, model.PropClass, model.PropMapping}
 	}
 	for _, name := range required {
-		v, present := o.Props[name]
+		v := c.reserved[reservedRank(name)]
 		switch {
-		case !present || v == nil:
+		case v == nil:
 			c.report("J1P001", o, name, "Missing required field",
-				fmt.Sprintf("%s has no %q. JupiterOne rejects %s without it: set %s.", describe(o), name, plural(o.Kind), name))
+				fmt.Sprintf("%s has no %s. JupiterOne rejects %s without it: set %s.", describe(o), name, plural(o.Kind), name))
 		case name == model.PropClass:
 			if !isClassValue(v) {
 				c.report("J1P001", o, name, "Invalid _class",
-					fmt.Sprintf("%s: _class is %s; it must be a non-empty string or a non-empty list of strings naming data-model classes.", describe(o), quote(v)))
+					fmt.Sprintf("%s: _class is %s, but it must be a non-empty string or a non-empty list of strings naming data-model classes (e.g. \"Application\").", describe(o), quote(v)))
 			}
 		case name == model.PropMapping:
 			if _, ok := v.(map[string]any); !ok {
 				c.report("J1P001", o, name, "Invalid _mapping",
-					fmt.Sprintf("%s: _mapping is %s; it must be an object with sourceEntityKey and targetEntity.", describe(o), quote(v)))
+					fmt.Sprintf("%s: _mapping is %s, but it must be an object with sourceEntityKey and targetEntity. Declare the relationship with a mapped_relationship block, which builds it.", describe(o), quote(v)))
 			}
 		default:
 			if s, ok := v.(string); !ok {
 				c.report("J1P001", o, name, "Required field is not a string",
-					fmt.Sprintf("%s: %s is a %s (%s); it must be a string.", describe(o), name, model.TypeName(v), quote(v)))
+					fmt.Sprintf("%s: %s is the %s %s, but JupiterOne requires a string. Convert it, e.g. with tostring().", describe(o), name, model.TypeName(v), shown(o, name, v)))
 			} else if s == "" && name != model.PropKey && name != model.PropFromKey && name != model.PropToKey {
 				c.report("J1P001", o, name, "Required field is empty",
-					fmt.Sprintf("%s: %s is an empty string. JupiterOne requires a value: set %s.", describe(o), name, name))
+					fmt.Sprintf("%s: %s is an empty string, and JupiterOne requires a value. Set %s to a non-empty string.", describe(o), name, name))
 			}
 		}
 	}
 	if o.Kind == model.KindMappedRelationship {
-		m, _ := o.Props[model.PropMapping].(map[string]any)
+		m, _ := c.reserved[rankMapping].(map[string]any)
 		if m == nil {
 			return
 		}
 		if s, _ := m[model.MappingSourceEntityKey].(string); s == "" {
 			c.report("J1P001", o, model.PropMapping, "Mapped relationship has no source",
-				fmt.Sprintf("%s: _mapping.sourceEntityKey is missing or empty; set `from` to the entity this relationship starts at.", describe(o)))
+				fmt.Sprintf("%s: _mapping.sourceEntityKey is missing or empty. Set the block's from argument to the entity this relationship starts at.", describe(o)))
 		}
 		if _, ok := m[model.MappingTargetEntity].(map[string]any); !ok {
 			c.report("J1P001", o, model.PropMapping, "Mapped relationship has no target",
-				fmt.Sprintf("%s: _mapping.targetEntity is missing or not an object; set `target` to the properties that identify the target entity.", describe(o)))
+				fmt.Sprintf("%s: _mapping.targetEntity is missing or not an object. Set the block's target argument to the properties that identify the target entity, e.g. { _type = \"aws_iam_role\", _key = \"arn:…\" }.", describe(o)))
 		}
 	}
 }
@@ -159,19 +161,19 @@ func (c *checker) valueShape(o *model.Object, name string, v any) bool {
 	case []any:
 		if o.Kind != model.KindEntity {
 			c.report("J1P002", o, name, "List property on a relationship",
-				fmt.Sprintf("%s: property %q is a list; relationship properties must be strings, numbers or booleans. Join it into a string (join(\",\", LIST)) or move it to an entity.", describe(o), name))
+				fmt.Sprintf("%s: property %q is the list %s, but relationship properties must be strings, numbers or booleans. Join it into a string (join(\",\", LIST)) or move it to an entity.", describe(o), name, shown(o, name, v)))
 			return false
 		}
 		var first string
 		for i, e := range x {
 			if e == nil {
 				c.report("J1P002", o, name, "List contains null",
-					fmt.Sprintf("%s: property %q has null at index %d. JupiterOne rejects lists containing null: drop the element (compact() removes nulls).", describe(o), name, i))
+					fmt.Sprintf("%s: property %q has null at index %d (%s). JupiterOne rejects lists containing null: drop the element (compact() removes nulls).", describe(o), name, i, shown(o, name, v)))
 				return false
 			}
 			if !model.IsScalar(e) {
 				c.report("J1P002", o, name, "Nested value in list",
-					fmt.Sprintf("%s: property %q holds a %s at index %d. Property lists may only hold strings, numbers or booleans: flatten it into separate properties.", describe(o), name, model.TypeName(e), i))
+					fmt.Sprintf("%s: property %q holds %s %s at index %d. Property lists may only hold strings, numbers or booleans: flatten it into separate properties.", describe(o), name, article(model.TypeName(e)), model.TypeName(e), i))
 				return false
 			}
 			t := model.TypeName(e)
@@ -179,18 +181,18 @@ func (c *checker) valueShape(o *model.Object, name string, v any) bool {
 				first = t
 			} else if t != first {
 				c.report("J1P002", o, name, "Mixed-type list",
-					fmt.Sprintf("%s: property %q mixes %s and %s values (%s). JupiterOne rejects mixed-type lists: convert every element to one type, e.g. [for v in LIST : tostring(v)].", describe(o), name, first, t, quote(v)))
+					fmt.Sprintf("%s: property %q mixes %s and %s values (%s). JupiterOne rejects mixed-type lists: convert every element to one type, e.g. [for v in LIST : tostring(v)].", describe(o), name, first, t, shown(o, name, v)))
 				return false
 			}
 		}
 		return true
 	case map[string]any:
 		c.report("J1P002", o, name, "Nested object property",
-			fmt.Sprintf("%s: property %q is an object (%s). JupiterOne accepts only primitives and lists of primitives: flatten it, e.g. %sName instead of %s.name.", describe(o), name, quote(v), name, name))
+			fmt.Sprintf("%s: property %q is an object (%s), but JupiterOne accepts only strings, numbers, booleans and lists of one of those. Flatten it, e.g. %sName instead of %s.name.", describe(o), name, shown(o, name, v), name, name))
 		return false
 	}
 	c.report("J1P002", o, name, "Unsupported property value",
-		fmt.Sprintf("%s: property %q holds a %s; use a string, number, boolean or a list of one of those.", describe(o), name, model.TypeName(v)))
+		fmt.Sprintf("%s: property %q holds %s %s, which JupiterOne cannot store. Use a string, number, boolean or a list of one of those.", describe(o), name, article(model.TypeName(v)), model.TypeName(v)))
 	return false
 }
 
@@ -205,7 +207,7 @@ func (c *checker) stringLengths(o *model.Object, name string, v any) {
 			return true
 		}
 		c.report("J1P004", o, name, "String too long",
-			fmt.Sprintf("%s: property %q is %d characters long; JupiterOne accepts at most %d. Shorten it, e.g. substr(x, 0, %d).", describe(o), name, n, MaxStringLength, MaxStringLength))
+			fmt.Sprintf("%s: property %q holds a string of %d characters (%s), but JupiterOne accepts at most %d. Shorten it, e.g. substr(x, 0, %d).", describe(o), name, n, shown(o, name, s), MaxStringLength, MaxStringLength))
 		return false
 	}
 	switch x := v.(type) {
@@ -244,27 +246,33 @@ func KeyProblem(k string) string {
 	case strings.Contains(k, "<nil>"):
 		return `contains "<nil>", the trace of a missing value`
 	}
-	for _, part := range strings.FieldsFunc(k, func(r rune) bool { return r == ':' || r == '|' }) {
+	if !strings.Contains(k, "undefined") && !strings.Contains(k, "null") {
+		return "" // the common case, without splitting the key
+	}
+	for rest := k; ; {
+		part, tail, more := cutAny(rest, ":|")
 		if part == "undefined" || part == "null" {
 			return fmt.Sprintf("contains %q as a part, the trace of a missing value", part)
 		}
+		if !more {
+			return ""
+		}
+		rest = tail
 	}
-	return ""
 }
 
-// duplicateKey is J1P006.
-func (c *checker) duplicateKey(seen map[string]*model.Object, o *model.Object) {
-	k := o.Key()
-	if k == "" {
-		return
+// cutAny slices s around the first byte that is one of seps.
+func cutAny(s, seps string) (before, after string, found bool) {
+	if i := strings.IndexAny(s, seps); i >= 0 {
+		return s[:i], s[i+1:], true
 	}
-	first, dup := seen[k]
-	if !dup {
-		seen[k] = o
-		return
-	}
+	return s, "", false
+}
+
+// duplicateKey is J1P006: o holds the _key that first already holds.
+func (c *checker) duplicateKey(o, first *model.Object) {
 	f := c.report("J1P006", o, model.PropKey, "Duplicate _key",
-		fmt.Sprintf("%s has _key %s, which %s already uses. Every entity and relationship needs its own _key: change one of them.", describe(o), quote(k), describe(first)))
+		fmt.Sprintf("%s has _key %s, which %s already uses. Every entity and relationship needs its own _key: change one of them.", describe(o), quote(o.Key()), describe(first)))
 	if f != nil {
 		f.Related = first
 	}
@@ -278,18 +286,27 @@ func (c *checker) classRule(o *model.Object) {
 	}
 	switch o.Kind {
 	case model.KindEntity:
-		for _, cls := range o.Classes() {
+		for _, cls := range c.classes {
 			if !cat.IsEntityClass(cls) {
 				c.report("J1P007", o, model.PropClass, "Unknown entity class",
-					fmt.Sprintf("%s: %q is not a JupiterOne entity class.%s Pick the closest class of the data model.", describe(o), cls, suggest.DidYouMean(cls, cat.EntityClasses())))
+					fmt.Sprintf("%s: _class %q is not an entity class of the JupiterOne data model, which rejects it.%s Use the closest class the data model defines; the README links the class list.",
+						describe(o), cls, didYouMean(closestName(cls, cat.EntityClasses(), classSynonyms))))
 			}
 		}
 	default:
-		cls, _ := o.Props[model.PropClass].(string)
-		if cls != "" && !cat.IsRelationshipClass(cls) {
-			c.report("J1P007", o, model.PropClass, "Unknown relationship class",
-				fmt.Sprintf("%s: %q is not a JupiterOne relationship class.%s Pick a verb of the data model (HAS, OWNS, USES, …).", describe(o), cls, suggest.DidYouMean(cls, cat.RelationshipClasses())))
+		cls := c.reservedString(rankClass)
+		if cls == "" || cat.IsRelationshipClass(cls) {
+			return
 		}
+		hint := didYouMean(closestName(cls, cat.RelationshipClasses(), nil))
+		if s, ok := verbSynonyms[foldName(cls)]; ok && cat.IsRelationshipClass(s.verb) {
+			hint = didYouMean(s.verb)
+			if s.reversed {
+				hint = fmt.Sprintf(" Did you mean %q, with from and to swapped? The data model reads relationships from the owner or container to the thing it has: the group HAS the user, not the user BELONGS_TO the group.", s.verb)
+			}
+		}
+		c.report("J1P007", o, model.PropClass, "Unknown relationship class",
+			fmt.Sprintf("%s: _class %q is not a relationship class of the JupiterOne data model, which rejects it.%s Use one of its verbs (HAS, OWNS, USES, CONTAINS, …).", describe(o), cls, hint))
 	}
 }
 
@@ -298,8 +315,8 @@ func (c *checker) endpointRule(o *model.Object) {
 	if o.Kind != model.KindRelationship {
 		return
 	}
-	for _, end := range []string{model.PropFromKey, model.PropToKey} {
-		k, _ := o.Props[end].(string)
+	for i, end := range []string{model.PropFromKey, model.PropToKey} {
+		k := c.reservedString(rankFromKey + i)
 		if k == "" {
 			continue
 		}
@@ -319,7 +336,7 @@ func (c *checker) mappingRule(o *model.Object) {
 	if o.Kind != model.KindMappedRelationship {
 		return
 	}
-	m, _ := o.Props[model.PropMapping].(map[string]any)
+	m, _ := c.reserved[rankMapping].(map[string]any)
 	if m == nil {
 		return
 	}
@@ -329,36 +346,37 @@ func (c *checker) mappingRule(o *model.Object) {
 	switch d := m[model.MappingRelationshipDirection].(type) {
 	case string:
 		if d != "FORWARD" && d != "REVERSE" {
-			bad("Invalid mapping direction", fmt.Sprintf("direction is %q; it must be \"FORWARD\" or \"REVERSE\".", d))
+			bad("Invalid mapping direction", fmt.Sprintf("direction is %q, but it must be \"FORWARD\" (from the source to the target) or \"REVERSE\".%s", d, didYouMean(closestName(d, []string{"FORWARD", "REVERSE"}, nil))))
 		}
 	case nil:
 	default:
-		bad("Invalid mapping direction", fmt.Sprintf("direction is %s; it must be \"FORWARD\" or \"REVERSE\".", quote(d)))
+		bad("Invalid mapping direction", fmt.Sprintf("direction is %s, but it must be the string \"FORWARD\" (from the source to the target) or \"REVERSE\".", quote(d)))
 	}
 	target, _ := m[model.MappingTargetEntity].(map[string]any)
-	for k, v := range target {
+	for _, k := range slices.Sorted(maps.Keys(target)) {
+		v := target[k]
 		if v == nil || model.IsScalar(v) {
 			continue
 		}
 		if list, ok := v.([]any); ok && allScalars(list) {
 			continue
 		}
-		bad("Invalid mapping target value", fmt.Sprintf("target.%s is %s; target values must be strings, numbers, booleans or lists of those.", k, quote(v)))
+		bad("Invalid mapping target value", fmt.Sprintf("target.%s is %s, but target values must be strings, numbers, booleans or lists of those.", k, quote(v)))
 	}
 	filters, ok := m[model.MappingTargetFilterKeys].([]any)
 	if !ok || len(filters) == 0 {
-		bad("Empty target filter keys", "target_filter_keys is empty; JupiterOne needs at least one set of keys to find the target, e.g. [[\"_type\", \"_key\"]].")
+		bad("Empty target filter keys", fmt.Sprintf("target_filter_keys is %s, but JupiterOne needs at least one set of keys to find the target, e.g. [[\"_type\", \"_key\"]].", quote(m[model.MappingTargetFilterKeys])))
 	}
 	for _, f := range filters {
 		set, ok := f.([]any)
 		if !ok || len(set) == 0 {
-			bad("Invalid target filter keys", fmt.Sprintf("target_filter_keys holds %s; each element must be a non-empty list of property names.", quote(f)))
+			bad("Invalid target filter keys", fmt.Sprintf("target_filter_keys holds %s, but each element must be a non-empty list of property names, e.g. [\"_type\", \"_key\"].", quote(f)))
 			continue
 		}
 		for _, k := range set {
 			name, _ := k.(string)
 			if _, present := target[name]; !present || name == "" {
-				bad("Filter key missing from target", fmt.Sprintf("filter key %s is not set in target; add it to target or remove it from target_filter_keys.", quote(k)))
+				bad("Filter key missing from target", fmt.Sprintf("filter key %s is not set in target, so JupiterOne cannot match on it. Add it to target or remove it from target_filter_keys.", quote(k)))
 			}
 		}
 	}
@@ -370,7 +388,7 @@ func (c *checker) mappingRule(o *model.Object) {
 		for _, n := range names {
 			s, _ := n.(string)
 			if !c.opts.Classes.IsEntityClass(s) {
-				bad("Unknown target class", fmt.Sprintf("target._class %s is not a JupiterOne entity class.%s", quote(n), suggest.DidYouMean(s, c.opts.Classes.EntityClasses())))
+				bad("Unknown target class", fmt.Sprintf("target._class %s is not an entity class of the JupiterOne data model, so no entity can match it.%s", quote(n), didYouMean(closestName(s, c.opts.Classes.EntityClasses(), classSynonyms))))
 			}
 		}
 	}
@@ -398,16 +416,19 @@ func IsTimestampName(name string) bool {
 
 // timestampRule is J1P010.
 func (c *checker) timestampRule(o *model.Object) {
-	for _, name := range c.names {
-		v := o.Props[name]
-		if !IsTimestampName(name) || v == nil {
+	for _, p := range c.props {
+		name, v := p.name, p.value
+		if v == nil || !IsTimestampName(name) {
 			continue
 		}
 		if _, ok := v.(json.Number); ok {
 			continue
 		}
 		hint := "Convert it to epoch milliseconds with epochms(), e.g. epochms(\"2024-11-01T00:00:00Z\")."
+		if _, isString := v.(string); !isString {
+			hint = "Set it to a number of epoch milliseconds, or rename the property if it is not a time."
+		}
 		c.report("J1P010", o, name, "Timestamp is not a number",
-			fmt.Sprintf("%s: property %q is a %s (%s), but JupiterOne reads *On properties as epoch milliseconds. %s", describe(o), name, model.TypeName(v), quote(v), hint))
+			fmt.Sprintf("%s: property %q is the %s %s, but JupiterOne reads *On properties as epoch milliseconds. %s%s", describe(o), name, model.TypeName(v), shown(o, name, v), hint, c.classSays(o, name)))
 	}
 }

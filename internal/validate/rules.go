@@ -54,6 +54,15 @@ var rulesByCode = func() map[string]Rule {
 	return m
 }()
 
+// ruleIndex is each rule's place in the catalogue, the order of findings on one object.
+var ruleIndex = func() map[string]int {
+	m := make(map[string]int, len(Rules))
+	for i, r := range Rules {
+		m[r.Code] = i
+	}
+	return m
+}()
+
 // RuleByCode looks a rule up by its code.
 func RuleByCode(code string) (Rule, bool) {
 	r, ok := rulesByCode[strings.ToUpper(code)]

@@ -3,9 +3,15 @@
 package validate
 
 import (
+	"cmp"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
+	"github.com/j1hcl/j1hcl/internal/datamodel"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/suggest"
 )
@@ -68,24 +74,16 @@ type Options struct {
 	// IntegrationType is the integration block's type, for the _type convention (J1C207).
 	IntegrationType string
 	// Severities overrides rule severities by code (from the rules { } block). Platform rules
-	// cannot be overridden; Configure reports an attempt as an error.
+	// cannot be overridden; CheckOverride reports an attempt as an error.
 	Severities map[string]Severity
 	// Strict turns data-model (J1D) warnings into errors.
 	Strict bool
 	// Written reports whether a property was written in the configuration rather than
 	// defaulted. Nil means every property was written (e.g. uploads checked by the emulator).
 	Written func(o *model.Object, prop string) bool
-	// Classes is the data model used for class checks. Nil skips the class checks (J1P007 and
-	// the J1D rules).
+	// Classes is the data model used for class checks. Nil skips them: J1P007, J1P009's
+	// target class, the class awareness of J1C201 and J1C204, and J1D401–J1D406.
 	Classes ClassCatalog
-}
-
-// ClassCatalog is what the rules need to know of JupiterOne's data model.
-type ClassCatalog interface {
-	IsEntityClass(name string) bool
-	EntityClasses() []string
-	IsRelationshipClass(name string) bool
-	RelationshipClasses() []string
 }
 
 // CheckOverride says what is wrong with one line of a rules { } block, or returns nil: the
@@ -102,36 +100,43 @@ func CheckOverride(code string, sev Severity) error {
 }
 
 // Graph runs every rule over a graph and returns the findings that are not off, in a stable
-// order: by object position in the graph, then by rule code.
+// order: each object's findings in graph order (entities, then relationships), within an
+// object by rule and property, then the duplicate keys (J1P006).
+//
+// The per-object rules run over chunks of the graph on GOMAXPROCS workers; each chunk's
+// findings keep their place, so the result does not depend on scheduling.
 func Graph(g *model.Graph, opts Options) []Finding {
-	c := newChecker(g, opts)
-	for _, o := range g.Entities {
-		c.object(o)
-	}
-	for _, o := range g.Relationships {
-		c.object(o)
-	}
+	r := newRun(g, opts)
+	c := r.newChecker()
+	c.findings = r.objectFindings(g)
 	c.graphRules()
-	return c.finish()
+	return c.findings
 }
 
 // PlatformObject runs the per-object platform rules J1P001–J1P005 on one object, as the Sync
 // API (and the emulator) does for each uploaded object.
 func PlatformObject(o *model.Object) []Finding {
-	c := newChecker(nil, Options{})
+	c := newRun(nil, Options{}).newChecker()
 	c.platformObject(o)
-	return c.finish()
+	c.sortFindings(0)
+	return c.findings
 }
 
 // DuplicateKeys reports J1P006 for every object whose _key an earlier object already holds,
 // entities and relationships together.
 func DuplicateKeys(objs []*model.Object) []Finding {
-	c := newChecker(nil, Options{})
+	c := newRun(nil, Options{}).newChecker()
 	seen := make(map[string]*model.Object, len(objs))
 	for _, o := range objs {
-		c.duplicateKey(seen, o)
+		if k := o.Key(); k != "" {
+			if first, dup := seen[k]; dup {
+				c.duplicateKey(o, first)
+			} else {
+				seen[k] = o
+			}
+		}
 	}
-	return c.finish()
+	return c.findings
 }
 
 // HasErrors reports whether any finding is an error.
@@ -144,30 +149,142 @@ func HasErrors(fs []Finding) bool {
 	return false
 }
 
-type checker struct {
-	opts     Options
-	graph    *model.Graph
-	findings []Finding
-	// names caches the current object's property names in canonical order.
-	names   []string
-	namesOf *model.Object
-	// entityKeys holds the configuration's entity keys, for J1P008 and J1C205.
+// run holds what every checker of one validation run shares; it is read-only once built.
+type run struct {
+	opts  Options
+	graph *model.Graph
+	// entityKeys maps the configuration's entity keys to the first entity holding each, for
+	// J1P006, J1P008, J1C205 and J1D406.
 	entityKeys map[string]*model.Object
+	// resources holds the lower-cased resource part of every entity _type, and "parent", for
+	// J1C205's name test (teamId).
+	resources map[string]bool
+	// keyLengths and keyFirstBytes describe the entity keys, so that J1C205 can tell most
+	// values from keys without a lookup in entityKeys.
+	keyLengths    []uint64 // bit n: some key is n bytes long
+	keyFirstBytes [256]bool
 }
 
-func newChecker(g *model.Graph, opts Options) *checker {
-	c := &checker{opts: opts, graph: g}
-	if g != nil {
-		c.entityKeys = make(map[string]*model.Object, len(g.Entities))
-		for _, e := range g.Entities {
-			if k := e.Key(); k != "" {
-				if _, dup := c.entityKeys[k]; !dup {
-					c.entityKeys[k] = e
-				}
+// entityWithKey returns the entity of the configuration whose _key is s, or nil.
+func (r *run) entityWithKey(s string) *model.Object {
+	if s == "" || !r.keyFirstBytes[s[0]] || len(s)/64 >= len(r.keyLengths) || r.keyLengths[len(s)/64]&(1<<(len(s)%64)) == 0 {
+		return nil
+	}
+	return r.entityKeys[s]
+}
+
+func newRun(g *model.Graph, opts Options) *run {
+	r := &run{opts: opts, graph: g}
+	if g == nil {
+		return r
+	}
+	r.entityKeys = make(map[string]*model.Object, len(g.Entities))
+	r.resources = map[string]bool{"parent": true}
+	var last string
+	for _, e := range g.Entities {
+		if k := e.Key(); k != "" {
+			if _, dup := r.entityKeys[k]; !dup {
+				r.entityKeys[k] = e
 			}
+			if n := len(k) / 64; n >= len(r.keyLengths) {
+				r.keyLengths = append(r.keyLengths, make([]uint64, n+1-len(r.keyLengths))...)
+			}
+			r.keyLengths[len(k)/64] |= 1 << (len(k) % 64)
+			r.keyFirstBytes[k[0]] = true
+		}
+		// Types repeat in runs (one block's instances): skip the lookup then.
+		if t := e.Type(); t != "" && t != last {
+			last = t
+			res, _, _ := strings.Cut(t, "_")
+			r.resources[strings.ToLower(res)] = true
 		}
 	}
-	return c
+	return r
+}
+
+// checker runs the rules for one worker. Its scratch buffers are reused from object to
+// object, so a valid object costs next to no allocation.
+type checker struct {
+	*run
+	findings []Finding
+	// props holds the current object's properties in canonical order (see
+	// propertyOrder), computed once per object and shared by the rules.
+	props []property
+	// reserved holds the values of the reserved properties, by reservedRank (nil when
+	// absent), so that the rules need not look them up.
+	reserved [8]any
+	obj      *model.Object
+	// classes holds the current entity's _class values; from and to those of a
+	// relationship's endpoints.
+	classes, from, to []string
+	problems          []datamodel.Problem
+	// classAnswers remembers the catalog's answers about property names by class
+	// combination; answers is the current entity's, found on first use.
+	classAnswers map[string]classAnswers
+	answers      classAnswers
+	remembered   int
+	keyBuf       []byte
+}
+
+// property is one property of the object being checked.
+type property struct {
+	name  string
+	value any
+}
+
+func (r *run) newChecker() *checker { return &checker{run: r} }
+
+// chunkSize is the number of objects a worker takes at a time: large enough that handing
+// out chunks costs nothing, small enough that two workers finish together.
+const chunkSize = 1024
+
+// objectFindings runs the per-object rules over the graph's entities and relationships.
+func (r *run) objectFindings(g *model.Graph) []Finding {
+	n := g.Len()
+	at := func(i int) *model.Object {
+		if i < len(g.Entities) {
+			return g.Entities[i]
+		}
+		return g.Relationships[i-len(g.Entities)]
+	}
+	chunks := (n + chunkSize - 1) / chunkSize
+	workers := min(runtime.GOMAXPROCS(0), chunks)
+	if workers <= 1 {
+		c := r.newChecker()
+		for i := range n {
+			c.object(at(i))
+		}
+		return c.findings
+	}
+	results := make([][]Finding, chunks)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			c := r.newChecker()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= chunks {
+					return
+				}
+				c.findings = nil
+				for i := k * chunkSize; i < min(n, (k+1)*chunkSize); i++ {
+					c.object(at(i))
+				}
+				results[k] = c.findings
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, fs := range results {
+		total += len(fs)
+	}
+	out := make([]Finding, 0, total)
+	for _, fs := range results {
+		out = append(out, fs...)
+	}
+	return out
 }
 
 // report records a finding at its rule's configured severity.
@@ -205,48 +322,168 @@ func (c *checker) written(o *model.Object, prop string) bool {
 	return c.opts.Written(o, prop)
 }
 
-func (c *checker) finish() []Finding { return c.findings }
-
-// propertyNames returns o's property names in canonical order, computed once per object.
-func (c *checker) propertyNames(o *model.Object) []string {
-	if c.namesOf != o {
-		c.names, c.namesOf = o.PropertyNames(), o
+// reservedRank is the position of a reserved property in model's canonical order (see
+// model.Object.PropertyNames), or -1; the other properties follow sorted by name. Findings
+// list an object's properties in the order its payload shows them.
+func reservedRank(name string) int {
+	switch name {
+	case model.PropKey:
+		return 0
+	case model.PropType:
+		return 1
+	case model.PropClass:
+		return 2
+	case model.PropFromKey:
+		return 3
+	case model.PropToKey:
+		return 4
+	case model.PropMapping:
+		return 5
+	case model.PropName:
+		return 6
+	case model.PropDisplayName:
+		return 7
 	}
-	return c.names
+	return -1
+}
+
+// load makes o the current object: its properties, its reserved values, and for entities
+// its classes. The properties come in map order: rules report in any order, and object
+// sorts the findings.
+func (c *checker) load(o *model.Object) {
+	if c.obj == o {
+		return
+	}
+	c.obj = o
+	c.reserved = [len(c.reserved)]any{}
+	c.props = c.props[:0]
+	for name, v := range o.Props {
+		if r := reservedRank(name); r >= 0 {
+			c.reserved[r] = v
+		}
+		c.props = append(c.props, property{name, v})
+	}
+	c.classes = c.classes[:0]
+	if o.Kind == model.KindEntity {
+		c.classes = appendClasses(c.classes, c.reserved[rankClass])
+	}
+	c.answers = nil
+}
+
+// Ranks of the reserved properties the rules read from checker.reserved.
+const (
+	rankKey     = 0
+	rankType    = 1
+	rankClass   = 2
+	rankFromKey = 3
+	rankToKey   = 4
+	rankMapping = 5
+)
+
+// reservedString returns a reserved property's value if it is a string.
+func (c *checker) reservedString(rank int) string {
+	s, _ := c.reserved[rank].(string)
+	return s
+}
+
+// sortFindings puts the findings from start on, all about the current object, in a fixed
+// order: by the rule's place in the catalogue, then by property in the payload's order
+// (reserved properties first, the rest by name). The sort is stable: a rule that reports
+// several findings on one property reports them in a fixed order.
+func (c *checker) sortFindings(start int) {
+	fs := c.findings[start:]
+	if len(fs) < 2 {
+		return
+	}
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(ruleIndex[a.Code], ruleIndex[b.Code]),
+			comparePropertyNames(a.Property, b.Property),
+		)
+	})
+}
+
+// comparePropertyNames orders property names as the canonical payload does; the object
+// itself ("") comes first.
+func comparePropertyNames(a, b string) int {
+	rank := func(s string) int {
+		switch r := reservedRank(s); {
+		case s == "":
+			return -1
+		case r >= 0:
+			return r
+		}
+		return 8
+	}
+	return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a, b))
+}
+
+// appendClasses appends a _class value's class names: a string, or the strings of a list.
+func appendClasses(dst []string, v any) []string {
+	switch x := v.(type) {
+	case string:
+		if x != "" {
+			dst = append(dst, x)
+		}
+	case []any:
+		for _, e := range x {
+			if s, ok := e.(string); ok && s != "" {
+				dst = append(dst, s)
+			}
+		}
+	}
+	return dst
 }
 
 func (c *checker) object(o *model.Object) {
-	c.propertyNames(o)
+	start := len(c.findings)
+	c.load(o)
 	c.platformObject(o)
 	for _, rule := range objectRules {
 		rule(c, o)
 	}
+	c.sortFindings(start)
 }
 
-// objectRules are the per-object rules beyond J1P001–J1P005, in code order.
+// objectRules are the per-object rules beyond J1P001–J1P005, in code order. J1C205 and
+// J1D406 look at other objects too, but only read what newRun indexed.
 var objectRules = []func(*checker, *model.Object){
-	(*checker).classRule,       // J1P007
-	(*checker).mappingRule,     // J1P009
-	(*checker).timestampRule,   // J1P010
-	(*checker).secretNameRule,  // J1S301
-	(*checker).secretValueRule, // J1S302
-	(*checker).conventionRules, // J1C201–J1C204, J1C206–J1C208
-	(*checker).dataModelRules,  // J1D401–J1D405, J1D407
+	(*checker).classRule,        // J1P007
+	(*checker).endpointRule,     // J1P008
+	(*checker).mappingRule,      // J1P009
+	(*checker).timestampRule,    // J1P010
+	(*checker).secretNameRule,   // J1S301
+	(*checker).secretValueRule,  // J1S302
+	(*checker).conventionRules,  // J1C201–J1C208
+	(*checker).dataModelRules,   // J1D401–J1D405, J1D407
+	(*checker).relationshipRule, // J1D406
 }
 
+// graphRules are the rules about several objects at once: J1P006.
 func (c *checker) graphRules() {
-	seen := make(map[string]*model.Object, c.graph.Len())
-	for _, o := range c.graph.Entities {
-		c.duplicateKey(seen, o)
+	g := c.graph
+	// Entities: the first holder of each key is indexed already.
+	for _, o := range g.Entities {
+		if k := o.Key(); k != "" {
+			if first := c.entityKeys[k]; first != o {
+				c.duplicateKey(o, first)
+			}
+		}
 	}
-	for _, o := range c.graph.Relationships {
-		c.duplicateKey(seen, o)
+	seen := make(map[string]*model.Object, len(g.Relationships))
+	for _, o := range g.Relationships {
+		k := o.Key()
+		if k == "" {
+			continue
+		}
+		if first, ok := c.entityKeys[k]; ok {
+			c.duplicateKey(o, first)
+		} else if first, ok := seen[k]; ok {
+			c.duplicateKey(o, first)
+		} else {
+			seen[k] = o
+		}
 	}
-	for _, o := range c.graph.Relationships {
-		c.endpointRule(o)
-	}
-	c.foreignKeyRule()   // J1C205
-	c.relationshipRule() // J1D406
 }
 
 // describe names an object for messages: its address when it has one, else its _key.
@@ -268,4 +505,17 @@ func quote(v any) string {
 		return string(r[:max-1]) + "…"
 	}
 	return s
+}
+
+// shown renders a property's value for a message. It withholds values that derive from
+// sensitive variables, that a name says are secret or personal, or that look like a
+// credential: diagnostics end up in CI logs and pull-request comments.
+func shown(o *model.Object, name string, v any) string {
+	switch {
+	case o.IsSensitive(name):
+		return "(sensitive value)"
+	case IsSecretName(name) || isPIIName(name) || looksSecret(v):
+		return "(value withheld)"
+	}
+	return quote(v)
 }

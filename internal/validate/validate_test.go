@@ -3,7 +3,6 @@ package validate
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -26,17 +25,6 @@ func entity(props model.Properties) *model.Object {
 var deleted = &struct{}{}
 
 func num(s string) json.Number { return json.Number(s) }
-
-type fakeCatalog struct{}
-
-func (fakeCatalog) IsEntityClass(n string) bool {
-	return slices.Contains([]string{"Team", "Application", "Host", "User"}, n)
-}
-func (fakeCatalog) EntityClasses() []string { return []string{"Application", "Host", "Team", "User"} }
-func (fakeCatalog) IsRelationshipClass(n string) bool {
-	return slices.Contains([]string{"HAS", "OWNS", "USES"}, n)
-}
-func (fakeCatalog) RelationshipClasses() []string { return []string{"HAS", "OWNS", "USES"} }
 
 func TestObjectRules(t *testing.T) {
 	long := strings.Repeat("x", MaxStringLength+1)
@@ -75,6 +63,22 @@ func TestObjectRules(t *testing.T) {
 		{"J1D403 name characters", entity(model.Properties{"my_prop": "x"}), []string{"J1D403 my_prop"}},
 		{"J1D403 tag allowed", entity(model.Properties{"tag.Environment": "prod"}), nil},
 		{"J1D407 short key", entity(model.Properties{"_key": "t1"}), []string{"J1D407 _key"}},
+
+		// Class awareness, with the fake data model.
+		{"J1C201 class-defined boolean", entity(model.Properties{"_class": "Application", "public": true}), nil},
+		{"J1C201 yields to J1C204", entity(model.Properties{"_class": "Application", "Public": true}), []string{"J1C204 Public"}},
+		{"J1C204 case", entity(model.Properties{"Email": "eng@example.com"}), []string{"J1C204 Email"}},
+		{"J1C204 both set", entity(model.Properties{"Email": "a@example.com", "email": "eng@example.com"}), nil},
+		{"J1D401 per class", entity(model.Properties{"_class": "Host"}), []string{"J1D401 "}},
+		{"J1D401 one missing", entity(model.Properties{"_class": "User", "email": []any{"a@example.com"}}), []string{"J1D401 "}},
+		{"J1D401 leaves name to J1P001", entity(model.Properties{"name": deleted}), []string{"J1P001 name"}},
+		{"J1D402 type", entity(model.Properties{"email": num("1")}), []string{"J1D402 email"}},
+		{"J1D402 enum", entity(model.Properties{"_class": "Host", "hostname": "web-1", "osType": "Linux"}), []string{"J1D402 osType"}},
+		{"J1D402 leaves empty strings to J1C203", entity(model.Properties{"email": ""}), []string{"J1C203 email"}},
+		{"J1D402 leaves nested values to J1P002", entity(model.Properties{"email": map[string]any{"a": "b"}}), []string{"J1P002 email"}},
+		{"J1D404 deprecated", entity(model.Properties{"_class": "User", "email": []any{"a@example.com"}, "username": []any{"a"}, "active": true}), []string{"J1D404 active"}},
+		{"J1D405 abstract", entity(model.Properties{"_class": "Entity"}), []string{"J1D405 _class"}},
+		{"J1D405 and J1P007", entity(model.Properties{"_class": []any{"Entity", "Tema"}}), []string{"J1P007 _class", "J1D405 _class"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,8 +139,8 @@ func TestGraphRules(t *testing.T) {
 		mode string
 		want []string
 	}{
-		{"DIFF", []string{"J1P009 _mapping", "J1P009 _mapping", "J1P009 _mapping", "J1P006 _key", "J1P008 _toEntityKey", "J1C205 ownerKey", "J1C205 teamId"}},
-		{"PATCH", []string{"J1P009 _mapping", "J1P009 _mapping", "J1P009 _mapping", "J1P006 _key", "J1C205 ownerKey", "J1C205 teamId"}},
+		{"DIFF", []string{"J1C205 ownerKey", "J1C205 teamId", "J1P008 _toEntityKey", "J1P009 _mapping", "J1P009 _mapping", "J1P009 _mapping", "J1P006 _key"}},
+		{"PATCH", []string{"J1C205 ownerKey", "J1C205 teamId", "J1P009 _mapping", "J1P009 _mapping", "J1P009 _mapping", "J1P006 _key"}},
 	}
 	for _, tt := range tests {
 		fs := Graph(g, Options{Mode: tt.mode, IntegrationType: "my-billing-acme", Classes: fakeCatalog{}})
