@@ -486,14 +486,13 @@ func (c *converter) linkRelationships() {
 	c.assignRelationshipLabels()
 }
 
-// defaultRelationshipKey is lang's default _key for the relationship.
+// defaultKey is lang's default _key for the relationship.
 func (o *object) defaultKey() string {
-	verb := strings.ToLower(o.class)
 	if o.kind == model.KindRelationship {
-		return o.want[model.PropFromKey].(string) + "|" + verb + "|" + o.want[model.PropToKey].(string)
+		return lang.RelationshipKey(o.want[model.PropFromKey].(string), o.class, o.want[model.PropToKey].(string))
 	}
 	m := o.want[model.PropMapping].(map[string]any)
-	return o.mapping.source + "|" + verb + "|" + mappedKeySuffix(o.mapping.direction, o.mapping.targetWant, m[model.MappingTargetFilterKeys].([]any))
+	return lang.RelationshipKey(o.mapping.source, o.class, lang.MappedKeySuffix(o.mapping.direction, o.mapping.targetWant, m[model.MappingTargetFilterKeys].([]any)))
 }
 
 // defaultType is lang's default _type for the relationship, "" when j1hcl cannot derive one
@@ -513,45 +512,6 @@ func (o *object) defaultType() string {
 		return ""
 	}
 	return lang.RelationshipType(o.from.typ, o.class, targetType)
-}
-
-// mappedKeySuffix mirrors lang's default mapped-relationship key suffix: target._key, or
-// "<DIRECTION>:<k>=<v>:…" over the filter keys when the target has no _key.
-func mappedKeySuffix(direction string, target map[string]any, filterKeys []any) string {
-	if k, ok := target[model.PropKey].(string); ok {
-		return k
-	}
-	var sb strings.Builder
-	sb.WriteString(direction)
-	seen := map[string]bool{}
-	for _, set := range filterKeys {
-		list, _ := set.([]any)
-		for _, k := range list {
-			name, _ := k.(string)
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			sb.WriteString(":" + name + "=" + scalarString(target[name]))
-		}
-	}
-	return sb.String()
-}
-
-func scalarString(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = scalarString(e)
-		}
-		return strings.Join(parts, ",")
-	case string:
-		return x
-	}
-	return string(model.AppendValueJSON(nil, v))
 }
 
 // result generates the files and the graph they evaluate to.

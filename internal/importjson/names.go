@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/j1hcl/j1hcl/internal/model"
+	"github.com/j1hcl/j1hcl/lang"
 )
 
 // kebabCase is the shape of an integration type (lang checks the same).
@@ -33,7 +34,7 @@ func (c *converter) deriveIntegration() error {
 	suffix := "_" + c.integrationType
 	for _, o := range c.entities {
 		r, ok := strings.CutSuffix(o.typ, suffix)
-		if ok && validIdentifier(r) {
+		if ok && validIdentifier(r) && lang.EntityType(r, c.integrationType) == o.typ {
 			o.resource, o.omitTyp = r, true
 			continue
 		}
@@ -163,8 +164,8 @@ func (c *converter) assignLabels() {
 		return s
 	}
 	for _, o := range c.entities {
-		prefix, resource, name, ok := splitKey(o.key)
-		if ok && prefix == c.keyPrefix && resource == o.resource && validIdentifier(name) && set(resource).claim(name) {
+		_, resource, name, ok := splitKey(o.key)
+		if ok && lang.EntityKey(c.keyPrefix, o.resource, name) == o.key && validIdentifier(name) && set(resource).claim(name) {
 			o.name, o.omitKey = name, true
 		}
 	}
