@@ -16,6 +16,7 @@ test: lint
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race ./internal/emulator/... ./internal/syncapi/... ./internal/state/... ./internal/apply/... ./lang/...
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzLoad -fuzztime 10s ./lang
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzConvert -fuzztime 5s ./internal/importjson
 
 test-short:
 	$(GO) test -count=1 ./...
@@ -28,6 +29,8 @@ lint:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./lang
+	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 60s ./internal/importjson
+	$(GO) test -run '^$$' -fuzz FuzzScannerMatchesEncodingJSON -fuzztime 60s ./internal/state
 
 ## bench: the performance targets of the specification, as Go benchmarks, plus the peak RSS
 ## of whole plan processes.
