@@ -5,6 +5,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/j1hcl/j1hcl/internal/validate"
 )
 
 func TestExtractGlobals(t *testing.T) {
@@ -85,5 +89,34 @@ func TestUsageErrorsExitOne(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "nosuch") {
 		t.Errorf("stderr = %q", stderr.String())
+	}
+}
+
+func TestConsolidate(t *testing.T) {
+	r := func(line int) *hcl.Range {
+		return &hcl.Range{Filename: "main.hcl", Start: hcl.Pos{Line: line, Column: 1}, End: hcl.Pos{Line: line, Column: 5}}
+	}
+	w := func(summary string, rng *hcl.Range, detail string) *hcl.Diagnostic {
+		return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Subject: rng, Detail: detail, Extra: validate.DiagnosticExtra{Code: "J1D401"}}
+	}
+	diags := hcl.Diagnostics{
+		w("Missing", r(20), `entity.host.all["a"] lacks x.`),
+		w("Missing", r(20), `entity.host.all["b"] lacks x.`),
+		w("Other", r(20), "other"),
+		w("Missing", r(20), `entity.host.all["c"] lacks x.`),
+		w("Missing", r(30), `entity.team.t lacks y.`),
+	}
+	got := consolidate(diags)
+	if len(got) != 3 {
+		t.Fatalf("%d diagnostics, want 3: %v", len(got), got)
+	}
+	if !strings.HasPrefix(got[0].Detail, `entity.host.all["a"]`) || !strings.Contains(got[0].Detail, "and 2 more like it") {
+		t.Errorf("first group: %q", got[0].Detail)
+	}
+	if diags[0].Detail != `entity.host.all["a"] lacks x.` {
+		t.Error("consolidate changed its input")
+	}
+	if got[1].Summary != "Other" || strings.Contains(got[2].Detail, "more like it") {
+		t.Errorf("groups: %v", got)
 	}
 }
