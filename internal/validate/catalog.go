@@ -149,8 +149,8 @@ func (c *DataModelCatalog) ClassDefinesProperty(classes []string, name string) b
 }
 
 // EquivalentClassProperty implements ClassProperties. It tries, in order and for each class
-// in turn: the same name up to case, separators, an "is" prefix and a plural s (hostName,
-// host_name → hostname; isPublic → public; macAddress → macAddresses); a table of synonyms
+// in turn: the same name up to case, separators and a plural s (hostName, host_name →
+// hostname; macAddress → macAddresses); a table of synonyms
 // (emailAddress → email, os → osType, serialNumber → serial); and a name of at least six
 // letters one typing slip away (webLnik → webLink). The result is "" when nothing fits.
 // It scans the classes' names for slips, so callers that ask for the same names over
@@ -223,19 +223,27 @@ var propertySynonyms = map[string][]string{
 	"expiresat":       {"expiresOn"},
 	"expirationdate":  {"expiresOn"},
 	"expirydate":      {"expiresOn"},
-	"enabled":         {"isActive", "active"},
 	"ip":              {"ipAddress"},
 	"ipaddr":          {"ipAddress"},
 }
 
 // foldName is a name's spelling-insensitive form: lower case, without "-", "_", " " and
-// ".", without an "is" prefix before a capital (isPublic), and without a plural s
-// (macAddresses → macaddress, tags → tag; "ss" endings stay).
+// ".", and without a plural s (macAddresses → macaddress, tags → tag; "ss" endings stay).
+//
+// An "is" prefix is kept: Entity defines active, but the integration guide names booleans
+// isActive (J1C201) and User deprecates active for isActive, so isActive is no duplicate.
 func foldName(name string) string {
-	if IsBooleanName(name) {
-		name = name[2:]
-	}
-	b := make([]byte, 0, len(name))
+	var buf [64]byte
+	return string(appendFolded(buf[:0], name))
+}
+
+// sameSpelling reports whether two names have the same foldName, without allocating.
+func sameSpelling(a, b string) bool {
+	var ba, bb [64]byte
+	return string(appendFolded(ba[:0], a)) == string(appendFolded(bb[:0], b))
+}
+
+func appendFolded(b []byte, name string) []byte {
 	for i := 0; i < len(name); i++ {
 		ch := name[i]
 		switch {
@@ -252,5 +260,5 @@ func foldName(name string) string {
 	case n > 3 && b[n-1] == 's' && b[n-2] != 's':
 		b = b[:n-1]
 	}
-	return string(b)
+	return b
 }

@@ -84,23 +84,33 @@ func (c *checker) dataModelRules(o *model.Object) {
 // missingProperties is J1D401: one finding per class that requires properties the entity
 // lacks. J1P001 reports the platform's own required fields.
 func (c *checker) missingProperties(o *model.Object) {
-	var classes []string
+	// Problems come sorted by keyword group then property; collect each class's in turn.
 	for i := range c.problems {
 		p := &c.problems[i]
-		if p.Keyword == datamodel.KeywordRequired && !contains(entityRequired, p.Property) && !contains(classes, p.Class) {
-			classes = append(classes, p.Class)
+		if p.Keyword != datamodel.KeywordRequired || contains(entityRequired, p.Property) || c.classReported(i) {
+			continue
 		}
-	}
-	for _, cls := range classes {
-		var missing []string
-		for i := range c.problems {
-			p := &c.problems[i]
-			if p.Keyword == datamodel.KeywordRequired && p.Class == cls && !contains(entityRequired, p.Property) {
-				missing = append(missing, p.Property)
+		c.missing = c.missing[:0]
+		for j := i; j < len(c.problems); j++ {
+			q := &c.problems[j]
+			if q.Keyword == datamodel.KeywordRequired && q.Class == p.Class && !contains(entityRequired, q.Property) {
+				c.missing = append(c.missing, q.Property)
 			}
 		}
-		c.report("J1D401", o, "", missingSummary(cls, len(missing)), c.missingDetail(o, cls, missing))
+		c.report("J1D401", o, "", missingSummary(p.Class, len(c.missing)), c.missingDetail(o, p.Class, c.missing))
 	}
+}
+
+// classReported reports whether a required problem before index i names the same class as
+// problem i and is not left to J1P001, so that its class has had its finding.
+func (c *checker) classReported(i int) bool {
+	for j := 0; j < i; j++ {
+		q := &c.problems[j]
+		if q.Keyword == datamodel.KeywordRequired && q.Class == c.problems[i].Class && !contains(entityRequired, q.Property) {
+			return true
+		}
+	}
+	return false
 }
 
 func missingSummary(class string, n int) string {
@@ -115,6 +125,7 @@ func missingSummary(class string, n int) string {
 // (emial for email).
 func (c *checker) missingDetail(o *model.Object, class string, missing []string) string {
 	var b strings.Builder
+	b.Grow(256)
 	if len(missing) == 1 {
 		fmt.Fprintf(&b, "%s has no %s, which its class %s requires.", describe(o), missing[0], class)
 	} else {
@@ -137,22 +148,17 @@ func (c *checker) missingDetail(o *model.Object, class string, missing []string)
 	// Each custom name explains at most one missing property, same spellings first: a
 	// hostName is the missing hostname, not also the missing osName.
 	custom := c.customNames()
-	meant := make([]string, len(missing))
 	hinted := false
-	for _, match := range []func(string, []string) string{respelled, misspelt} {
-		for i, name := range missing {
-			if meant[i] != "" {
-				continue
+	for _, match := range [...]func(string, []string) string{respelled, misspelt} {
+		for _, name := range missing {
+			if len(custom) == 0 {
+				break
 			}
 			if g := match(name, custom); g != "" {
-				meant[i], hinted = g, true
+				fmt.Fprintf(&b, " The entity sets %q: did you mean %s? Rename it.", g, name)
+				hinted = true
 				custom = slices.DeleteFunc(custom, func(s string) bool { return s == g })
 			}
-		}
-	}
-	for i, name := range missing {
-		if meant[i] != "" {
-			fmt.Fprintf(&b, " The entity sets %q: did you mean %s? Rename it.", meant[i], name)
 		}
 	}
 	switch {
@@ -165,15 +171,17 @@ func (c *checker) missingDetail(o *model.Object, class string, missing []string)
 	return b.String()
 }
 
-// customNames returns the current entity's properties that its classes do not define.
+// customNames returns the current entity's properties that its classes do not define,
+// sorted, in a buffer reused from entity to entity.
 func (c *checker) customNames() []string {
-	var out []string
+	c.custom = c.custom[:0]
 	for _, p := range c.props {
 		if !strings.HasPrefix(p.name, "_") && !strings.HasPrefix(p.name, "tag.") && !c.classDefines(p.name) {
-			out = append(out, p.name)
+			c.custom = append(c.custom, p.name)
 		}
 	}
-	return out
+	slices.Sort(c.custom)
+	return c.custom
 }
 
 // wrongValue is J1D402. It reports whether it made a finding; values other rules already

@@ -2,7 +2,6 @@ package validate
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -158,9 +157,8 @@ func closestName(given string, candidates []string, synonyms map[string]string) 
 		limit = 2
 	}
 	best, bestDist := "", limit+1
-	lower := strings.ToLower(given)
 	for _, c := range candidates {
-		if d := editDistance(lower, strings.ToLower(c), bestDist); d < bestDist {
+		if d := editDistance(given, c, bestDist); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
@@ -184,12 +182,11 @@ func nearMiss(name string, names []string) string {
 		return ""
 	}
 	found := ""
-	lower := strings.ToLower(name)
 	for _, n := range names {
 		if len(n) < minLen || n == name || abs(len(n)-len(name)) > 1 {
 			continue
 		}
-		if editDistance(lower, strings.ToLower(n), 2) == 1 {
+		if editDistance(name, n, 2) == 1 {
 			if found != "" {
 				return "" // ambiguous
 			}
@@ -202,9 +199,8 @@ func nearMiss(name string, names []string) string {
 // respelled returns the name among given that is want up to spelling (see foldName):
 // emailAddresses, Email or e_mail for email. It returns "" when none is.
 func respelled(want string, given []string) string {
-	f := foldName(want)
 	for _, g := range given {
-		if foldName(g) == f {
+		if sameSpelling(g, want) {
 			return g
 		}
 	}
@@ -224,40 +220,60 @@ func misspelt(want string, given []string) string {
 		limit = 2
 	}
 	best, bestDist := "", limit+1
-	lower := strings.ToLower(want)
 	for _, g := range given {
-		if d := editDistance(lower, strings.ToLower(g), bestDist); d < bestDist {
+		if d := editDistance(want, g, bestDist); d < bestDist {
 			best, bestDist = g, d
 		}
 	}
 	return best
 }
 
-// editDistance is the optimal-string-alignment distance between a and b (insertions,
-// deletions, substitutions and swaps of neighbouring characters each count one), or any
-// value of at least bound once it is clear the distance reaches bound.
+// editDistance is the optimal-string-alignment distance between a and b, ignoring ASCII
+// case (insertions, deletions, substitutions and swaps of neighbouring characters each
+// count one), or any value of at least bound once it is clear the distance reaches bound.
+// Names are short: for up to 63 bytes it works on the stack.
 func editDistance(a, b string, bound int) int {
-	ra, rb := []rune(a), []rune(b)
-	if abs(len(ra)-len(rb)) >= bound {
+	if !isASCII(a) || !isASCII(b) {
+		return runeDistance([]rune(strings.ToLower(a)), []rune(strings.ToLower(b)), bound)
+	}
+	if abs(len(a)-len(b)) >= bound {
 		return bound
 	}
-	// Three rows: two back for swaps.
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+	const small = 64
+	var rows [3][small]int
+	var prev2, prev, cur []int
+	if len(b) < small {
+		prev2, prev, cur = rows[0][:len(b)+1], rows[1][:len(b)+1], rows[2][:len(b)+1]
+	} else {
+		prev2, prev, cur = make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	}
+	return osa(len(a), len(b), func(i, j int) bool { return lowerASCII(a[i]) == lowerASCII(b[j]) }, bound, prev2, prev, cur)
+}
+
+func runeDistance(a, b []rune, bound int) int {
+	if abs(len(a)-len(b)) >= bound {
+		return bound
+	}
+	return osa(len(a), len(b), func(i, j int) bool { return a[i] == b[j] }, bound,
+		make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1))
+}
+
+// osa fills the dynamic-programming rows for strings of lengths n and m whose characters
+// eq compares; prev2, prev and cur have m+1 elements.
+func osa(n, m int, eq func(i, j int) bool, bound int, prev2, prev, cur []int) int {
 	for j := range prev {
 		prev[j] = j
 	}
-	for i := 1; i <= len(ra); i++ {
+	for i := 1; i <= n; i++ {
 		cur[0] = i
 		rowMin := cur[0]
-		for j := 1; j <= len(rb); j++ {
+		for j := 1; j <= m; j++ {
 			cost := 1
-			if ra[i-1] == rb[j-1] {
+			if eq(i-1, j-1) {
 				cost = 0
 			}
 			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+			if i > 1 && j > 1 && eq(i-1, j-2) && eq(i-2, j-1) {
 				d = min(d, prev2[j-2]+1)
 			}
 			cur[j] = d
@@ -268,7 +284,23 @@ func editDistance(a, b string, bound int) int {
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[len(rb)]
+	return prev[m]
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 func abs(n int) int {
@@ -285,10 +317,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// upperFirst reports whether s starts with an upper-case letter.
-func upperFirst(s string) bool {
-	r, _ := utf8.DecodeRuneInString(s)
-	return unicode.IsUpper(r)
 }

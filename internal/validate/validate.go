@@ -218,6 +218,7 @@ type checker struct {
 	// relationship's endpoints.
 	classes, from, to []string
 	problems          []datamodel.Problem
+	missing, custom   []string
 	// classAnswers remembers the catalog's answers about property names by class
 	// combination; answers is the current entity's, found on first use.
 	classAnswers map[string]classAnswers
