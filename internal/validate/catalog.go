@@ -219,7 +219,7 @@ var propertySynonyms = map[string][]string{
 	"lastmodified":    {"updatedOn"},
 	"lastseen":        {"lastSeenOn"},
 	"lastseenat":      {"lastSeenOn"},
-	"expires":         {"expiresOn"},
+	"expire":          {"expiresOn"},
 	"expiresat":       {"expiresOn"},
 	"expirationdate":  {"expiresOn"},
 	"expirydate":      {"expiresOn"},

@@ -376,23 +376,23 @@ func (c *checker) relationshipRule(o *model.Object) {
 				p = model.PropFromKey
 			}
 			c.report("J1D406", o, p, "Relationship runs against the data model's direction",
-				fmt.Sprintf("%s runs from %s (%s) to %s (%s) with %s, but the data model's rule %q%s requires relationships between them to run from %s to %s. Swap from and to%s.",
-					describe(o), endpoint(from, c.from), r.TargetClass, endpoint(to, c.to), r.SourceClass, verb, r.Description, statusNote(status), r.SourceClass, r.TargetClass, verbAdvice(r, verb)))
+				fmt.Sprintf("%s runs from %s to %s with %s, but the data model's rule %q%s requires relationships between them to run from %s to %s. Swap from and to%s.",
+					describe(o), endpoint(from, r.TargetClass), endpoint(to, r.SourceClass), verb, r.Description, statusNote(status), r.SourceClass, r.TargetClass, verbAdvice(r, verb)))
 			continue
 		}
 		c.report("J1D406", o, prop, "Relationship verb not allowed between these classes",
-			fmt.Sprintf("%s: %s from %s (%s) to %s (%s), but the data model's rule %q%s allows only %s between them. Set _class = %q.",
-				describe(o), verb, endpoint(from, c.from), r.SourceClass, endpoint(to, c.to), r.TargetClass, r.Description, statusNote(status), strings.Join(r.AllowedVerbs, " or "), r.AllowedVerbs[0]))
+			fmt.Sprintf("%s: %s from %s to %s, but the data model's rule %q%s allows only %s between them. Set _class = %q.",
+				describe(o), verb, endpoint(from, r.SourceClass), endpoint(to, r.TargetClass), r.Description, statusNote(status), strings.Join(r.AllowedVerbs, " or "), r.AllowedVerbs[0]))
 	}
 }
 
-// endpoint names one end of a relationship: its entity's address, or its classes when it
-// is not an entity of the configuration.
-func endpoint(o *model.Object, classes []string) string {
+// endpoint names one end of a relationship and the class a rule matched there: the
+// entity's address, or only the class when the entity is not part of the configuration.
+func endpoint(o *model.Object, class string) string {
 	if o != nil {
-		return describe(o)
+		return describe(o) + " (" + class + ")"
 	}
-	return "a " + strings.Join(classes, "/") + " entity"
+	return article(class) + " " + class + " entity"
 }
 
 func statusNote(status string) string {
@@ -476,9 +476,9 @@ func camelCase(s string) string {
 	return b.String()
 }
 
-// article is "a" or "an" for a type name: "an object", "a list".
+// article is "a" or "an" for a word: "an object", "a list", "an Application".
 func article(word string) string {
-	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
 		return "an"
 	}
 	return "a"
