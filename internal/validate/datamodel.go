@@ -337,7 +337,7 @@ func (c *checker) relationshipRule(o *model.Object) {
 		return // J1P001, J1P007
 	}
 	var from, to *model.Object
-	prop := model.PropClass
+	prop := model.PropFromKey // where a reversed relationship is turned round
 	c.from, c.to = c.from[:0], c.to[:0]
 	switch o.Kind {
 	case model.KindRelationship:
@@ -371,16 +371,12 @@ func (c *checker) relationshipRule(o *model.Object) {
 			status = ", " + r.Status
 		}
 		if v.Reversed {
-			p := prop
-			if p == model.PropClass {
-				p = model.PropFromKey
-			}
-			c.report("J1D406", o, p, "Relationship runs against the data model's direction",
+			c.report("J1D406", o, prop, "Relationship runs against the data model's direction",
 				fmt.Sprintf("%s runs from %s to %s with %s, but the data model's rule %q%s requires relationships between them to run from %s to %s. Swap from and to%s.",
 					describe(o), endpoint(from, r.TargetClass), endpoint(to, r.SourceClass), verb, r.Description, statusNote(status), r.SourceClass, r.TargetClass, verbAdvice(r, verb)))
 			continue
 		}
-		c.report("J1D406", o, prop, "Relationship verb not allowed between these classes",
+		c.report("J1D406", o, model.PropClass, "Relationship verb not allowed between these classes",
 			fmt.Sprintf("%s: %s from %s to %s, but the data model's rule %q%s allows only %s between them. Set _class = %q.",
 				describe(o), verb, endpoint(from, r.SourceClass), endpoint(to, r.TargetClass), r.Description, statusNote(status), strings.Join(r.AllowedVerbs, " or "), r.AllowedVerbs[0]))
 	}

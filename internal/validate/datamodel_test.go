@@ -206,7 +206,7 @@ func TestRelationshipRules(t *testing.T) {
 		{"reversed", rel("relationship.back", "HAS", v, h), []string{"J1D406 _fromEntityKey"},
 			`relationship.back runs from entity.vulnerability.cve (Vulnerability) to entity.host.web (Host) with HAS, but the data model's rule "Host -> Vulnerability must use HAS" requires relationships between them to run from Host to Vulnerability. Swap from and to.`},
 		{"reversed with the wrong verb", rel("relationship.back", "USES", v, h), []string{"J1D406 _fromEntityKey"}, "Swap from and to and use HAS."},
-		{"mapped forward", mapped("mapped_relationship.m", "IS", "FORWARD", vulnTarget), []string{"J1D406 _mapping"}, "from entity.host.web (Host) to a Vulnerability entity"},
+		{"mapped forward", mapped("mapped_relationship.m", "IS", "FORWARD", vulnTarget), []string{"J1D406 _class"}, "from entity.host.web (Host) to a Vulnerability entity"},
 		{"mapped reverse", mapped("mapped_relationship.m", "HAS", "REVERSE", vulnTarget), []string{"J1D406 _mapping"}, "runs from a Vulnerability entity to entity.host.web (Host)"},
 		{"mapped without target class", mapped("mapped_relationship.m", "IS", "FORWARD", map[string]any{"_type": "nvd_cve", "_key": "CVE-2024-0001"}), nil, ""},
 	}

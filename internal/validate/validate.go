@@ -76,7 +76,8 @@ type Options struct {
 	// Severities overrides rule severities by code (from the rules { } block). Platform rules
 	// cannot be overridden; CheckOverride reports an attempt as an error.
 	Severities map[string]Severity
-	// Strict turns data-model (J1D) warnings into errors.
+	// Strict turns data-model (J1D) warnings into errors, except for rules that Severities
+	// sets: `strict = true` with `J1D401 = "warning"` keeps J1D401 a warning.
 	Strict bool
 	// Written reports whether a property was written in the configuration rather than
 	// defaulted. Nil means every property was written (e.g. uploads checked by the emulator).
@@ -306,14 +307,13 @@ func (c *checker) severity(code string) Severity {
 	if r.Platform {
 		return Error
 	}
-	sev := r.Default
 	if s, ok := c.opts.Severities[code]; ok {
-		sev = s
+		return s // a rule's own setting is more specific than strict
 	}
-	if c.opts.Strict && sev == Warning && strings.HasPrefix(code, "J1D") {
-		sev = Error
+	if c.opts.Strict && r.Default == Warning && strings.HasPrefix(code, "J1D") {
+		return Error
 	}
-	return sev
+	return r.Default
 }
 
 func (c *checker) written(o *model.Object, prop string) bool {

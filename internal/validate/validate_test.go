@@ -173,6 +173,19 @@ func TestSeverities(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("severities = %v, want %v", got, want)
 	}
+	// A rule's own setting wins over strict.
+	fs = Graph(g, Options{Severities: map[string]Severity{"J1D403": Warning}, Strict: true})
+	for _, f := range fs {
+		if f.Code == "J1D403" && f.Severity != Warning {
+			t.Errorf("strict with J1D403 = \"warning\": J1D403 is %s", f.Severity)
+		}
+	}
+	// Platform rules stay errors whatever Severities says (CheckOverride refuses the setting
+	// before it gets here).
+	fs = Graph(&model.Graph{Entities: []*model.Object{entity(model.Properties{"name": deleted})}}, Options{Severities: map[string]Severity{"J1P001": Off}})
+	if len(fs) != 1 || fs[0].Severity != Error {
+		t.Errorf("J1P001 set off: %v", fs)
+	}
 	if err := CheckOverride("J1P001", Off); err == nil || !strings.Contains(err.Error(), "platform rule") {
 		t.Errorf("turning off a platform rule: %v", err)
 	}
