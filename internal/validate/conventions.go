@@ -103,8 +103,13 @@ func (c *checker) dateString(o *model.Object, name string, v any) {
 	if !ok || len(s) < 10 || len(s) > 40 || IsTimestampName(name) || s[4] != '-' || !isoDate.MatchString(s) {
 		return
 	}
+	value := shown(o, name, v)
+	example := value
+	if value != quote(v) {
+		example = `"…"`
+	}
 	c.report("J1C206", o, name, "Date stored as a string",
-		fmt.Sprintf("%s: %q holds the date %s as a string, which queries cannot compare as a time. Dates belong in {action}On properties as epoch milliseconds, e.g. %sOn = epochms(%q).%s", describe(o), name, shown(o, name, v), dateBase(name), s, c.classSays(o, name)))
+		fmt.Sprintf("%s: %q holds the date %s as a string, which queries cannot compare as a time. Dates belong in {action}On properties as epoch milliseconds, e.g. %sOn = epochms(%s).%s", describe(o), name, value, dateBase(name), example, c.classSays(o, name)))
 }
 
 // dateBase turns hiredDate, hiredAt or hired into hired, for the suggested *On name.
@@ -302,7 +307,7 @@ func (c *checker) foreignKey(o *model.Object) {
 		}
 		if other := c.entityWithKey(s); other != nil {
 			c.report("J1C205", o, name, "Property holds another entity's _key",
-				fmt.Sprintf("%s: %q holds %s, the _key of %s. Links belong in relationships: declare a relationship between the two entities and remove the property.", describe(o), name, quote(s), describe(other)))
+				fmt.Sprintf("%s: %q holds %s, the _key of %s. Links belong in relationships: declare a relationship between the two entities and remove the property.", describe(o), name, shown(o, name, s), describe(other)))
 		}
 	}
 }

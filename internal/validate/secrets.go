@@ -50,7 +50,7 @@ func (c *checker) secretNameRule(o *model.Object) {
 		// pull-request comment.
 		c.report("J1S301", o, p.name, "Secret in a property",
 			fmt.Sprintf("%s: property %q holds a non-empty string, and its name says it is a secret. Never push secrets to JupiterOne: remove the property, or record a boolean or timestamp about it instead (e.g. is%sSet, %sRotatedOn).",
-				describe(o), p.name, capitalize(p.name), p.name))
+				describe(o), p.name, capitalize(strings.TrimLeft(p.name, "_")), strings.TrimLeft(p.name, "_")))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/j1hcl/j1hcl/internal/datamodel"
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -498,15 +499,28 @@ func describe(o *model.Object) string {
 	return o.Kind.String()
 }
 
-// quote renders a value for a message, truncated so a 4 KB string does not flood the terminal.
+// quote renders a value for a message as JSON, shortened so that a 4 KB string does not
+// flood the terminal: a long string keeps its closing quote.
 func quote(v any) string {
-	s := string(model.AppendValueJSON(nil, v))
 	const max = 80
+	if s, ok := v.(string); ok {
+		if utf8.RuneCountInString(s) > max-2 {
+			s = string([]rune(s)[:max-3]) + "…"
+		}
+		return string(model.AppendValueJSON(nil, s))
+	}
+	s := string(model.AppendValueJSON(nil, v))
 	if r := []rune(s); len(r) > max {
 		return string(r[:max-1]) + "…"
 	}
 	return s
 }
+
+// Stand-ins for values a message must not show.
+const (
+	sensitiveValue = "<sensitive>"
+	withheldValue  = "<not shown>"
+)
 
 // shown renders a property's value for a message. It withholds values that derive from
 // sensitive variables, that a name says are secret or personal, or that look like a
@@ -514,9 +528,9 @@ func quote(v any) string {
 func shown(o *model.Object, name string, v any) string {
 	switch {
 	case o.IsSensitive(name):
-		return "(sensitive value)"
+		return sensitiveValue
 	case IsSecretName(name) || isPIIName(name) || looksSecret(v):
-		return "(value withheld)"
+		return withheldValue
 	}
 	return quote(v)
 }

@@ -288,3 +288,33 @@ func TestDiagnosticsConsolidateInstances(t *testing.T) {
 		t.Errorf("%d diagnostics without a locator, want %d", n, len(fs))
 	}
 }
+
+// TestSensitiveValuesWithheld: values from sensitive variables never appear in a message,
+// whichever rule reports them.
+func TestSensitiveValuesWithheld(t *testing.T) {
+	const secret, date = "s3cr3t-value", "1999-02-03"
+	props := model.Properties{
+		"createdOn": secret,                          // J1P010
+		"hiredDate": date,                            // J1C206
+		"email":     []any{secret},                   // J1D402 (the fake wants a string)
+		"my_prop":   secret,                          // J1D403
+		"notes":     []any{secret, json.Number("1")}, // J1P002
+	}
+	o := entity(props)
+	o.Sensitive = map[string]bool{}
+	for k := range props {
+		o.Sensitive[k] = true
+	}
+	fs := Graph(&model.Graph{Entities: []*model.Object{o}}, Options{Classes: fakeCatalog{}})
+	if len(fs) != len(props) {
+		t.Fatalf("%d findings, want %d: %v", len(fs), len(props), fs)
+	}
+	for _, f := range fs {
+		if strings.Contains(f.Detail, secret) || strings.Contains(f.Detail, date) {
+			t.Errorf("%s shows a sensitive value: %s", f.Code, f.Detail)
+		}
+		if !strings.Contains(f.Detail, sensitiveValue) {
+			t.Errorf("%s does not say the value is sensitive: %s", f.Code, f.Detail)
+		}
+	}
+}
