@@ -145,30 +145,69 @@ func (c *checker) missingDetail(o *model.Object, class string, missing []string)
 			}
 		}
 	}
-	// Each custom name explains at most one missing property, same spellings first: a
-	// hostName is the missing hostname, not also the missing osName.
-	custom := c.customNames()
-	hinted := false
-	for _, match := range [...]func(string, []string) string{respelled, misspelt} {
-		for _, name := range missing {
-			if len(custom) == 0 {
-				break
-			}
-			if g := match(name, custom); g != "" {
-				fmt.Fprintf(&b, " The entity sets %q: did you mean %s? Rename it.", g, name)
-				hinted = true
-				custom = slices.DeleteFunc(custom, func(s string) bool { return s == g })
-			}
-		}
+	meant := c.meantFor(missing, c.customNames())
+	for _, m := range meant {
+		fmt.Fprintf(&b, " The entity sets %q: did you mean %s? Rename it.", m.custom, m.missing)
 	}
 	switch {
-	case hinted:
+	case len(meant) > 0:
 	case len(missing) == 1:
 		fmt.Fprintf(&b, " Set %s; an attribute that evaluates to null is left out of the payload, so give it a value.", missing[0])
 	default:
 		b.WriteString(" Set them; an attribute that evaluates to null is left out of the payload, so give each a value. If the source system cannot supply them, rules { J1D401 = \"off\" } silences this warning.")
 	}
 	return b.String()
+}
+
+// meaning pairs a custom property with the missing class property it most likely is.
+type meaning struct{ custom, missing string }
+
+// meantFor pairs custom properties with the missing properties they probably spell
+// differently: each custom name explains at most one missing property, same spellings
+// first (a hostName is the missing hostname, not also the missing osName). The instances
+// of a block usually miss the same properties and set the same custom ones, so the answer
+// is remembered by both lists.
+func (c *checker) meantFor(missing, custom []string) []meaning {
+	if len(custom) == 0 {
+		return nil
+	}
+	c.keyBuf = c.keyBuf[:0]
+	for _, list := range [...][]string{missing, custom} {
+		for _, s := range list {
+			c.keyBuf = append(append(c.keyBuf, s...), 0)
+		}
+		c.keyBuf = append(c.keyBuf, 1)
+	}
+	if m, ok := c.meanings[string(c.keyBuf)]; ok {
+		return m
+	}
+	var out []meaning
+	left := slices.Clone(custom)
+	for _, match := range [...]func(string, []string) string{respelled, misspelt} {
+		for _, name := range missing {
+			if len(left) == 0 {
+				break
+			}
+			if slices.ContainsFunc(out, func(m meaning) bool { return m.missing == name }) {
+				continue
+			}
+			if g := match(name, left); g != "" {
+				out = append(out, meaning{custom: g, missing: name})
+				left = slices.DeleteFunc(left, func(s string) bool { return s == g })
+			}
+		}
+	}
+	// Report in the order of the missing properties, whichever match found them.
+	slices.SortStableFunc(out, func(a, b meaning) int {
+		return slices.Index(missing, a.missing) - slices.Index(missing, b.missing)
+	})
+	if c.meanings == nil {
+		c.meanings = map[string][]meaning{}
+	}
+	if len(c.meanings) < maxRemembered {
+		c.meanings[string(c.keyBuf)] = out
+	}
+	return out
 }
 
 // customNames returns the current entity's properties that its classes do not define,

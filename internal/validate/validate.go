@@ -226,7 +226,9 @@ type checker struct {
 	classAnswers map[string]classAnswers
 	answers      classAnswers
 	remembered   int
-	keyBuf       []byte
+	// meanings remembers J1D401's "did you mean" pairs by missing and custom names.
+	meanings map[string][]meaning
+	keyBuf   []byte
 }
 
 // property is one property of the object being checked.
