@@ -272,7 +272,7 @@ func (c *checker) typeConvention(o *model.Object) {
 	if o.Kind != model.KindEntity || c.opts.IntegrationType == "" || !c.written(o, model.PropType) {
 		return
 	}
-	t := o.Type()
+	t := c.reservedString(rankType)
 	suffix := "_" + c.opts.IntegrationType
 	if t == "" || (strings.HasSuffix(t, suffix) && len(t) > len(suffix)) {
 		return

@@ -405,19 +405,15 @@ func (c *checker) relationshipRule(o *model.Object) {
 	}
 	for _, v := range cat.CheckRelationship(c.from, c.to, verb) {
 		r := v.Rule
-		status := ""
-		if r.Status != "" && r.Status != "adopted" {
-			status = ", " + r.Status
-		}
 		if v.Reversed {
 			c.report("J1D406", o, prop, "Relationship runs against the data model's direction",
 				fmt.Sprintf("%s runs from %s to %s with %s, but the data model's rule %q%s requires relationships between them to run from %s to %s. Swap from and to%s.",
-					describe(o), endpoint(from, r.TargetClass), endpoint(to, r.SourceClass), verb, r.Description, statusNote(status), r.SourceClass, r.TargetClass, verbAdvice(r, verb)))
+					describe(o), endpoint(from, r.TargetClass), endpoint(to, r.SourceClass), verb, r.Description, statusNote(r.Status), r.SourceClass, r.TargetClass, verbAdvice(r, verb)))
 			continue
 		}
 		c.report("J1D406", o, model.PropClass, "Relationship verb not allowed between these classes",
 			fmt.Sprintf("%s: %s from %s to %s, but the data model's rule %q%s allows only %s between them. Set _class = %q.",
-				describe(o), verb, endpoint(from, r.SourceClass), endpoint(to, r.TargetClass), r.Description, statusNote(status), strings.Join(r.AllowedVerbs, " or "), r.AllowedVerbs[0]))
+				describe(o), verb, endpoint(from, r.SourceClass), endpoint(to, r.TargetClass), r.Description, statusNote(r.Status), strings.Join(r.AllowedVerbs, " or "), r.AllowedVerbs[0]))
 	}
 }
 
@@ -430,11 +426,12 @@ func endpoint(o *model.Object, class string) string {
 	return article(class) + " " + class + " entity"
 }
 
+// statusNote marks a rule the data model has not adopted yet: " (proposed)".
 func statusNote(status string) string {
-	if status == "" {
+	if status == "" || status == "adopted" {
 		return ""
 	}
-	return " (" + strings.TrimPrefix(status, ", ") + ")"
+	return " (" + status + ")"
 }
 
 // verbAdvice adds the verb to use when a reversed relationship also has the wrong one.
