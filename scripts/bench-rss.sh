@@ -12,7 +12,7 @@ go run ./internal/benchfixture/cmd -blocks "$work/blocks" -n 10000
 
 measure() { # name dir args...
 	local name=$1 dir=$2; shift 2
-	/usr/bin/time -f "%e %M" -o "$work/time" "$bin" -chdir="$dir" "$@" >/dev/null
+	/usr/bin/time -f "%e %M" -o "$work/time" "$bin" -chdir="$dir" "$@" >/dev/null 2>&1
 	read -r secs kb <"$work/time"
 	printf '%-42s %6.2f s wall %8.1f MB peak RSS\n' "$name" "$secs" "$(echo "$kb / 1024" | bc -l)"
 }

@@ -109,7 +109,9 @@ func (m *meta) loadOptions(c *cli.Context) loadOptions {
 // caller prints them.
 func (m *meta) load(opts loadOptions) *loaded {
 	dir := workDir()
+	start := time.Now()
 	cfg, diags := lang.Load(lang.Options{Dir: dir, Vars: opts.vars, VarFiles: opts.varFiles, Environ: m.env.Environ()})
+	m.logger.Debug("configuration loaded", "dir", dir, "files", len(cfg.Files), "entities", len(cfg.Graph.Entities), "relationships", len(cfg.Graph.Relationships), "duration", time.Since(start))
 	l := &loaded{cfg: cfg, diags: diags}
 	if diags.HasErrors() {
 		return l
@@ -146,6 +148,7 @@ func (m *meta) load(opts loadOptions) *loaded {
 	if l.diags.HasErrors() {
 		return l
 	}
+	start = time.Now()
 	findings := validate.Graph(cfg.Graph, validate.Options{
 		Mode:            l.mode,
 		IntegrationType: in.Type,
@@ -155,6 +158,7 @@ func (m *meta) load(opts loadOptions) *loaded {
 		Classes:         dataModelCatalog(),
 	})
 	l.diags = append(l.diags, validate.Diagnostics(findings, cfg)...)
+	m.logger.Debug("configuration validated", "findings", len(findings), "duration", time.Since(start))
 	return l
 }
 

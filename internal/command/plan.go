@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -50,9 +51,11 @@ func planCommand(m *meta) *cli.Command {
 			}
 			defer run.unlock()
 			p := run.plan
+			start := time.Now()
 			if err := m.renderPlan(m.env.Stdout, p, format, c); err != nil {
 				return err
 			}
+			m.logger.Debug("plan rendered", "format", format, "duration", time.Since(start))
 			if out := c.String("out"); out != "" {
 				if err := plan.WriteFile(out, p); err != nil {
 					return err
@@ -138,12 +141,15 @@ func (m *meta) makePlan(c *cli.Context, operation string) (*planRun, error) {
 			unlock()
 		}
 	}()
+	start := time.Now()
 	prior, err := m.readCurrentState(c, path, l.target)
 	if err != nil {
 		return nil, err
 	}
 	run.prior = prior
 	priorGraph, priorInfo := priorOf(prior)
+	m.logger.Debug("state read", "path", path, "exists", prior != nil, "objects", priorGraph.Len(), "duration", time.Since(start))
+	start = time.Now()
 	p, err := plan.Compute(l.cfg.Graph, priorGraph, priorInfo, plan.Options{
 		Mode:        l.mode,
 		Target:      l.target,
@@ -159,6 +165,7 @@ func (m *meta) makePlan(c *cli.Context, operation string) (*planRun, error) {
 		return nil, err
 	}
 	run.plan = p
+	m.logger.Debug("plan computed", "changes", len(p.Changes), "not_applied", len(p.NotApplied), "unchanged", p.Unchanged, "duration", time.Since(start))
 	ok = true
 	return run, nil
 }

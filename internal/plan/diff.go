@@ -31,13 +31,14 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 		Targets:     opts.Targets,
 	}
 
-	var all []Change
+	all := make([]Change, 0, desired.Len()+prior.Len())
 	var unchanged int
 	all, unchanged = diffList(all, desired.Entities, prior.Entities)
 	p.Unchanged += unchanged
 	all, unchanged = diffList(all, desired.Relationships, prior.Relationships)
 	p.Unchanged += unchanged
 
+	p.Changes = make([]Change, 0, len(all))
 	for _, ch := range all {
 		if len(opts.Targets) > 0 && !matchesAny(opts.Targets, ch) {
 			continue

@@ -5,7 +5,7 @@ package plan
 import (
 	"fmt"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -215,14 +215,26 @@ func CheckTargets(mode string, targets []string) error {
 	return nil
 }
 
+// sortChanges orders changes by kind, address and key. It sorts a permutation and moves each
+// (large) Change once, instead of swapping Changes O(n log n) times.
 func sortChanges(cs []Change) {
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].Kind != cs[j].Kind {
-			return cs[i].Kind < cs[j].Kind
+	idx := make([]int32, len(cs))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		x, y := &cs[a], &cs[b]
+		if x.Kind != y.Kind {
+			return int(x.Kind) - int(y.Kind)
 		}
-		if cs[i].Address != cs[j].Address {
-			return cs[i].Address < cs[j].Address
+		if c := strings.Compare(x.Address, y.Address); c != 0 {
+			return c
 		}
-		return cs[i].Key < cs[j].Key
+		return strings.Compare(x.Key, y.Key)
 	})
+	sorted := make([]Change, len(cs))
+	for i, j := range idx {
+		sorted[i] = cs[j]
+	}
+	copy(cs, sorted)
 }
