@@ -2,7 +2,6 @@ package validate
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -32,27 +31,8 @@ func CodeOf(d *hcl.Diagnostic) string {
 }
 
 // Diagnostics turns findings into HCL diagnostics located by loc (which may be nil).
-//
-// The instances of a for_each block share their source: when several of them break a rule
-// in the same way (same code, severity, summary and source range), they make one
-// diagnostic, the first instance's, which names how many others share it and a few of
-// them. A block of 100,000 instances thus yields one warning rather than 100,000 copies of
-// the same snippet.
 func Diagnostics(fs []Finding, loc Locator) hcl.Diagnostics {
 	diags := make(hcl.Diagnostics, 0, len(fs))
-	type groupKey struct {
-		code, summary string
-		severity      Severity
-		subject       hcl.Range
-	}
-	type group struct {
-		diag   *hcl.Diagnostic
-		last   *model.Object
-		others []string
-		count  int
-	}
-	groups := map[groupKey]*group{}
-	var order []*group
 	for _, f := range fs {
 		d := &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
@@ -78,41 +58,7 @@ func Diagnostics(fs []Finding, loc Locator) hcl.Diagnostics {
 				}
 			}
 		}
-		if d.Subject != nil && f.Related == nil {
-			k := groupKey{code: f.Code, summary: f.Summary, severity: f.Severity, subject: *d.Subject}
-			g := groups[k]
-			if g != nil && g.last != f.Object {
-				g.last = f.Object
-				g.count++
-				if len(g.others) < shownInstances {
-					g.others = append(g.others, describe(f.Object))
-				}
-				continue
-			}
-			if g == nil {
-				g = &group{diag: d, last: f.Object}
-				groups[k] = g
-				order = append(order, g)
-			}
-		}
 		diags = append(diags, d)
-	}
-	for _, g := range order {
-		if g.count == 0 {
-			continue
-		}
-		more := ""
-		if n := g.count - len(g.others); n > 0 {
-			more = fmt.Sprintf(" and %d more", n)
-		}
-		instances := "instances"
-		if g.count == 1 {
-			instances = "instance"
-		}
-		g.diag.Detail += fmt.Sprintf(" The same applies to %d other %s of this block: %s%s.", g.count, instances, strings.Join(g.others, ", "), more)
 	}
 	return diags
 }
-
-// shownInstances is how many other instances a consolidated diagnostic names.
-const shownInstances = 3

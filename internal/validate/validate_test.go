@@ -3,11 +3,8 @@ package validate
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
-
-	"github.com/hashicorp/hcl/v2"
 
 	"github.com/j1hcl/j1hcl/internal/model"
 )
@@ -244,48 +241,6 @@ func TestBooleanNameDefersToDuplicate(t *testing.T) {
 		if len(fs) != 1 || fs[0].Code != tt.want {
 			t.Errorf("severities %v: findings %v, want one %s", tt.sev, fs, tt.want)
 		}
-	}
-}
-
-// locator places every finding on its property's line in one file, the way for_each
-// instances share their block's source.
-type locator struct{}
-
-func (locator) Range(o *model.Object, prop string) *hcl.Range {
-	line := len(prop) // one line per property name length: stable and distinct enough
-	return &hcl.Range{Filename: "main.hcl", Start: hcl.Pos{Line: line, Column: 3}, End: hcl.Pos{Line: line, Column: 10}}
-}
-
-func TestDiagnosticsConsolidateInstances(t *testing.T) {
-	var g model.Graph
-	for i := range 6 {
-		e := entity(model.Properties{"_key": fmt.Sprintf("billing-acme:team:%d0000000", i), "enabled": true})
-		e.Address = fmt.Sprintf(`entity.team.all["%d"]`, i)
-		g.Entities = append(g.Entities, e)
-	}
-	// One object with two findings of the same rule and summary on one range: both stay.
-	g.Entities[0].Props["tags"] = []any{"", ""}
-	g.Entities[0].Props["note"] = ""
-	fs := Graph(&g, Options{})
-	diags := Diagnostics(fs, locator{})
-	var got []string
-	for _, d := range diags {
-		got = append(got, CodeOf(d)+" "+d.Subject.String())
-	}
-	want := []string{"J1C201 main.hcl:7,3-10", "J1C203 main.hcl:4,3-10", "J1C203 main.hcl:4,3-10"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("diagnostics = %q, want %q", got, want)
-	}
-	if d := diags[0].Detail; !strings.HasPrefix(d, `entity.team.all["0"]: "enabled"`) ||
-		!strings.HasSuffix(d, ` The same applies to 5 other instances of this block: entity.team.all["1"], entity.team.all["2"], entity.team.all["3"] and 2 more.`) {
-		t.Errorf("consolidated detail: %s", d)
-	}
-	if strings.Contains(diags[1].Detail, "same applies") {
-		t.Errorf("a lone finding names other instances: %s", diags[1].Detail)
-	}
-	// Without a locator nothing is merged: there is no shared source to point at.
-	if n := len(Diagnostics(fs, nil)); n != len(fs) {
-		t.Errorf("%d diagnostics without a locator, want %d", n, len(fs))
 	}
 }
 
