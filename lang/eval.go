@@ -182,8 +182,10 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 	vals := make([]cty.Value, len(insts))
 	instDiags := make([]hcl.Diagnostics, len(insts))
 	run := func(lo, hi int) {
+		sc := newScratch(ctx, b)
+		slab := make([]model.Object, hi-lo) // one allocation for the chunk's objects
 		for i := lo; i < hi; i++ {
-			objs[i], vals[i], instDiags[i] = e.evalInstance(b, ctx, insts[i])
+			objs[i], vals[i], instDiags[i] = e.evalInstance(b, sc, insts[i], &slab[i-lo])
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
@@ -372,18 +374,34 @@ func (a attrValues) value(name string) cty.Value {
 	return v
 }
 
-func (e *evaluator) evalInstance(b *objectBlock, ctx *hcl.EvalContext, in instance) (*model.Object, cty.Value, hcl.Diagnostics) {
+// scratch is what one worker reuses from instance to instance: the child context that holds
+// each, and the slice of attribute values. Nothing evaluated keeps a reference to either.
+type scratch struct {
+	parent *hcl.EvalContext
+	child  *hcl.EvalContext
+	vals   []cty.Value
+}
+
+func newScratch(ctx *hcl.EvalContext, b *objectBlock) *scratch {
+	child := ctx.NewChild()
+	child.Variables = map[string]cty.Value{}
+	return &scratch{parent: ctx, child: child, vals: make([]cty.Value, len(b.attrNames))}
+}
+
+func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in instance, obj *model.Object) (*model.Object, cty.Value, hcl.Diagnostics) {
+	ctx := sc.parent
 	if in.forEach {
-		child := ctx.NewChild()
-		child.Variables = map[string]cty.Value{"each": in.eachValue()}
-		ctx = child
+		sc.child.Variables["each"] = in.eachValue()
+		ctx = sc.child
 	}
 	addr := in.address(b)
-	bl := &builder{b: b, in: in, obj: &model.Object{Kind: b.kind, Address: addr, Props: make(model.Properties, len(b.attrs)+4)}}
+	*obj = model.Object{Kind: b.kind, Address: addr, Props: make(model.Properties, len(b.attrs)+4)}
+	bl := &builder{b: b, in: in, obj: obj}
 	if b.needValue && b.fullValue {
 		bl.cty = make(map[string]cty.Value, len(b.attrs)+4)
 	}
-	vals := attrValues{b: b, v: make([]cty.Value, len(b.attrNames))}
+	clear(sc.vals)
+	vals := attrValues{b: b, v: sc.vals}
 	for i, name := range b.attrNames {
 		if name == "for_each" {
 			continue

@@ -91,7 +91,7 @@ func (m *meta) runApply(c *cli.Context) error {
 			return nil
 		}
 	} else {
-		run, err := m.makePlan(c, "apply")
+		run, err := m.makePlan(c, "apply", false)
 		if err != nil {
 			return err
 		}
@@ -165,7 +165,7 @@ func (m *meta) loadSavedPlan(c *cli.Context, file string) (*plan.Plan, *state.Fi
 	}
 	prior, err := m.readCurrentState(c, path, p.Target)
 	if err == nil {
-		_, info := priorOf(prior)
+		_, info := priorOf(prior, true)
 		err = p.CheckCurrent(info, p.Target)
 	}
 	if err != nil {

@@ -226,12 +226,18 @@ func readState(path string) (*state.File, error) {
 	return f, err
 }
 
-// priorOf describes a state for planning.
-func priorOf(f *state.File) (*model.Graph, plan.Prior) {
+// priorOf describes a state for planning; the content hash, which saved plans need, only when
+// asked for.
+func priorOf(f *state.File, hash bool) (*model.Graph, plan.Prior) {
 	if f == nil {
 		return &model.Graph{}, plan.Prior{}
 	}
-	return f.Graph(), plan.Prior{Exists: true, Lineage: f.Lineage, Serial: f.Serial, Hash: f.Hash()}
+	g := f.Graph()
+	prior := plan.Prior{Exists: true, Lineage: f.Lineage, Serial: f.Serial}
+	if hash {
+		prior.Hash = model.HashGraph(g)
+	}
+	return g, prior
 }
 
 func now() time.Time { return time.Now().UTC() }

@@ -45,7 +45,9 @@ func planCommand(m *meta) *cli.Command {
 			if err != nil {
 				return err
 			}
-			run, err := m.makePlan(c, "plan")
+			// Content hashes are for saved plans and the JSON document; a terminal or markdown
+			// plan of 200,000 objects saves their cost.
+			run, err := m.makePlan(c, "plan", c.String("out") != "" || format == "json")
 			if err != nil {
 				return err
 			}
@@ -116,7 +118,7 @@ type planRun struct {
 
 // makePlan loads and validates the configuration, locks and reads the state, and plans. On
 // error, diagnostics have been printed and nothing is locked.
-func (m *meta) makePlan(c *cli.Context, operation string) (*planRun, error) {
+func (m *meta) makePlan(c *cli.Context, operation string, hashes bool) (*planRun, error) {
 	l := m.load(m.loadOptions(c))
 	m.printDiagnostics(l.cfg, l.diags)
 	if l.diags.HasErrors() {
@@ -141,13 +143,15 @@ func (m *meta) makePlan(c *cli.Context, operation string) (*planRun, error) {
 			unlock()
 		}
 	}()
+	// The state is read after the configuration is evaluated, not alongside: the two at once
+	// would hold both graphs and the evaluation's intermediate values in memory together.
 	start := time.Now()
 	prior, err := m.readCurrentState(c, path, l.target)
 	if err != nil {
 		return nil, err
 	}
 	run.prior = prior
-	priorGraph, priorInfo := priorOf(prior)
+	priorGraph, priorInfo := priorOf(prior, hashes)
 	m.logger.Debug("state read", "path", path, "exists", prior != nil, "objects", priorGraph.Len(), "duration", time.Since(start))
 	start = time.Now()
 	p, err := plan.Compute(l.cfg.Graph, priorGraph, priorInfo, plan.Options{
@@ -156,6 +160,7 @@ func (m *meta) makePlan(c *cli.Context, operation string) (*planRun, error) {
 		ToolVersion: Version,
 		Targets:     targets,
 		Protected:   l.cfg.Protected,
+		SkipHash:    !hashes,
 	})
 	var protected *plan.ProtectedError
 	if errors.As(err, &protected) {

@@ -18,11 +18,12 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 	if prior == nil {
 		prior = &model.Graph{}
 	}
-	// One sorted copy serves the hash and the DIFF payload.
-	sorted := &model.Graph{Entities: append([]*model.Object(nil), desired.Entities...), Relationships: append([]*model.Object(nil), desired.Relationships...)}
-	sorted.SortByKey()
 	hash := make(chan model.Hash, 1)
-	go func() { hash <- model.HashSortedGraph(sorted) }() // overlaps with the diff below
+	if opts.SkipHash {
+		hash <- ""
+	} else {
+		go func() { hash <- model.HashGraph(desired) }() // overlaps with the diff below
+	}
 	p := &Plan{
 		ToolVersion: opts.ToolVersion,
 		Mode:        opts.Mode,
@@ -75,7 +76,8 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 		if (deleting > total/2 && deleting > 10) || (total > 0 && deleting == total) {
 			p.MassDelete = &MassDelete{Deleting: deleting, Total: total}
 		}
-		p.Upload = model.PayloadOf(sorted)
+		// Declaration order: the API does not care, and the payload is deterministic anyway.
+		p.Upload = model.PayloadOf(desired)
 	} else {
 		p.Upload = patchPayload(p.Changes)
 	}
@@ -138,13 +140,14 @@ func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
 	for _, o := range prior {
 		byKey[o.Key()] = o
 	}
-	seen := make(map[string]struct{}, len(desired))
 	unchanged := 0
 	for _, d := range desired {
 		key := d.Key()
-		seen[key] = struct{}{}
 		ch := Change{Address: d.Address, Kind: d.Kind, Key: key, Type: d.Type(), After: d.Props, Sensitive: sensitiveList(d)}
 		old, ok := byKey[key]
+		if ok {
+			delete(byKey, key) // what stays in byKey is what the configuration no longer has
+		}
 		switch {
 		case !ok:
 			ch.Action = Create
@@ -168,7 +171,7 @@ func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
 	}
 	for _, o := range prior {
 		key := o.Key()
-		if _, ok := seen[key]; ok {
+		if byKey[key] != o {
 			continue
 		}
 		out = append(out, Change{Address: o.Address, Kind: o.Kind, Key: key, Type: o.Type(), Action: Delete, Before: o.Props, Sensitive: sensitiveList(o)})

@@ -165,6 +165,9 @@ type Options struct {
 	// Protected reports whether the object at a (state) address may not be destroyed
 	// (lifecycle { prevent_destroy = true }). Nil protects nothing.
 	Protected func(address string) bool
+	// SkipHash leaves DesiredHash empty, for plans that are only displayed: hashing 200,000
+	// objects is a measurable part of a plan. Saved plans need the hash.
+	SkipHash bool
 }
 
 // ProtectedError is returned when a plan would destroy objects under prevent_destroy.
