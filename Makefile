@@ -15,7 +15,7 @@ build:
 test: lint
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race ./internal/emulator/... ./internal/syncapi/... ./internal/state/... ./internal/apply/... ./lang/...
-	$(GO) test -count=1 -run '^$$' -fuzz FuzzLoad -fuzztime 10s ./lang
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzLoad -fuzztime 25s ./lang
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzConvert -fuzztime 5s ./internal/importjson
 
 test-short:
