@@ -11,6 +11,12 @@ integration {
   type        = "asset-inventory"
   instance_id = var.instance_id
   key_prefix  = "inv"
+
+  rules {
+    # The data model's Host requires 18 properties (deviceId, macAddresses, serial, …) that a
+    # hand-kept spreadsheet does not have; every other data-model check stays on.
+    J1D401 = "off"
+  }
 }
 
 locals {
@@ -21,10 +27,10 @@ locals {
 entity "team" "all" {
   for_each = local.teams
 
-  _class      = "Team"
-  name        = each.key
-  displayName = each.value.name
-  email       = each.value.email
+  _class       = "Team"
+  name         = each.key
+  displayName  = each.value.name
+  email        = each.value.email
   slackChannel = each.value.slack
 }
 
