@@ -197,7 +197,7 @@ func stateFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "state", Usage: "state file `PATH` (default " + DefaultStateFile + " in the configuration directory)"},
 		&cli.BoolFlag{Name: "lock", Value: true, Usage: "lock the state file while working"},
-		&cli.DurationFlag{Name: "lock-timeout", Usage: "how long to wait for a held state lock"},
+		&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for a held state lock"},
 	}
 }
 

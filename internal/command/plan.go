@@ -18,11 +18,11 @@ import (
 func planFlags() []cli.Flag {
 	flags := append(varFlags(), stateFlags()...)
 	return append(flags,
-		&cli.StringFlag{Name: "mode", Usage: "sync mode: DIFF or PATCH (default from the integration block, else DIFF)"},
+		&cli.StringFlag{Name: "mode", Usage: "sync `MODE`: DIFF or PATCH (default from the integration block, else DIFF)"},
 		&cli.StringSliceFlag{Name: "target", Usage: "limit the plan to objects whose address or _key matches `ADDRESS-OR-GLOB` (repeatable; PATCH only)"},
 		&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 when there are no changes, 2 when there are"},
 		&cli.BoolFlag{Name: "json", Usage: "print the plan as one JSON document (same as -format=json)"},
-		&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, markdown or json"},
+		&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, markdown or json"},
 		&cli.BoolFlag{Name: "compact", Usage: "one line per changed object, then the summary"},
 		&cli.IntFlag{Name: "max-chars", Value: render.DefaultMaxChars, Usage: "markdown only: cap the output at `N` characters"},
 		&cli.BoolFlag{Name: "graph", Usage: "markdown only: add a Mermaid diagram of the changed objects"},
