@@ -17,6 +17,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/j1hcl/j1hcl/internal/validate"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script/*.txtar")
@@ -207,6 +209,45 @@ func TestExamplesAreFormatted(t *testing.T) {
 		}
 		if got := hclwrite.Format(src); !bytes.Equal(got, src) {
 			t.Errorf("%s is not formatted: run j1hcl fmt -recursive examples", f)
+		}
+	}
+}
+
+// TestREADMEDocumentsEverything: every command the binary has and every rule code is in the
+// README, so the documentation cannot silently fall behind.
+func TestREADMEDocumentsEverything(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(binDir, "j1hcl"), "--help").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inCommands := false
+	var commands []string
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case strings.HasPrefix(line, "COMMANDS:"):
+			inCommands = true
+		case inCommands && strings.TrimSpace(line) == "":
+			inCommands = false
+		case inCommands:
+			name := strings.TrimSuffix(strings.Fields(line)[0], ",")
+			commands = append(commands, name)
+		}
+	}
+	if len(commands) < 10 {
+		t.Fatalf("found only %d commands in --help: %q", len(commands), commands)
+	}
+	for _, c := range commands {
+		if !strings.Contains(string(readme), "`"+c) {
+			t.Errorf("README does not document the command %q", c)
+		}
+	}
+	for _, r := range validate.Rules {
+		if !strings.Contains(string(readme), "| "+r.Code+" |") {
+			t.Errorf("README's rule table lacks %s", r.Code)
 		}
 	}
 }
