@@ -130,6 +130,31 @@ func (o *Object) ToKey() string { return stringProp(o.Props, PropToKey) }
 // IsSensitive reports whether the named property derives from a sensitive value.
 func (o *Object) IsSensitive(prop string) bool { return o.Sensitive[prop] }
 
+// SensitiveNames returns the names a sensitive set marks, sorted: the form state files and
+// plans record.
+func SensitiveNames(set map[string]bool) []string {
+	var out []string
+	for name, on := range set {
+		if on {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SensitiveSet is the inverse of SensitiveNames; nil for no names.
+func SensitiveSet(names []string) map[string]bool {
+	if len(names) == 0 {
+		return nil
+	}
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		set[n] = true
+	}
+	return set
+}
+
 // Clone returns a deep copy of the object.
 func (o *Object) Clone() *Object {
 	c := *o

@@ -1,8 +1,6 @@
 package plan
 
 import (
-	"slices"
-
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -181,27 +179,16 @@ func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
 
 // sensitiveList names, sorted, the properties any of objs marks sensitive.
 func sensitiveList(objs ...*model.Object) []string {
-	var out []string
+	if len(objs) == 1 {
+		return model.SensitiveNames(objs[0].Sensitive)
+	}
+	union := map[string]bool{}
 	for _, o := range objs {
 		for name, on := range o.Sensitive {
-			if on && !slices.Contains(out, name) {
-				out = append(out, name)
-			}
+			union[name] = union[name] || on
 		}
 	}
-	slices.Sort(out)
-	return out
-}
-
-func sensitiveSet(names []string) map[string]bool {
-	if len(names) == 0 {
-		return nil
-	}
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
+	return model.SensitiveNames(union)
 }
 
 // Next returns the graph the state records once the plan's job has FINISHED: prior with this
@@ -237,7 +224,7 @@ func (p *Plan) Next(prior *model.Graph) *model.Graph {
 					now = append(now, name)
 				}
 			}
-			idx[ch.Key] = &model.Object{Kind: ch.Kind, Address: ch.Address, Props: ch.After, Sensitive: sensitiveSet(now)}
+			idx[ch.Key] = &model.Object{Kind: ch.Kind, Address: ch.Address, Props: ch.After, Sensitive: model.SensitiveSet(now)}
 		}
 	}
 	out := &model.Graph{}

@@ -178,12 +178,12 @@ func graphOf(entities, relationships []Entry) *model.Graph {
 	}
 	for i, e := range entities {
 		o := &objs[i]
-		*o = model.Object{Kind: model.KindEntity, Address: e.Address, Props: e.Object, Sensitive: sensitiveSet(e.Sensitive)}
+		*o = model.Object{Kind: model.KindEntity, Address: e.Address, Props: e.Object, Sensitive: model.SensitiveSet(e.Sensitive)}
 		g.Entities[i] = o
 	}
 	for i, e := range relationships {
 		o := &objs[len(entities)+i]
-		*o = model.Object{Kind: model.KindOf(e.Object, true), Address: e.Address, Props: e.Object, Sensitive: sensitiveSet(e.Sensitive)}
+		*o = model.Object{Kind: model.KindOf(e.Object, true), Address: e.Address, Props: e.Object, Sensitive: model.SensitiveSet(e.Sensitive)}
 		g.Relationships[i] = o
 	}
 	return g
@@ -193,34 +193,12 @@ func graphOf(entities, relationships []Entry) *model.Graph {
 // any graph; saved plans carry it to detect a state that changed since planning.
 func (f *File) Hash() model.Hash { return model.HashGraph(f.Graph()) }
 
-func sensitiveSet(names []string) map[string]bool {
-	if len(names) == 0 {
-		return nil
-	}
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
-}
-
-func sensitiveList(set map[string]bool) []string {
-	var out []string
-	for n, on := range set {
-		if on {
-			out = append(out, n)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 // EntriesOf returns the entries recording objs, sorted by _key then address. The entries share
 // the objects' Props.
 func EntriesOf(objs []*model.Object) []Entry {
 	out := make([]Entry, len(objs))
 	for i, o := range objs {
-		out[i] = Entry{Address: o.Address, Object: o.Props, Sensitive: sensitiveList(o.Sensitive)}
+		out[i] = Entry{Address: o.Address, Object: o.Props, Sensitive: model.SensitiveNames(o.Sensitive)}
 	}
 	sortEntries(out)
 	return out
