@@ -57,6 +57,21 @@ func (s *Server) answerJob(w http.ResponseWriter, j *job) {
 }
 
 // lookupJob finds the job named by the route, answering 404 when there is none.
+// jobRequest finds the route's job and reads the request body. A nil job means the request
+// has been answered with the error.
+func (s *Server) jobRequest(w http.ResponseWriter, r *http.Request) (*job, []byte) {
+	j := s.lookupJob(w, r)
+	if j == nil {
+		return nil, nil
+	}
+	data, aerr := readBody(r, s.cfg.MaxBody)
+	if aerr != nil {
+		writeError(w, aerr)
+		return nil, nil
+	}
+	return j, data
+}
+
 func (s *Server) lookupJob(w http.ResponseWriter, r *http.Request) *job {
 	id := r.PathValue("id")
 	if j := s.job(id); j != nil {
@@ -302,13 +317,8 @@ func decodeFinalize(data []byte) (map[string]bool, *apiError) {
 }
 
 func (s *Server) finalizeJob(w http.ResponseWriter, r *http.Request) {
-	j := s.lookupJob(w, r)
+	j, data := s.jobRequest(w, r)
 	if j == nil {
-		return
-	}
-	data, aerr := readBody(r, s.cfg.MaxBody)
-	if aerr != nil {
-		writeError(w, aerr)
 		return
 	}
 	partial, aerr := decodeFinalize(data)
@@ -424,13 +434,8 @@ type abortRequest struct {
 }
 
 func (s *Server) abortJob(w http.ResponseWriter, r *http.Request) {
-	j := s.lookupJob(w, r)
+	j, data := s.jobRequest(w, r)
 	if j == nil {
-		return
-	}
-	data, aerr := readBody(r, s.cfg.MaxBody)
-	if aerr != nil {
-		writeError(w, aerr)
 		return
 	}
 	var req abortRequest
@@ -473,13 +478,8 @@ type eventsRequest struct {
 // postEvents records a job's events. Events are never fatal: any job, in any state, takes
 // them.
 func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) {
-	j := s.lookupJob(w, r)
+	j, data := s.jobRequest(w, r)
 	if j == nil {
-		return
-	}
-	data, aerr := readBody(r, s.cfg.MaxBody)
-	if aerr != nil {
-		writeError(w, aerr)
 		return
 	}
 	var req eventsRequest
