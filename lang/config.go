@@ -94,7 +94,7 @@ func Load(opts Options) (*Config, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return cfg, diags
 	}
-	e := &evaluator{decls: decls, funcs: funcs, varObj: cty.ObjectVal(vars), keyTypes: map[string]string{}}
+	e := &evaluator{funcs: funcs, varObj: cty.ObjectVal(vars), keyTypes: map[string]string{}}
 	for _, n := range order {
 		switch {
 		case n.integ != nil:
@@ -148,20 +148,20 @@ func (c *Config) Range(o *model.Object, prop string) *hcl.Range {
 	case model.PropMapping:
 		return firstRange(attr("target"), attr("from"), b.defRange.Ptr())
 	}
-	if !metaArguments[b.kind][prop] || strings.HasPrefix(prop, "_") {
-		if r := attr(prop); r != nil {
-			return r
-		}
+	// A property written as an attribute (meta-arguments other than _key, _type and _class are
+	// never payload properties), else a key of properties = { … }, else the properties
+	// attribute when the key was computed; defaults point at the block.
+	if r := attr(prop); r != nil {
+		return r
 	}
 	if r, ok := b.propKeyRanges[prop]; ok {
 		return r.Ptr()
 	}
-	if _, written := b.attrs[prop]; !written {
-		if r := attr("properties"); r != nil && prop != model.PropKey && prop != model.PropType && prop != model.PropDisplayName {
-			return r
-		}
+	switch prop {
+	case model.PropKey, model.PropType, model.PropDisplayName:
+		return b.defRange.Ptr()
 	}
-	return b.defRange.Ptr()
+	return firstRange(attr("properties"), b.defRange.Ptr())
 }
 
 // Written reports whether a property was written in the configuration rather than filled in

@@ -17,7 +17,6 @@ import (
 
 // evaluator holds what evaluation accumulates, in dependency order.
 type evaluator struct {
-	decls  *declarations
 	funcs  map[string]function.Function
 	varObj cty.Value
 	integ  Integration

@@ -1,7 +1,6 @@
 package command
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -37,20 +36,15 @@ type meta struct {
 }
 
 func (m *meta) errorLine(msg string) {
-	m.printf(m.env.Stderr, "%s %s\n", m.style("Error:", ansiBoldRed), msg)
+	fmt.Fprintf(m.env.Stderr, "%s %s\n", m.style("Error:", ansiBoldRed), msg)
 }
 
 func (m *meta) warnLine(msg string) {
-	m.printf(m.env.Stderr, "%s %s\n", m.style("Warning:", ansiBoldYellow), msg)
-}
-
-func (m *meta) printf(w interface{ Write([]byte) (int, error) }, format string, args ...any) {
-	fmt.Fprintf(w, format, args...)
+	fmt.Fprintf(m.env.Stderr, "%s %s\n", m.style("Warning:", ansiBoldYellow), msg)
 }
 
 const (
 	ansiReset      = "\x1b[0m"
-	ansiBold       = "\x1b[1m"
 	ansiBoldRed    = "\x1b[1;31m"
 	ansiBoldYellow = "\x1b[1;33m"
 	ansiBoldGreen  = "\x1b[1;32m"
@@ -61,11 +55,6 @@ func (m *meta) style(s, code string) string {
 		return s
 	}
 	return code + s + ansiReset
-}
-
-// context returns a context cancelled on SIGINT/SIGTERM.
-func (m *meta) context(c *cli.Context) context.Context {
-	return c.Context
 }
 
 // workDir is the configuration directory: the current directory after -chdir.
@@ -239,5 +228,3 @@ func priorOf(f *state.File, hash bool) (*model.Graph, plan.Prior) {
 	}
 	return g, prior
 }
-
-func now() time.Time { return time.Now().UTC() }
