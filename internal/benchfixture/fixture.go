@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/j1hcl/j1hcl/internal/state"
+	"github.com/j1hcl/j1hcl/lang"
 )
 
 // CSVInventory writes a configuration whose hosts (n of them) and teams come from CSV files
@@ -115,4 +118,16 @@ func writeLines(path string, n int, line func(i int) string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// MatchingState writes, at statePath, a state that records exactly the configuration in dir,
+// so that a plan of dir has no changes.
+func MatchingState(dir, statePath string) error {
+	cfg, diags := lang.Load(lang.Options{Dir: dir})
+	if diags.HasErrors() {
+		return diags
+	}
+	f := state.New(state.Target{Source: state.SourceIntegrationExternal, IntegrationInstanceID: cfg.Integration.InstanceID}, "bench")
+	f.Commit(cfg.Graph, state.Job{ID: "bench", SyncMode: "DIFF", Status: state.JobFinished})
+	return state.Write(statePath, f)
 }

@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/j1hcl/j1hcl/internal/benchfixture"
-	"github.com/j1hcl/j1hcl/internal/state"
-	"github.com/j1hcl/j1hcl/lang"
 )
 
 // benchEnv is an Env for in-process runs: no terminal, output discarded.
@@ -26,13 +24,7 @@ func benchEnv() *Env {
 
 // matchingState writes a state that records exactly the configuration in dir.
 func matchingState(b *testing.B, dir string) {
-	cfg, diags := lang.Load(lang.Options{Dir: dir})
-	if diags.HasErrors() {
-		b.Fatal(diags)
-	}
-	f := state.New(state.Target{Source: "integration-external", IntegrationInstanceID: cfg.Integration.InstanceID}, "bench")
-	f.Commit(cfg.Graph, state.Job{ID: "bench", SyncMode: "DIFF", Status: state.JobFinished})
-	if err := state.Write(filepath.Join(dir, DefaultStateFile), f); err != nil {
+	if err := benchfixture.MatchingState(dir, filepath.Join(dir, DefaultStateFile)); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 
 	"github.com/j1hcl/j1hcl/internal/benchfixture"
-	"github.com/j1hcl/j1hcl/internal/state"
-	"github.com/j1hcl/j1hcl/lang"
 )
 
 func main() {
@@ -40,11 +38,5 @@ func run(csv, blocks string, n int, stateFor string) error {
 	if stateFor == "" {
 		return nil
 	}
-	cfg, diags := lang.Load(lang.Options{Dir: stateFor})
-	if diags.HasErrors() {
-		return diags
-	}
-	f := state.New(state.Target{Source: "integration-external", IntegrationInstanceID: cfg.Integration.InstanceID}, "bench")
-	f.Commit(cfg.Graph, state.Job{ID: "bench", SyncMode: "DIFF", Status: state.JobFinished})
-	return state.Write(filepath.Join(stateFor, "j1hcl.state.json"), f)
+	return benchfixture.MatchingState(stateFor, filepath.Join(stateFor, "j1hcl.state.json"))
 }
