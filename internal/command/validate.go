@@ -33,8 +33,7 @@ func validateCommand(m *meta) *cli.Command {
 			if l.diags.HasErrors() {
 				return exitCode(ExitError)
 			}
-			errs, warns := countDiagnostics(l.diags)
-			_ = errs
+			_, warns := countDiagnostics(l.diags)
 			msg := "Success! The configuration is valid"
 			if warns > 0 {
 				msg += fmt.Sprintf(", but there %s %d %s", plural(warns, "is", "are"), warns, plural(warns, "warning", "warnings"))
