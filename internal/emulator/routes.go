@@ -56,7 +56,6 @@ func (s *Server) answerJob(w http.ResponseWriter, j *job) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-// lookupJob finds the job named by the route, answering 404 when there is none.
 // jobRequest finds the route's job and reads the request body. A nil job means the request
 // has been answered with the error.
 func (s *Server) jobRequest(w http.ResponseWriter, r *http.Request) (*job, []byte) {
@@ -72,6 +71,7 @@ func (s *Server) jobRequest(w http.ResponseWriter, r *http.Request) (*job, []byt
 	return j, data
 }
 
+// lookupJob finds the job named by the route, answering 404 when there is none.
 func (s *Server) lookupJob(w http.ResponseWriter, r *http.Request) *job {
 	id := r.PathValue("id")
 	if j := s.job(id); j != nil {
