@@ -3,6 +3,7 @@ package emulator
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strings"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -276,7 +277,7 @@ func (m *mapper) resolve(mp mapping) *record {
 func (m *mapper) find(mp mapping) *record {
 	for _, set := range mp.filterKeys {
 		var candidates []*record
-		if k, ok := mp.target[model.PropKey].(string); ok && contains(set, model.PropKey) {
+		if k, ok := mp.target[model.PropKey].(string); ok && slices.Contains(set, model.PropKey) {
 			candidates = m.g.byKey[k]
 		} else {
 			want, present := mp.target[set[0]]
@@ -307,15 +308,6 @@ func preferred(a, b *record) bool {
 		return !a.placeholder
 	}
 	return a.id < b.id
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func valueKey(v any) string { return string(model.AppendValueJSON(nil, v)) }
