@@ -107,45 +107,28 @@ func (a *applier) diffRelationships() {
 		from, to, ok := a.endpoints(u)
 		key, _ := u.props[model.PropKey].(string)
 		existing := a.t.relationships[key]
-		mapped := u.kind == model.KindMappedRelationship
 		switch {
 		case !ok && existing == nil:
 			a.counters.NumRelationshipCreateErrors++
 		case !ok:
 			a.counters.NumRelationshipUpdateErrors++
 		case existing == nil:
-			r := a.newRecord(u.kind, u.props)
-			r.from, r.to = from, to
-			a.g.putRelationship(r)
-			if mapped {
-				a.counters.NumMappedRelationshipsCreated++
+			a.createRelationship(u, from, to)
+		case existing.kind != u.kind:
+			// A direct relationship became mapped or the reverse: it is a new object under
+			// an old key. Dropping the old one may collect a placeholder, so the endpoints
+			// are resolved again.
+			a.g.dropRelationship(existing)
+			a.countRelationshipDelete(existing)
+			if from, to, ok = a.endpoints(u); ok {
+				a.createRelationship(u, from, to)
 			} else {
-				a.counters.NumRelationshipsCreated++
+				a.counters.NumRelationshipCreateErrors++
 			}
-		case existing.kind != u.kind || !model.EqualProperties(existing.props, u.props) || existing.from != from || existing.to != to:
-			if existing.kind != u.kind {
-				// A direct relationship became mapped or the reverse: it is a new object
-				// under an old key. Dropping the old one may collect a placeholder, so the
-				// endpoints are resolved again.
-				a.g.dropRelationship(existing)
-				a.countRelationshipDelete(existing)
-				if from, to, ok = a.endpoints(u); !ok {
-					a.counters.NumRelationshipCreateErrors++
-					continue
-				}
-				r := a.newRecord(u.kind, u.props)
-				r.from, r.to = from, to
-				a.g.putRelationship(r)
-				if mapped {
-					a.counters.NumMappedRelationshipsCreated++
-				} else {
-					a.counters.NumRelationshipsCreated++
-				}
-				continue
-			}
+		case !model.EqualProperties(existing.props, u.props) || existing.from != from || existing.to != to:
 			a.g.setProps(existing, u.props, a.c.source, a.now)
 			a.g.link(existing, from, to)
-			if mapped {
+			if u.kind == model.KindMappedRelationship {
 				a.counters.NumMappedRelationshipsUpdated++
 			} else {
 				a.counters.NumRelationshipsUpdated++
@@ -161,6 +144,18 @@ func (a *applier) diffRelationships() {
 	for _, r := range gone {
 		a.g.dropRelationship(r)
 		a.countRelationshipDelete(r)
+	}
+}
+
+// createRelationship stores an uploaded relationship between its resolved endpoints.
+func (a *applier) createRelationship(u *upload, from, to *record) {
+	r := a.newRecord(u.kind, u.props)
+	r.from, r.to = from, to
+	a.g.putRelationship(r)
+	if u.kind == model.KindMappedRelationship {
+		a.counters.NumMappedRelationshipsCreated++
+	} else {
+		a.counters.NumRelationshipsCreated++
 	}
 }
 
