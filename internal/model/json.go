@@ -23,7 +23,7 @@ func MarshalObject(p Properties) []byte { return AppendObjectJSON(nil, p) }
 
 func appendMap(buf []byte, m map[string]any, order []string, top bool) []byte {
 	buf = append(buf, '{')
-	for i, k := range orderedKeys(m, order) {
+	for i, k := range orderedKeys(order, m) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}

@@ -169,7 +169,7 @@ func (o *Object) Clone() *Object {
 }
 
 // PropertyNames returns the object's property names in canonical order (see MarshalObject).
-func (o *Object) PropertyNames() []string { return orderedKeys(o.Props, topLevelOrder) }
+func (o *Object) PropertyNames() []string { return OrderedNames("", o.Props) }
 
 func stringProp(p map[string]any, name string) string {
 	s, _ := p[name].(string)

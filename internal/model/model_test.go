@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -137,5 +138,24 @@ func TestSortObjects(t *testing.T) {
 	got := objs[0].Address + objs[1].Address + objs[2].Address
 	if got != "yxz" {
 		t.Errorf("order = %s, want yxz (by key, then address)", got)
+	}
+}
+
+func TestOrderedNames(t *testing.T) {
+	tests := []struct {
+		within string
+		maps   []map[string]any
+		want   []string
+	}{
+		{"", []map[string]any{{"zeta": 1, "name": 1, "_key": 1}, {"alpha": 1, "_type": 1, "zeta": 1}}, []string{"_key", "_type", "name", "alpha", "zeta"}},
+		{PropMapping, []map[string]any{{"targetEntity": 1, "extra": 1}, {"sourceEntityKey": 1}}, []string{"sourceEntityKey", "targetEntity", "extra"}},
+		{MappingTargetEntity, []map[string]any{{"_key": 1, "_type": 1, "a": 1}}, []string{"_type", "_key", "a"}},
+		{"tags", []map[string]any{{"_key": 1, "b": 1, "A": 1}}, []string{"A", "_key", "b"}},
+		{"", []map[string]any{nil, {}}, []string{}},
+	}
+	for _, tt := range tests {
+		if got := OrderedNames(tt.within, tt.maps...); !slices.Equal(got, tt.want) {
+			t.Errorf("OrderedNames(%q, %v) = %q, want %q", tt.within, tt.maps, got, tt.want)
+		}
 	}
 }

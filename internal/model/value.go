@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -225,28 +226,55 @@ var mappingOrder = []string{MappingSourceEntityKey, MappingRelationshipDirection
 
 var targetEntityOrder = []string{PropType, PropKey, PropClass}
 
-func orderedKeys(m map[string]any, first []string) []string {
-	keys := make([]string, 0, len(m))
+// OrderedNames returns the names of the given maps (their union) in the order MarshalObject
+// writes a map's members. within says which map they are: "" for a payload itself,
+// PropMapping for its _mapping and MappingTargetEntity for the mapping's targetEntity, whose
+// reserved names lead in the integration guide's order; every other name follows in lexical
+// order (maps held by any other property have no reserved names).
+func OrderedNames(within string, maps ...map[string]any) []string {
+	var first []string
+	switch within {
+	case "":
+		first = topLevelOrder
+	case PropMapping:
+		first = mappingOrder
+	case MappingTargetEntity:
+		first = targetEntityOrder
+	}
+	return orderedKeys(first, maps...)
+}
+
+// orderedKeys returns the names of maps (their union): those in first, in that order, then
+// the rest sorted.
+func orderedKeys(first []string, maps ...map[string]any) []string {
+	size := 0
+	for _, m := range maps {
+		size += len(m)
+	}
+	keys := make([]string, 0, size)
 	for _, k := range first {
-		if _, ok := m[k]; ok {
-			keys = append(keys, k)
+		for _, m := range maps {
+			if _, ok := m[k]; ok {
+				keys = append(keys, k)
+				break
+			}
 		}
 	}
 	rest := len(keys)
-	for k := range m {
-		if !contains(first, k) {
+	for i, m := range maps {
+	names:
+		for k := range m {
+			if slices.Contains(first, k) {
+				continue
+			}
+			for _, earlier := range maps[:i] {
+				if _, dup := earlier[k]; dup {
+					continue names
+				}
+			}
 			keys = append(keys, k)
 		}
 	}
 	sort.Strings(keys[rest:])
 	return keys
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -136,18 +136,14 @@ const (
 // the level Object.Sensitive and Change.Sensitive name properties at.
 func (b *blockWriter) body(col int, sym byte, before, after map[string]any, nested string, sensitive func(string) bool, collapse bool) {
 	top := nested == ""
-	order := topLevelOrder
-	if !top {
-		order = nestedOrder(nested)
-	}
 	var names []string
 	switch sym {
 	case symCreate:
-		names = orderedNames(after, nil, order...)
+		names = model.OrderedNames(nested, after)
 	case symDelete:
-		names = orderedNames(before, nil, order...)
+		names = model.OrderedNames(nested, before)
 	default:
-		names = orderedNames(before, after, order...)
+		names = model.OrderedNames(nested, before, after)
 	}
 
 	type attr struct {
@@ -226,18 +222,6 @@ func (b *blockWriter) body(col int, sym byte, before, after map[string]any, nest
 	if hiddenBlocks > 0 {
 		b.add(col+2, 0, "# ("+plural(hiddenBlocks, "unchanged block", "unchanged blocks")+" hidden)")
 	}
-}
-
-// nestedOrder is the order of the attributes of a nested block: the fields of _mapping and
-// of its targetEntity in the order of the canonical JSON.
-func nestedOrder(name string) []string {
-	switch name {
-	case model.PropMapping:
-		return mappingOrder
-	case model.MappingTargetEntity:
-		return targetEntityOrder
-	}
-	return nil
 }
 
 // isIdentity reports whether a top-level property is always shown, changed or not.

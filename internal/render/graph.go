@@ -125,7 +125,7 @@ func targetNode(target map[string]any) (string, func() ([]string, nodeStyle)) {
 			return []string{typ, key}, styleTarget
 		}
 		var parts []string
-		for _, k := range orderedNames(target, nil, targetEntityOrder...) {
+		for _, k := range model.OrderedNames(model.MappingTargetEntity, target) {
 			if k != model.PropType {
 				parts = append(parts, k+"="+inlineBare(target[k]))
 			}

@@ -290,19 +290,16 @@ func TestPropertyOrderMatchesCanonicalJSON(t *testing.T) {
 	}
 
 	var got []string
-	var walk func(m map[string]any, order []string, depth int)
-	walk = func(m map[string]any, order []string, depth int) {
-		for _, k := range orderedNames(m, nil, order...) {
+	var walk func(m map[string]any, within string, depth int)
+	walk = func(m map[string]any, within string, depth int) {
+		for _, k := range model.OrderedNames(within, m) {
 			got = append(got, fmt.Sprint(depth, ":", k))
-			switch k {
-			case model.PropMapping:
-				walk(m[k].(map[string]any), mappingOrder, depth+1)
-			case model.MappingTargetEntity:
-				walk(m[k].(map[string]any), targetEntityOrder, depth+1)
+			if nested, ok := m[k].(map[string]any); ok {
+				walk(nested, k, depth+1)
 			}
 		}
 	}
-	walk(p, topLevelOrder, 1)
+	walk(p, "", 1)
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("property order differs from model.MarshalObject:\ngot  %v\nwant %v", got, want)
 	}

@@ -3,7 +3,8 @@ package render
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -171,7 +172,7 @@ func appendInline(b *strings.Builder, v any) {
 			return
 		}
 		b.WriteString("{ ")
-		for i, k := range orderedNames(x, nil) {
+		for i, k := range slices.Sorted(maps.Keys(x)) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
@@ -183,50 +184,6 @@ func appendInline(b *strings.Builder, v any) {
 	default:
 		b.WriteString(quote(fmt.Sprint(x)))
 	}
-}
-
-// Property orders, as the canonical JSON of internal/model writes them: reserved fields first
-// in the integration guide's order, every other name in lexical order.
-var (
-	topLevelOrder = []string{model.PropKey, model.PropType, model.PropClass, model.PropFromKey,
-		model.PropToKey, model.PropMapping, model.PropName, model.PropDisplayName}
-	mappingOrder = []string{model.MappingSourceEntityKey, model.MappingRelationshipDirection,
-		model.MappingTargetFilterKeys, model.MappingTargetEntity, model.MappingSkipTargetCreation}
-	targetEntityOrder = []string{model.PropType, model.PropKey, model.PropClass}
-)
-
-// orderedNames returns the names of one or two maps (their union), the names in first leading
-// in that order and the rest sorted.
-func orderedNames(a map[string]any, b map[string]any, first ...string) []string {
-	names := make([]string, 0, len(a)+len(b))
-	for _, k := range first {
-		_, inA := a[k]
-		_, inB := b[k]
-		if inA || inB {
-			names = append(names, k)
-		}
-	}
-	lead := len(names)
-	isFirst := func(k string) bool {
-		for _, f := range first {
-			if f == k {
-				return true
-			}
-		}
-		return false
-	}
-	for k := range a {
-		if !isFirst(k) {
-			names = append(names, k)
-		}
-	}
-	for k := range b {
-		if _, dup := a[k]; !dup && !isFirst(k) {
-			names = append(names, k)
-		}
-	}
-	sort.Strings(names[lead:])
-	return names
 }
 
 // isMultiline reports whether v is a string a plan shows as a heredoc.
