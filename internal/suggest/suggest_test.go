@@ -11,6 +11,7 @@ func TestClosest(t *testing.T) {
 		{"application", "Application"},
 		{"Usr", "User"},
 		{"Hots", "Host"},
+		{"hsot", "Host"}, // a swap of neighbours is one slip, whatever the case
 		{"Firewall", ""},
 		{"", ""},
 	}
@@ -21,5 +22,26 @@ func TestClosest(t *testing.T) {
 	}
 	if got := DidYouMean("Tema", candidates); got != ` Did you mean "Team"?` {
 		t.Errorf("DidYouMean = %q", got)
+	}
+	if got := DidYouMean("Firewall", candidates); got != "" {
+		t.Errorf("DidYouMean without a close candidate = %q, want none", got)
+	}
+}
+
+func TestDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"email", "emial", 1}, {"Host", "hsot", 1}, {"host", "host", 0}, {"kitten", "sitting", 3},
+		{"webLnik", "weblink", 1}, {"", "abc", 3}, {"Ünïcode", "ünicode", 1},
+	}
+	for _, tt := range tests {
+		if got := Distance(tt.a, tt.b, 10); got != tt.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+	if got := Distance("abcdef", "uvwxyz", 2); got < 2 {
+		t.Errorf("bounded distance = %d, want at least the bound 2", got)
 	}
 }

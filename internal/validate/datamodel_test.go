@@ -412,21 +412,3 @@ func TestSecretMarkers(t *testing.T) {
 		}
 	}
 }
-
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"email", "emial", 1}, {"Host", "hsot", 1}, {"host", "host", 0}, {"kitten", "sitting", 3},
-		{"webLnik", "weblink", 1}, {"", "abc", 3}, {"Ünïcode", "ünicode", 1},
-	}
-	for _, tt := range tests {
-		if got := editDistance(tt.a, tt.b, 10); got != tt.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-	if got := editDistance("abcdef", "uvwxyz", 2); got < 2 {
-		t.Errorf("bounded distance = %d, want at least the bound 2", got)
-	}
-}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/j1hcl/j1hcl/internal/model"
+	"github.com/j1hcl/j1hcl/internal/suggest"
 )
 
 // Platform limits, as JupiterOne enforces them.
@@ -290,7 +291,7 @@ func (c *checker) classRule(o *model.Object) {
 			if !cat.IsEntityClass(cls) {
 				c.report("J1P007", o, model.PropClass, "Unknown entity class",
 					fmt.Sprintf("%s: _class %q is not an entity class of the JupiterOne data model, which rejects it.%s Use the closest class the data model defines; the README links the class list.",
-						describe(o), cls, didYouMean(closestName(cls, cat.EntityClasses(), classSynonyms))))
+						describe(o), cls, suggest.Hint(closestName(cls, cat.EntityClasses(), classSynonyms))))
 			}
 		}
 	default:
@@ -298,9 +299,9 @@ func (c *checker) classRule(o *model.Object) {
 		if cls == "" || cat.IsRelationshipClass(cls) {
 			return
 		}
-		hint := didYouMean(closestName(cls, cat.RelationshipClasses(), nil))
+		hint := suggest.Hint(closestName(cls, cat.RelationshipClasses(), nil))
 		if s, ok := verbSynonyms[foldName(cls)]; ok && cat.IsRelationshipClass(s.verb) {
-			hint = didYouMean(s.verb)
+			hint = suggest.Hint(s.verb)
 			if s.reversed {
 				hint = fmt.Sprintf(" Did you mean %q, with from and to swapped? The data model reads relationships from the owner or container to the thing it has: the group HAS the user, not the user BELONGS_TO the group.", s.verb)
 			}
@@ -346,7 +347,7 @@ func (c *checker) mappingRule(o *model.Object) {
 	switch d := m[model.MappingRelationshipDirection].(type) {
 	case string:
 		if d != "FORWARD" && d != "REVERSE" {
-			bad("Invalid mapping direction", fmt.Sprintf("direction is %q, but it must be \"FORWARD\" (from the source to the target) or \"REVERSE\".%s", d, didYouMean(closestName(d, []string{"FORWARD", "REVERSE"}, nil))))
+			bad("Invalid mapping direction", fmt.Sprintf("direction is %q, but it must be \"FORWARD\" (from the source to the target) or \"REVERSE\".%s", d, suggest.Hint(closestName(d, []string{"FORWARD", "REVERSE"}, nil))))
 		}
 	case nil:
 	default:
@@ -388,7 +389,7 @@ func (c *checker) mappingRule(o *model.Object) {
 		for _, n := range names {
 			s, _ := n.(string)
 			if !c.opts.Classes.IsEntityClass(s) {
-				bad("Unknown target class", fmt.Sprintf("target._class %s is not an entity class of the JupiterOne data model, so no entity can match it.%s", quote(n), didYouMean(closestName(s, c.opts.Classes.EntityClasses(), classSynonyms))))
+				bad("Unknown target class", fmt.Sprintf("target._class %s is not an entity class of the JupiterOne data model, so no entity can match it.%s", quote(n), suggest.Hint(closestName(s, c.opts.Classes.EntityClasses(), classSynonyms))))
 			}
 		}
 	}

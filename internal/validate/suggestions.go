@@ -1,14 +1,16 @@
 package validate
 
 import (
-	"strings"
 	"unicode/utf8"
+
+	"github.com/j1hcl/j1hcl/internal/suggest"
 )
 
 // Names for "did you mean": data-model classes, relationship classes and class properties.
-// The generic suggester (package suggest) serves flags and rule codes; names here deserve
-// more: they differ from the data model's in case, separators and plural (code_repo,
-// Hosts), in typing slips counted as one edit (Hsot), and by synonym (Server for Host).
+// Package suggest measures typing slips (Hsot for Host is one) and serves rule codes; names
+// here deserve more: they differ from the data model's in case, separators and plural
+// (code_repo, Hosts), by synonym (Server for Host), and how far a guess may be depends on
+// the name's length.
 
 // classSynonyms maps the folded form (see foldName) of class names people reach for to the
 // data model's class.
@@ -143,19 +145,11 @@ func closestName(given string, candidates []string, synonyms map[string]string) 
 	}
 	best, bestDist := "", limit+1
 	for _, c := range candidates {
-		if d := editDistance(given, c, bestDist); d < bestDist {
+		if d := suggest.Distance(given, c, bestDist); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
-}
-
-// didYouMean formats a suggestion for a message: ` Did you mean "Host"?`, or "".
-func didYouMean(s string) string {
-	if s == "" {
-		return ""
-	}
-	return ` Did you mean "` + s + `"?`
 }
 
 // nearMiss returns the one name among names, both at least six letters long, that is a
@@ -168,10 +162,10 @@ func nearMiss(name string, names []string) string {
 	}
 	found := ""
 	for _, n := range names {
-		if len(n) < minLen || n == name || abs(len(n)-len(name)) > 1 {
+		if len(n) < minLen || n == name {
 			continue
 		}
-		if editDistance(name, n, 2) == 1 {
+		if suggest.Distance(name, n, 2) == 1 {
 			if found != "" {
 				return "" // ambiguous
 			}
@@ -206,93 +200,11 @@ func misspelt(want string, given []string) string {
 	}
 	best, bestDist := "", limit+1
 	for _, g := range given {
-		if d := editDistance(want, g, bestDist); d < bestDist {
+		if d := suggest.Distance(want, g, bestDist); d < bestDist {
 			best, bestDist = g, d
 		}
 	}
 	return best
-}
-
-// editDistance is the optimal-string-alignment distance between a and b, ignoring ASCII
-// case (insertions, deletions, substitutions and swaps of neighbouring characters each
-// count one), or any value of at least bound once it is clear the distance reaches bound.
-// Names are short: for up to 63 bytes it works on the stack.
-func editDistance(a, b string, bound int) int {
-	if !isASCII(a) || !isASCII(b) {
-		return runeDistance([]rune(strings.ToLower(a)), []rune(strings.ToLower(b)), bound)
-	}
-	if abs(len(a)-len(b)) >= bound {
-		return bound
-	}
-	const small = 64
-	var rows [3][small]int
-	var prev2, prev, cur []int
-	if len(b) < small {
-		prev2, prev, cur = rows[0][:len(b)+1], rows[1][:len(b)+1], rows[2][:len(b)+1]
-	} else {
-		prev2, prev, cur = make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
-	}
-	return osa(len(a), len(b), func(i, j int) bool { return lowerASCII(a[i]) == lowerASCII(b[j]) }, bound, prev2, prev, cur)
-}
-
-func runeDistance(a, b []rune, bound int) int {
-	if abs(len(a)-len(b)) >= bound {
-		return bound
-	}
-	return osa(len(a), len(b), func(i, j int) bool { return a[i] == b[j] }, bound,
-		make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1))
-}
-
-// osa fills the dynamic-programming rows for strings of lengths n and m whose characters
-// eq compares; prev2, prev and cur have m+1 elements.
-func osa(n, m int, eq func(i, j int) bool, bound int, prev2, prev, cur []int) int {
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= n; i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= m; j++ {
-			cost := 1
-			if eq(i-1, j-1) {
-				cost = 0
-			}
-			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && eq(i-1, j-2) && eq(i-2, j-1) {
-				d = min(d, prev2[j-2]+1)
-			}
-			cur[j] = d
-			rowMin = min(rowMin, d)
-		}
-		if rowMin >= bound {
-			return bound
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[m]
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-func lowerASCII(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
 }
 
 func contains(list []string, s string) bool {
