@@ -117,8 +117,8 @@ var (
 
 // uploadBody is a decoded and validated upload.
 type uploadBody struct {
-	entities      []*upload
-	relationships []*upload
+	entities      []*model.Object
+	relationships []*model.Object
 }
 
 // uploadRoute says which lists an upload route reads.
@@ -212,13 +212,13 @@ func (b *uploadBody) validate() *apiError {
 	return badRequest(code, "%s. Nothing of this request was accepted.", msg)
 }
 
-// decodeList turns one decoded list into uploads, normalizing numbers as the client does.
-func decodeList(raw any, l objectList) ([]*upload, *apiError) {
+// decodeList turns one decoded list into objects, normalizing numbers as the client does.
+func decodeList(raw any, l objectList) ([]*model.Object, *apiError) {
 	list, ok := raw.([]any)
 	if !ok {
 		return nil, badRequest(l.notArray, "%q must be an array of objects, not %s", l.field, jsonKind(model.AppendValueJSON(nil, raw)))
 	}
-	out := make([]*upload, len(list))
+	out := make([]*model.Object, len(list))
 	for i, v := range list {
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -227,7 +227,7 @@ func decodeList(raw any, l objectList) ([]*upload, *apiError) {
 		if err := normalizeInPlace(m); err != nil {
 			return nil, badRequest(l.invalid, "%s[%d]: %v", l.field, i, err)
 		}
-		out[i] = &upload{kind: model.KindOf(m, l.relationship), props: m}
+		out[i] = &model.Object{Kind: model.KindOf(m, l.relationship), Props: m}
 	}
 	return out, nil
 }
@@ -315,10 +315,9 @@ func jsonKind(raw []byte) string {
 // and for mapped relationships J1P009, since the mapper needs a valid direction, filter keys
 // and target. The rules are the client's own (package validate), so what the client accepts
 // the emulator accepts.
-func checkObject(u *upload) []validate.Finding {
-	o := &model.Object{Kind: u.kind, Props: u.props}
+func checkObject(o *model.Object) []validate.Finding {
 	findings := validate.PlatformObject(o)
-	if u.kind == model.KindMappedRelationship {
+	if o.Kind == model.KindMappedRelationship {
 		for _, f := range validate.Graph(&model.Graph{Relationships: []*model.Object{o}}, validate.Options{}) {
 			if f.Code == "J1P009" {
 				findings = append(findings, f)
@@ -328,9 +327,9 @@ func checkObject(u *upload) []validate.Finding {
 	return findings
 }
 
-func describeFinding(field string, i int, u *upload, f validate.Finding) string {
+func describeFinding(field string, i int, o *model.Object, f validate.Finding) string {
 	key := "(no _key)"
-	if k, ok := u.props[model.PropKey].(string); ok {
+	if k, ok := o.Props[model.PropKey].(string); ok {
 		key = fmt.Sprintf("_key %q", k)
 	}
 	return fmt.Sprintf("%s[%d] %s breaks %s (%s): %s", field, i, key, f.Code, f.Summary, f.Detail)

@@ -31,7 +31,7 @@ func TestDecodeUploadNormalizesNumbers(t *testing.T) {
 	if aerr != nil {
 		t.Fatal(aerr)
 	}
-	p := body.entities[0].props
+	p := body.entities[0].Props
 	if p["n"] != json.Number("1420.5") || p["i"] != json.Number("42") || !model.Equal(p["m"], []any{json.Number("1000"), json.Number("2")}) {
 		t.Errorf("normalized: %v", p)
 	}

@@ -16,10 +16,10 @@ type change struct {
 	source        string
 	mode          string
 	target        targetID
-	entities      []*upload
-	relationships []*upload
+	entities      []*model.Object
+	relationships []*model.Object
 	// byKey holds the uploads by _key, entities and relationships together.
-	byKey map[string]*upload
+	byKey map[string]*model.Object
 	// partialTypes are the _types a DIFF leaves alone (partialDatasets.types).
 	partialTypes map[string]bool
 }
@@ -30,7 +30,7 @@ func (c *change) partial(r *record) bool { return len(c.partialTypes) > 0 && c.p
 // uploaded reports whether the job uploaded an object of the kind's list under key.
 func (c *change) uploaded(key string, relationship bool) bool {
 	u := c.byKey[key]
-	return u != nil && u.kind.IsRelationship() == relationship
+	return u != nil && u.Kind.IsRelationship() == relationship
 }
 
 // applier applies one change to the graph and counts what it does.
@@ -71,15 +71,15 @@ func (a *applier) newRecord(kind model.Kind, props model.Properties) *record {
 
 func (a *applier) diffEntities() {
 	for _, u := range a.c.entities {
-		key, _ := u.props[model.PropKey].(string)
+		key := u.Key()
 		if r := a.t.entities[key]; r != nil {
-			if !model.EqualProperties(r.props, u.props) {
-				a.g.setProps(r, u.props, a.c.source, a.now)
+			if !model.EqualProperties(r.props, u.Props) {
+				a.g.setProps(r, u.Props, a.c.source, a.now)
 				a.counters.NumEntitiesUpdated++
 			}
 			continue
 		}
-		a.g.putEntity(a.newRecord(model.KindEntity, u.props))
+		a.g.putEntity(a.newRecord(model.KindEntity, u.Props))
 		a.counters.NumEntitiesCreated++
 	}
 	var gone []*record
@@ -105,7 +105,7 @@ func (a *applier) countRelationshipDelete(r *record) {
 func (a *applier) diffRelationships() {
 	for _, u := range a.c.relationships {
 		from, to, ok := a.endpoints(u)
-		key, _ := u.props[model.PropKey].(string)
+		key := u.Key()
 		existing := a.t.relationships[key]
 		switch {
 		case !ok && existing == nil:
@@ -114,7 +114,7 @@ func (a *applier) diffRelationships() {
 			a.counters.NumRelationshipUpdateErrors++
 		case existing == nil:
 			a.createRelationship(u, from, to)
-		case existing.kind != u.kind:
+		case existing.kind != u.Kind:
 			// A direct relationship became mapped or the reverse: it is a new object under
 			// an old key. Dropping the old one may collect a placeholder, so the endpoints
 			// are resolved again.
@@ -125,10 +125,10 @@ func (a *applier) diffRelationships() {
 			} else {
 				a.counters.NumRelationshipCreateErrors++
 			}
-		case !model.EqualProperties(existing.props, u.props) || existing.from != from || existing.to != to:
-			a.g.setProps(existing, u.props, a.c.source, a.now)
+		case !model.EqualProperties(existing.props, u.Props) || existing.from != from || existing.to != to:
+			a.g.setProps(existing, u.Props, a.c.source, a.now)
 			a.g.link(existing, from, to)
-			if u.kind == model.KindMappedRelationship {
+			if u.Kind == model.KindMappedRelationship {
 				a.counters.NumMappedRelationshipsUpdated++
 			} else {
 				a.counters.NumRelationshipsUpdated++
@@ -148,11 +148,11 @@ func (a *applier) diffRelationships() {
 }
 
 // createRelationship stores an uploaded relationship between its resolved endpoints.
-func (a *applier) createRelationship(u *upload, from, to *record) {
-	r := a.newRecord(u.kind, u.props)
+func (a *applier) createRelationship(u *model.Object, from, to *record) {
+	r := a.newRecord(u.Kind, u.Props)
 	r.from, r.to = from, to
 	a.g.putRelationship(r)
-	if u.kind == model.KindMappedRelationship {
+	if u.Kind == model.KindMappedRelationship {
 		a.counters.NumMappedRelationshipsCreated++
 	} else {
 		a.counters.NumRelationshipsCreated++
@@ -162,14 +162,12 @@ func (a *applier) createRelationship(u *upload, from, to *record) {
 // endpoints resolves an uploaded relationship's endpoints. ok is false when it cannot be
 // stored: a direct relationship's endpoint, or a mapped relationship's source, is unknown.
 // A mapped relationship whose target is neither found nor created waits with a nil end.
-func (a *applier) endpoints(u *upload) (from, to *record, ok bool) {
-	if u.kind != model.KindMappedRelationship {
-		fk, _ := u.props[model.PropFromKey].(string)
-		tk, _ := u.props[model.PropToKey].(string)
-		from, to = a.g.entityFor(a.t, fk), a.g.entityFor(a.t, tk)
+func (a *applier) endpoints(u *model.Object) (from, to *record, ok bool) {
+	if u.Kind != model.KindMappedRelationship {
+		from, to = a.g.entityFor(a.t, u.FromKey()), a.g.entityFor(a.t, u.ToKey())
 		return from, to, from != nil && to != nil
 	}
-	m := parseMapping(u.props)
+	m := parseMapping(u.Props)
 	source := a.g.entityFor(a.t, m.sourceKey)
 	if source == nil {
 		return nil, nil, false
@@ -186,18 +184,18 @@ func (a *applier) endpoints(u *upload) (from, to *record, ok bool) {
 // exactly as uploaded.
 func (a *applier) patchEntities() {
 	for _, u := range a.c.entities {
-		key, _ := u.props[model.PropKey].(string)
+		key := u.Key()
 		r := a.t.entities[key]
 		if r == nil {
-			a.g.putEntity(a.newRecord(model.KindEntity, u.props))
+			a.g.putEntity(a.newRecord(model.KindEntity, u.Props))
 			a.counters.NumEntitiesCreated++
 			continue
 		}
-		merged := make(model.Properties, len(r.props)+len(u.props))
+		merged := make(model.Properties, len(r.props)+len(u.Props))
 		for k, v := range r.props {
 			merged[k] = v
 		}
-		for k, v := range u.props {
+		for k, v := range u.Props {
 			if v == nil {
 				delete(merged, k)
 			} else {

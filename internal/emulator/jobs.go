@@ -90,12 +90,6 @@ type Event struct {
 // maxEventsPerJob bounds the memory a chatty client can take; older events are dropped.
 const maxEventsPerJob = 10000
 
-// upload is one accepted object of a job, waiting for finalize.
-type upload struct {
-	kind  model.Kind
-	props model.Properties
-}
-
 // job is a job's server-side state. mu guards every field; the graph is not touched under
 // it, so a status poll never waits for a finalize.
 type job struct {
@@ -113,11 +107,11 @@ type job struct {
 	counters Counters
 	reason   string // abort reason
 
-	// Uploads by _key (entities and relationships together), and in upload order. Released
-	// when finalize takes them.
-	byKey         map[string]*upload
-	entities      []*upload
-	relationships []*upload
+	// Accepted uploads by _key (entities and relationships together), and in upload order.
+	// Released when finalize takes them.
+	byKey         map[string]*model.Object
+	entities      []*model.Object
+	relationships []*model.Object
 
 	events []Event
 }

@@ -150,7 +150,7 @@ func (s *Server) newJob(req startRequest) (*job, *apiError) {
 	}
 	j := &job{
 		id: s.newID(), source: req.Source, scope: scope, instance: instance, mode: mode, target: target,
-		status: StatusAwaitingUploads, start: s.nowMillis(), byKey: make(map[string]*upload),
+		status: StatusAwaitingUploads, start: s.nowMillis(), byKey: make(map[string]*model.Object),
 	}
 	s.jobsMu.Lock()
 	s.jobs[j.id] = j
@@ -236,41 +236,41 @@ func patchRelationships() *apiError {
 
 // accept adds an upload to the job, all of it or none. The caller holds j.mu.
 func (j *job) accept(body *uploadBody) *apiError {
-	fresh := make(map[string]*upload, len(body.entities)+len(body.relationships))
+	fresh := make(map[string]*model.Object, len(body.entities)+len(body.relationships))
 	var newEntities, newRelationships int
 	for _, l := range []struct {
 		name string
-		list []*upload
+		list []*model.Object
 	}{{"entities", body.entities}, {"relationships", body.relationships}} {
 		for i, u := range l.list {
-			key := u.props[model.PropKey].(string) // J1P001 guarantees a string
+			key := u.Key()
 			prev, holder := j.byKey[key], "this job already holds"
 			if prev == nil {
 				prev, holder = fresh[key], "an earlier object of this request has"
 			}
 			if prev != nil {
-				if prev.kind == u.kind && model.EqualProperties(prev.props, u.props) {
+				if prev.Kind == u.Kind && model.EqualProperties(prev.Props, u.Props) {
 					continue // a retried or repeated identical object: accepted once
 				}
 				return badRequest(CodeDuplicateKey, "%s[%d] has _key %q, which %s for a different %s (J1P006): every object needs its own _key. Nothing of this request was accepted.",
-					l.name, i, key, holder, prev.kind)
+					l.name, i, key, holder, prev.Kind)
 			}
 			fresh[key] = u
-			if u.kind == model.KindEntity {
+			if u.Kind == model.KindEntity {
 				newEntities++
 			} else {
 				newRelationships++
 			}
 		}
 	}
-	for _, l := range [][]*upload{body.entities, body.relationships} {
+	for _, l := range [][]*model.Object{body.entities, body.relationships} {
 		for _, u := range l {
-			key := u.props[model.PropKey].(string)
+			key := u.Key()
 			if fresh[key] != u {
 				continue
 			}
 			j.byKey[key] = u
-			if u.kind == model.KindEntity {
+			if u.Kind == model.KindEntity {
 				j.entities = append(j.entities, u)
 			} else {
 				j.relationships = append(j.relationships, u)
