@@ -34,6 +34,15 @@ func TestNormalizeNumber(t *testing.T) {
 	if got, err := NormalizeNumber("1e308"); err != nil || !strings.HasPrefix(string(got), "1000000") {
 		t.Errorf("NormalizeNumber(1e308) = %s, %v", got, err)
 	}
+	// Whatever is accepted, however far beyond float64, is spelled as a JSON number (never
+	// +Inf or NaN): state files and payloads write it as it comes back.
+	for _, extreme := range []string{"1e400", "-1e400", "1e-400", "-4e-324", "1.5e399",
+		"1" + strings.Repeat("0", 310) + ".5", "-" + strings.Repeat("9", 999)} {
+		got, err := NormalizeNumber(json.Number(extreme))
+		if err != nil || !json.Valid([]byte(got)) {
+			t.Errorf("NormalizeNumber(%.20s…) = %.20s…, %v; want a JSON number", extreme, got, err)
+		}
+	}
 }
 
 func TestCanonicalJSON(t *testing.T) {
