@@ -45,9 +45,6 @@ type Lock struct {
 // Info returns what the lock file says about this lock.
 func (l *Lock) Info() LockInfo { return l.info }
 
-// Path returns the lock file's path.
-func (l *Lock) Path() string { return l.path }
-
 // Locker acquires state locks. The zero value is ready to use.
 type Locker struct {
 	// Now stamps the lock's creation time; nil means time.Now.

@@ -10,24 +10,6 @@ import (
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
-// Find returns the recorded object that ref names: an address first, then an entity _key, then
-// a relationship _key. isEntity says which list it is in. Lookup also reports a ref that names
-// several objects.
-func (f *File) Find(ref string) (e Entry, found bool, isEntity bool) {
-	for _, match := range []func(Entry) bool{
-		func(e Entry) bool { return e.Address == ref },
-		func(e Entry) bool { return e.Key() == ref },
-	} {
-		if i := slices.IndexFunc(f.Entities, match); i >= 0 {
-			return f.Entities[i], true, true
-		}
-		if i := slices.IndexFunc(f.Relationships, match); i >= 0 {
-			return f.Relationships[i], true, false
-		}
-	}
-	return Entry{}, false, false
-}
-
 // Lookup returns the one recorded object that ref (an address or a _key) names, with its kind.
 // An address takes precedence over a _key; a ref naming nothing, or several objects (the same
 // _key for an entity and a relationship), is an error saying what to type instead.

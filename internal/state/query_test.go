@@ -34,29 +34,6 @@ func addresses(list []Entry) []string {
 	return out
 }
 
-func TestFind(t *testing.T) {
-	tests := []struct {
-		ref          string
-		wantAddress  string
-		wantFound    bool
-		wantIsEntity bool
-	}{
-		{`entity.host.all["web-1"]`, `entity.host.all["web-1"]`, true, true},
-		{"host/web-2", `entity.host.all["web-2"]`, true, true},
-		{"relationship.eng_owns_web", "relationship.eng_owns_web", true, false},
-		{"web|uses|role", "mapped_relationship.web_uses_role", true, false},
-		{"shared", "entity.team.eng", true, true}, // an entity key wins; Lookup reports the ambiguity
-		{"entity.nope", "", false, false},
-	}
-	f := queryFile()
-	for _, tt := range tests {
-		e, found, isEntity := f.Find(tt.ref)
-		if e.Address != tt.wantAddress || found != tt.wantFound || isEntity != tt.wantIsEntity {
-			t.Errorf("Find(%q) = %q, %v, %v; want %q, %v, %v", tt.ref, e.Address, found, isEntity, tt.wantAddress, tt.wantFound, tt.wantIsEntity)
-		}
-	}
-}
-
 func TestLookup(t *testing.T) {
 	tests := []struct {
 		ref         string
@@ -65,6 +42,9 @@ func TestLookup(t *testing.T) {
 		wantErr     string
 	}{
 		{"host/web-1", `entity.host.all["web-1"]`, model.KindEntity, ""},
+		{`entity.host.all["web-2"]`, `entity.host.all["web-2"]`, model.KindEntity, ""},
+		{"web|uses|role", "mapped_relationship.web_uses_role", model.KindMappedRelationship, ""},
+		{"entity.team.eng", "entity.team.eng", model.KindEntity, ""}, // an address wins over the shared _key
 		{"relationship.eng_owns_web", "relationship.eng_owns_web", model.KindRelationship, ""},
 		{"mapped_relationship.web_uses_role", "mapped_relationship.web_uses_role", model.KindMappedRelationship, ""},
 		{"shared", "", 0, `"shared" names 2 objects in the state (entity entity.team.eng, relationship relationship.eng_owns_web): use an address`},
