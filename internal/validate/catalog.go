@@ -61,11 +61,9 @@ type DataModelCatalog struct {
 	classes             map[string]*classIndex
 }
 
-// classIndex flattens one class's chain for the per-property lookups that run for every
-// property of every entity.
+// classIndex holds what EquivalentClassProperty matches names against, for one class and
+// its ancestors; whether classes define a name is the data model's own lookup.
 type classIndex struct {
-	// defined holds every property the class or an ancestor defines.
-	defined map[string]bool
 	// spelled maps a spelling-insensitive form of each defined name (see foldName) to the
 	// name; forms that two properties share are left out as ambiguous.
 	spelled map[string]string
@@ -84,10 +82,9 @@ func NewDataModelCatalog(m *datamodel.Model) *DataModelCatalog {
 		c.relationshipClasses = append(c.relationshipClasses, rc.Name)
 	}
 	for _, name := range c.entityClasses {
-		idx := &classIndex{defined: map[string]bool{}, spelled: map[string]string{}}
+		idx := &classIndex{spelled: map[string]string{}}
 		ambiguous := map[string]bool{}
 		for _, p := range m.Class(name).Properties() {
-			idx.defined[p.Name] = true
 			idx.names = append(idx.names, p.Name)
 			f := foldName(p.Name)
 			if _, dup := idx.spelled[f]; dup {
@@ -102,9 +99,6 @@ func NewDataModelCatalog(m *datamodel.Model) *DataModelCatalog {
 	}
 	return c
 }
-
-// Model returns the data model the catalog indexes.
-func (c *DataModelCatalog) Model() *datamodel.Model { return c.model }
 
 // IsEntityClass implements ClassCatalog.
 func (c *DataModelCatalog) IsEntityClass(name string) bool { return c.classes[name] != nil }
@@ -122,9 +116,6 @@ func (c *DataModelCatalog) RelationshipClasses() []string { return c.relationshi
 
 // PropertyDefinition implements ClassCatalog.
 func (c *DataModelCatalog) PropertyDefinition(classes []string, name string) *datamodel.Property {
-	if !c.ClassDefinesProperty(classes, name) {
-		return nil
-	}
 	return c.model.Property(classes, name)
 }
 
@@ -140,12 +131,7 @@ func (c *DataModelCatalog) CheckRelationship(from, to []string, verb string) []d
 
 // ClassDefinesProperty implements ClassProperties.
 func (c *DataModelCatalog) ClassDefinesProperty(classes []string, name string) bool {
-	for _, cls := range classes {
-		if idx := c.classes[cls]; idx != nil && idx.defined[name] {
-			return true
-		}
-	}
-	return false
+	return c.model.Property(classes, name) != nil
 }
 
 // EquivalentClassProperty implements ClassProperties. It tries, in order and for each class
