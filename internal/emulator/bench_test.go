@@ -76,6 +76,20 @@ func uploadBenchJob(b *testing.B, h http.Handler, bodies [][]byte) Job {
 	return j
 }
 
+// newBenchServer returns an in-memory emulator holding what one DIFF job of bodies created
+// (nothing when bodies is nil).
+func newBenchServer(b *testing.B, bodies [][]byte) *Server {
+	b.Helper()
+	s, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if bodies != nil {
+		runBenchJob(b, s.Handler(), bodies)
+	}
+	return s
+}
+
 // runBenchJob runs one DIFF job through the handler: start, every upload, finalize.
 func runBenchJob(b *testing.B, h http.Handler, bodies [][]byte) Job {
 	j := uploadBenchJob(b, h, bodies)
@@ -90,10 +104,7 @@ func BenchmarkDIFFCreate100k(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		s, err := New(Config{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		s := newBenchServer(b, nil)
 		b.StartTimer()
 		j := runBenchJob(b, s.Handler(), bodies)
 		if j.NumEntitiesCreated != benchObjects || j.NumRelationshipsCreated != benchObjects {
@@ -110,10 +121,7 @@ func BenchmarkFinalizeCreate100k(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		s, err := New(Config{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		s := newBenchServer(b, nil)
 		j := uploadBenchJob(b, s.Handler(), bodies)
 		b.StartTimer()
 		j = benchCall(b, s.Handler(), jobPath(j.ID, "finalize"), nil)
@@ -127,11 +135,7 @@ func BenchmarkFinalizeCreate100k(b *testing.B) {
 // none changes.
 func BenchmarkDIFFNoChange100k(b *testing.B) {
 	bodies := benchBatches(b, benchObjects)
-	s, err := New(Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	runBenchJob(b, s.Handler(), bodies)
+	s := newBenchServer(b, bodies)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -150,11 +154,7 @@ func BenchmarkDIFFDeleteAll100k(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		s, err := New(Config{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		runBenchJob(b, s.Handler(), bodies)
+		s := newBenchServer(b, bodies)
 		b.StartTimer()
 		j := runBenchJob(b, s.Handler(), nil)
 		if j.NumEntitiesDeleted != benchObjects || j.NumRelationshipsDeleted != benchObjects {
@@ -165,11 +165,7 @@ func BenchmarkDIFFDeleteAll100k(b *testing.B) {
 
 // BenchmarkJ1QLPages100k pages through FIND * over 100k entities (400 pages of 250).
 func BenchmarkJ1QLPages100k(b *testing.B) {
-	s, err := New(Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	runBenchJob(b, s.Handler(), benchBatches(b, benchObjects))
+	s := newBenchServer(b, benchBatches(b, benchObjects))
 	q, err := parseJ1QL("FIND * WITH _integrationInstanceId = 'bench'")
 	if err != nil {
 		b.Fatal(err)
@@ -202,11 +198,7 @@ func BenchmarkJ1QLPages100k(b *testing.B) {
 // BenchmarkSaveGraph100k writes the data file of a 100k+100k graph, as every finalize with
 // Config.DataFile does.
 func BenchmarkSaveGraph100k(b *testing.B) {
-	s, err := New(Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	runBenchJob(b, s.Handler(), benchBatches(b, benchObjects))
+	s := newBenchServer(b, benchBatches(b, benchObjects))
 	path := filepath.Join(b.TempDir(), "graph.json")
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -223,11 +215,7 @@ func BenchmarkSaveGraph100k(b *testing.B) {
 
 // BenchmarkLoadGraph100k reads that data file back, as New does at start.
 func BenchmarkLoadGraph100k(b *testing.B) {
-	s, err := New(Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	runBenchJob(b, s.Handler(), benchBatches(b, benchObjects))
+	s := newBenchServer(b, benchBatches(b, benchObjects))
 	path := filepath.Join(b.TempDir(), "graph.json")
 	if err := saveGraph(path, s.graph); err != nil {
 		b.Fatal(err)
