@@ -9,9 +9,9 @@
 // package's own validator, to refresh the expected verdicts in testdata; do that after a
 // version bump, then review the test changes.
 //
-// To bump the version: change pinVersion and pinIntegrity below (from
-// `npm view @jupiterone/data-model@VERSION dist.integrity`) and Version/Integrity in
-// datamodel.go, then run `go run ./gen -oracle` in internal/datamodel and `go test`.
+// To bump the version: change Version and Integrity in datamodel.go (from
+// `npm view @jupiterone/data-model@VERSION dist.integrity`), which this command fetches
+// and verifies, then run `go run ./gen -oracle` in internal/datamodel and `go test`.
 package main
 
 import (
@@ -35,13 +35,6 @@ import (
 	"strings"
 
 	"github.com/j1hcl/j1hcl/internal/datamodel"
-)
-
-// The pinned package. pinIntegrity is the registry's dist.integrity for pinVersion.
-const (
-	pinPackage   = "@jupiterone/data-model"
-	pinVersion   = "0.64.2"
-	pinIntegrity = "sha512-Fd5EV5+ZqXKb23MlIQPQ2TSqrMYZXpc6cZA8d7UrZKP17G8XqFb2YWgDtftgH60kyX82Y4pJYJ8xtgAZXJbxAw=="
 )
 
 func main() {
@@ -72,8 +65,8 @@ func run(out, tarballPath string, oracle bool, testdata string) error {
 	if err != nil {
 		return err
 	}
-	if got := integrity(tgz); got != pinIntegrity {
-		return fmt.Errorf("%s: integrity %s does not match the pinned %s", tarballPath, got, pinIntegrity)
+	if got := integrity(tgz); got != datamodel.Integrity {
+		return fmt.Errorf("%s: integrity %s does not match the pinned %s", tarballPath, got, datamodel.Integrity)
 	}
 	files, err := untar(tgz)
 	if err != nil {
@@ -105,7 +98,7 @@ func run(out, tarballPath string, oracle bool, testdata string) error {
 		return err
 	}
 	fmt.Printf("gen: %s@%s: %d entity classes, %d relationship classes, %d relationship rules\n",
-		pinPackage, pinVersion, len(doc.EntityClasses), len(doc.RelationshipClasses), len(doc.RelationshipRules))
+		datamodel.Package, datamodel.Version, len(doc.EntityClasses), len(doc.RelationshipClasses), len(doc.RelationshipRules))
 	if oracle {
 		return runOracle(tmp, tarballPath, testdata)
 	}
@@ -114,12 +107,12 @@ func run(out, tarballPath string, oracle bool, testdata string) error {
 
 // npmPack downloads the pinned tarball into dir and returns its path.
 func npmPack(dir string) (string, error) {
-	cmd := exec.Command("npm", "pack", "--json", pinPackage+"@"+pinVersion)
+	cmd := exec.Command("npm", "pack", "--json", datamodel.Package+"@"+datamodel.Version)
 	cmd.Dir = dir
 	cmd.Stderr = os.Stderr
 	outb, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("npm pack %s@%s: %w", pinPackage, pinVersion, err)
+		return "", fmt.Errorf("npm pack %s@%s: %w", datamodel.Package, datamodel.Version, err)
 	}
 	var packed []struct {
 		Filename string `json:"filename"`
@@ -199,14 +192,14 @@ func extract(files map[string][]byte) (doc *document, license []byte, err error)
 	if err := json.Unmarshal(files["package.json"], &pkg); err != nil {
 		return nil, nil, fmt.Errorf("package.json: %w", err)
 	}
-	if pkg.Name != pinPackage || pkg.Version != pinVersion {
-		return nil, nil, fmt.Errorf("package.json names %s@%s, want %s@%s", pkg.Name, pkg.Version, pinPackage, pinVersion)
+	if pkg.Name != datamodel.Package || pkg.Version != datamodel.Version {
+		return nil, nil, fmt.Errorf("package.json names %s@%s, want %s@%s", pkg.Name, pkg.Version, datamodel.Package, datamodel.Version)
 	}
 	if pkg.License != "MPL-2.0" {
 		return nil, nil, fmt.Errorf("package licence is %q, not MPL-2.0: review before embedding", pkg.License)
 	}
 	doc = &document{
-		Package: pkg.Name, Version: pkg.Version, Integrity: pinIntegrity, License: pkg.License,
+		Package: pkg.Name, Version: pkg.Version, Integrity: datamodel.Integrity, License: pkg.License,
 		EntityClasses: map[string]json.RawMessage{},
 	}
 
@@ -483,7 +476,7 @@ func runOracle(tmp, tarball, testdata string) error {
 	if err != nil {
 		return err
 	}
-	node := exec.Command("node", script, filepath.Join(dir, "node_modules", pinPackage), td)
+	node := exec.Command("node", script, filepath.Join(dir, "node_modules", datamodel.Package), td)
 	node.Stdout, node.Stderr = os.Stdout, os.Stderr
 	if err := node.Run(); err != nil {
 		return fmt.Errorf("node oracle.js: %w", err)

@@ -27,7 +27,7 @@ func fakePackage(t *testing.T, edit func(map[string]string)) []byte {
 		return `{"$schema":"http://json-schema.org/draft-07/schema#","$id":"#` + name + `","type":"object"` + body + `}`
 	}
 	files := map[string]string{
-		"package.json":                 `{"name":"@jupiterone/data-model","version":"` + pinVersion + `","license":"MPL-2.0"}`,
+		"package.json":                 `{"name":"@jupiterone/data-model","version":"` + datamodel.Version + `","license":"MPL-2.0"}`,
 		classDir + "GraphObject.json":  schema("GraphObject", `,"properties":{"_key":{"type":"string","minLength":10}},"required":["_key"]`),
 		classDir + "Entity.json":       schema("Entity", `,"allOf":[{"$ref":"#GraphObject"},{"properties":{"name":{"type":"string"}},"required":["name"]}]`),
 		classDir + "RecordEntity.json": schema("RecordEntity", `,"allOf":[{"$ref":"#GraphObject"}]`),
@@ -131,9 +131,9 @@ func TestExtractRefusals(t *testing.T) {
 	}{
 		{"wrong version", func(f map[string]string) {
 			f["package.json"] = `{"name":"@jupiterone/data-model","version":"0.0.1","license":"MPL-2.0"}`
-		}, "want @jupiterone/data-model@" + pinVersion},
+		}, "want @jupiterone/data-model@" + datamodel.Version},
 		{"licence changed", func(f map[string]string) {
-			f["package.json"] = `{"name":"@jupiterone/data-model","version":"` + pinVersion + `","license":"UNLICENSED"}`
+			f["package.json"] = `{"name":"@jupiterone/data-model","version":"` + datamodel.Version + `","license":"UNLICENSED"}`
 		}, "not MPL-2.0"},
 		{"schema not exported", func(f map[string]string) { f[classDir+"Extra.json"] = `{"$id":"#Extra"}` }, "not exported"},
 		{"relationship classes disagree", func(f map[string]string) {
