@@ -134,10 +134,7 @@ func matchesAny(targets []string, ch Change) bool {
 
 // diffList compares one list (entities, or relationships) by _key and appends the changes.
 func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
-	byKey := make(map[string]*model.Object, len(prior))
-	for _, o := range prior {
-		byKey[o.Key()] = o
-	}
+	byKey := model.NewIndex(prior)
 	unchanged := 0
 	for _, d := range desired {
 		key := d.Key()
@@ -192,18 +189,14 @@ func sensitiveList(objs ...*model.Object) []string {
 }
 
 // Next returns the graph the state records once the plan's job has FINISHED: prior with this
-// plan's changes applied. NotApplied changes are not applied, so they stay pending.
+// plan's changes applied. NotApplied changes are not applied, so they stay pending. Objects
+// the plan does not change are prior's own: neither graph may be modified while the other is
+// in use.
 func (p *Plan) Next(prior *model.Graph) *model.Graph {
 	if prior == nil {
 		prior = &model.Graph{}
 	}
-	next := &model.Graph{}
-	for _, list := range [][]*model.Object{prior.Entities, prior.Relationships} {
-		for _, o := range list {
-			next.Add(&model.Object{Kind: o.Kind, Address: o.Address, Props: o.Props, Sensitive: o.Sensitive})
-		}
-	}
-	ents, rels := indexByKey(next.Entities), indexByKey(next.Relationships)
+	ents, rels := model.NewIndex(prior.Entities), model.NewIndex(prior.Relationships)
 	for _, ch := range p.Changes {
 		idx := ents
 		if ch.Kind.IsRelationship() {
@@ -236,12 +229,4 @@ func (p *Plan) Next(prior *model.Graph) *model.Graph {
 	}
 	out.SortByKey()
 	return out
-}
-
-func indexByKey(objs []*model.Object) map[string]*model.Object {
-	m := make(map[string]*model.Object, len(objs))
-	for _, o := range objs {
-		m[o.Key()] = o
-	}
-	return m
 }
