@@ -117,16 +117,7 @@ func runes(s string) int { return utf8.RuneCountInString(s) }
 // codeSpan quotes text as a markdown code span, which nothing inside can escape from.
 func codeSpan(s string) string {
 	s = sanitize(s)
-	longest, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
+	fence := strings.Repeat("`", longestBacktickRun(s)+1)
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
 		s = " " + s + " "
 	}
@@ -437,9 +428,6 @@ func assembleFullPlan(blocks []string, partial string, hidden int) string {
 	return out.String()
 }
 
-// writeMarkdownLine writes a block line for a ```diff fence: the symbol in column 0 (~ as !,
-// which GitHub colours like a change) and the rest where the terminal format has it. Other
-// lines never start with a character the diff highlighter would take for a symbol.
 // compactMarkdownLine is a compact plan line (see PlanCompact) as a diff-fence line.
 func compactMarkdownLine(ch *plan.Change) line {
 	text := compactLine(ch, palette{})
@@ -449,6 +437,9 @@ func compactMarkdownLine(ch *plan.Change) line {
 	return line{text: strings.TrimLeft(text, " ")}
 }
 
+// writeMarkdownLine writes a block line for a ```diff fence: the symbol in column 0 (~ as !,
+// which GitHub colours like a change) and the rest where the terminal format has it. Other
+// lines never start with a character the diff highlighter would take for a symbol.
 func writeMarkdownLine(b *strings.Builder, l line) {
 	if l.sym != 0 {
 		sym := l.sym
