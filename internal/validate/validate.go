@@ -124,23 +124,6 @@ func PlatformObject(o *model.Object) []Finding {
 	return c.findings
 }
 
-// DuplicateKeys reports J1P006 for every object whose _key an earlier object already holds,
-// entities and relationships together.
-func DuplicateKeys(objs []*model.Object) []Finding {
-	c := newRun(nil, Options{}).newChecker()
-	seen := make(map[string]*model.Object, len(objs))
-	for _, o := range objs {
-		if k := o.Key(); k != "" {
-			if first, dup := seen[k]; dup {
-				c.duplicateKey(o, first)
-			} else {
-				seen[k] = o
-			}
-		}
-	}
-	return c.findings
-}
-
 // HasErrors reports whether any finding is an error.
 func HasErrors(fs []Finding) bool {
 	for _, f := range fs {
@@ -158,6 +141,9 @@ type run struct {
 	// entityKeys maps the configuration's entity keys to the first entity holding each, for
 	// J1P006, J1P008, J1C205 and J1D406.
 	entityKeys map[string]*model.Object
+	// duplicateEntities are the entities whose _key an earlier entity holds (J1P006), in
+	// graph order, found while indexing entityKeys.
+	duplicateEntities []*model.Object
 	// resources holds the lower-cased resource part of every entity _type, and "parent", for
 	// J1C205's name test (teamId).
 	resources map[string]bool
@@ -185,7 +171,9 @@ func newRun(g *model.Graph, opts Options) *run {
 	var last string
 	for _, e := range g.Entities {
 		if k := e.Key(); k != "" {
-			if _, dup := r.entityKeys[k]; !dup {
+			if _, dup := r.entityKeys[k]; dup {
+				r.duplicateEntities = append(r.duplicateEntities, e)
+			} else {
 				r.entityKeys[k] = e
 			}
 			if n := len(k) / 64; n >= len(r.keyLengths) {
@@ -463,17 +451,14 @@ var objectRules = []func(*checker, *model.Object){
 	(*checker).relationshipRule, // J1D406
 }
 
-// graphRules are the rules about several objects at once: J1P006.
+// graphRules are the rules about several objects at once: J1P006. Entities sharing a key
+// were found while indexing them; relationships are checked against every entity and each
+// other.
 func (c *checker) graphRules() {
-	g := c.graph
-	// Entities: the first holder of each key is indexed already.
-	for _, o := range g.Entities {
-		if k := o.Key(); k != "" {
-			if first := c.entityKeys[k]; first != o {
-				c.duplicateKey(o, first)
-			}
-		}
+	for _, o := range c.duplicateEntities {
+		c.duplicateKey(o, c.entityKeys[o.Key()])
 	}
+	g := c.graph
 	seen := make(map[string]*model.Object, len(g.Relationships))
 	for _, o := range g.Relationships {
 		k := o.Key()

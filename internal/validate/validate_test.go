@@ -194,7 +194,7 @@ func TestSeverities(t *testing.T) {
 	}
 }
 
-func TestPlatformObjectAndDuplicates(t *testing.T) {
+func TestPlatformObject(t *testing.T) {
 	bad := entity(model.Properties{"_key": "", "x": map[string]any{}})
 	fs := PlatformObject(bad)
 	var codes []string
@@ -204,9 +204,35 @@ func TestPlatformObjectAndDuplicates(t *testing.T) {
 	if fmt.Sprint(codes) != "[J1P002 J1P005]" {
 		t.Errorf("PlatformObject codes = %v", codes)
 	}
-	a, b := entity(nil), entity(nil)
-	if fs := DuplicateKeys([]*model.Object{a, b}); len(fs) != 1 || fs[0].Object != b {
-		t.Errorf("DuplicateKeys = %v", fs)
+}
+
+// TestDuplicateKeysAcrossKinds: entities and relationships share one key space; every later
+// holder of a key is reported once, against the first holder, entities before
+// relationships.
+func TestDuplicateKeysAcrossKinds(t *testing.T) {
+	e1, e2, e3 := entity(nil), entity(nil), entity(nil)
+	e2.Address, e3.Address = "entity.team.two", "entity.team.three"
+	rel := func(addr, key string) *model.Object {
+		return &model.Object{Kind: model.KindRelationship, Address: addr, Props: model.Properties{
+			"_key": key, "_type": "team_has_team", "_class": "HAS", "_fromEntityKey": e1.Key(), "_toEntityKey": e1.Key(),
+		}}
+	}
+	r1, r2, r3 := rel("relationship.one", "billing-acme:rel:one"), rel("relationship.two", "billing-acme:rel:one"), rel("relationship.three", e1.Key())
+	g := &model.Graph{Entities: []*model.Object{e1, e2, e3}, Relationships: []*model.Object{r1, r2, r3}}
+	var got []string
+	for _, f := range Graph(g, Options{Mode: "DIFF"}) {
+		if f.Code == "J1P006" {
+			got = append(got, f.Object.Address+" after "+f.Related.Address)
+		}
+	}
+	want := []string{
+		"entity.team.two after entity.team.eng",
+		"entity.team.three after entity.team.eng",
+		"relationship.two after relationship.one",
+		"relationship.three after entity.team.eng",
+	}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("J1P006 findings:\n got %q\nwant %q", got, want)
 	}
 }
 
