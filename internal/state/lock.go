@@ -96,7 +96,7 @@ func (lk Locker) Acquire(ctx context.Context, statePath, operation string, timeo
 		deadline = t.C
 	}
 	for {
-		err := createExclusive(l.path, content)
+		err := createExclusive(l.path, content, 0o600)
 		if err == nil {
 			return l, nil
 		}
@@ -116,33 +116,13 @@ func (lk Locker) Acquire(ctx context.Context, statePath, operation string, timeo
 		case <-deadline:
 			retry.Stop()
 			// One last attempt: the holder may have let go just now.
-			if createExclusive(l.path, content) == nil {
+			if createExclusive(l.path, content, 0o600) == nil {
 				return l, nil
 			}
 			return nil, lockedError(l.path, time.Since(start).Round(time.Millisecond))
 		case <-retry.C:
 		}
 	}
-}
-
-// createExclusive creates name with content, failing with fs.ErrExist if it exists.
-func createExclusive(name string, content []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(content)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		// The lock file is ours and half-written: leave nothing that would block others.
-		_ = os.Remove(name)
-	}
-	return err
 }
 
 func lockedError(lockPath string, waited time.Duration) *LockedError {

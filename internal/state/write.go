@@ -151,10 +151,13 @@ func (w atomicWriter) copyFile(src, dst string, mode fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	return writeSynced(dst, data, mode)
+	return createExclusive(dst, data, mode)
 }
 
-func writeSynced(name string, data []byte, mode fs.FileMode) error {
+// createExclusive creates name holding data, synced, failing with fs.ErrExist if it exists
+// (which is how a lock is taken). A file it created but could not finish is removed: a
+// half-written lock file would block everyone else.
+func createExclusive(name string, data []byte, mode fs.FileMode) error {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
