@@ -62,10 +62,7 @@ func (b *blockWriter) comment(address, rest string) {
 func (b *blockWriter) change(ch *plan.Change) {
 	addr := objectLabel(ch.Address, ch.Kind, ch.Key)
 	header := blockHeader(ch.Address, ch.Kind, ch.Key)
-	hidden := func(name string) bool { return ch.IsSensitive(name) }
-	if len(ch.Sensitive) == 0 {
-		hidden = nil
-	}
+	hidden := sensitiveOfChange(ch)
 	switch ch.Action {
 	case plan.Create:
 		b.comment(addr, " will be created")
@@ -92,12 +89,8 @@ func (b *blockWriter) change(ch *plan.Change) {
 
 // object renders an object as it stands, without change symbols (state show).
 func (b *blockWriter) object(o *model.Object) {
-	hidden := o.IsSensitive
-	if len(o.Sensitive) == 0 {
-		hidden = nil
-	}
 	b.add(0, 0, blockHeader(o.Address, o.Kind, o.Key())+" {")
-	b.body(2, 0, o.Props, o.Props, "", hidden, false)
+	b.body(2, 0, o.Props, o.Props, "", sensitiveOf(o), false)
 	b.add(0, 0, "}")
 }
 
