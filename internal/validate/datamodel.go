@@ -35,10 +35,6 @@ func ValidPropertyName(name string) bool {
 	return true
 }
 
-// entityRequired are the properties J1P001 requires of every entity; J1D401 and J1D402
-// leave them to it.
-var entityRequired = []string{model.PropKey, model.PropType, model.PropClass, model.PropName, model.PropDisplayName}
-
 // dataModelRules checks an entity against the data model: the name and key rules by hand
 // (J1D403, J1D407), then its classes' schemas (J1D401, J1D402, J1D404, J1D405).
 func (c *checker) dataModelRules(o *model.Object) {

@@ -18,14 +18,19 @@ const (
 	MaxKeyLength    = 7000
 )
 
-// reserved names the platform accepts on each kind besides ordinary properties.
+// The underscore names the platform accepts on each kind besides ordinary properties
+// (J1P003); it requires every one of them (J1P001).
 var (
-	entityReserved       = map[string]bool{model.PropKey: true, model.PropType: true, model.PropClass: true}
-	relationshipReserved = map[string]bool{model.PropKey: true, model.PropType: true, model.PropClass: true, model.PropFromKey: true, model.PropToKey: true}
-	mappedReserved       = map[string]bool{model.PropKey: true, model.PropType: true, model.PropClass: true, model.PropMapping: true}
+	entityReserved       = []string{model.PropKey, model.PropType, model.PropClass}
+	relationshipReserved = []string{model.PropKey, model.PropType, model.PropClass, model.PropFromKey, model.PropToKey}
+	mappedReserved       = []string{model.PropKey, model.PropType, model.PropClass, model.PropMapping}
 )
 
-func reservedFor(k model.Kind) map[string]bool {
+// entityRequired are the fields J1P001 requires of every entity: its reserved names, name
+// and displayName. J1D401 and J1D402 leave them to J1P001.
+var entityRequired = append(slices.Clip(entityReserved), model.PropName, model.PropDisplayName)
+
+func reservedFor(k model.Kind) []string {
 	switch k {
 	case model.KindRelationship:
 		return relationshipReserved
@@ -35,6 +40,12 @@ func reservedFor(k model.Kind) map[string]bool {
 	return entityReserved
 }
 
+// reservedList names a kind's reserved names for a message: "_key, _type and _class".
+func reservedList(k model.Kind) string {
+	names := reservedFor(k)
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
 // platformObject runs J1P001–J1P005.
 func (c *checker) platformObject(o *model.Object) {
 	c.load(o)
@@ -42,7 +53,7 @@ func (c *checker) platformObject(o *model.Object) {
 	reserved := reservedFor(o.Kind)
 	for _, p := range c.props {
 		name, v := p.name, p.value
-		if strings.HasPrefix(name, "_") && !reserved[name] {
+		if strings.HasPrefix(name, "_") && !slices.Contains(reserved, name) {
 			c.report("J1P003", o, name, "Reserved property name",
 				fmt.Sprintf("%s: property %q (value %s) starts with \"_\", which JupiterOne reserves for %s. Rename it, e.g. to %q.",
 					describe(o), name, shown(o, name, v), reservedList(o.Kind), strings.TrimLeft(name, "_")))
@@ -65,26 +76,11 @@ func (c *checker) platformObject(o *model.Object) {
 	}
 }
 
-func reservedList(k model.Kind) string {
-	switch k {
-	case model.KindRelationship:
-		return "_key, _type, _class, _fromEntityKey and _toEntityKey"
-	case model.KindMappedRelationship:
-		return "_key, _type, _class and _mapping"
-	}
-	return "_key, _type and _class"
-}
-
 // requiredFields is J1P001.
 func (c *checker) requiredFields(o *model.Object) {
-	var required []string
-	switch o.Kind {
-	case model.KindEntity:
-		required = []string{model.PropKey, model.PropType, model.PropClass, model.PropName, model.PropDisplayName}
-	case model.KindRelationship:
-		required = []string{model.PropKey, model.PropType, model.PropClass, model.PropFromKey, model.PropToKey}
-	case model.KindMappedRelationship:
-		required = []string{model.PropKey, model.PropType, model.PropClass, model.PropMapping}
+	required := reservedFor(o.Kind)
+	if o.Kind == model.KindEntity {
+		required = entityRequired
 	}
 	for _, name := range required {
 		v := c.reserved[reservedRank(name)]

@@ -299,3 +299,26 @@ func TestSensitiveValuesWithheld(t *testing.T) {
 		}
 	}
 }
+
+// TestReservedNameMessage: J1P003 lists the names the object's kind may use.
+func TestReservedNameMessage(t *testing.T) {
+	for _, tt := range []struct {
+		kind model.Kind
+		want string
+	}{
+		{model.KindEntity, "reserves for _key, _type and _class."},
+		{model.KindRelationship, "reserves for _key, _type, _class, _fromEntityKey and _toEntityKey."},
+		{model.KindMappedRelationship, "reserves for _key, _type, _class and _mapping."},
+	} {
+		o := &model.Object{Kind: tt.kind, Address: "x", Props: model.Properties{"_x": "1"}}
+		var detail string
+		for _, f := range PlatformObject(o) {
+			if f.Code == "J1P003" {
+				detail = f.Detail
+			}
+		}
+		if !strings.Contains(detail, tt.want) {
+			t.Errorf("%s: J1P003 detail %q, want it to say %q", tt.kind, detail, tt.want)
+		}
+	}
+}
