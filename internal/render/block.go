@@ -310,42 +310,54 @@ func (b *blockWriter) listDiff(col int, padded string, before, after []any) {
 	ops := diffLists(before, after)
 	b.add(col, symUpdate, padded+" = [")
 	elemCol := col + 4
-	for i := 0; i < len(ops); {
-		op := ops[i]
-		if op.sym != 0 {
+	showChanges(len(ops), listContext, func(i int) bool { return ops[i].sym != 0 }, func(i int) {
+		if op := ops[i]; op.sym != 0 {
 			b.add(elemCol, op.sym, inline(op.value)+",")
+		} else {
+			b.add(elemCol+2, 0, inline(op.value)+",")
+		}
+	}, func(n int) {
+		b.add(elemCol+2, 0, "# ("+plural(n, "unchanged element", "unchanged elements")+" hidden)")
+	})
+	b.add(col+2, 0, "]")
+}
+
+// showChanges lays out a diff of n elements: show(i) for every changed element and for the
+// unchanged ones within context elements of a change, and hidden(count) in place of each
+// longer unchanged run. A run at either end keeps no context on its open side.
+func showChanges(n, context int, changed func(i int) bool, show func(i int), hidden func(count int)) {
+	for i := 0; i < n; {
+		if changed(i) {
+			show(i)
 			i++
 			continue
 		}
-		// A run of unchanged elements: keep listContext next to changes, count the rest.
 		j := i
-		for j < len(ops) && ops[j].sym == 0 {
+		for j < n && !changed(j) {
 			j++
 		}
-		keepHead, keepTail := listContext, listContext
+		keepHead, keepTail := context, context
 		if i == 0 {
 			keepHead = 0
 		}
-		if j == len(ops) {
+		if j == n {
 			keepTail = 0
 		}
 		if j-i <= keepHead+keepTail+1 {
 			for k := i; k < j; k++ {
-				b.add(elemCol+2, 0, inline(ops[k].value)+",")
+				show(k)
 			}
 		} else {
 			for k := i; k < i+keepHead; k++ {
-				b.add(elemCol+2, 0, inline(ops[k].value)+",")
+				show(k)
 			}
-			n := j - i - keepHead - keepTail
-			b.add(elemCol+2, 0, "# ("+plural(n, "unchanged element", "unchanged elements")+" hidden)")
+			hidden(j - i - keepHead - keepTail)
 			for k := j - keepTail; k < j; k++ {
-				b.add(elemCol+2, 0, inline(ops[k].value)+",")
+				show(k)
 			}
 		}
 		i = j
 	}
-	b.add(col+2, 0, "]")
 }
 
 type listOp struct {
@@ -438,38 +450,15 @@ func (b *blockWriter) heredocDiff(col int, padded string, before, after string) 
 	marker := heredocMarker(before, after)
 	b.add(col, symUpdate, padded+" = <<-"+marker)
 	textCol := col + 6
-	for i := 0; i < len(hls); {
-		if hls[i].sym != 0 {
-			b.add(col+4, hls[i].sym, sanitize(hls[i].text))
-			i++
-			continue
-		}
-		j := i
-		for j < len(hls) && hls[j].sym == 0 {
-			j++
-		}
-		keepHead, keepTail := heredocContext, heredocContext
-		if i == 0 {
-			keepHead = 0
-		}
-		if j == len(hls) {
-			keepTail = 0
-		}
-		if j-i <= keepHead+keepTail+1 {
-			for k := i; k < j; k++ {
-				b.add(textCol, 0, sanitize(hls[k].text))
-			}
+	showChanges(len(hls), heredocContext, func(i int) bool { return hls[i].sym != 0 }, func(i int) {
+		if l := hls[i]; l.sym != 0 {
+			b.add(col+4, l.sym, sanitize(l.text))
 		} else {
-			for k := i; k < i+keepHead; k++ {
-				b.add(textCol, 0, sanitize(hls[k].text))
-			}
-			b.add(textCol, 0, "# ("+plural(j-i-keepHead-keepTail, "unchanged line", "unchanged lines")+" hidden)")
-			for k := j - keepTail; k < j; k++ {
-				b.add(textCol, 0, sanitize(hls[k].text))
-			}
+			b.add(textCol, 0, sanitize(l.text))
 		}
-		i = j
-	}
+	}, func(n int) {
+		b.add(textCol, 0, "# ("+plural(n, "unchanged line", "unchanged lines")+" hidden)")
+	})
 	b.add(col+2, 0, marker)
 	return true
 }

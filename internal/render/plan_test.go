@@ -313,3 +313,34 @@ func TestIsIdentifierMatchesHCL(t *testing.T) {
 		}
 	}
 }
+
+// A heredoc diff keeps heredocContext unchanged lines next to each change and counts the rest.
+func TestHeredocDiffHidesDistantLines(t *testing.T) {
+	var lines []string
+	for i := 1; i <= 12; i++ {
+		lines = append(lines, "line "+itoa(i))
+	}
+	before := strings.Join(lines, "\n") + "\n"
+	after := strings.Replace(before, "line 6\n", "line six\n", 1)
+	p := newPlan(plan.ModeDiff, change("entity.application.slack", model.KindEntity, plan.Update,
+		entity("application", "slack", "notes", before), entity("application", "slack", "notes", after)))
+	var buf bytes.Buffer
+	if err := PlanText(&buf, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+      ~ notes  = <<-EOT
+            # (3 unchanged lines hidden)
+            line 4
+            line 5
+          - line 6
+          + line six
+            line 7
+            line 8
+            # (4 unchanged lines hidden)
+        EOT
+`
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("heredoc diff:\n%s\nwant it to contain\n%s", buf.String(), want)
+	}
+}
