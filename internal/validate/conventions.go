@@ -76,23 +76,31 @@ func isLargeInteger(n json.Number) bool {
 	return true
 }
 
-// emptyString is J1C203.
-func (c *checker) emptyString(o *model.Object, name string, v any) {
-	empty := false
+// holdsEmptyString reports whether a value is, or a list holds, an empty string (J1C203).
+func holdsEmptyString(v any) bool {
 	switch x := v.(type) {
 	case string:
-		empty = x == "" && name != model.PropName && name != model.PropDisplayName // J1P001 reports those
+		return x == ""
 	case []any:
 		for _, e := range x {
 			if s, ok := e.(string); ok && s == "" {
-				empty = true
+				return true
 			}
 		}
 	}
-	if empty {
-		c.report("J1C203", o, name, "Empty string value",
-			fmt.Sprintf("%s: %q holds an empty string (%s). Empty strings break queries that test for presence: omit the property instead (an attribute set to null is left out), or drop the empty element.%s", describe(o), name, shown(o, name, v), c.classSays(o, name)))
+	return false
+}
+
+// emptyString is J1C203.
+func (c *checker) emptyString(o *model.Object, name string, v any) {
+	if !holdsEmptyString(v) {
+		return
 	}
+	if _, isString := v.(string); isString && (name == model.PropName || name == model.PropDisplayName) {
+		return // J1P001 reports those
+	}
+	c.report("J1C203", o, name, "Empty string value",
+		fmt.Sprintf("%s: %q holds an empty string (%s). Empty strings break queries that test for presence: omit the property instead (an attribute set to null is left out), or drop the empty element.%s", describe(o), name, shown(o, name, v), c.classSays(o, name)))
 }
 
 var isoDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$`)

@@ -472,20 +472,6 @@ func isNumeric(s string) bool {
 	return err == nil
 }
 
-func holdsEmptyString(v any) bool {
-	switch x := v.(type) {
-	case string:
-		return x == ""
-	case []any:
-		for _, e := range x {
-			if s, ok := e.(string); ok && s == "" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // camelCase turns my_prop or my-prop into myProp.
 func camelCase(s string) string {
 	var b strings.Builder

@@ -140,21 +140,27 @@ func hasSecretMarker(s string) bool {
 	return false
 }
 
-// looksSecret reports whether a value is, or a list holds, a string that looks like a
-// credential.
-func looksSecret(v any) bool {
+// secretKindOf names the kind of credential a value is, or the first one a list holds, or
+// returns "" when it holds none (see SecretKind).
+func secretKindOf(v any) string {
 	switch x := v.(type) {
 	case string:
-		return SecretKind(x) != ""
+		return SecretKind(x)
 	case []any:
 		for _, e := range x {
-			if s, ok := e.(string); ok && SecretKind(s) != "" {
-				return true
+			if s, ok := e.(string); ok {
+				if what := SecretKind(s); what != "" {
+					return what
+				}
 			}
 		}
 	}
-	return false
+	return ""
 }
+
+// looksSecret reports whether a value is, or a list holds, a string that looks like a
+// credential.
+func looksSecret(v any) bool { return secretKindOf(v) != "" }
 
 // secretValueRule is J1S302.
 func (c *checker) secretValueRule(o *model.Object) {
@@ -162,19 +168,7 @@ func (c *checker) secretValueRule(o *model.Object) {
 		if p.name == model.PropType || p.name == model.PropClass || p.name == model.PropMapping {
 			continue
 		}
-		var what string
-		switch x := p.value.(type) {
-		case string:
-			what = SecretKind(x)
-		case []any:
-			for _, e := range x {
-				if s, ok := e.(string); ok {
-					if what = SecretKind(s); what != "" {
-						break
-					}
-				}
-			}
-		}
+		what := secretKindOf(p.value)
 		if what == "" {
 			continue
 		}
