@@ -48,12 +48,9 @@ func Diagnostics(fs []Finding, loc Locator) hcl.Diagnostics {
 			if f.Related != nil {
 				if r := loc.Range(f.Related, f.Property); r != nil {
 					d.Detail += fmt.Sprintf(" The first one is at %s.", r.String())
-					d.Context = r
 					if d.Subject != nil && d.Subject.Filename == r.Filename {
 						ctx := hcl.RangeOver(*d.Subject, *r)
 						d.Context = &ctx
-					} else {
-						d.Context = nil
 					}
 				}
 			}
