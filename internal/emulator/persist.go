@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/j1hcl/j1hcl/internal/model"
 )
@@ -22,7 +23,7 @@ const (
 )
 
 // storedRecord is one object of the data file: the metadata, then the payload exactly as
-// uploaded.
+// uploaded. appendStored writes it by hand, in this field order.
 type storedRecord struct {
 	ID          string `json:"id"`
 	Owner       string `json:"owner"` // "instance", "scope" or "mapper"
@@ -34,7 +35,7 @@ type storedRecord struct {
 	Placeholder bool   `json:"placeholder,omitempty"`
 	From        string `json:"from,omitempty"`
 	To          string `json:"to,omitempty"`
-	// Object is written last, by hand, in canonical form.
+	// Object is written last, in canonical form.
 	Object map[string]any `json:"object,omitempty"`
 }
 
@@ -112,10 +113,7 @@ func writeGraph(w *bufio.Writer, g *graph) error {
 				w.WriteByte(',')
 			}
 			w.WriteByte('\n')
-			var err error
-			if buf, err = appendStored(buf[:0], r); err != nil {
-				return err
-			}
+			buf = appendStored(buf[:0], r)
 			if _, err := w.Write(buf); err != nil {
 				return err
 			}
@@ -125,25 +123,40 @@ func writeGraph(w *bufio.Writer, g *graph) error {
 	return err
 }
 
-func appendStored(buf []byte, r *record) ([]byte, error) {
-	sr := storedRecord{
-		ID: r.id, Owner: ownerNames[r.target.id.kind], OwnerName: r.target.id.name, Source: r.source,
-		Created: r.created, Begin: r.begin, Version: r.version, Placeholder: r.placeholder,
+// appendStored appends a record as a storedRecord. It writes the fields itself: every
+// finalize writes every object, and json.Marshal's reflection over the metadata cost more than
+// the payload's canonical encoding.
+func appendStored(buf []byte, r *record) []byte {
+	buf = append(buf, `{"id":`...)
+	buf = model.AppendValueJSON(buf, r.id)
+	buf = appendField(buf, "owner", ownerNames[r.target.id.kind])
+	if r.target.id.name != "" {
+		buf = appendField(buf, "ownerName", r.target.id.name)
+	}
+	buf = appendField(buf, "source", r.source)
+	buf = strconv.AppendInt(append(buf, `,"created":`...), r.created, 10)
+	buf = strconv.AppendInt(append(buf, `,"begin":`...), r.begin, 10)
+	buf = strconv.AppendInt(append(buf, `,"version":`...), r.version, 10)
+	if r.placeholder {
+		buf = append(buf, `,"placeholder":true`...)
 	}
 	if r.from != nil {
-		sr.From = r.from.id
+		buf = appendField(buf, "from", r.from.id)
 	}
 	if r.to != nil {
-		sr.To = r.to.id
+		buf = appendField(buf, "to", r.to.id)
 	}
-	meta, err := json.Marshal(sr)
-	if err != nil {
-		return buf, err
-	}
-	buf = append(buf, meta[:len(meta)-1]...)
-	buf = append(buf, ",\"object\":"...)
+	buf = append(buf, `,"object":`...)
 	buf = model.AppendObjectJSON(buf, r.props)
-	return append(buf, '}'), nil
+	return append(buf, '}')
+}
+
+// appendField appends ,"name":"value" to an object being written.
+func appendField(buf []byte, name, value string) []byte {
+	buf = append(buf, ',', '"')
+	buf = append(buf, name...)
+	buf = append(buf, '"', ':')
+	return model.AppendValueJSON(buf, value)
 }
 
 // loadGraph reads a data file written by saveGraph. A missing file is an empty graph; a

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/j1hcl/j1hcl/internal/model"
 )
 
 func TestPersistenceRoundTrip(t *testing.T) {
@@ -184,5 +187,47 @@ func TestDataFileIsNeverTorn(t *testing.T) {
 	}
 	if reads == 0 {
 		t.Fatal("the reader never read")
+	}
+}
+
+// TestAppendStoredMatchesStoredRecord checks the hand-written encoding against the struct
+// the loader decodes: every field, present and omitted, reads back as json.Marshal writes it.
+func TestAppendStoredMatchesStoredRecord(t *testing.T) {
+	from := &record{id: "id-from"}
+	to := &record{id: "id-to"}
+	instance := &target{id: targetID{kind: targetInstance, name: `inst "<a&b>"`}}
+	mapper := &target{id: mapperTargetID}
+	props := model.Properties{"_key": "k", "_type": "t", "n": json.Number("1.5"), "tags": []any{"x"}}
+	for _, r := range []*record{
+		{id: "e1", target: instance, props: props, source: "integration-external", created: 1, begin: 2, version: 3},
+		{id: "r1", target: instance, props: props, source: "api", created: 4, begin: 5, version: 6, from: from, to: to},
+		{id: "p1", target: mapper, props: props, source: sourceMapper, created: 7, begin: 7, version: 1, placeholder: true},
+		{id: "m1", target: instance, props: props, source: "integration-managed", created: 8, begin: 9, version: 10, from: from},
+	} {
+		want := storedRecord{
+			ID: r.id, Owner: ownerNames[r.target.id.kind], OwnerName: r.target.id.name, Source: r.source,
+			Created: r.created, Begin: r.begin, Version: r.version, Placeholder: r.placeholder, Object: r.props,
+		}
+		if r.from != nil {
+			want.From = r.from.id
+		}
+		if r.to != nil {
+			want.To = r.to.id
+		}
+		wantJSON, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := appendStored(nil, r)
+		var gotDoc, wantDoc any
+		if err := json.Unmarshal(got, &gotDoc); err != nil {
+			t.Fatalf("%s: not JSON: %v\n%s", r.id, err, got)
+		}
+		if err := json.Unmarshal(wantJSON, &wantDoc); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gotDoc, wantDoc) {
+			t.Errorf("%s:\ngot  %s\nwant %s", r.id, got, wantJSON)
+		}
 	}
 }
