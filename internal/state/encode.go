@@ -159,9 +159,15 @@ func canonicalEntries(list []Entry, what string, inPlace bool) ([]Entry, error) 
 	return list, nil
 }
 
-// sortEntries orders entries by _key then address. Keys are extracted once: comparing through
-// the maps would cost two lookups per comparison.
+// sortEntries orders entries by _key then address. Lists nearly always arrive sorted (graphs
+// in SortByKey order, states as read), which one pass confirms; otherwise keys are extracted
+// once, as comparing through the maps would cost two lookups per comparison.
 func sortEntries(list []Entry) {
+	if slices.IsSortedFunc(list, func(a, b Entry) int {
+		return cmp.Or(cmp.Compare(a.Key(), b.Key()), cmp.Compare(a.Address, b.Address))
+	}) {
+		return
+	}
 	type keyed struct {
 		key   string
 		entry Entry
