@@ -447,7 +447,7 @@ func nextStep(ctx context.Context, err error) string {
 			return "Check that the API key may act on the account in " + syncapi.EnvAccount + ", then run apply again"
 		case api.Status == 413:
 			return "A request was too large for the API: run apply again with a smaller -batch-size"
-		case api.Code == "SYNC_JOB_INVALID_INTEGRATION_INSTANCE":
+		case api.Code == syncapi.CodeInvalidIntegrationInstance:
 			return "Check the integration instance id (instance_id in the integration block, or JUPITERONE_INTEGRATION_INSTANCE_ID), then run apply again"
 		case api.Status >= 400 && api.Status < 500 && !api.Retryable():
 			return "The API refused the data: fix the objects or settings the message names, then run apply again"

@@ -15,6 +15,9 @@ const (
 	CodeJobNotAwaitingUploads = "JOB_NOT_AWAITING_UPLOADS"
 	CodeJobNotFound           = "JOB_NOT_FOUND"
 	CodeUnauthorized          = "UNAUTHORIZED"
+	// CodeInvalidIntegrationInstance refuses a job for an integration instance the account
+	// does not have.
+	CodeInvalidIntegrationInstance = "SYNC_JOB_INVALID_INTEGRATION_INSTANCE"
 	// CodeGraphQL marks a GraphQL error answered with HTTP 200 that carried no code of its own.
 	CodeGraphQL = "GRAPHQL_ERROR"
 )
