@@ -376,7 +376,7 @@ func (c *checker) relationshipRule(o *model.Object) {
 	c.from, c.to = c.from[:0], c.to[:0]
 	switch o.Kind {
 	case model.KindRelationship:
-		from, to = c.entityKeys[c.reservedString(rankFromKey)], c.entityKeys[c.reservedString(rankToKey)]
+		from, to = c.ends[0], c.ends[1]
 		if from == nil || to == nil {
 			return // J1P008, or a key outside the configuration (PATCH)
 		}

@@ -312,16 +312,13 @@ func (c *checker) endpointRule(o *model.Object) {
 	if o.Kind != model.KindRelationship {
 		return
 	}
+	if c.opts.Mode == "PATCH" {
+		return // PATCH may point at entities the graph already holds
+	}
 	for i, end := range []string{model.PropFromKey, model.PropToKey} {
 		k := c.reservedString(rankFromKey + i)
-		if k == "" {
+		if k == "" || c.ends[i] != nil {
 			continue
-		}
-		if _, ok := c.entityKeys[k]; ok {
-			continue
-		}
-		if c.opts.Mode == "PATCH" {
-			continue // PATCH may point at entities the graph already holds
 		}
 		c.report("J1P008", o, end, "Relationship endpoint not in the configuration",
 			fmt.Sprintf("%s: %s %s is not the _key of any entity in this configuration. A DIFF job deletes every entity it does not upload, so this relationship would have no endpoint. Reference an entity (entity.RESOURCE.NAME), or use a mapped_relationship for entities owned by other integrations.", describe(o), end, quote(k)))

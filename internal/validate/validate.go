@@ -207,8 +207,11 @@ type checker struct {
 	// classes holds the current entity's _class values; from and to those of a
 	// relationship's endpoints.
 	classes, from, to []string
-	problems          []datamodel.Problem
-	missing, custom   []string
+	// ends are the entities of the configuration that a direct relationship's
+	// _fromEntityKey and _toEntityKey name, nil where they name none (J1P008, J1D406).
+	ends            [2]*model.Object
+	problems        []datamodel.Problem
+	missing, custom []string
 	// classAnswers remembers the catalog's answers about property names by class
 	// combination; answers is the current entity's, found on first use.
 	classAnswers map[string]classAnswers
@@ -356,8 +359,12 @@ func (c *checker) load(o *model.Object) {
 		c.props = append(c.props, property{name, v})
 	}
 	c.classes = c.classes[:0]
-	if o.Kind == model.KindEntity {
+	c.ends = [2]*model.Object{}
+	switch o.Kind {
+	case model.KindEntity:
 		c.classes = appendClasses(c.classes, c.reserved[rankClass])
+	case model.KindRelationship:
+		c.ends = [2]*model.Object{c.entityKeys[c.reservedString(rankFromKey)], c.entityKeys[c.reservedString(rankToKey)]}
 	}
 	c.answers = nil
 }
