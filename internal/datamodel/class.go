@@ -3,7 +3,9 @@ package datamodel
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -255,7 +257,7 @@ func (c *compiler) addClassPart(cls *Class, part map[string]any, at string) erro
 		if !ok {
 			return fmt.Errorf("%s/properties: must be an object", at)
 		}
-		for _, pname := range sortedKeys(pm) {
+		for _, pname := range slices.Sorted(maps.Keys(pm)) {
 			if cls.ownByName[pname] != nil {
 				return fmt.Errorf("%s/properties/%s: defined twice in the class", at, pname)
 			}
@@ -278,7 +280,7 @@ func (c *compiler) addClassPart(cls *Class, part map[string]any, at string) erro
 			if !ok {
 				return fmt.Errorf("%s/required: must be an array of property names", at)
 			}
-			if !contains(cls.ownRequired, s) {
+			if !slices.Contains(cls.ownRequired, s) {
 				cls.ownRequired = append(cls.ownRequired, s)
 			}
 		}
@@ -298,7 +300,7 @@ func (c *compiler) addClassPart(cls *Class, part map[string]any, at string) erro
 		if !ok {
 			return fmt.Errorf("%s/patternProperties: must be an object", at)
 		}
-		for _, src := range sortedKeys(pm) {
+		for _, src := range slices.Sorted(maps.Keys(pm)) {
 			re, err := c.regexp(src)
 			if err != nil {
 				return fmt.Errorf("%s/patternProperties: %w", at, err)
@@ -360,19 +362,10 @@ func newProperty(class, name string, n *node) *Property {
 }
 
 func checkKeys(m map[string]any, allowed map[string]bool, at string) error {
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !allowed[k] {
 			return fmt.Errorf("%s: keyword %q is not supported by j1hcl's evaluator", at, k)
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -155,7 +156,7 @@ func (c *compiler) compileNode(raw any, at string) (*node, error) {
 		return nil, fmt.Errorf("%s: schema must be an object, not %s", at, jsonType(raw))
 	}
 	n := &node{minLength: -1, minItems: -1}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !nodeKeywords[k] {
 			return nil, fmt.Errorf("%s: keyword %q is not supported by j1hcl's evaluator", at, k)
 		}
@@ -286,15 +287,6 @@ func nonNegativeInt(v any, at string) (int, error) {
 		return 0, fmt.Errorf("%s: must be a non-negative integer", at)
 	}
 	return int(f), nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // jsonType names a decoded JSON value's type for compile errors.

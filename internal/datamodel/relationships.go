@@ -2,6 +2,7 @@ package datamodel
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -108,13 +109,13 @@ func (m *Model) RelationshipRules() []RelationshipRule {
 func (m *Model) CheckRelationship(from, to []string, verb string) []RuleViolation {
 	var out []RuleViolation
 	for _, r := range m.rules {
-		if contains(from, r.SourceClass) && contains(to, r.TargetClass) {
-			if !contains(r.AllowedVerbs, verb) {
+		if slices.Contains(from, r.SourceClass) && slices.Contains(to, r.TargetClass) {
+			if !slices.Contains(r.AllowedVerbs, verb) {
 				out = append(out, RuleViolation{Rule: r, Verb: verb})
 			}
 			continue
 		}
-		if r.DirectionEnforced && contains(from, r.TargetClass) && contains(to, r.SourceClass) {
+		if r.DirectionEnforced && slices.Contains(from, r.TargetClass) && slices.Contains(to, r.SourceClass) {
 			out = append(out, RuleViolation{Rule: r, Verb: verb, Reversed: true})
 		}
 	}

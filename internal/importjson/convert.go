@@ -3,6 +3,7 @@ package importjson
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -316,7 +317,7 @@ func (c *converter) mapping(o *object) error {
 		return o.errorf("_mapping must be an object, not %s", describe(o.props[model.PropMapping]))
 	}
 	for k := range raw {
-		if !contains(mappingKeys, k) {
+		if !slices.Contains(mappingKeys, k) {
 			return o.errorf("_mapping has the unknown field %q; j1hcl writes only %s", k, strings.Join(mappingKeys, ", "))
 		}
 	}
@@ -458,15 +459,6 @@ func describe(v any) string {
 		return "an object"
 	}
 	return "the " + model.TypeName(v) + " " + string(model.AppendValueJSON(nil, v))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // linkRelationships resolves endpoints to entities of the payload and decides which of _key

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -247,7 +249,7 @@ func (c *converter) block(o *object) *block {
 	skip := handled[o.kind]
 	for _, name := range o.order {
 		v := o.props[name]
-		if v == nil || contains(skip, name) {
+		if v == nil || slices.Contains(skip, name) {
 			continue
 		}
 		if validIdentifier(name) {
@@ -360,8 +362,8 @@ func targetItems(m map[string]any) []objectItem {
 	for _, k := range first {
 		add(k)
 	}
-	for _, k := range sortedKeys(m) {
-		if !contains(first, k) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(first, k) {
 			add(k)
 		}
 	}

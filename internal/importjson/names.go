@@ -3,7 +3,6 @@ package importjson
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -339,14 +338,4 @@ func validIdentifier(s string) bool {
 		}
 	}
 	return ascii || hclsyntax.ValidIdentifier(s)
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

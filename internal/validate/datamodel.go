@@ -83,13 +83,13 @@ func (c *checker) missingProperties(o *model.Object) {
 	// Problems come sorted by keyword group then property; collect each class's in turn.
 	for i := range c.problems {
 		p := &c.problems[i]
-		if p.Keyword != datamodel.KeywordRequired || contains(entityRequired, p.Property) || c.classReported(i) {
+		if p.Keyword != datamodel.KeywordRequired || slices.Contains(entityRequired, p.Property) || c.classReported(i) {
 			continue
 		}
 		c.missing = c.missing[:0]
 		for j := i; j < len(c.problems); j++ {
 			q := &c.problems[j]
-			if q.Keyword == datamodel.KeywordRequired && q.Class == p.Class && !contains(entityRequired, q.Property) {
+			if q.Keyword == datamodel.KeywordRequired && q.Class == p.Class && !slices.Contains(entityRequired, q.Property) {
 				c.missing = append(c.missing, q.Property)
 			}
 		}
@@ -102,7 +102,7 @@ func (c *checker) missingProperties(o *model.Object) {
 func (c *checker) classReported(i int) bool {
 	for j := 0; j < i; j++ {
 		q := &c.problems[j]
-		if q.Keyword == datamodel.KeywordRequired && q.Class == c.problems[i].Class && !contains(entityRequired, q.Property) {
+		if q.Keyword == datamodel.KeywordRequired && q.Class == c.problems[i].Class && !slices.Contains(entityRequired, q.Property) {
 			return true
 		}
 	}
@@ -228,7 +228,7 @@ func (c *checker) wrongValue(o *model.Object, p *datamodel.Problem) bool {
 		return false
 	case name == model.PropKey && p.Keyword == datamodel.KeywordMinLength: // J1D407
 		return false
-	case contains(entityRequired, name) && p.Keyword == datamodel.KeywordType: // J1P001
+	case slices.Contains(entityRequired, name) && p.Keyword == datamodel.KeywordType: // J1P001
 		return false
 	case !wellFormed(v): // J1P002
 		return false
@@ -263,7 +263,7 @@ func (c *checker) valueHint(o *model.Object, p *datamodel.Problem, v any) string
 	safe := shown(o, name, v) == quote(v)
 	switch x := v.(type) {
 	case string, json.Number, bool:
-		if p.Keyword == datamodel.KeywordType && contains(types, "array") {
+		if p.Keyword == datamodel.KeywordType && slices.Contains(types, "array") {
 			if safe {
 				return fmt.Sprintf("Write it as a list: %s = [%s].", name, quote(v))
 			}
@@ -282,17 +282,17 @@ func (c *checker) valueHint(o *model.Object, p *datamodel.Problem, v any) string
 		}
 		if s, ok := x.(string); ok && p.Keyword == datamodel.KeywordType {
 			switch {
-			case (contains(types, "number") || contains(types, "integer")) && isNumeric(s):
+			case (slices.Contains(types, "number") || slices.Contains(types, "integer")) && isNumeric(s):
 				return "Write the number without quotes, or convert it with tonumber()."
-			case contains(types, "boolean") && (s == "true" || s == "false"):
+			case slices.Contains(types, "boolean") && (s == "true" || s == "false"):
 				return fmt.Sprintf("Write the boolean without quotes: %s = %s.", name, s)
 			}
 		}
-		if _, ok := x.(json.Number); ok && p.Keyword == datamodel.KeywordType && contains(types, "string") {
+		if _, ok := x.(json.Number); ok && p.Keyword == datamodel.KeywordType && slices.Contains(types, "string") {
 			return "Convert it to a string with tostring()."
 		}
 	case []any:
-		if len(x) == 1 && p.Keyword == datamodel.KeywordType && !contains(types, "array") {
+		if len(x) == 1 && p.Keyword == datamodel.KeywordType && !slices.Contains(types, "array") {
 			return "Write the single value rather than a list."
 		}
 	}
@@ -432,7 +432,7 @@ func statusNote(status string) string {
 
 // verbAdvice adds the verb to use when a reversed relationship also has the wrong one.
 func verbAdvice(r datamodel.RelationshipRule, verb string) string {
-	if contains(r.AllowedVerbs, verb) {
+	if slices.Contains(r.AllowedVerbs, verb) {
 		return ""
 	}
 	return fmt.Sprintf(" and use %s", strings.Join(r.AllowedVerbs, " or "))

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"slices"
 	"unicode/utf8"
 
 	"github.com/j1hcl/j1hcl/internal/suggest"
@@ -133,7 +134,7 @@ func closestName(given string, candidates []string, synonyms map[string]string) 
 			return c
 		}
 	}
-	if s, ok := synonyms[f]; ok && contains(candidates, s) {
+	if s, ok := synonyms[f]; ok && slices.Contains(candidates, s) {
 		return s
 	}
 	limit := 3
@@ -205,13 +206,4 @@ func misspelt(want string, given []string) string {
 		}
 	}
 	return best
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
