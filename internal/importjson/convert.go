@@ -305,6 +305,10 @@ func requireString(o *object, name string) (string, error) {
 	return s, nil
 }
 
+// defaultFilterKeys is the target_filter_keys j1hcl uploads for a mapped_relationship block
+// that sets none, as lang fills it in. It is shared: never modify it.
+var defaultFilterKeys = []any{[]any{model.PropType, model.PropKey}}
+
 var mappingKeys = []string{
 	model.MappingSourceEntityKey, model.MappingRelationshipDirection, model.MappingTargetFilterKeys,
 	model.MappingTargetEntity, model.MappingSkipTargetCreation,
@@ -344,7 +348,7 @@ func (c *converter) mapping(o *object) error {
 	default:
 		return o.errorf("_mapping.relationshipDirection must be \"FORWARD\" or \"REVERSE\", not %s", describe(d))
 	}
-	filterKeys := []any{[]any{model.PropType, model.PropKey}}
+	filterKeys := defaultFilterKeys
 	if fk, present := raw[model.MappingTargetFilterKeys]; present && fk != nil {
 		if !isFilterKeys(fk) {
 			return o.errorf("_mapping.targetFilterKeys must be a list of lists of property names, e.g. [[\"_type\", \"_key\"]]")

@@ -238,7 +238,7 @@ func (c *converter) block(o *object) *block {
 			b.set("direction", valueTokens(m.direction))
 		}
 		b.setObject("target", targetItems(m.target))
-		if m.filterKeys != nil && !model.Equal(m.filterKeys, []any{[]any{model.PropType, model.PropKey}}) {
+		if m.filterKeys != nil && !model.Equal(m.filterKeys, defaultFilterKeys) {
 			b.set("target_filter_keys", valueTokens(m.filterKeys))
 		}
 		if !m.skip {
