@@ -89,21 +89,8 @@ func (m *meta) printImport(res *importjson.Result, source, dir string) {
 		}
 		m.warnLine(fmt.Sprintf("%s. In %s%s.", capitalizeFirst(n.Message), strings.Join(elems, ", "), more))
 	}
-	var counts []string
-	for _, c := range []struct {
-		n         int
-		one, many string
-	}{
-		{res.Entities, "entity", "entities"},
-		{res.Relationships, "relationship", "relationships"},
-		{res.MappedRelationships, "mapped relationship", "mapped relationships"},
-	} {
-		if c.n > 0 {
-			counts = append(counts, fmt.Sprintf("%d %s", c.n, plural(c.n, c.one, c.many)))
-		}
-	}
 	out := m.env.Stdout
-	fmt.Fprintf(out, "%s %s from %s into %s:\n", m.style("Imported", ansiBoldGreen), joinList(counts), source, dir)
+	fmt.Fprintf(out, "%s %s from %s into %s:\n", m.style("Imported", ansiBoldGreen), res.Summary(), source, dir)
 	for _, f := range res.Files {
 		fmt.Fprintf(out, "  %s\n", f.Name)
 	}
@@ -118,12 +105,4 @@ func (m *meta) printImport(res *importjson.Result, source, dir string) {
 	fmt.Fprintf(out, "\nNext steps:\n")
 	fmt.Fprintf(out, "  1. Review the files, then run: j1hcl validate\n")
 	fmt.Fprintf(out, "  2. Set the instance id (-var instance_id=ID, or export %s) and run: j1hcl plan\n", EnvInstanceID)
-}
-
-// joinList joins "a", "a and b", "a, b and c".
-func joinList(items []string) string {
-	if len(items) <= 1 {
-		return strings.Join(items, "")
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }

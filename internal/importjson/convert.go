@@ -4,6 +4,7 @@ package importjson
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -55,6 +56,31 @@ type Result struct {
 
 	// expected is the graph j1hcl evaluates Files to: the payload with Notes applied.
 	expected *model.Graph
+}
+
+// Summary counts the generated blocks in words: "2 entities, 1 relationship and 1 mapped
+// relationship", leaving out kinds with none.
+func (r *Result) Summary() string {
+	var counts []string
+	for _, c := range []struct {
+		n         int
+		one, many string
+	}{
+		{r.Entities, "entity", "entities"},
+		{r.Relationships, "relationship", "relationships"},
+		{r.MappedRelationships, "mapped relationship", "mapped relationships"},
+	} {
+		switch {
+		case c.n == 1:
+			counts = append(counts, "1 "+c.one)
+		case c.n > 1:
+			counts = append(counts, strconv.Itoa(c.n)+" "+c.many)
+		}
+	}
+	if len(counts) <= 1 {
+		return strings.Join(counts, "")
+	}
+	return strings.Join(counts[:len(counts)-1], ", ") + " and " + counts[len(counts)-1]
 }
 
 // Convert turns an upload payload into configuration files. Invalid input is an error naming

@@ -308,3 +308,19 @@ func TestFileLayout(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestSummary(t *testing.T) {
+	for _, tt := range []struct {
+		r    Result
+		want string
+	}{
+		{Result{Entities: 1}, "1 entity"},
+		{Result{Relationships: 2}, "2 relationships"},
+		{Result{Entities: 2, MappedRelationships: 1}, "2 entities and 1 mapped relationship"},
+		{Result{Entities: 45, Relationships: 27, MappedRelationships: 18}, "45 entities, 27 relationships and 18 mapped relationships"},
+	} {
+		if got := tt.r.Summary(); got != tt.want {
+			t.Errorf("%+v: Summary() = %q, want %q", tt.r, got, tt.want)
+		}
+	}
+}

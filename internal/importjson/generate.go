@@ -125,20 +125,7 @@ func (c *converter) header(w *bytes.Buffer, r *Result) {
 	if source == "" {
 		source = "an upload payload"
 	}
-	var counts []string
-	if r.Entities > 0 {
-		counts = append(counts, plural(r.Entities, "entity", "entities"))
-	}
-	if r.Relationships > 0 {
-		counts = append(counts, plural(r.Relationships, "relationship", "relationships"))
-	}
-	if r.MappedRelationships > 0 {
-		counts = append(counts, plural(r.MappedRelationships, "mapped relationship", "mapped relationships"))
-	}
-	list := counts[0]
-	if len(counts) > 1 {
-		list = strings.Join(counts[:len(counts)-1], ", ") + " and " + counts[len(counts)-1]
-	}
+	list := r.Summary()
 	normalized := ""
 	if len(r.Notes) > 0 {
 		normalized = ", with the normalizations import-json reported"
@@ -165,13 +152,6 @@ func (c *converter) header(w *bytes.Buffer, r *Result) {
 		in.set("key_prefix", hclwrite.TokensForValue(cty.StringVal(r.KeyPrefix)))
 	}
 	in.write(w)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }
 
 // writeComment writes text as # comment lines of at most 96 columns.
