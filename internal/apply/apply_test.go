@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -292,7 +293,7 @@ func TestFailureBeforeFinalizeAborts(t *testing.T) {
 			if !bytes.Equal(e.stateBytes(), before) {
 				t.Error("the state file changed")
 			}
-			if !equalMaps(e.remote(), remote) {
+			if !maps.Equal(e.remote(), remote) {
 				t.Error("the graph changed")
 			}
 		})
@@ -407,7 +408,7 @@ func TestFinalizeOutcomes(t *testing.T) {
 		if !bytes.Equal(e.stateBytes(), before) {
 			t.Error("the state changed after a failed job")
 		}
-		if !equalMaps(e.remote(), remote) {
+		if !maps.Equal(e.remote(), remote) {
 			t.Error("the graph changed after a failed job")
 		}
 	})

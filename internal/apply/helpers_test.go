@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -144,23 +147,13 @@ func (e *env) runner() *Runner {
 func (e *env) readState() *state.File {
 	e.t.Helper()
 	f, err := state.Read(e.statePath)
-	if os.IsNotExist(unwrapAll(err)) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return f
-}
-
-func unwrapAll(err error) error {
-	for {
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return err
-		}
-		err = u.Unwrap()
-	}
 }
 
 // stateBytes returns the state file's content, nil when there is none.
@@ -242,7 +235,7 @@ func canonical(g *model.Graph) map[string]string {
 func (e *env) assertConverged(want *model.Graph) {
 	e.t.Helper()
 	w := canonical(want)
-	if got := e.remote(); !equalMaps(got, w) {
+	if got := e.remote(); !maps.Equal(got, w) {
 		e.t.Errorf("emulator graph differs from the desired graph:\n%s", mapDiff(got, w))
 	}
 	f := e.readState()
@@ -252,21 +245,9 @@ func (e *env) assertConverged(want *model.Graph) {
 	if f.PendingJob != nil {
 		e.t.Errorf("state still records pending job %s", f.PendingJob.ID)
 	}
-	if got := canonical(f.Graph()); !equalMaps(got, w) {
+	if got := canonical(f.Graph()); !maps.Equal(got, w) {
 		e.t.Errorf("state differs from the desired graph:\n%s", mapDiff(got, w))
 	}
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 func mapDiff(got, want map[string]string) string {

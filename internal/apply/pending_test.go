@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -126,7 +127,7 @@ func TestResolvePending(t *testing.T) {
 				}
 				onDisk := e.readState()
 				for _, s := range []*state.File{got, onDisk} {
-					if s.PendingJob != nil || s.Serial != tc.wantSerial || !equalMaps(canonical(s.Graph()), canonical(tc.want)) {
+					if s.PendingJob != nil || s.Serial != tc.wantSerial || !maps.Equal(canonical(s.Graph()), canonical(tc.want)) {
 						t.Errorf("state: pending %v, serial %d (want %d), objects %v", s.PendingJob, s.Serial, tc.wantSerial, canonical(s.Graph()))
 					}
 				}

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -57,9 +58,9 @@ func TestKilledApply(t *testing.T) {
 			outcomes["pending"]++
 			assertSame(t, "state", got, "previous graph", prev)
 			assertSame(t, "pending job's graph", canonical(f.PendingJob.Graph()), "new graph", next)
-		case equal(got, prev):
+		case maps.Equal(got, prev):
 			outcomes["old"]++
-		case equal(got, next):
+		case maps.Equal(got, next):
 			outcomes["new"]++
 		default:
 			t.Fatalf("kill %d at %s: the state holds neither the old nor the new objects\noutput:\n%s", i, offset, out.String())
@@ -86,16 +87,4 @@ func TestKilledApply(t *testing.T) {
 		prev = next
 	}
 	t.Logf("states found after the kills: %v", outcomes)
-}
-
-func equal(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
