@@ -15,14 +15,10 @@ import (
 const MinKeyLength = 10
 
 // ValidPropertyName reports whether a name matches the data model's pattern for property
-// names, ^(_|tag\.)?[A-Za-z0-9. -]+$ (checked by hand: it runs for every property).
+// names, ^(_|tag\.)?[A-Za-z0-9. -]+$ (checked by hand: it runs for every property). "tag."
+// is made of characters the class allows anyway, so the pattern is ^_?[A-Za-z0-9. -]+$.
 func ValidPropertyName(name string) bool {
-	rest := name
-	if strings.HasPrefix(rest, "_") {
-		rest = rest[1:]
-	} else if strings.HasPrefix(rest, "tag.") {
-		rest = rest[4:]
-	}
+	rest := strings.TrimPrefix(name, "_")
 	if rest == "" {
 		return false
 	}

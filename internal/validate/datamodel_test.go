@@ -272,6 +272,26 @@ func TestEquivalentClassProperty(t *testing.T) {
 	}
 }
 
+// TestValidPropertyNameMatchesDataModel: J1D403 checks names by hand, for speed and for
+// relationships; it must agree with the data model's own propertyNames rule.
+func TestValidPropertyNameMatchesDataModel(t *testing.T) {
+	m := testCatalog(t).model
+	for _, name := range []string{
+		"hostname", "my_prop", "my-prop", "my prop", "a.b", "_key", "_", "__x", "_x_y", "tag.Environment", "tag.",
+		"tag.my_prop", "tag", "tag._x", "größe", "", ".", " ", "x\n", "名前",
+	} {
+		byModel := true
+		for _, p := range m.Check([]string{"Entity"}, model.Properties{name: "x"}) {
+			if p.Keyword == datamodel.KeywordPropertyNames {
+				byModel = false
+			}
+		}
+		if got := ValidPropertyName(name); got != byModel {
+			t.Errorf("ValidPropertyName(%q) = %v, but the data model says %v", name, got, byModel)
+		}
+	}
+}
+
 func TestClassSuggestions(t *testing.T) {
 	cat := testCatalog(t)
 	tests := []struct{ given, want string }{
