@@ -7,9 +7,10 @@ import (
 	"github.com/j1hcl/j1hcl/internal/validate"
 )
 
-// dataModel parses the embedded data model once per process, on first use: commands that
-// do not validate (fmt, state, version) never pay for it.
-var dataModel = sync.OnceValue(func() *validate.DataModelCatalog {
+// dataModelCatalog is the embedded JupiterOne data model the class rules check against,
+// parsed once per process on first use: commands that do not validate (fmt, state,
+// version) never pay for it.
+var dataModelCatalog = sync.OnceValue(func() validate.ClassCatalog {
 	m, err := datamodel.Load()
 	if err != nil {
 		// The data is compiled into the binary and the datamodel tests parse it: failing
@@ -18,9 +19,6 @@ var dataModel = sync.OnceValue(func() *validate.DataModelCatalog {
 	}
 	return validate.NewDataModelCatalog(m)
 })
-
-// dataModelCatalog is the embedded JupiterOne data model the class rules check against.
-func dataModelCatalog() validate.ClassCatalog { return dataModel() }
 
 // dataModelVersion names the embedded data model, e.g. "@jupiterone/data-model 0.64.2".
 func dataModelVersion() string { return datamodel.Package + " " + datamodel.Version }
