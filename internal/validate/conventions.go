@@ -111,10 +111,9 @@ func (c *checker) dateString(o *model.Object, name string, v any) {
 	if !ok || len(s) < 10 || len(s) > 40 || IsTimestampName(name) || s[4] != '-' || !isoDate.MatchString(s) {
 		return
 	}
-	value := shown(o, name, v)
-	example := value
-	if value != quote(v) {
-		example = `"…"`
+	value, example := shown(o, name, v), `"…"`
+	if mayShow(o, name, v) {
+		example = value
 	}
 	c.report("J1C206", o, name, "Date stored as a string",
 		fmt.Sprintf("%s: %q holds the date %s as a string, which queries cannot compare as a time. Dates belong in {action}On properties as epoch milliseconds, e.g. %sOn = epochms(%s).%s", describe(o), name, value, dateBase(name), example, c.classSays(o, name)))

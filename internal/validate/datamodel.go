@@ -234,10 +234,10 @@ func (c *checker) wrongValue(o *model.Object, p *datamodel.Problem) bool {
 		return false
 	}
 	var b strings.Builder
-	if s := shown(o, name, v); s == quote(v) {
-		fmt.Fprintf(&b, "%s: %s %s.", describe(o), name, p.Message)
+	if mayShow(o, name, v) {
+		fmt.Fprintf(&b, "%s: %s %s.", describe(o), name, p.Message) // the message quotes the value
 	} else {
-		fmt.Fprintf(&b, "%s: %s must be %s; its value %s does not fit.", describe(o), name, p.Expect, s)
+		fmt.Fprintf(&b, "%s: %s must be %s; its value %s does not fit.", describe(o), name, p.Expect, shown(o, name, v))
 	}
 	if p.Description != "" {
 		fmt.Fprintf(&b, " %s describes %s as %s.", p.Class, name, quoteDescription(p.Description))
@@ -256,7 +256,7 @@ func (c *checker) valueHint(o *model.Object, p *datamodel.Problem, v any) string
 	if def != nil {
 		types = def.Types
 	}
-	safe := shown(o, name, v) == quote(v)
+	safe := mayShow(o, name, v)
 	switch x := v.(type) {
 	case string, json.Number, bool:
 		if p.Keyword == datamodel.KeywordType && slices.Contains(types, "array") {

@@ -516,14 +516,19 @@ const (
 	withheldValue  = "<not shown>"
 )
 
-// shown renders a property's value for a message. It withholds values that derive from
-// sensitive variables, that a name says are secret or personal, or that look like a
-// credential: diagnostics end up in CI logs and pull-request comments.
+// mayShow reports whether a message may show a property's value. It may not when the
+// value derives from a sensitive variable, when a name says it is secret or personal, or
+// when it looks like a credential: diagnostics end up in CI logs and pull-request comments.
+func mayShow(o *model.Object, name string, v any) bool {
+	return !o.IsSensitive(name) && !IsSecretName(name) && !isPIIName(name) && !looksSecret(v)
+}
+
+// shown renders a property's value for a message, or a stand-in when mayShow says no.
 func shown(o *model.Object, name string, v any) string {
 	switch {
 	case o.IsSensitive(name):
 		return sensitiveValue
-	case IsSecretName(name) || isPIIName(name) || looksSecret(v):
+	case !mayShow(o, name, v):
 		return withheldValue
 	}
 	return quote(v)
