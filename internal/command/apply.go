@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -206,15 +207,24 @@ func (m *meta) syncClient() (*syncapi.Client, error) {
 }
 
 // interruptible returns a context cancelled by the first SIGINT or SIGTERM, with the signal
-// as its cause. After that first signal the default behaviour is back, so a second one ends
-// the process at once, as users expect of a second Ctrl-C.
+// as its cause. The default behaviour is back before the context is cancelled, so a second
+// signal, however soon after the first, ends the process at once, as users expect of a second
+// Ctrl-C. signal.NotifyContext restores it only when its stop is called, which raced with the
+// shutdown the cancellation starts: a quick second signal could be swallowed.
 func interruptible(parent context.Context) (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(parent)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-ctx.Done()
-		stop()
+		select {
+		case s := <-signals:
+			signal.Stop(signals)
+			cancel(errors.New(s.String() + " signal received"))
+		case <-ctx.Done():
+			signal.Stop(signals)
+		}
 	}()
-	return ctx, stop
+	return ctx, func() { cancel(nil) }
 }
 
 // resolvePending completes or clears the state's pending job record: it asks the Sync API
