@@ -2,9 +2,6 @@ package command
 
 import (
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -70,7 +67,7 @@ func serveCommand(m *meta) *cli.Command {
 			if key == "" {
 				m.warnLine("no API key (--api-key, " + EnvEmulatorAPIKey + " or " + syncapi.EnvAPIKey + "): the emulator accepts every request")
 			}
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(c.Context)
 			defer stop()
 			err := emulator.ListenAndServe(ctx, cfg, func(addr string) {
 				fmt.Fprintf(m.env.Stdout, "j1hcl serve: listening on http://%s\n", addr)
