@@ -264,9 +264,6 @@ type Snapshot struct {
 // Graph returns the part of the graph f selects, as GET /_emulator/graph does. Instance
 // takes precedence over Scope. The result is a deep copy.
 func (s *Server) Graph(f Filter) Snapshot {
-	if f.Instance != "" {
-		f.Scope = ""
-	}
 	s.graphMu.RLock()
 	defer s.graphMu.RUnlock()
 	ents, rels := s.graph.selection(f)

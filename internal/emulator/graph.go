@@ -320,7 +320,7 @@ type Filter struct {
 }
 
 // selection returns the entities and relationships a filter selects, sorted by _key (then
-// _id, as keys may repeat across targets).
+// _id, as keys may repeat across targets). Instance takes precedence over Scope.
 func (g *graph) selection(f Filter) (entities, relationships []*record) {
 	var targets []*target
 	switch {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -553,6 +554,9 @@ func TestGraphRoute(t *testing.T) {
 	snap := h.s.Graph(Filter{Instance: "two"})
 	if len(snap.Entities) != 2 || snap.Entities[0]["_key"] != "two-a" || snap.Relationships[0]["_integrationInstanceId"] != "two" {
 		t.Errorf("Graph: %v", snap)
+	}
+	if both := h.s.Graph(Filter{Instance: "two", Scope: "sc"}); !reflect.DeepEqual(both, snap) {
+		t.Errorf("Graph with an instance and a scope: %v, want the instance's %v", both, snap)
 	}
 }
 
