@@ -227,7 +227,7 @@ func (e *evaluator) evalIntegration(n *node) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	if !kebabCase.MatchString(in.Type) {
+	if !ValidIntegrationType(in.Type) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid integration type",
 			Detail:  fmt.Sprintf("type %q must be the custom definition's integration type in kebab-case, e.g. \"my-billing-acme\".", in.Type),
 			Subject: rangePtr(in.Ranges, "type", ib.block.DefRange)})

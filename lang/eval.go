@@ -575,7 +575,9 @@ func RelationshipType(fromType, class, toType string) string {
 	return fromType + "_" + strings.ToLower(class) + "_" + strings.Join(to[i:], "_")
 }
 
-var defaultFilterKeys = []any{[]any{model.PropType, model.PropKey}}
+// DefaultTargetFilterKeys is a mapped relationship's target_filter_keys when the block does not
+// set it: [["_type", "_key"]]. Each call returns a fresh value.
+func DefaultTargetFilterKeys() []any { return []any{[]any{model.PropType, model.PropKey}} }
 
 func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	b := bl.b
@@ -584,7 +586,7 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	if cls == "" || !ok {
 		return
 	}
-	direction := "FORWARD"
+	direction := model.DirectionForward
 	if v, ok := vals.get("direction"); ok {
 		v, _ = v.Unmark()
 		if v.Type() != cty.String || v.IsNull() {
@@ -610,7 +612,7 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 			delete(target, k)
 		}
 	}
-	filterKeys := defaultFilterKeys
+	filterKeys := DefaultTargetFilterKeys()
 	if v, ok := vals.get("target_filter_keys"); ok {
 		v, _ = v.UnmarkDeep()
 		fk, err := toModel(v)
@@ -634,7 +636,7 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	mapping := map[string]any{
 		model.MappingRelationshipDirection: direction,
 		model.MappingSourceEntityKey:       srcKey,
-		model.MappingTargetFilterKeys:      model.CloneValue(filterKeys),
+		model.MappingTargetFilterKeys:      filterKeys,
 		model.MappingTargetEntity:          target,
 		model.MappingSkipTargetCreation:    skip,
 	}
@@ -701,3 +703,7 @@ func scalarString(v any) string {
 }
 
 var kebabCase = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// ValidIntegrationType reports whether t is a custom definition's integration type as the
+// integration block accepts it: kebab-case.
+func ValidIntegrationType(t string) bool { return kebabCase.MatchString(t) }

@@ -223,7 +223,7 @@ func parseMapping(p model.Properties) mapping {
 	m := mapping{}
 	m.sourceKey, _ = raw[model.MappingSourceEntityKey].(string)
 	dir, _ := raw[model.MappingRelationshipDirection].(string)
-	m.reverse = dir == "REVERSE"
+	m.reverse = dir == model.DirectionReverse
 	m.target, _ = raw[model.MappingTargetEntity].(map[string]any)
 	m.skip, _ = raw[model.MappingSkipTargetCreation].(bool)
 	sets, _ := raw[model.MappingTargetFilterKeys].([]any)

@@ -332,8 +332,8 @@ func requireString(o *object, name string) (string, error) {
 }
 
 // defaultFilterKeys is the target_filter_keys j1hcl uploads for a mapped_relationship block
-// that sets none, as lang fills it in. It is shared: never modify it.
-var defaultFilterKeys = []any{[]any{model.PropType, model.PropKey}}
+// that sets none. It is shared: never modify it.
+var defaultFilterKeys = lang.DefaultTargetFilterKeys()
 
 var mappingKeys = []string{
 	model.MappingSourceEntityKey, model.MappingRelationshipDirection, model.MappingTargetFilterKeys,
@@ -351,7 +351,7 @@ func (c *converter) mapping(o *object) error {
 			return o.errorf("_mapping has the unknown field %q; j1hcl writes only %s", k, strings.Join(mappingKeys, ", "))
 		}
 	}
-	m := &mapping{direction: "FORWARD", skip: true}
+	m := &mapping{direction: model.DirectionForward, skip: true}
 	src, ok := raw[model.MappingSourceEntityKey].(string)
 	if !ok || src == "" {
 		return o.errorf("_mapping.sourceEntityKey must be a non-empty string, not %s", describe(raw[model.MappingSourceEntityKey]))
@@ -365,7 +365,7 @@ func (c *converter) mapping(o *object) error {
 		c.note(o, noteDirection)
 	case string:
 		m.direction = strings.ToUpper(d)
-		if m.direction != "FORWARD" && m.direction != "REVERSE" {
+		if m.direction != model.DirectionForward && m.direction != model.DirectionReverse {
 			return o.errorf("_mapping.relationshipDirection must be \"FORWARD\" or \"REVERSE\", not %q", d)
 		}
 		if m.direction != d {

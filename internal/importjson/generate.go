@@ -214,7 +214,7 @@ func (c *converter) block(o *object) *block {
 		m := o.mapping
 		b.set(model.PropClass, valueTokens(o.class))
 		b.set("from", endpointTokens(o.from, m.source))
-		if m.direction != "FORWARD" {
+		if m.direction != model.DirectionForward {
 			b.set("direction", valueTokens(m.direction))
 		}
 		b.setObject("target", targetItems(m.target))

@@ -2,7 +2,6 @@ package importjson
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -11,9 +10,6 @@ import (
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/lang"
 )
-
-// kebabCase is the shape of an integration type (lang checks the same).
-var kebabCase = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // maxLabelPart caps each derived part of a block label; keys may be thousands of characters.
 const maxLabelPart = 48
@@ -27,7 +23,7 @@ func (c *converter) deriveIntegration() error {
 			return err
 		}
 		c.integrationType = t
-	} else if !kebabCase.MatchString(c.integrationType) {
+	} else if !lang.ValidIntegrationType(c.integrationType) {
 		return fmt.Errorf("integration type %q is not kebab-case, e.g. \"my-billing-acme\"", c.integrationType)
 	}
 	suffix := "_" + c.integrationType
@@ -51,14 +47,14 @@ func (c *converter) deriveIntegration() error {
 func (c *converter) deriveType() (string, error) {
 	counts := map[string]int{}
 	for _, o := range c.entities {
-		if i := strings.LastIndexByte(o.typ, '_'); i > 0 && kebabCase.MatchString(o.typ[i+1:]) {
+		if i := strings.LastIndexByte(o.typ, '_'); i > 0 && lang.ValidIntegrationType(o.typ[i+1:]) {
 			counts[o.typ[i+1:]]++
 		}
 	}
 	if len(counts) == 0 {
 		for _, o := range c.relationships {
 			for _, part := range strings.Split(o.typ, "_") {
-				if strings.Contains(part, "-") && kebabCase.MatchString(part) {
+				if strings.Contains(part, "-") && lang.ValidIntegrationType(part) {
 					counts[part]++
 				}
 			}

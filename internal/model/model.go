@@ -29,6 +29,12 @@ const (
 	MappingSkipTargetCreation    = "skipTargetCreation"
 )
 
+// Values of _mapping.relationshipDirection.
+const (
+	DirectionForward = "FORWARD"
+	DirectionReverse = "REVERSE"
+)
+
 // Kind says which of the three object kinds an Object is.
 type Kind uint8
 

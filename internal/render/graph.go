@@ -112,7 +112,7 @@ func mappedEnds(props model.Properties) (source string, target map[string]any, r
 	source, _ = m[model.MappingSourceEntityKey].(string)
 	target, _ = m[model.MappingTargetEntity].(map[string]any)
 	dir, _ := m[model.MappingRelationshipDirection].(string)
-	return source, target, strings.EqualFold(dir, "REVERSE")
+	return source, target, strings.EqualFold(dir, model.DirectionReverse)
 }
 
 // targetNode identifies and labels a mapped relationship's target: its _type and _key, or its

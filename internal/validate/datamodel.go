@@ -390,7 +390,7 @@ func (c *checker) relationshipRule(o *model.Object) {
 		c.from = appendClasses(c.from, source.Props[model.PropClass])
 		c.to = appendClasses(c.to, target[model.PropClass])
 		from = source
-		if m[model.MappingRelationshipDirection] == "REVERSE" {
+		if m[model.MappingRelationshipDirection] == model.DirectionReverse {
 			c.from, c.to = c.to, c.from
 			from, to = nil, source
 		}

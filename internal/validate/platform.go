@@ -339,8 +339,8 @@ func (c *checker) mappingRule(o *model.Object) {
 	}
 	switch d := m[model.MappingRelationshipDirection].(type) {
 	case string:
-		if d != "FORWARD" && d != "REVERSE" {
-			bad("Invalid mapping direction", fmt.Sprintf("direction is %q, but it must be \"FORWARD\" (from the source to the target) or \"REVERSE\".%s", d, suggest.Hint(closestName(d, []string{"FORWARD", "REVERSE"}, nil))))
+		if d != model.DirectionForward && d != model.DirectionReverse {
+			bad("Invalid mapping direction", fmt.Sprintf("direction is %q, but it must be \"FORWARD\" (from the source to the target) or \"REVERSE\".%s", d, suggest.Hint(closestName(d, []string{model.DirectionForward, model.DirectionReverse}, nil))))
 		}
 	case nil:
 	default:
