@@ -4,7 +4,6 @@
 package e2e_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -68,6 +67,60 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
+// serveProcess is a running `j1hcl serve`.
+type serveProcess struct {
+	cmd *exec.Cmd
+	// url is http://HOST:PORT, from the address line serve prints when ready.
+	url            string
+	stdout, stderr *lockedBuffer
+	// exited is closed once the process has ended, with Wait's answer in waitErr.
+	exited  chan struct{}
+	waitErr error
+}
+
+// startServe runs `j1hcl serve --listen 127.0.0.1:0` with args in env, waits for its address
+// line and kills it when the test ends.
+func startServe(t *testing.T, env []string, args ...string) *serveProcess {
+	t.Helper()
+	p := &serveProcess{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	p.cmd = exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	p.cmd.Env = env
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	})
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		_, rest, ok := strings.Cut(p.stdout.String(), "j1hcl serve: listening on ")
+		if url, _, full := strings.Cut(rest, "\n"); ok && full {
+			p.url = url
+			return p
+		}
+	}
+	t.Fatalf("j1hcl serve did not report its address; output:\n%s%s", p.stdout.String(), p.stderr.String())
+	return nil
+}
+
+// exitWithin waits for the process to end and returns Wait's answer; the test fails if it
+// is still running after d.
+func (p *serveProcess) exitWithin(t *testing.T, d time.Duration) error {
+	t.Helper()
+	select {
+	case <-p.exited:
+		return p.waitErr
+	case <-time.After(d):
+		t.Fatalf("j1hcl serve still runs after %s", d)
+		return nil
+	}
+}
+
 // emulator is a `j1hcl serve` subprocess.
 type emulator struct {
 	url string
@@ -82,42 +135,12 @@ type emulator struct {
 // line per request) is in stderr.
 func startEmulator(t *testing.T, flags ...string) *emulator {
 	t.Helper()
-	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--api-key", apiKey}, flags...)
-	cmd := exec.Command(binary, args...)
-	cmd.Env = baseEnv("J1HCL_LOG=info")
-	e := &emulator{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	p := startServe(t, baseEnv("J1HCL_LOG=info"), append([]string{"--api-key", apiKey}, flags...)...)
+	e := &emulator{url: p.url, stdout: p.stdout, stderr: p.stderr}
 	for i, f := range flags {
 		if f == "--account" && i+1 < len(flags) {
 			e.account = flags[i+1]
 		}
-	}
-	cmd.Stderr = e.stderr
-	pipe, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			line := sc.Text()
-			_, _ = e.stdout.Write([]byte(line + "\n"))
-			if url, ok := strings.CutPrefix(line, "j1hcl serve: listening on "); ok {
-				ready <- url
-			}
-		}
-	}()
-	select {
-	case e.url = <-ready:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("j1hcl serve did not report its address; stderr:\n%s", e.stderr.String())
 	}
 	return e
 }

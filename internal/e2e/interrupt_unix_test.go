@@ -82,64 +82,18 @@ func TestInterruptAborts(t *testing.T) {
 // SIGINT ends the process at once.
 func TestServeStopsOnSignal(t *testing.T) {
 	t.Parallel()
-	// start runs serve; exited is closed once it has ended, with its error in waitErr.
-	type serveProcess struct {
-		cmd     *exec.Cmd
-		addr    string
-		out     *lockedBuffer
-		exited  chan struct{}
-		waitErr error
-	}
-	start := func(t *testing.T) *serveProcess {
-		t.Helper()
-		p := &serveProcess{out: &lockedBuffer{}, exited: make(chan struct{})}
-		p.cmd = exec.Command(binary, "serve", "--listen", "127.0.0.1:0")
-		p.cmd.Env = baseEnv()
-		p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-		if err := p.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			p.waitErr = p.cmd.Wait()
-			close(p.exited)
-		}()
-		t.Cleanup(func() {
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		})
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			_, rest, ok := strings.Cut(p.out.String(), "listening on http://")
-			if addr, _, full := strings.Cut(rest, "\n"); ok && full {
-				p.addr = addr
-				return p
-			}
-		}
-		t.Fatalf("no address line:\n%s", p.out.String())
-		return nil
-	}
-	wait := func(t *testing.T, p *serveProcess, within time.Duration) error {
-		t.Helper()
-		select {
-		case <-p.exited:
-			return p.waitErr
-		case <-time.After(within):
-			t.Fatalf("serve still runs %s after the signal", within)
-			return nil
-		}
-	}
-
 	t.Run("graceful", func(t *testing.T) {
 		t.Parallel()
-		p := start(t)
+		p := startServe(t, baseEnv())
 		_ = p.cmd.Process.Signal(syscall.SIGINT)
-		if err := wait(t, p, 10*time.Second); err != nil || !strings.Contains(p.out.String(), "j1hcl serve: stopped") {
-			t.Errorf("serve after SIGINT: %v\n%s", err, p.out.String())
+		if err := p.exitWithin(t, 10*time.Second); err != nil || !strings.Contains(p.stdout.String(), "j1hcl serve: stopped") {
+			t.Errorf("serve after SIGINT: %v\n%s", err, p.stdout.String())
 		}
 	})
 
 	t.Run("second signal", func(t *testing.T) {
 		t.Parallel()
-		p := start(t)
+		p := startServe(t, baseEnv())
 		// A request whose body never ends holds shutdown. The server's 100 Continue says its
 		// handler is reading the body: the request is in flight.
 		body, more := io.Pipe()
@@ -147,7 +101,7 @@ func TestServeStopsOnSignal(t *testing.T) {
 		reading := make(chan struct{})
 		go func() {
 			trace := &httptrace.ClientTrace{Got100Continue: func() { close(reading) }}
-			req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(t.Context(), trace), "POST", "http://"+p.addr+"/graphql", body)
+			req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(t.Context(), trace), "POST", p.url+"/graphql", body)
 			req.Header.Set("Expect", "100-continue")
 			client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
 			if resp, err := client.Do(req); err == nil {
@@ -157,29 +111,29 @@ func TestServeStopsOnSignal(t *testing.T) {
 		select {
 		case <-reading:
 		case <-time.After(20 * time.Second):
-			t.Fatalf("serve never read the request:\n%s", p.out.String())
+			t.Fatalf("serve never read the request:\n%s", p.stderr.String())
 		}
 		_ = p.cmd.Process.Signal(syscall.SIGINT)
 		// Shutdown closes the listener first: once connections are refused, the first signal
 		// has been taken, and shutdown is waiting for the request.
 		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			c, err := net.Dial("tcp", p.addr)
+			c, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
 			if err != nil {
 				break
 			}
 			c.Close()
 			if time.Now().After(deadline) {
-				t.Fatalf("serve still accepts connections after SIGINT:\n%s", p.out.String())
+				t.Fatalf("serve still accepts connections after SIGINT:\n%s", p.stderr.String())
 			}
 		}
 		_ = p.cmd.Process.Signal(syscall.SIGINT)
-		err := wait(t, p, 5*time.Second)
+		err := p.exitWithin(t, 5*time.Second)
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) {
-			t.Fatalf("serve after a second SIGINT: %v\n%s", err, p.out.String())
+			t.Fatalf("serve after a second SIGINT: %v\n%s", err, p.stderr.String())
 		}
 		if ws, ok := exit.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
-			t.Errorf("serve after a second SIGINT: %v, want killed by SIGINT\n%s", err, p.out.String())
+			t.Errorf("serve after a second SIGINT: %v, want killed by SIGINT\n%s", err, p.stderr.String())
 		}
 	})
 }

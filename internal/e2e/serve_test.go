@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestServeFlags covers the emulator's flags that the apply tests do not: the loopback
@@ -25,26 +24,9 @@ func TestServeFlags(t *testing.T) {
 
 	t.Run("key from the environment", func(t *testing.T) {
 		t.Parallel()
-		cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0")
-		cmd.Env = baseEnv("J1HCL_EMULATOR_API_KEY="+apiKey, "J1HCL_LOG=debug")
-		var out lockedBuffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer kill(cmd)
-		url := ""
-		for deadline := time.Now().Add(20 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			_, rest, ok := strings.Cut(out.String(), "listening on ")
-			if line, _, full := strings.Cut(rest, "\n"); ok && full {
-				url = line
-			}
-		}
-		if url == "" {
-			t.Fatalf("no address line:\n%s", out.String())
-		}
+		p := startServe(t, baseEnv("J1HCL_EMULATOR_API_KEY="+apiKey, "J1HCL_LOG=debug"))
 		for key, want := range map[string]int{"": 401, "wrong": 401, apiKey: 200} {
-			req, _ := http.NewRequest("GET", url+"/_emulator/graph", nil)
+			req, _ := http.NewRequest("GET", p.url+"/_emulator/graph", nil)
 			if key != "" {
 				req.Header.Set("Authorization", "Bearer "+key)
 			}
@@ -57,8 +39,8 @@ func TestServeFlags(t *testing.T) {
 				t.Errorf("key %q: status %d, want %d", key, resp.StatusCode, want)
 			}
 		}
-		if strings.Contains(out.String(), apiKey) {
-			t.Errorf("serve printed its key:\n%s", out.String())
+		if out := p.stdout.String() + p.stderr.String(); strings.Contains(out, apiKey) {
+			t.Errorf("serve printed its key:\n%s", out)
 		}
 	})
 
