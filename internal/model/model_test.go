@@ -168,3 +168,17 @@ func TestOrderedNames(t *testing.T) {
 		}
 	}
 }
+
+func TestLeadingRankFollowsCanonicalOrder(t *testing.T) {
+	if len(topLevelOrder) != NumLeading {
+		t.Fatalf("%d leading names, NumLeading %d", len(topLevelOrder), NumLeading)
+	}
+	for i, name := range topLevelOrder {
+		if got := LeadingRank(name); got != i {
+			t.Errorf("LeadingRank(%q) = %d, want %d", name, got, i)
+		}
+	}
+	if LeadingRank("vendor") != -1 {
+		t.Error("an ordinary property has a leading rank")
+	}
+}

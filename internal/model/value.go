@@ -222,6 +222,34 @@ func IsScalar(v any) bool {
 // use; every other property follows in lexical order.
 var topLevelOrder = []string{PropKey, PropType, PropClass, PropFromKey, PropToKey, PropMapping, PropName, PropDisplayName}
 
+// LeadingRank is the position of name among the properties canonical order puts first
+// (_key, _type, _class, _fromEntityKey, _toEntityKey, _mapping, name, displayName), or -1 for
+// a property sorted among the rest. NumLeading is how many there are.
+func LeadingRank(name string) int {
+	switch name {
+	case PropKey:
+		return 0
+	case PropType:
+		return 1
+	case PropClass:
+		return 2
+	case PropFromKey:
+		return 3
+	case PropToKey:
+		return 4
+	case PropMapping:
+		return 5
+	case PropName:
+		return 6
+	case PropDisplayName:
+		return 7
+	}
+	return -1
+}
+
+// NumLeading is the number of properties LeadingRank ranks.
+const NumLeading = 8
+
 var mappingOrder = []string{MappingSourceEntityKey, MappingRelationshipDirection, MappingTargetFilterKeys, MappingTargetEntity, MappingSkipTargetCreation}
 
 var targetEntityOrder = []string{PropType, PropKey, PropClass}

@@ -83,7 +83,7 @@ func (c *checker) requiredFields(o *model.Object) {
 		required = entityRequired
 	}
 	for _, name := range required {
-		v := c.reserved[reservedRank(name)]
+		v := c.reserved[model.LeadingRank(name)]
 		switch {
 		case v == nil:
 			c.report("J1P001", o, name, "Missing required field",

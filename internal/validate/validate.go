@@ -202,7 +202,7 @@ type checker struct {
 	props []property
 	// reserved holds the values of the reserved properties, by reservedRank (nil when
 	// absent), so that the rules need not look them up.
-	reserved [8]any
+	reserved [model.NumLeading]any
 	obj      *model.Object
 	// classes holds the current entity's _class values; from and to those of a
 	// relationship's endpoints.
@@ -317,31 +317,6 @@ func (c *checker) written(o *model.Object, prop string) bool {
 	return c.opts.Written(o, prop)
 }
 
-// reservedRank is the position of a reserved property in model's canonical order (see
-// model.Object.PropertyNames), or -1; the other properties follow sorted by name. Findings
-// list an object's properties in the order its payload shows them.
-func reservedRank(name string) int {
-	switch name {
-	case model.PropKey:
-		return 0
-	case model.PropType:
-		return 1
-	case model.PropClass:
-		return 2
-	case model.PropFromKey:
-		return 3
-	case model.PropToKey:
-		return 4
-	case model.PropMapping:
-		return 5
-	case model.PropName:
-		return 6
-	case model.PropDisplayName:
-		return 7
-	}
-	return -1
-}
-
 // load makes o the current object: its properties, its reserved values, and for entities
 // its classes. The properties come in map order: rules report in any order, and object
 // sorts the findings.
@@ -353,7 +328,7 @@ func (c *checker) load(o *model.Object) {
 	c.reserved = [len(c.reserved)]any{}
 	c.props = c.props[:0]
 	for name, v := range o.Props {
-		if r := reservedRank(name); r >= 0 {
+		if r := model.LeadingRank(name); r >= 0 {
 			c.reserved[r] = v
 		}
 		c.props = append(c.props, property{name, v})
@@ -406,7 +381,7 @@ func (c *checker) sortFindings(start int) {
 // itself ("") comes first.
 func comparePropertyNames(a, b string) int {
 	rank := func(s string) int {
-		switch r := reservedRank(s); {
+		switch r := model.LeadingRank(s); {
 		case s == "":
 			return -1
 		case r >= 0:
