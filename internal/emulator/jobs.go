@@ -97,15 +97,12 @@ type job struct {
 
 	id       string
 	source   string
-	scope    string // source api only
-	instance string // integration sources only
 	mode     string
 	target   targetID
 	status   string
 	start    int64
 	end      int64
 	counters Counters
-	reason   string // abort reason
 
 	// Accepted uploads by _key (entities and relationships together), and in upload order.
 	// Released when finalize takes them.
@@ -127,13 +124,12 @@ func (j *job) snapshot() Job {
 		Done:           isTerminal(j.status),
 		Counters:       j.counters,
 	}
-	if j.scope != "" {
-		s := j.scope
-		out.Scope = &s
-	}
-	if j.target.kind == targetInstance {
-		s := j.instance
-		out.IntegrationInstanceID = &s
+	name := j.target.name
+	switch {
+	case j.target.kind == targetInstance:
+		out.IntegrationInstanceID = &name
+	case name != "":
+		out.Scope = &name
 	}
 	if out.Done {
 		e := j.end

@@ -149,7 +149,7 @@ func (s *Server) newJob(req startRequest) (*job, *apiError) {
 		return nil, badRequest(CodeInvalidSource, "unknown source %q; use %q or %q", req.Source, SourceIntegrationExternal, SourceAPI)
 	}
 	j := &job{
-		id: s.newID(), source: req.Source, scope: scope, instance: instance, mode: mode, target: target,
+		id: s.newID(), source: req.Source, mode: mode, target: target,
 		status: StatusAwaitingUploads, start: s.nowMillis(), byKey: make(map[string]*model.Object),
 	}
 	s.jobsMu.Lock()
@@ -456,7 +456,7 @@ func (s *Server) abortJob(w http.ResponseWriter, r *http.Request) {
 	j.mu.Lock()
 	switch {
 	case j.status == StatusAwaitingUploads:
-		j.status, j.reason, j.end = status, req.Reason, s.nowMillis()
+		j.status, j.end = status, s.nowMillis()
 		j.entities, j.relationships, j.byKey = nil, nil, nil
 	case abortStatuses[j.status]:
 		// Already aborted: a retried abort gets the job as it is.
