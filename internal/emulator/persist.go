@@ -8,10 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 
+	"github.com/j1hcl/j1hcl/internal/atomicfile"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -54,42 +54,10 @@ func ownerKind(name string) (targetKind, bool) {
 // folder, syncs it, renames it over path and syncs the folder, so a crash at any instant
 // leaves the old file or the new one, never a torn one. Objects are sorted by _key so the
 // file is deterministic.
-func saveGraph(path string, g *graph) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+func saveGraph(path string, g *graph) error {
+	err := atomicfile.Write(path, 0o600, func(w *bufio.Writer) error { return writeGraph(w, g) })
 	if err != nil {
 		return fmt.Errorf("save graph: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := writeGraph(w, g); err != nil {
-		return fmt.Errorf("save graph: write %s: %w", tmp.Name(), err)
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("save graph: write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("save graph: sync %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save graph: close %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save graph: %w", err)
-	}
-	// The rename is durable only once the folder is synced; not every platform can sync
-	// a folder, and the data is already safe in the file, so a failure here is ignored.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
 }

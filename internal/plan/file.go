@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
+	"github.com/j1hcl/j1hcl/internal/atomicfile"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/state"
 )
@@ -190,29 +190,14 @@ func Decode(data []byte, name string) (*Plan, error) {
 	}, nil
 }
 
-// WriteFile saves p to path atomically.
+// WriteFile saves p to path atomically. The file is readable by its owner only: it holds the
+// upload payload, sensitive values included.
 func WriteFile(path string, p *Plan) error {
 	data, err := p.Encode()
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write plan: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.WriteBytes(path, 0o600, data); err != nil {
 		return fmt.Errorf("write plan %s: %w", path, err)
 	}
 	return nil
