@@ -189,7 +189,8 @@ func (b *uploadBody) validate() *apiError {
 			objs = b.relationships
 		}
 		for i, o := range objs {
-			findings := checkObject(o)
+			// The client's own platform rules: what the client accepts, the emulator accepts.
+			findings := validate.PlatformObject(o)
 			if len(findings) == 0 {
 				continue
 			}
@@ -309,22 +310,6 @@ func jsonKind(raw []byte) string {
 		return "null"
 	}
 	return "a number"
-}
-
-// checkObject runs the platform rules the Sync API enforces on each object: J1P001–J1P005,
-// and for mapped relationships J1P009, since the mapper needs a valid direction, filter keys
-// and target. The rules are the client's own (package validate), so what the client accepts
-// the emulator accepts.
-func checkObject(o *model.Object) []validate.Finding {
-	findings := validate.PlatformObject(o)
-	if o.Kind == model.KindMappedRelationship {
-		for _, f := range validate.Graph(&model.Graph{Relationships: []*model.Object{o}}, validate.Options{}) {
-			if f.Code == "J1P009" {
-				findings = append(findings, f)
-			}
-		}
-	}
-	return findings
 }
 
 func describeFinding(field string, i int, o *model.Object, f validate.Finding) string {

@@ -115,11 +115,13 @@ func Graph(g *model.Graph, opts Options) []Finding {
 	return c.findings
 }
 
-// PlatformObject runs the per-object platform rules J1P001–J1P005 on one object, as the Sync
-// API (and the emulator) does for each uploaded object.
+// PlatformObject runs the per-object platform rules the Sync API applies to each uploaded
+// object: J1P001–J1P005, and J1P009 for a mapped relationship (the mapper cannot follow a bad
+// _mapping). The emulator checks uploads with it.
 func PlatformObject(o *model.Object) []Finding {
 	c := newRun(nil, Options{}).newChecker()
 	c.platformObject(o)
+	c.mappingRule(o)
 	c.sortFindings(0)
 	return c.findings
 }

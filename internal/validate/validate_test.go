@@ -322,3 +322,17 @@ func TestReservedNameMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestPlatformObjectChecksMappings: the Sync API's per-object rules include J1P009 for mapped
+// relationships, so the emulator refuses what its mapper cannot follow.
+func TestPlatformObjectChecksMappings(t *testing.T) {
+	o := &model.Object{Kind: model.KindMappedRelationship, Props: model.Properties{
+		"_key": "billing-acme:m:1", "_type": "a_uses_role", "_class": "USES",
+		"_mapping": map[string]any{"sourceEntityKey": "billing-acme:app:1", "relationshipDirection": "SIDEWAYS",
+			"targetFilterKeys": []any{[]any{"_type", "_key"}}, "targetEntity": map[string]any{"_type": "aws_iam_role", "_key": "r"}},
+	}}
+	fs := PlatformObject(o)
+	if len(fs) != 1 || fs[0].Code != "J1P009" {
+		t.Errorf("findings = %v, want one J1P009", fs)
+	}
+}
