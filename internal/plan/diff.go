@@ -210,14 +210,16 @@ func (p *Plan) Next(prior *model.Graph) *model.Graph {
 			moved.Address = ch.Address
 			idx[ch.Key] = &moved
 		default:
-			// What the configuration marks sensitive now is what the state records.
-			var now []string
+			// The state records as sensitive every property the change hides that is still
+			// present: what the configuration marks now, and what was marked before (once
+			// hidden, a value is never shown later). A saved plan carries only this union.
+			var kept []string
 			for _, name := range ch.Sensitive {
 				if _, ok := ch.After[name]; ok {
-					now = append(now, name)
+					kept = append(kept, name)
 				}
 			}
-			idx[ch.Key] = &model.Object{Kind: ch.Kind, Address: ch.Address, Props: ch.After, Sensitive: model.SensitiveSet(now)}
+			idx[ch.Key] = &model.Object{Kind: ch.Kind, Address: ch.Address, Props: ch.After, Sensitive: model.SensitiveSet(kept)}
 		}
 	}
 	out := &model.Graph{}
