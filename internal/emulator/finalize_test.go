@@ -291,7 +291,14 @@ func TestFinalizeDelayMakesClientsPoll(t *testing.T) {
 	seen := []string{pending.Status}
 	deadline := time.Now().Add(10 * delay)
 	for time.Now().Before(deadline) {
+		// The graph is read before the job: changes become visible when the job turns
+		// FINISHED, so a changed graph must be followed by a finished job. (Reading the job
+		// first would race with the finalize that completes in between.)
+		ents, _ := h.graph("")
 		got := h.getJob(j.ID)
+		if len(ents) != 0 && !got.Done {
+			t.Fatalf("the graph changed before FINISHED (%s)", got.Status)
+		}
 		if got.Status != seen[len(seen)-1] {
 			seen = append(seen, got.Status)
 		}
@@ -300,9 +307,6 @@ func TestFinalizeDelayMakesClientsPoll(t *testing.T) {
 				t.Errorf("finished: %+v", got.Counters)
 			}
 			break
-		}
-		if ents, _ := h.graph(""); len(ents) != 0 {
-			t.Fatalf("the graph changed before FINISHED (%s)", got.Status)
 		}
 		time.Sleep(delay / 30)
 	}
