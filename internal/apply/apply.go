@@ -378,7 +378,7 @@ func (r *Runner) finalize(ctx context.Context, jobID string, opts Options, prior
 			return nil, e
 		case !current.Status.Finalized():
 			e := &Error{JobID: jobID, Err: err,
-				Outcome: fmt.Sprintf("The job is %s: nothing reached the graph and the state is unchanged. %s", current.Status, nextStep(nil, err))}
+				Outcome: fmt.Sprintf("The job is %s: nothing reached the graph and the state is unchanged. %s", current.Status, nextStep(ctx, err))}
 			r.restoreInto(e, statePath, prior)
 			return nil, e
 		}
@@ -435,7 +435,7 @@ func interrupted(ctx context.Context, err error) error {
 
 // nextStep tells the user what to do after an apply that changed nothing failed with err.
 func nextStep(ctx context.Context, err error) string {
-	if ctx != nil && ctx.Err() != nil || errors.Is(err, context.Canceled) {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		return "Run apply again when ready"
 	}
 	var api *syncapi.APIError
