@@ -21,8 +21,9 @@ test: lint
 test-short:
 	$(GO) test -count=1 ./...
 
-## lint: formatting and vet, as CI checks them.
+## lint: formatting, vet and a tidy module, as CI checks them.
 lint:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result"; exit 1; }
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
