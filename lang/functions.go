@@ -320,6 +320,9 @@ func templateFileFunc(fsys *confinedFS, funcs map[string]function.Function) func
 			if !vars.Type().IsObjectType() && !vars.Type().IsMapType() {
 				return cty.NilVal, function.NewArgErrorf(1, "vars must be an object or map, not %s", vars.Type().FriendlyName())
 			}
+			if diags := checkTemplate(p, data); diags.HasErrors() {
+				return cty.NilVal, function.NewArgErrorf(0, "template %s: %s", p, diags.Error())
+			}
 			expr, diags := hclsyntax.ParseTemplate(data, p, hcl.InitialPos)
 			if diags.HasErrors() {
 				return cty.NilVal, function.NewArgErrorf(0, "template %s: %s", p, diags.Error())

@@ -54,8 +54,13 @@ func ConfigFiles(dir string) ([]string, error) {
 	return files, nil
 }
 
-// ParseFile parses one configuration or variable file, choosing the syntax by its name.
+// ParseFile parses one configuration or variable file, choosing the syntax by its name. Input
+// limits (nesting depth, number literals) are checked before parsing; a file that breaks them
+// comes back with an empty body and the diagnostics, its bytes kept for snippets.
 func ParseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
+	if diags := checkSource(name, src); diags.HasErrors() {
+		return &hcl.File{Body: hcl.EmptyBody(), Bytes: src}, diags
+	}
 	if strings.HasSuffix(name, ".json") {
 		return hcljson.Parse(src, name)
 	}

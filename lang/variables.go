@@ -134,7 +134,9 @@ func collectVariableValues(d *declarations, opts Options) (map[string]rawValue, 
 		}
 		rv, moreDiags := literalValue(v, env[name], "environment variable "+EnvVarPrefix+name)
 		diags = append(diags, moreDiags...)
-		raw[name] = rv
+		if !moreDiags.HasErrors() {
+			raw[name] = rv
+		}
 	}
 
 	for _, path := range opts.VarFiles {
@@ -177,11 +179,25 @@ func collectVariableValues(d *declarations, opts Options) (map[string]rawValue, 
 			diags = append(diags, undeclaredVariable(name, d, nil, "-var"))
 			continue
 		}
-		rv, moreDiags := literalValue(v, value, fmt.Sprintf("-var %q", arg))
+		rv, moreDiags := literalValue(v, value, varArgSource(v, value))
 		diags = append(diags, moreDiags...)
-		raw[name] = rv
+		if !moreDiags.HasErrors() {
+			raw[name] = rv
+		}
 	}
 	return raw, diags
+}
+
+// varArgSource names a -var argument in diagnostics: the value of a sensitive variable is
+// never shown, and a long one is shortened.
+func varArgSource(v *variableBlock, value string) string {
+	switch {
+	case v.sensitive:
+		value = "(sensitive value)"
+	case len(value) > 60:
+		value = value[:57] + "…"
+	}
+	return fmt.Sprintf("-var %q", v.name+"="+value)
 }
 
 func undeclaredVariable(name string, d *declarations, subject *hcl.Range, where string) *hcl.Diagnostic {
@@ -202,6 +218,13 @@ func undeclaredVariable(name string, d *declarations, subject *hcl.Range, where 
 func literalValue(v *variableBlock, s, source string) (rawValue, hcl.Diagnostics) {
 	if v.typ == cty.String || v.typ == cty.DynamicPseudoType {
 		return rawValue{str: s, isStr: true, source: source}, nil
+	}
+	if diags := checkSource(source, []byte(s)); diags.HasErrors() {
+		for _, d := range diags {
+			d.Detail = fmt.Sprintf("The value from %s for var.%s: %s", source, v.name, d.Detail)
+			d.Subject = nil // the range is inside the command-line text, not a file
+		}
+		return rawValue{}, diags
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(s), source, hcl.InitialPos)
 	if diags.HasErrors() {
