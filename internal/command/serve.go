@@ -23,7 +23,20 @@ func serveCommand(m *meta) *cli.Command {
 			"The API key comes from --api-key, else " + EnvEmulatorAPIKey + ", else " + syncapi.EnvAPIKey + "\n" +
 			"(so one variable serves both the emulator and the client in a demo shell). Without any,\n" +
 			"every request is accepted. The key is never printed. When the address is ready, one line\n" +
-			"`j1hcl serve: listening on http://HOST:PORT` is printed (the real port with --listen HOST:0).",
+			"`j1hcl serve: listening on http://HOST:PORT` is printed (the real port with --listen HOST:0).\n\n" +
+			"Limits, so that no client can hold the emulator's memory or connections:\n" +
+			"  - request headers (up to 1 MB) must arrive within 10 s (or --read-timeout when\n" +
+			"    shorter), headers and body within --read-timeout (a late body gets 408\n" +
+			"    REQUEST_TIMEOUT and the connection is closed); handling and writing an answer\n" +
+			"    within --write-timeout;\n" +
+			"    a keep-alive connection idle for --idle-timeout is closed;\n" +
+			"  - a body may hold --max-body bytes after decompression (413 PAYLOAD_TOO_LARGE);\n" +
+			"  - at most --max-jobs jobs await uploads at once; one more gets 429\n" +
+			"    TOO_MANY_JOBS_IN_FLIGHT, unless a job has had no request for --job-idle-timeout:\n" +
+			"    that job is aborted to make room;\n" +
+			"  - a job's uploads are dropped when it is finalized or aborted; its record and\n" +
+			"    counters stay, for the last 10,000 ended jobs (older ones answer 404 JOB_NOT_FOUND);\n" +
+			"  - a job keeps its last 10,000 events.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: emulator.DefaultListen, Usage: "`ADDRESS` to listen on (HOST:0 picks a free port)"},
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a listen address that is not loopback"},
@@ -33,6 +46,11 @@ func serveCommand(m *meta) *cli.Command {
 			&cli.StringSliceFlag{Name: "instance", Usage: "known integration instance `ID` (repeatable; without it any id is accepted)"},
 			&cli.DurationFlag{Name: "finalize-delay", Usage: "finalize in the background over `DURATION`, so clients must poll"},
 			&cli.Int64Flag{Name: "max-body", Value: emulator.DefaultMaxBody, Usage: "largest request body in `BYTES` after decompression"},
+			&cli.DurationFlag{Name: "read-timeout", Value: emulator.DefaultReadTimeout, Usage: "`DURATION` a request's headers and body may take to arrive"},
+			&cli.DurationFlag{Name: "write-timeout", Value: emulator.DefaultWriteTimeout, Usage: "`DURATION` to handle a request and write its answer"},
+			&cli.DurationFlag{Name: "idle-timeout", Value: emulator.DefaultIdleTimeout, Usage: "close a keep-alive connection idle for `DURATION`"},
+			&cli.IntFlag{Name: "max-jobs", Value: emulator.DefaultMaxJobsInFlight, Usage: "most jobs awaiting uploads at once (`N`)"},
+			&cli.DurationFlag{Name: "job-idle-timeout", Value: emulator.DefaultJobIdleTimeout, Usage: "abort a job awaiting uploads with no request for `DURATION` when a new job needs its place"},
 			&cli.Float64Flag{Name: "fail-rate", Usage: "`SHARE` (0 to 1) of upload, finalize and status requests answered 503"},
 			&cli.Float64Flag{Name: "rate-limit", Usage: "`N` requests per second before 429 with Retry-After (0: no limit)"},
 			&cli.DurationFlag{Name: "latency", Usage: "`DURATION` added to every request"},
@@ -48,21 +66,34 @@ func serveCommand(m *meta) *cli.Command {
 				}
 			}
 			cfg := emulator.Config{
-				Listen:        c.String("listen"),
-				AllowRemote:   c.Bool("allow-remote"),
-				DataFile:      c.String("data"),
-				APIKey:        key,
-				Account:       c.String("account"),
-				Instances:     c.StringSlice("instance"),
-				FinalizeDelay: c.Duration("finalize-delay"),
-				MaxBody:       c.Int64("max-body"),
-				FailRate:      c.Float64("fail-rate"),
-				RateLimit:     c.Float64("rate-limit"),
-				Latency:       c.Duration("latency"),
-				Logger:        m.logger,
+				Listen:          c.String("listen"),
+				AllowRemote:     c.Bool("allow-remote"),
+				DataFile:        c.String("data"),
+				APIKey:          key,
+				Account:         c.String("account"),
+				Instances:       c.StringSlice("instance"),
+				FinalizeDelay:   c.Duration("finalize-delay"),
+				MaxBody:         c.Int64("max-body"),
+				ReadTimeout:     c.Duration("read-timeout"),
+				WriteTimeout:    c.Duration("write-timeout"),
+				IdleTimeout:     c.Duration("idle-timeout"),
+				MaxJobsInFlight: c.Int("max-jobs"),
+				JobIdleTimeout:  c.Duration("job-idle-timeout"),
+				FailRate:        c.Float64("fail-rate"),
+				RateLimit:       c.Float64("rate-limit"),
+				Latency:         c.Duration("latency"),
+				Logger:          m.logger,
 			}
 			if cfg.MaxBody <= 0 {
 				return fmt.Errorf("--max-body must be a positive number of bytes, not %d", cfg.MaxBody)
+			}
+			for _, name := range []string{"read-timeout", "write-timeout", "idle-timeout", "job-idle-timeout"} {
+				if d := c.Duration(name); d <= 0 {
+					return fmt.Errorf("--%s must be a positive duration such as 30s, not %v", name, d)
+				}
+			}
+			if cfg.MaxJobsInFlight <= 0 {
+				return fmt.Errorf("--max-jobs must be a positive number, not %d", cfg.MaxJobsInFlight)
 			}
 			if key == "" {
 				m.warnLine("no API key (--api-key, " + EnvEmulatorAPIKey + " or " + syncapi.EnvAPIKey + "): the emulator accepts every request")

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -50,12 +52,21 @@ func readBody(r *http.Request, max int64) ([]byte, *apiError) {
 	switch {
 	case n > max || wire.exceeded:
 		return nil, tooLarge(max)
+	case isTimeout(err):
+		return nil, errorf(http.StatusRequestTimeout, CodeRequestTimeout,
+			"the body did not arrive in time (%d bytes read); send it faster or in smaller batches", n)
 	case err != nil && rd != wire:
 		return nil, badRequest(CodeInvalidGzip, "the body is not valid gzip (Content-Encoding: gzip): %v", err)
 	case err != nil:
 		return nil, badRequest(CodeInvalidJSON, "reading the body: %v", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// isTimeout reports whether a read failed on the connection's read deadline.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 func tooLarge(max int64) *apiError {

@@ -69,6 +69,15 @@
 // Config.RateLimit is a token bucket over every route (429, Retry-After: 1), and
 // Config.Latency delays every request.
 //
+// Limits: a request's headers and body must arrive within Config.ReadTimeout (a late body
+// gets 408 REQUEST_TIMEOUT and the connection is closed; the handler sets this deadline
+// itself, so it holds under any http.Server), its answer be written within WriteTimeout,
+// and an idle keep-alive connection is closed after IdleTimeout. At most MaxJobsInFlight
+// jobs await uploads; one more gets 429 TOO_MANY_JOBS_IN_FLIGHT unless a job has had no
+// request for JobIdleTimeout, which is then aborted (event "job_expired") to make room. A
+// job drops its uploads when it leaves AWAITING_UPLOADS (finalize, abort, expiry) and keeps
+// its record and counters; the last 10,000 ended jobs are remembered.
+//
 // Jobs live in memory only; the data file holds the graph. The file is not locked: run one
 // emulator per data file.
 package emulator

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,7 +21,26 @@ import (
 const (
 	DefaultListen  = "127.0.0.1:8686"
 	DefaultMaxBody = 6 << 20
+	// DefaultReadTimeout bounds reading one request, headers and body: a 6 MB body needs
+	// 200 KB/s to arrive in time.
+	DefaultReadTimeout = 30 * time.Second
+	// DefaultWriteTimeout bounds handling one request and writing its answer.
+	DefaultWriteTimeout = 2 * time.Minute
+	// DefaultIdleTimeout closes a keep-alive connection that sends no request for so long.
+	DefaultIdleTimeout = 60 * time.Second
+	// DefaultMaxJobsInFlight bounds the jobs awaiting uploads at once.
+	DefaultMaxJobsInFlight = 100
+	// DefaultJobIdleTimeout is how long a job awaiting uploads may go without a request
+	// before it is aborted when a new job needs its place.
+	DefaultJobIdleTimeout = time.Hour
 )
+
+// maxHeaderTimeout bounds reading a request's headers (ReadTimeout when shorter).
+const maxHeaderTimeout = 10 * time.Second
+
+// maxJobRecords bounds the finished and aborted jobs remembered: beyond it the ones that
+// ended first are forgotten (GET then answers JOB_NOT_FOUND).
+const maxJobRecords = 10000
 
 // shutdownTimeout bounds how long Serve waits for in-flight requests after its context ends.
 const shutdownTimeout = 10 * time.Second
@@ -49,6 +69,23 @@ type Config struct {
 	// MaxBody is the largest accepted request body after decompression (default
 	// DefaultMaxBody); larger bodies get 413.
 	MaxBody int64
+	// ReadTimeout bounds reading one request, headers and body (default
+	// DefaultReadTimeout); a body that has not arrived by then gets 408 and the connection
+	// is closed. Headers must arrive within 10 s (or ReadTimeout when shorter).
+	ReadTimeout time.Duration
+	// WriteTimeout bounds handling a request and writing its answer (default
+	// DefaultWriteTimeout).
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection idle for so long (default
+	// DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// MaxJobsInFlight is the most jobs awaiting uploads at once (default
+	// DefaultMaxJobsInFlight); starting one more gets 429 TOO_MANY_JOBS_IN_FLIGHT.
+	MaxJobsInFlight int
+	// JobIdleTimeout: a job awaiting uploads that has had no request for so long is aborted
+	// (its uploads dropped) when a new job would otherwise exceed MaxJobsInFlight (default
+	// DefaultJobIdleTimeout).
+	JobIdleTimeout time.Duration
 	// FailRate is the share, in [0, 1], of upload, finalize and job status requests answered
 	// 503. Half of those failures happen after the request took effect, as when a response
 	// is lost, so that clients' retries are tested for idempotency.
@@ -85,6 +122,8 @@ type Server struct {
 
 	jobsMu sync.RWMutex
 	jobs   map[string]*job
+	// inFlight counts the jobs awaiting uploads.
+	inFlight atomic.Int64
 
 	// graphMu guards graph: finalize holds it to write, reads share it.
 	graphMu sync.RWMutex
@@ -107,9 +146,20 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	defaultDuration(&cfg.ReadTimeout, DefaultReadTimeout)
+	defaultDuration(&cfg.WriteTimeout, DefaultWriteTimeout)
+	defaultDuration(&cfg.IdleTimeout, DefaultIdleTimeout)
+	defaultDuration(&cfg.JobIdleTimeout, DefaultJobIdleTimeout)
+	if cfg.MaxJobsInFlight == 0 {
+		cfg.MaxJobsInFlight = DefaultMaxJobsInFlight
+	}
 	switch {
 	case cfg.MaxBody < 0:
 		return nil, fmt.Errorf("max body %d is negative", cfg.MaxBody)
+	case cfg.ReadTimeout < 0 || cfg.WriteTimeout < 0 || cfg.IdleTimeout < 0 || cfg.JobIdleTimeout < 0:
+		return nil, fmt.Errorf("timeouts must be positive (read %v, write %v, idle %v, job idle %v)", cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout, cfg.JobIdleTimeout)
+	case cfg.MaxJobsInFlight < 0:
+		return nil, fmt.Errorf("max jobs in flight %d is negative", cfg.MaxJobsInFlight)
 	case cfg.FailRate < 0 || cfg.FailRate > 1 || cfg.FailRate != cfg.FailRate:
 		return nil, fmt.Errorf("fail rate %v is not between 0 and 1", cfg.FailRate)
 	case cfg.RateLimit < 0 || cfg.RateLimit != cfg.RateLimit:
@@ -167,6 +217,12 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+func defaultDuration(d *time.Duration, def time.Duration) {
+	if *d == 0 {
+		*d = def
+	}
+}
+
 // checkListen refuses a listen address that is not loopback unless remote access is allowed:
 // the emulator is for one machine, and its API key is often a throwaway.
 func checkListen(addr string, allowRemote bool) error {
@@ -199,7 +255,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(maxHeaderTimeout, s.cfg.ReadTimeout),
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

@@ -20,6 +20,8 @@ const (
 	CodeInvalidGzip             = "INVALID_GZIP"
 	CodeUnsupportedEncoding     = "UNSUPPORTED_CONTENT_ENCODING"
 	CodePayloadTooLarge         = "PAYLOAD_TOO_LARGE"
+	CodeRequestTimeout          = "REQUEST_TIMEOUT"
+	CodeTooManyJobs             = "TOO_MANY_JOBS_IN_FLIGHT"
 	CodeInvalidSource           = "INVALID_SOURCE"
 	CodeInstanceRequired        = "INTEGRATION_INSTANCE_ID_REQUIRED"
 	CodeInstanceNotAllowed      = "INTEGRATION_INSTANCE_ID_NOT_ALLOWED"

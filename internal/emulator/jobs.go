@@ -95,22 +95,34 @@ const maxEventsPerJob = 10000
 type job struct {
 	mu sync.Mutex
 
-	id       string
-	source   string
-	mode     string
-	target   targetID
-	status   string
-	start    int64
-	end      int64
+	id     string
+	source string
+	mode   string
+	target targetID
+	status string
+	start  int64
+	end    int64
+	// touched is when the job last had a request (epoch ms), for JobIdleTimeout.
+	touched  int64
 	counters Counters
 
 	// Accepted uploads by _key (entities and relationships together), and in upload order.
-	// Released when finalize takes them.
+	// Released when finalize takes them and when the job is aborted or expires: only the
+	// record and its counters outlive AWAITING_UPLOADS.
 	byKey         map[string]*model.Object
 	entities      []*model.Object
 	relationships []*model.Object
 
 	events []Event
+}
+
+// release drops the job's uploads. The caller holds j.mu.
+func (j *job) release() { j.entities, j.relationships, j.byKey = nil, nil, nil }
+
+// holdsUploads reports whether the job still references uploaded objects. The caller holds
+// j.mu.
+func (j *job) holdsUploads() bool {
+	return j.byKey != nil || j.entities != nil || j.relationships != nil
 }
 
 // snapshot returns the job as the API answers it. The caller holds j.mu.

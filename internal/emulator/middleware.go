@@ -16,14 +16,25 @@ const (
 	headerAccount = "JupiterOne-Account"
 )
 
-// middleware wraps the routes in the order a request meets them: request log, latency,
-// authentication, account, rate limit.
+// middleware wraps the routes in the order a request meets them: request log, read
+// deadline, latency, authentication, account, rate limit.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	h := s.rateLimited(next)
 	h = s.accountChecked(h)
 	h = s.authenticated(h)
 	h = s.delayed(h)
+	h = s.readDeadline(h)
 	return s.logged(h)
+}
+
+// readDeadline gives the request ReadTimeout from now to deliver its body, so the handler
+// is protected even when served by an http.Server other than Serve's (tests, embedding).
+// A writer that cannot set deadlines is served without one.
+func (s *Server) readDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.ReadTimeout))
+		next.ServeHTTP(w, r)
+	})
 }
 
 // statusWriter remembers the status and size of a response for the request log.
@@ -39,6 +50,9 @@ func (w *statusWriter) WriteHeader(code int) {
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {

@@ -2,9 +2,12 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +78,10 @@ func (s *Server) jobRequest(w http.ResponseWriter, r *http.Request) (*job, []byt
 func (s *Server) lookupJob(w http.ResponseWriter, r *http.Request) *job {
 	id := r.PathValue("id")
 	if j := s.job(id); j != nil {
+		now := s.nowMillis()
+		j.mu.Lock()
+		j.touched = now
+		j.mu.Unlock()
 		return j
 	}
 	writeError(w, errorf(http.StatusNotFound, CodeJobNotFound, "no job with id %q (jobs live as long as the emulator process)", id))
@@ -148,14 +155,91 @@ func (s *Server) newJob(req startRequest) (*job, *apiError) {
 	default:
 		return nil, badRequest(CodeInvalidSource, "unknown source %q; use %q or %q", req.Source, SourceIntegrationExternal, SourceAPI)
 	}
+	now := s.nowMillis()
 	j := &job{
 		id: s.newID(), source: req.Source, mode: mode, target: target,
-		status: StatusAwaitingUploads, start: s.nowMillis(), byKey: make(map[string]*model.Object),
+		status: StatusAwaitingUploads, start: now, touched: now, byKey: make(map[string]*model.Object),
 	}
 	s.jobsMu.Lock()
+	defer s.jobsMu.Unlock()
+	if aerr := s.admit(now); aerr != nil {
+		return nil, aerr
+	}
 	s.jobs[j.id] = j
-	s.jobsMu.Unlock()
 	return j, nil
+}
+
+// admit makes room for one more job; the caller holds jobsMu. At MaxJobsInFlight jobs
+// awaiting uploads, the ones idle longer than JobIdleTimeout are aborted; if none is, the
+// new job is refused. Past maxJobRecords ended jobs (checked every maxJobRecords/10 new
+// jobs, so a start costs O(1) amortized), the ones that ended first are forgotten.
+func (s *Server) admit(now int64) *apiError {
+	if s.inFlight.Load() >= int64(s.cfg.MaxJobsInFlight) {
+		idleSince := now - s.cfg.JobIdleTimeout.Milliseconds()
+		for _, j := range s.jobs {
+			j.mu.Lock()
+			if j.status == StatusAwaitingUploads && j.touched <= idleSince {
+				s.expire(j, now)
+			}
+			j.mu.Unlock()
+		}
+	}
+	if n := s.inFlight.Load(); n >= int64(s.cfg.MaxJobsInFlight) {
+		return &apiError{Status: http.StatusTooManyRequests, Code: CodeTooManyJobs, Message: fmt.Sprintf(
+			"%d jobs are awaiting uploads, the most this emulator holds at once (--max-jobs): finalize or abort jobs you no longer need; a job idle for %s is aborted to make room",
+			n, s.cfg.JobIdleTimeout)}
+	}
+	if len(s.jobs) >= maxJobRecords+s.cfg.MaxJobsInFlight+maxJobRecords/10 {
+		s.forgetEndedJobs()
+	}
+	s.inFlight.Add(1)
+	return nil
+}
+
+// forgetEndedJobs keeps the maxJobRecords jobs that ended last, and every job not ended.
+// The caller holds jobsMu.
+func (s *Server) forgetEndedJobs() {
+	var ended []endedJob
+	for _, j := range s.jobs {
+		j.mu.Lock()
+		if isTerminal(j.status) {
+			ended = append(ended, endedJob{j.end, j.id})
+		}
+		j.mu.Unlock()
+	}
+	if over := len(ended) - maxJobRecords; over > 0 {
+		slices.SortFunc(ended, func(a, b endedJob) int { return cmp.Or(cmp.Compare(a.end, b.end), cmp.Compare(a.id, b.id)) })
+		for _, e := range ended[:over] {
+			delete(s.jobs, e.id)
+		}
+	}
+}
+
+// leaveAwaiting moves a job out of AWAITING_UPLOADS, releasing its place and, unless
+// finalize takes them, its uploads. The caller holds j.mu and has taken the uploads it
+// needs.
+func (s *Server) leaveAwaiting(j *job, status string, end int64) {
+	j.status, j.end = status, end
+	j.release()
+	s.inFlight.Add(-1)
+}
+
+type endedJob struct {
+	end int64
+	id  string
+}
+
+// expire aborts a job that waited too long for uploads, dropping them. The caller holds
+// j.mu.
+func (s *Server) expire(j *job, now int64) {
+	s.leaveAwaiting(j, StatusAborted, now)
+	j.events = append(j.events, Event{
+		Name:        "job_expired",
+		Description: fmt.Sprintf("aborted after %s without a request while awaiting uploads, to make room for a new job", s.cfg.JobIdleTimeout),
+		Level:       "warn",
+		Timestamp:   now,
+	})
+	s.log.Info("idle job aborted", "job", j.id, "idle_timeout", s.cfg.JobIdleTimeout)
 }
 
 func deref(p *string) string {
@@ -345,8 +429,7 @@ func (s *Server) finalizeJob(w http.ResponseWriter, r *http.Request) {
 		entities: j.entities, relationships: j.relationships, byKey: j.byKey,
 		partialTypes: partial,
 	}
-	j.entities, j.relationships, j.byKey = nil, nil, nil
-	j.status = StatusFinalizePending
+	s.leaveAwaiting(j, StatusFinalizePending, 0)
 	j.mu.Unlock()
 
 	if s.cfg.FinalizeDelay > 0 && s.startBackground() {
@@ -456,8 +539,7 @@ func (s *Server) abortJob(w http.ResponseWriter, r *http.Request) {
 	j.mu.Lock()
 	switch {
 	case j.status == StatusAwaitingUploads:
-		j.status, j.end = status, s.nowMillis()
-		j.entities, j.relationships, j.byKey = nil, nil, nil
+		s.leaveAwaiting(j, status, s.nowMillis())
 	case abortStatuses[j.status]:
 		// Already aborted: a retried abort gets the job as it is.
 	default:

@@ -34,6 +34,9 @@ func TestConfigChecks(t *testing.T) {
 		{"latency", Config{Latency: -time.Second}, "latency"},
 		{"finalize delay", Config{FinalizeDelay: -time.Second}, "finalize delay"},
 		{"max body", Config{MaxBody: -1}, "max body"},
+		{"read timeout", Config{ReadTimeout: -time.Second}, "timeouts must be positive"},
+		{"idle timeout", Config{IdleTimeout: -time.Second}, "timeouts must be positive"},
+		{"max jobs", Config{MaxJobsInFlight: -1}, "max jobs"},
 	}
 	for _, tt := range tests {
 		_, err := New(tt.cfg)
