@@ -357,8 +357,14 @@ func (r *Runner) finalize(ctx context.Context, jobID string, opts Options, prior
 		r.restoreInto(e, statePath, prior)
 		return nil, e
 	}
+	timeout := opts.FinalizeTimeout
+	if timeout <= 0 {
+		timeout = DefaultFinalizeTimeout
+	}
+	// The finalize timeout bounds the whole wait: the finalize request, then the polls.
+	started := time.Now()
 	r.printf("Finalizing job %s…\n", jobID)
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalizeRequestTimeout)
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(finalizeRequestTimeout, timeout))
 	job, err := r.Client.FinalizeJob(fctx, jobID, syncapi.FinalizeOptions{})
 	cancel()
 	if err != nil {
@@ -387,12 +393,13 @@ func (r *Runner) finalize(ctx context.Context, jobID string, opts Options, prior
 	if job.Done() {
 		return job, nil
 	}
-	timeout := opts.FinalizeTimeout
-	if timeout <= 0 {
-		timeout = DefaultFinalizeTimeout
-	}
 	r.printf("Waiting for job %s to finish (status %s)…\n", jobID, job.Status)
-	final, err := r.Client.WaitForJob(ctx, jobID, opts.PollInterval, timeout)
+	var final *syncapi.Job
+	if left := timeout - time.Since(started); left > 0 {
+		final, err = r.Client.WaitForJob(ctx, jobID, opts.PollInterval, left)
+	} else {
+		err = &syncapi.WaitTimeoutError{JobID: jobID, Status: job.Status, Timeout: timeout}
+	}
 	if err != nil {
 		return nil, &Error{JobID: jobID, Pending: true, Err: interrupted(ctx, err),
 			Outcome: fmt.Sprintf("Job %s was finalized and may still finish: the state records it as pending, "+

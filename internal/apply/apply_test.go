@@ -520,6 +520,45 @@ func TestFinalizeOutcomes(t *testing.T) {
 	})
 }
 
+// TestFinalizeTimeoutBoundsAStalledStatusAnswer: a status answer whose headers arrive and
+// whose body never does cannot hold the apply past -finalize-timeout.
+func TestFinalizeTimeoutBoundsAStalledStatusAnswer(t *testing.T) {
+	e := newEnv(t, emulator.Config{FinalizeDelay: time.Minute})
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	var finalized atomic.Bool
+	e.setIntercept(func(w http.ResponseWriter, r *http.Request, emu http.Handler) bool {
+		if r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/finalize") {
+			finalized.Store(true)
+			return false
+		}
+		if r.Method != "GET" || !finalized.Load() {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"job":{"id":`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+		return true
+	})
+	start := time.Now()
+	_, err := e.apply(bigGraph(2, "1"), plan.ModeDiff, Options{FinalizeTimeout: 300 * time.Millisecond, PollInterval: 10 * time.Millisecond})
+	if elapsed := time.Since(start); elapsed > 10*time.Second {
+		t.Errorf("apply took %s with a 300ms finalize timeout", elapsed)
+	}
+	var ae *Error
+	if !errors.As(err, &ae) || !ae.Pending || !strings.Contains(err.Error(), "records it as pending") {
+		t.Fatalf("err = %v, want a pending *Error", err)
+	}
+	if f := e.readState(); f.PendingJob == nil || f.PendingJob.ID != ae.JobID {
+		t.Fatalf("state does not record job %s as pending", ae.JobID)
+	}
+}
+
 type discard struct{ h http.Header }
 
 func (d discard) Header() http.Header         { return d.h }

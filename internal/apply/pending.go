@@ -40,7 +40,9 @@ func (e *PendingError) Unwrap() error { return e.Err }
 //     returns a *PendingError if it is still running then;
 //   - unknown to the API (JOB_NOT_FOUND): its outcome cannot be known; the record is cleared
 //     with a warning, since the state's previous objects are the safe assumption (a DIFF apply
-//     re-uploads the whole graph).
+//     re-uploads the whole graph);
+//   - an id that is no job id (syncapi.CheckJobID): the record is damaged and never sent to
+//     the API; it is cleared with a warning, as for JOB_NOT_FOUND.
 //
 // The resolved state is written to statePath and returned; f is not modified. Out receives
 // one line saying what happened. A state without a pending job is returned as is.
@@ -53,6 +55,19 @@ func (r *Runner) ResolvePending(ctx context.Context, f *state.File, statePath st
 		wait = DefaultPendingWait
 	}
 	id := p.ID
+	if err := syncapi.CheckJobID(id); err != nil {
+		// No job j1hcl started has such an id (StartJob refuses them), so the record is
+		// damaged and no request can ask about it: it is cleared, or it would block every
+		// command for good.
+		out := *f
+		out.PendingJob = nil
+		if err := state.Write(statePath, &out); err != nil {
+			return nil, fmt.Errorf("clear the damaged pending job record from the state: %w", err)
+		}
+		r.printf("Warning: the state recorded a pending job whose id cannot be one (%s); the record was cleared and the state keeps the objects it had before. "+
+			"A DIFF apply makes the graph match the configuration either way.\n", err)
+		return &out, nil
+	}
 	job, err := r.Client.GetJob(ctx, id)
 	switch {
 	case syncapi.HasCode(err, syncapi.CodeJobNotFound):

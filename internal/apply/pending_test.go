@@ -89,6 +89,14 @@ func TestResolvePending(t *testing.T) {
 			wantStatus: emulator.StatusAwaitingUploads,
 			wantOut:    "the API does not know it (JOB_NOT_FOUND)",
 		},
+		{
+			name:       "not a job id",
+			job:        func(t *testing.T, e *env, id string) string { return "../" + id },
+			want:       before,
+			wantSerial: 7,
+			wantStatus: emulator.StatusAwaitingUploads,
+			wantOut:    "is not a Sync API job id",
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -35,6 +35,10 @@ type Config struct {
 	Account string
 	// UserAgent is sent on every request. Default "j1hcl".
 	UserAgent string
+	// RequestTimeout bounds one attempt of a request, from sending it to reading the last
+	// byte of the answer, so a server that stalls before or after its headers cannot hold
+	// the client. An attempt that runs out is retried once. Default DefaultRequestTimeout.
+	RequestTimeout time.Duration
 
 	// HTTPClient sends the requests. Default: a client whose transport honours HTTPS_PROXY
 	// through http.ProxyFromEnvironment. Redirects are never followed whichever client is
@@ -100,6 +104,8 @@ type Client struct {
 	sleep     func(context.Context, time.Duration) error
 	now       func() time.Time
 	random    func() float64
+	// requestTimeout bounds one attempt (Config.RequestTimeout).
+	requestTimeout time.Duration
 	// gzipWriters recycles upload compressors across Upload calls.
 	gzipWriters sync.Pool
 }
@@ -128,6 +134,11 @@ func New(cfg Config) (*Client, error) {
 		sleep:     cfg.Sleep,
 		now:       cfg.Now,
 		random:    cfg.Random,
+
+		requestTimeout: cfg.RequestTimeout,
+	}
+	if c.requestTimeout <= 0 {
+		c.requestTimeout = DefaultRequestTimeout
 	}
 	if c.userAgent == "" {
 		c.userAgent = "j1hcl"
@@ -136,7 +147,7 @@ func New(cfg Config) (*Client, error) {
 		hc := *cfg.HTTPClient
 		c.http = &hc
 	} else {
-		c.http = &http.Client{Transport: defaultTransport()}
+		c.http = &http.Client{Transport: defaultTransport(c.requestTimeout)}
 	}
 	c.http.CheckRedirect = refuseRedirect
 	if c.log == nil {
@@ -197,13 +208,15 @@ func isLoopback(host string) bool {
 }
 
 // defaultTransport is http.DefaultTransport's configuration with enough idle connections
-// for parallel uploads to reuse them, and a bound on how long a silent server can hold an
-// attempt (the retry loop then tries again).
-func defaultTransport() *http.Transport {
+// for parallel uploads to reuse them, and bounds on connecting and on waiting for headers.
+// The attempt's own deadline (Client.attempt) also covers the body.
+func defaultTransport(requestTimeout time.Duration) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = http.ProxyFromEnvironment
 	t.MaxIdleConnsPerHost = 16
-	t.ResponseHeaderTimeout = 2 * time.Minute
+	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.ResponseHeaderTimeout = requestTimeout
 	return t
 }
 

@@ -105,6 +105,17 @@ type transportError struct {
 	jobID string
 	route string
 	err   error
+	// timedOut marks an attempt that ran out of Config.RequestTimeout.
+	timedOut bool
+}
+
+// errAttemptTimeout is the cause of an attempt's context when its own deadline passed.
+var errAttemptTimeout = errors.New("request timeout")
+
+// isAttemptTimeout reports whether err is an attempt that ran out of its request timeout.
+func isAttemptTimeout(err error) bool {
+	var te *transportError
+	return errors.As(err, &te) && te.timedOut
 }
 
 func (e *transportError) Error() string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -264,8 +265,8 @@ func (c *Client) AbortJob(ctx context.Context, jobID, reason string) (*Job, erro
 
 // PublishEvents attaches events to a job.
 func (c *Client) PublishEvents(ctx context.Context, jobID string, events ...Event) error {
-	if jobID == "" {
-		return fmt.Errorf("publish job events: %w", errNoJobID)
+	if err := CheckJobID(jobID); err != nil {
+		return fmt.Errorf("publish job events: %w", err)
 	}
 	if events == nil {
 		events = []Event{}
@@ -293,12 +294,16 @@ const (
 // WaitTimeoutError is returned by WaitForJob when the timeout passes before the job is done.
 type WaitTimeoutError struct {
 	JobID   string
-	Status  JobStatus // the last status read
+	Status  JobStatus // the last status read; empty when no status answer arrived in time
 	Timeout time.Duration
 }
 
 // Error names the job and its last status, and tells the user how to check on it later.
 func (e *WaitTimeoutError) Error() string {
+	if e.Status == "" {
+		return fmt.Sprintf("job %s: no status answer arrived within %s; it may still finish: run the command again to check it",
+			e.JobID, e.Timeout)
+	}
 	return fmt.Sprintf("job %s is still %s after waiting %s; it may still finish: run the command again to check it",
 		e.JobID, e.Status, e.Timeout)
 }
@@ -307,18 +312,38 @@ func (e *WaitTimeoutError) Error() string {
 // returned like a finished one, so check Succeeded. Polls start pollInterval apart
 // (DefaultPollInterval when 0) and grow by half each time up to 5 s, so a quick finalize is
 // noticed quickly and a long one costs few requests. A timeout of 0 waits as long as ctx
-// allows; on timeout WaitForJob returns the last state read with a *WaitTimeoutError.
+// allows. The timeout bounds the whole wait, a status request that stalls included: on
+// timeout WaitForJob returns the last state read (nil when none was) with a
+// *WaitTimeoutError.
 func (c *Client) WaitForJob(ctx context.Context, jobID string, pollInterval, timeout time.Duration) (*Job, error) {
 	if pollInterval <= 0 {
 		pollInterval = DefaultPollInterval
 	}
 	ceiling := max(pollInterval, maxPollInterval)
 	deadline := c.now().Add(timeout)
+	parent := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errWaitTimeout)
+		defer cancel()
+	}
+	var last *Job
+	timedOut := func() error {
+		e := &WaitTimeoutError{JobID: jobID, Timeout: timeout}
+		if last != nil {
+			e.Status = last.Status
+		}
+		return e
+	}
 	for {
 		job, err := c.GetJob(ctx, jobID)
 		if err != nil {
+			if parent.Err() == nil && context.Cause(ctx) == errWaitTimeout {
+				return last, timedOut()
+			}
 			return nil, fmt.Errorf("wait for job %s: %w", jobID, err)
 		}
+		last = job
 		if job.Done() {
 			return job, nil
 		}
@@ -326,24 +351,51 @@ func (c *Client) WaitForJob(ctx context.Context, jobID string, pollInterval, tim
 		if timeout > 0 {
 			left := deadline.Sub(c.now())
 			if left <= 0 {
-				return job, &WaitTimeoutError{JobID: jobID, Status: job.Status, Timeout: timeout}
+				return job, timedOut()
 			}
 			wait = min(wait, left)
 		}
 		if err := c.sleep(ctx, wait); err != nil {
+			if parent.Err() == nil && context.Cause(ctx) == errWaitTimeout {
+				return job, timedOut()
+			}
 			return job, fmt.Errorf("wait for job %s (last status %s): %w", jobID, job.Status, err)
 		}
 		pollInterval = min(pollInterval+pollInterval/2, ceiling)
 	}
 }
 
+// errWaitTimeout is the cause of WaitForJob's context when its timeout passed.
+var errWaitTimeout = errors.New("wait timeout")
+
 // errNoJobID guards the routes of one job: an empty id would address the collection.
 var errNoJobID = errors.New("no job id")
 
+// maxJobIDLength bounds a job id, as sync-api.md does.
+const maxJobIDLength = 128
+
+// CheckJobID refuses a job id that is not the UUID-like token the Sync API issues: 1 to 128
+// ASCII letters, digits and dashes. Ids come from the server and from state files, and are
+// used in request paths and stored; anything else ("..", a slash, control characters) is
+// refused before it is used.
+func CheckJobID(id string) error {
+	if id == "" {
+		return errNoJobID
+	}
+	if len(id) <= maxJobIDLength && !strings.ContainsFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
+	}) {
+		return nil
+	}
+	return fmt.Errorf("job id %s is not a Sync API job id (1 to %d ASCII letters, digits and dashes)", quoteSnippet(id), maxJobIDLength)
+}
+
 // jobCall sends a job route request and decodes its {"job": …} answer.
 func (c *Client) jobCall(ctx context.Context, method, path, jobID string, body any) (*Job, int, error) {
-	if path != jobsPath && jobID == "" {
-		return nil, 0, errNoJobID
+	if path != jobsPath {
+		if err := CheckJobID(jobID); err != nil {
+			return nil, 0, err
+		}
 	}
 	cl := &call{method: method, path: path, jobID: jobID}
 	if body != nil {
@@ -362,6 +414,11 @@ func (c *Client) jobCall(ctx context.Context, method, path, jobID string, body a
 		}
 		if answer.Job == nil {
 			return errors.New(`no "job" in the answer`)
+		}
+		if answer.Job.ID != "" {
+			if err := CheckJobID(answer.Job.ID); err != nil {
+				return fmt.Errorf("refusing the job the API answered: %w", err)
+			}
 		}
 		return nil
 	}

@@ -29,6 +29,13 @@ const (
 	// maxRetryAfter bounds a server's Retry-After so that an absurd value cannot park an
 	// apply for hours; a still-throttled retry just waits again.
 	maxRetryAfter = 2 * time.Minute
+	// DefaultRequestTimeout bounds one attempt of a request, from sending it to reading the
+	// last byte of the answer (Config.RequestTimeout).
+	DefaultRequestTimeout = 30 * time.Second
+	// maxTimeouts is how many attempts of one request may run out of time before the
+	// client gives up: a server that stalls twice in a row is not answering, and retrying
+	// it MaxAttempts times would hold the command for minutes.
+	maxTimeouts = 2
 )
 
 const (
@@ -53,6 +60,9 @@ type call struct {
 	correlationID string
 	// decode reads a 2xx body; nil discards it.
 	decode func(body []byte) error
+	// limit bounds the 2xx body decode reads (responseLimit when 0); a larger answer is an
+	// error, not a truncated document.
+	limit int64
 }
 
 func (cl *call) route() string { return cl.method + " " + cl.path }
@@ -70,6 +80,7 @@ func (c *Client) do(ctx context.Context, cl *call) (attempts int, _ error) {
 	if cl.correlationID == "" {
 		cl.correlationID = uuid.NewString()
 	}
+	timeouts := 0
 	for attempt := 1; ; attempt++ {
 		retryAfter, err := c.attempt(ctx, cl, attempt)
 		if err == nil {
@@ -78,7 +89,10 @@ func (c *Client) do(ctx context.Context, cl *call) (attempts int, _ error) {
 		if ctx.Err() != nil || !IsRetryable(err) {
 			return attempt, err
 		}
-		if attempt == MaxAttempts {
+		if isAttemptTimeout(err) {
+			timeouts++
+		}
+		if attempt == MaxAttempts || timeouts == maxTimeouts {
 			return attempt, &RetriesExhaustedError{Attempts: attempt, Err: err}
 		}
 		delay := c.backoff(attempt, retryAfter)
@@ -109,9 +123,21 @@ func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	return time.Duration(c.random() * float64(ceiling))
 }
 
-// attempt sends the call once. It returns the server's Retry-After (or -1) with the error.
-func (c *Client) attempt(ctx context.Context, cl *call, n int) (retryAfter time.Duration, err error) {
+// attempt sends the call once, within the client's request timeout, which covers the answer's
+// body as well as its headers. It returns the server's Retry-After (or -1) with the error.
+func (c *Client) attempt(parent context.Context, cl *call, n int) (retryAfter time.Duration, err error) {
 	retryAfter = -1
+	ctx, cancel := context.WithTimeoutCause(parent, c.requestTimeout, errAttemptTimeout)
+	defer cancel()
+	defer func() {
+		// The attempt's own deadline is a network failure like any other (retryable), not
+		// the caller's context ending.
+		var te *transportError
+		if errors.As(err, &te) && parent.Err() == nil && context.Cause(ctx) == errAttemptTimeout {
+			err = &transportError{jobID: cl.jobID, route: cl.route(), timedOut: true,
+				err: fmt.Errorf("no complete answer within %s", c.requestTimeout)}
+		}
+	}()
 	var body io.Reader
 	if cl.body != nil {
 		body = bytes.NewReader(cl.body)
@@ -160,19 +186,28 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) (retryAfter time.
 
 	if status < 200 || status > 299 {
 		if retryableStatus(status) {
-			retryAfter = c.parseRetryAfter(resp.Header.Get("Retry-After"))
+			retryAfter = c.parseRetryAfter(resp.Header)
 		}
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
 		return retryAfter, c.apiError(cl, resp, data)
 	}
 	if cl.decode == nil {
 		// Drain so the connection is reused; an upload's answer is not needed.
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, errorBodyLimit))
+		if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, errorBodyLimit)); err != nil {
+			return retryAfter, c.transportError(cl, fmt.Errorf("reading the answer: %w", err))
+		}
 		return retryAfter, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, responseLimit))
+	limit := cl.limit
+	if limit <= 0 {
+		limit = responseLimit
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return retryAfter, c.transportError(cl, fmt.Errorf("reading the answer: %w", err))
+	}
+	if int64(len(data)) > limit {
+		return retryAfter, fmt.Errorf("%s: the answer is larger than %s, more than the client accepts", cl.where(), formatBytes(int(limit)))
 	}
 	if err := cl.decode(data); err != nil {
 		var api *APIError
@@ -233,9 +268,17 @@ func decodeErrorBody(data []byte) (code, message string) {
 	return "", message
 }
 
-// parseRetryAfter reads Retry-After as delay-seconds or an HTTP date; -1 when absent or
-// unreadable.
-func (c *Client) parseRetryAfter(v string) time.Duration {
+// parseRetryAfter reads how long the server asks the client to wait: Retry-After as
+// delay-seconds or an HTTP date, else RateLimit-Reset as seconds (what JupiterOne sends with a
+// 429). It returns -1 when neither is present and readable.
+func (c *Client) parseRetryAfter(h http.Header) time.Duration {
+	if d := c.parseDelay(h.Get("Retry-After"), true); d >= 0 {
+		return d
+	}
+	return c.parseDelay(h.Get("RateLimit-Reset"), false)
+}
+
+func (c *Client) parseDelay(v string, dates bool) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return -1
@@ -245,6 +288,9 @@ func (c *Client) parseRetryAfter(v string) time.Duration {
 			return -1
 		}
 		return time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
+	}
+	if !dates {
+		return -1
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(c.now()), 0)

@@ -74,8 +74,8 @@ func (c *Client) Upload(ctx context.Context, jobID string, kind UploadKind, obje
 	if kind != Entities && kind != Relationships {
 		return fmt.Errorf("upload: unknown list %q (want %q or %q)", kind, Entities, Relationships)
 	}
-	if jobID == "" {
-		return fmt.Errorf("upload %s: %w", kind, errNoJobID)
+	if err := CheckJobID(jobID); err != nil {
+		return fmt.Errorf("upload %s: %w", kind, err)
 	}
 	if len(objects) == 0 {
 		return nil
