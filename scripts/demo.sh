@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: start the local Sync API emulator on a free loopback port, plan and apply the
 # integration guide's example, read the result back with a J1QL query, and stop the emulator
-# whatever happens.
+# whatever happens. Needs only Go (and the POSIX tools every shell has): the query is sent by
+# scripts/j1ql, not curl.
 set -euo pipefail
 
 bin=$(realpath "${1:-bin/j1hcl}")
@@ -44,16 +45,7 @@ echo "==> j1hcl apply -auto-approve"
 echo
 echo "==> What the emulator holds now (J1QL: FIND * WITH _integrationInstanceId = '…')"
 instance=$(sed -n 's/.*default *= *"\([0-9a-f-]\{36\}\)".*/\1/p' main.hcl | head -n1)
-query="FIND * WITH _integrationInstanceId = '$instance'"
-body=$(printf '{"query":"query Q($query: String!, $cursor: String) { queryV1(query: $query, cursor: $cursor, deferredResponse: DISABLED) { type data cursor } }","variables":{"query":"%s","cursor":null}}' "$query")
-curl -fsS -H "Authorization: Bearer $JUPITERONE_API_KEY" -H 'Content-Type: application/json' \
-	--data "$body" "$base/graphql" |
-	python3 -c 'import json,sys
-d = json.load(sys.stdin)["data"]["queryV1"]["data"]
-for row in d:
-    e = row["entity"]
-    print("  %-13s %-30s %s" % ("/".join(e.get("_class", [])), "/".join(e.get("_type", [])), e.get("displayName", "")))
-print("  (%d entities)" % len(d))' 2>/dev/null || echo "  (install python3 to pretty-print the query result)"
+(cd "$root" && go run ./scripts/j1ql "FIND * WITH _integrationInstanceId = '$instance'")
 
 echo
 echo "==> j1hcl plan (nothing left to do)"
