@@ -17,6 +17,7 @@ test: lint
 	$(GO) test -count=1 -race ./internal/emulator/... ./internal/syncapi/... ./internal/state/... ./internal/apply/... ./lang/...
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzLoad -fuzztime 25s ./lang
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzConvert -fuzztime 5s ./internal/importjson
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 5s ./internal/plan
 
 test-short:
 	$(GO) test -count=1 ./...
@@ -32,6 +33,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./lang
 	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 60s ./internal/importjson
 	$(GO) test -run '^$$' -fuzz FuzzScannerMatchesEncodingJSON -fuzztime 60s ./internal/state
+	$(GO) test -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 60s ./internal/plan
 
 ## bench: the performance targets of the specification, as Go benchmarks, plus the peak RSS
 ## of whole plan processes.

@@ -69,6 +69,7 @@ func TestScripts(t *testing.T) {
 			"cmpjson":  cmdCmpJSON,
 			"waitport": cmdWaitPort,
 			"exitcode": cmdExitCode,
+			"editjson": cmdEditJSON,
 		},
 	})
 }
@@ -194,6 +195,71 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdEditJSON edits a JSON file in place, as a person with an editor would:
+//
+//	editjson FILE PATH VALUE
+//
+// PATH is dot-separated object keys and list indexes (upload.entities.0.name); VALUE is JSON
+// to set there, or "delete" to remove an object key. A PATH ending in "+" appends VALUE to the
+// list it names (upload.entities+).
+func cmdEditJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: editjson FILE PATH VALUE")
+	}
+	dec := json.NewDecoder(strings.NewReader(ts.ReadFile(args[0])))
+	dec.UseNumber()
+	var doc any
+	ts.Check(dec.Decode(&doc))
+	parts := strings.Split(args[1], ".")
+	parent := doc
+	for _, p := range parts[:len(parts)-1] {
+		switch x := parent.(type) {
+		case map[string]any:
+			parent = x[p]
+		case []any:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(x) {
+				ts.Fatalf("editjson: %s: no element %q", args[1], p)
+			}
+			parent = x[i]
+		default:
+			ts.Fatalf("editjson: %s: %q is inside neither an object nor a list", args[1], p)
+		}
+	}
+	var value any
+	if args[2] != "delete" {
+		vdec := json.NewDecoder(strings.NewReader(args[2]))
+		vdec.UseNumber()
+		ts.Check(vdec.Decode(&value))
+	}
+	last := parts[len(parts)-1]
+	switch x := parent.(type) {
+	case map[string]any:
+		if name, ok := strings.CutSuffix(last, "+"); ok {
+			l, isList := x[name].([]any)
+			if !isList {
+				ts.Fatalf("editjson: %s: %q is not a list", args[1], name)
+			}
+			x[name] = append(l, value)
+		} else if args[2] == "delete" {
+			delete(x, last)
+		} else {
+			x[last] = value
+		}
+	case []any:
+		i, err := strconv.Atoi(last)
+		if err != nil || i < 0 || i >= len(x) {
+			ts.Fatalf("editjson: %s: no element %q", args[1], last)
+		}
+		x[i] = value
+	default:
+		ts.Fatalf("editjson: %s: the parent is neither an object nor a list", args[1])
+	}
+	out, err := json.MarshalIndent(doc, "", " ")
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), out, 0o600))
 }
 
 // TestExamplesAreFormatted: what we ship is what `j1hcl fmt` would write.

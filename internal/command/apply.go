@@ -147,8 +147,8 @@ func (m *meta) approve() error {
 	return nil
 }
 
-// loadSavedPlan reads a saved plan, locks its state and checks that the plan was made
-// against the state as it is now.
+// loadSavedPlan reads a saved plan, locks its state, checks that the plan was made against
+// the state as it is now and verifies the file end to end (plan.VerifyFile).
 func (m *meta) loadSavedPlan(c *cli.Context, file string) (*plan.Plan, *state.File, string, func(), error) {
 	for _, name := range savedPlanConflicts {
 		if c.IsSet(name) {
@@ -166,8 +166,10 @@ func (m *meta) loadSavedPlan(c *cli.Context, file string) (*plan.Plan, *state.Fi
 	}
 	prior, err := m.readCurrentState(c, path, p.Target)
 	if err == nil {
-		_, info := priorOf(prior, true)
-		err = p.CheckCurrent(info, p.Target)
+		g, info := priorOf(prior, true)
+		if err = p.CheckCurrent(info, p.Target); err == nil {
+			err = plan.VerifyFile(p, g)
+		}
 	}
 	if err != nil {
 		unlock()

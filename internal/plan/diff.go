@@ -17,7 +17,7 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 		prior = &model.Graph{}
 	}
 	hash := make(chan model.Hash, 1)
-	if opts.SkipHash {
+	if opts.SkipHash || len(opts.Targets) > 0 {
 		hash <- ""
 	} else {
 		go func() { hash <- model.HashGraph(desired) }() // overlaps with the diff below
@@ -80,6 +80,14 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 		p.Upload = patchPayload(p.Changes)
 	}
 	p.DesiredHash = <-hash
+	if len(opts.Targets) > 0 && !opts.SkipHash {
+		// A targeted plan leads to the state's graph with the selected changes only.
+		next, err := p.desiredGraph(prior)
+		if err != nil {
+			return nil, err
+		}
+		p.DesiredHash = model.HashSortedGraph(next)
+	}
 	return p, nil
 }
 

@@ -220,6 +220,8 @@ var (
 
 // CheckCurrent verifies that a saved plan was made against the state as it is now: same
 // lineage, serial and content. A plan made without a state requires that there still is none.
+// The same serial with other content is ErrModified, not ErrStale: serials grow with every
+// change, so one of the two files was edited.
 func (p *Plan) CheckCurrent(current Prior, target state.Target) error {
 	if !p.Target.Equal(target) {
 		return fmt.Errorf("%w: the plan is for %s, the state for %s", ErrLineageMismatch, p.Target, target)
@@ -227,8 +229,13 @@ func (p *Plan) CheckCurrent(current Prior, target state.Target) error {
 	if p.Prior.Exists != current.Exists || (current.Exists && p.Prior.Lineage != current.Lineage) {
 		return fmt.Errorf("%w: the plan was made against state lineage %q, the state file has lineage %q; run plan again against this state", ErrLineageMismatch, p.Prior.Lineage, current.Lineage)
 	}
-	if p.Prior.Serial != current.Serial || p.Prior.Hash != current.Hash {
+	if p.Prior.Serial != current.Serial {
 		return fmt.Errorf("%w: the state changed since the plan was made (serial %d, now %d); run plan again", ErrStale, p.Prior.Serial, current.Serial)
+	}
+	if p.Prior.Hash != current.Hash {
+		// Same serial, other content: one of the two files was edited by hand.
+		return fmt.Errorf("%w: it records state serial %d with content hash %q, but the state at serial %d has hash %s (unless the state file itself was edited); nothing was sent: make the plan again with plan -out",
+			ErrModified, p.Prior.Serial, p.Prior.Hash, current.Serial, current.Hash)
 	}
 	return nil
 }

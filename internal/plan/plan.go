@@ -79,6 +79,9 @@ type Plan struct {
 	Mode        string
 	Target      state.Target
 	Prior       Prior
+	// DesiredHash is the hash of the graph the plan leads to once every change is made, those
+	// NotApplied included: the desired graph, or for a -target plan the state's graph with the
+	// selected changes. VerifyFile checks a saved plan against it.
 	DesiredHash model.Hash
 	// Targets are the -target patterns the plan was restricted to.
 	Targets []string
