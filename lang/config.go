@@ -60,8 +60,12 @@ type Config struct {
 // Load reads, parses and evaluates the configuration in opts.Dir. Diagnostics may hold
 // warnings when the configuration is usable; with errors, the Config is partial (Files is
 // always set, for rendering the diagnostics).
-func Load(opts Options) (*Config, hcl.Diagnostics) {
-	cfg := &Config{Dir: opts.Dir, Files: map[string]*hcl.File{}, Graph: &model.Graph{}}
+//
+// No diagnostic holds the value of a sensitive variable (see redactDiagnostics).
+func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
+	var secrets []string
+	defer func() { diags = redactDiagnostics(diags, secrets) }()
+	cfg = &Config{Dir: opts.Dir, Files: map[string]*hcl.File{}, Graph: &model.Graph{}}
 	paths, err := ConfigFiles(opts.Dir)
 	if err != nil {
 		return cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration directory", Detail: fmt.Sprintf("%s. Run j1hcl in a directory with .hcl files, or pass -chdir=DIR.", err)}}
@@ -86,6 +90,7 @@ func Load(opts Options) (*Config, hcl.Diagnostics) {
 	funcs := Functions(opts.Dir)
 	vars, moreDiags := evalVariables(decls, opts, funcs)
 	diags = append(diags, moreDiags...)
+	secrets = sensitiveText(sensitiveValues(decls, vars))
 	if diags.HasErrors() {
 		return cfg, diags
 	}

@@ -53,7 +53,7 @@ func Functions(dir string) map[string]function.Function {
 		"jsondecode":             stdlib.JSONDecodeFunc,
 		"jsonencode":             stdlib.JSONEncodeFunc,
 		"keys":                   stdlib.KeysFunc,
-		"length":                 stdlib.LengthFunc,
+		"length":                 lengthFunc,
 		"log":                    stdlib.LogFunc,
 		"lookup":                 stdlib.LookupFunc,
 		"lower":                  stdlib.LowerFunc,

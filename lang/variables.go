@@ -266,6 +266,17 @@ func evalVariables(d *declarations, opts Options, funcs map[string]function.Func
 	return vals, diags
 }
 
+// sensitiveValues returns the values of the variables declared sensitive.
+func sensitiveValues(d *declarations, vals map[string]cty.Value) []cty.Value {
+	var out []cty.Value
+	for _, v := range d.variables {
+		if val, ok := vals[v.name]; ok && v.sensitive {
+			out = append(out, val)
+		}
+	}
+	return out
+}
+
 func variableValue(v *variableBlock, raw map[string]rawValue) (cty.Value, hcl.Diagnostics) {
 	var val cty.Value
 	var subject *hcl.Range
@@ -364,7 +375,13 @@ func checkValidation(v *variableBlock, vb *hcl.Block, ctx *hcl.EvalContext) hcl.
 	}
 	msg := fmt.Sprintf("var.%s is not valid.", v.name)
 	if m, mDiags := msgAttr.Expr.Value(ctx); !mDiags.HasErrors() {
-		if m, _ = m.Unmark(); m.Type() == cty.String && !m.IsNull() {
+		m, marks := m.Unmark()
+		switch {
+		case m.Type() != cty.String || m.IsNull() || !m.IsKnown():
+		case len(marks) > 0:
+			// The message interpolates a sensitive value: it must not be printed.
+			msg = fmt.Sprintf("var.%s is not valid. (The validation rule's error_message is not shown because it includes a sensitive value.)", v.name)
+		default:
 			msg = m.AsString()
 		}
 	}
@@ -375,5 +392,6 @@ func checkValidation(v *variableBlock, vb *hcl.Block, ctx *hcl.EvalContext) hcl.
 		Subject:     condAttr.Expr.Range().Ptr(),
 		Expression:  condAttr.Expr,
 		EvalContext: ctx,
+		Extra:       authoredDetail{},
 	})
 }
