@@ -5,7 +5,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/render"
 	"github.com/j1hcl/j1hcl/internal/state"
 )
@@ -29,7 +28,7 @@ func stateCommand(m *meta) *cli.Command {
 						return err
 					}
 					for _, e := range f.List(c.Args().First()) {
-						fmt.Fprintf(m.env.Stdout, "%s\t%s\n", e.Address, e.Key())
+						fmt.Fprintf(m.env.Stdout, "%s\t%s\n", e.Address, render.EntryKey(e))
 					}
 					return nil
 				},
@@ -54,11 +53,10 @@ func stateCommand(m *meta) *cli.Command {
 					if err != nil {
 						return err
 					}
-					o := &model.Object{Kind: kind, Address: e.Address, Props: e.Object}
 					if c.Bool("json") {
-						return render.ObjectJSON(m.env.Stdout, o)
+						return render.EntryJSON(m.env.Stdout, e, kind)
 					}
-					return render.ObjectText(m.env.Stdout, o, render.TextOptions{Color: m.color, Width: m.env.Width})
+					return render.EntryText(m.env.Stdout, e, kind, render.TextOptions{Color: m.color, Width: m.env.Width})
 				},
 			},
 			{
@@ -96,7 +94,7 @@ func stateCommand(m *meta) *cli.Command {
 						return err
 					}
 					for _, e := range removed {
-						fmt.Fprintf(m.env.Stdout, "Removed %s (%s)\n", e.Address, e.Key())
+						fmt.Fprintf(m.env.Stdout, "Removed %s (%s)\n", e.Address, render.EntryKey(e))
 					}
 					fmt.Fprintf(m.env.Stdout, "Successfully removed %d %s from the state. The remote graph is unchanged; the next DIFF apply would create %s again if %s still in the configuration.\n",
 						len(removed), plural(len(removed), "object", "objects"), plural(len(removed), "it", "them"), plural(len(removed), "it is", "they are"))

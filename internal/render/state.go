@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"io"
+	"slices"
 
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/state"
@@ -22,6 +23,30 @@ func ObjectText(w io.Writer, o *model.Object, opts TextOptions) error {
 	out := newOutput(w)
 	writeObjectText(out, newBlockWriter(palette{on: opts.Color}), o)
 	return out.flush()
+}
+
+// EntryText writes one state entry as `state show` does: ObjectText of the recorded object,
+// with the properties the state records as sensitive hidden.
+func EntryText(w io.Writer, e state.Entry, kind model.Kind, opts TextOptions) error {
+	return ObjectText(w, entryObject(e, kind), opts)
+}
+
+// EntryJSON writes one state entry as ObjectJSON does, sensitive properties hidden.
+func EntryJSON(w io.Writer, e state.Entry, kind model.Kind) error {
+	return ObjectJSON(w, entryObject(e, kind))
+}
+
+// EntryKey is the _key to print for a state entry: "(sensitive value)" when the state records
+// the _key itself as sensitive.
+func EntryKey(e state.Entry) string {
+	if slices.Contains(e.Sensitive, model.PropKey) {
+		return SensitiveValue
+	}
+	return e.Key()
+}
+
+func entryObject(e state.Entry, kind model.Kind) *model.Object {
+	return &model.Object{Kind: kind, Address: e.Address, Props: e.Object, Sensitive: model.SensitiveSet(e.Sensitive)}
 }
 
 func writeObjectText(out *output, b *blockWriter, o *model.Object) {

@@ -75,3 +75,29 @@ func TestStateJSONIsOneDocument(t *testing.T) {
 		t.Errorf("document: %+v", doc)
 	}
 }
+
+// A state entry shows as the object it records, with the properties the state marks sensitive
+// hidden in every form (state show, state show -json, state list).
+func TestEntryHidesRecordedSensitive(t *testing.T) {
+	e := state.Entry{Address: "entity.application.vault", Object: entity("application", "vault", "apiToken", secret), Sensitive: []string{"apiToken"}}
+	keyed := state.Entry{Address: "entity.application.k", Object: entity("application", "k"), Sensitive: []string{model.PropKey}}
+	for _, tt := range []struct {
+		name   string
+		render func(*bytes.Buffer) error
+		want   string
+	}{
+		{"text", func(b *bytes.Buffer) error { return EntryText(b, e, model.KindEntity, TextOptions{}) }, "apiToken    = " + SensitiveValue},
+		{"json", func(b *bytes.Buffer) error { return EntryJSON(b, e, model.KindEntity) }, `"apiToken": "` + SensitiveValue + `"`},
+		{"key", func(b *bytes.Buffer) error { b.WriteString(EntryKey(keyed)); return nil }, SensitiveValue},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := tt.render(&buf); err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(buf.Bytes(), []byte(secret)) || !bytes.Contains(buf.Bytes(), []byte(tt.want)) {
+				t.Errorf("want %q and no secret, got:\n%s", tt.want, buf.String())
+			}
+		})
+	}
+}
