@@ -112,8 +112,10 @@ func counterHint(name string) string {
 		return "some relationships were not created, usually because an endpoint entity does not exist in the graph; check _fromEntityKey and _toEntityKey"
 	case "numEntityCreateErrors", "numEntityUpdateErrors":
 		return "JupiterOne refused some entities; check the job's events in JupiterOne"
-	case "numEntityDeleteErrors", "numRelationshipDeleteErrors":
+	case "numEntityDeleteErrors", "numRelationshipDeleteErrors", "numMappedRelationshipDeleteErrors":
 		return "some objects could not be deleted; a later DIFF apply retries the deletion"
+	case "numMappedRelationshipCreateErrors", "numMappedRelationshipUpdateErrors":
+		return "JupiterOne could not map some mapped relationships; check their _mapping (targetFilterKeys and targetEntity) and the job's events in JupiterOne"
 	}
 	return "check the job's events in JupiterOne"
 }
@@ -378,6 +380,10 @@ func (r *Runner) finalize(ctx context.Context, jobID string, opts Options, prior
 			return nil, &Error{JobID: jobID, Pending: true, Err: err,
 				Outcome: fmt.Sprintf("Whether JupiterOne received the finalize is unknown: reading the job failed too (%s). "+
 					"The state records the job as pending: run any j1hcl command (e.g. plan) once the API is reachable, and it will record the job's outcome", gerr)}
+		case current.Status == syncapi.StatusUnknown:
+			return nil, &Error{JobID: jobID, Pending: true, Err: err,
+				Outcome: fmt.Sprintf("Whether JupiterOne received the finalize is unknown: the API reports the job's status as %s. "+
+					"The state records the job as pending: run any j1hcl command (e.g. plan) later, and it will record the job's outcome", current.Status)}
 		case current.Status == syncapi.StatusAwaitingUploads:
 			e := r.abort(ctx, jobID, err, "the state is unchanged")
 			r.restoreInto(e, statePath, prior)
@@ -453,7 +459,7 @@ func nextStep(ctx context.Context, err error) string {
 		case api.Status == 403:
 			return "Check that the API key may act on the account in " + syncapi.EnvAccount + ", then run apply again"
 		case api.Status == 413:
-			return "A request was too large for the API: run apply again with a smaller -batch-size"
+			return "An object is too large for the API even in a request of its own: make the object the message names smaller, then run apply again"
 		case api.Code == syncapi.CodeInvalidIntegrationInstance:
 			return "Check the integration instance id (instance_id in the integration block, or JUPITERONE_INTEGRATION_INSTANCE_ID), then run apply again"
 		case api.Status >= 400 && api.Status < 500 && !api.Retryable():

@@ -248,10 +248,11 @@ func TestFailureBeforeFinalizeAborts(t *testing.T) {
 		want    []string
 	}{
 		{
-			name:    "payload too large",
+			// Batches over the limit are split until they fit; one object over it alone fails.
+			name:    "object too large for the API",
 			cfg:     emulator.Config{MaxBody: 2000},
-			desired: bigGraph(40, "2"),
-			want:    []string{"HTTP 413", "PAYLOAD_TOO_LARGE", "smaller -batch-size"},
+			desired: withEntity(bigGraph(40, "2"), entity("huge", "notes", strings.Repeat("x", 3000))),
+			want:    []string{"HTTP 413", "PAYLOAD_TOO_LARGE", `_key "test:host:huge" is too large for the API even alone`, "make the object the message names smaller"},
 		},
 		{
 			name:    "object the API refuses",
@@ -559,6 +560,27 @@ func TestFinalizeTimeoutBoundsAStalledStatusAnswer(t *testing.T) {
 	}
 }
 
+// withEntity returns g with o added, in key order.
+func withEntity(g *model.Graph, o *model.Object) *model.Graph {
+	g.Add(o)
+	g.SortByKey()
+	return g
+}
+
+// TestBatchesTooLargeAreSplit: a batch the API refuses as too large is sent again in halves
+// until each part fits, and the apply converges.
+func TestBatchesTooLargeAreSplit(t *testing.T) {
+	e := newEnv(t, emulator.Config{MaxBody: 2000})
+	desired := bigGraph(40, "1")
+	if _, err := e.apply(desired, plan.ModeDiff, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e.assertConverged(desired)
+	if n := e.requests.count("POST", "/entities"); n <= 1 {
+		t.Errorf("%d entity upload requests: the batch was not split", n)
+	}
+}
+
 type discard struct{ h http.Header }
 
 func (d discard) Header() http.Header         { return d.h }
@@ -577,6 +599,34 @@ func TestWarnings(t *testing.T) {
 	w := res.Warnings()
 	if len(w) != 1 || !strings.Contains(w[0], "numRelationshipCreateErrors = 1") || !strings.Contains(w[0], res.Job.ID) {
 		t.Errorf("warnings %q, want one naming numRelationshipCreateErrors = 1 and the job", w)
+	}
+}
+
+// TestWarningsForEveryErrorCounter: mapped relationships' error counters are reported like
+// the others, each with what to check.
+func TestWarningsForEveryErrorCounter(t *testing.T) {
+	tests := []struct {
+		job  syncapi.Job
+		want []string
+	}{
+		{syncapi.Job{NumMappedRelationshipCreateErrors: 2}, []string{"numMappedRelationshipCreateErrors = 2", "targetFilterKeys"}},
+		{syncapi.Job{NumMappedRelationshipUpdateErrors: 1}, []string{"numMappedRelationshipUpdateErrors = 1", "targetFilterKeys"}},
+		{syncapi.Job{NumMappedRelationshipDeleteErrors: 3}, []string{"numMappedRelationshipDeleteErrors = 3", "retries the deletion"}},
+		{syncapi.Job{NumEntityCreateErrors: 1}, []string{"numEntityCreateErrors = 1", "refused some entities"}},
+	}
+	for _, tt := range tests {
+		job := tt.job
+		job.ID, job.Status = "job-9", syncapi.StatusFinished
+		w := (&Result{Job: &job}).Warnings()
+		if len(w) != 1 {
+			t.Errorf("%+v: warnings %q, want one", tt.job, w)
+			continue
+		}
+		for _, want := range append(tt.want, "job-9") {
+			if !strings.Contains(w[0], want) {
+				t.Errorf("warning %q does not mention %q", w[0], want)
+			}
+		}
 	}
 }
 

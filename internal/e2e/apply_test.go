@@ -260,42 +260,70 @@ func applyThroughFaults(t *testing.T, w *workspace, args ...string) (result, boo
 	return result{}, false
 }
 
-// TestPermanentFailure: a batch the emulator refuses for good (413) aborts the job; apply
-// exits 1 naming the job and the API's answer, and neither the state file nor the graph
-// changes.
+// TestPermanentFailure: a batch over the emulator's body limit is split in halves until the
+// parts fit, and the apply converges; an object over the limit on its own is refused for good
+// (413): the job is aborted, apply exits 1 naming the job, the object and the API's answer,
+// and neither the state file nor the graph changes.
 func TestPermanentFailure(t *testing.T) {
 	t.Parallel()
-	emu := startEmulator(t, "--max-body", "20000")
-	w := newWorkspace(t, emu)
-	writeInventory(w, 20)
-	w.must("apply", "-auto-approve", "-var=generation=1")
-	beforeState, beforeGraph := w.stateBytes(), emu.graph(t, inventoryInstance)
+	t.Run("batches are split until they fit", func(t *testing.T) {
+		t.Parallel()
+		emu := startEmulator(t, "--max-body", "20000")
+		w := newWorkspace(t, emu)
+		writeInventory(w, 400)
+		w.must("apply", "-auto-approve", "-var=generation=1")
+		if !strings.Contains(emu.stderr.String(), "status=413") {
+			t.Error("the emulator answered no 413: the test proves nothing")
+		}
+		w.assertConverged(inventoryInstance, "-var=generation=1")
+	})
+	t.Run("an object too large alone", func(t *testing.T) {
+		t.Parallel()
+		emu := startEmulator(t, "--max-body", "2500")
+		w := newWorkspace(t, emu)
+		// Small enough for every other request (the abort's included), too large alone.
+		w.write("main.hcl", []byte(`integration {
+  type        = "e2e-inventory"
+  instance_id = "`+inventoryInstance+`"
+  key_prefix  = "inv"
+}
 
-	writeInventory(w, 400)
-	r := w.run("apply", "-auto-approve", "-var=generation=2")
-	if r.code != 1 {
-		t.Fatalf("apply of an oversized batch: %s", r)
-	}
-	assertContains(t, r, r.stderr, "HTTP 413", "PAYLOAD_TOO_LARGE", "was aborted", "smaller -batch-size")
-	_, rest, _ := strings.Cut(r.stdout, "Started DIFF job ")
-	id, _, _ := strings.Cut(rest, " ")
-	if id == "" || !strings.Contains(r.stderr, "job "+id) {
-		t.Fatalf("the error does not name the job %q:\n%s", id, r)
-	}
-	if s := emu.jobStatus(t, id); s != "ABORTED" {
-		t.Errorf("job %s is %s, want ABORTED", id, s)
-	}
-	if n := strings.Count(emu.stderr.String(), "/finalize status="); n != 1 {
-		t.Errorf("%d finalize requests, want only the first apply's", n)
-	}
-	if !bytes.Equal(w.stateBytes(), beforeState) {
-		t.Error("the state file changed")
-	}
-	assertSame(t, "emulator graph", emu.graph(t, inventoryInstance), "graph before", beforeGraph)
+entity "team" "ops" {
+  _class = "Team"
+  name   = "ops"
+  email  = "ops@example.com"
+}
 
-	// A smaller batch fits, and converges.
-	w.must("apply", "-auto-approve", "-var=generation=2", "-batch-size=50")
-	w.assertConverged(inventoryInstance, "-var=generation=2")
+entity "team" "big" {
+  _class = "Team"
+  name   = "big"
+  email  = "big@example.com"
+  notes  = join("", [for i in range(300) : "0123456789"])
+}
+`))
+		r := w.run("apply", "-auto-approve")
+		if r.code != 1 {
+			t.Fatalf("apply of an object over the body limit: %s", r)
+		}
+		assertContains(t, r, r.stderr, "HTTP 413", "PAYLOAD_TOO_LARGE", "was aborted", "too large for the API even alone", "make the object the message names smaller")
+		_, rest, _ := strings.Cut(r.stdout, "Started DIFF job ")
+		id, _, _ := strings.Cut(rest, " ")
+		if id == "" || !strings.Contains(r.stderr, "job "+id) {
+			t.Fatalf("the error does not name the job %q:\n%s", id, r)
+		}
+		if s := emu.jobStatus(t, id); s != "ABORTED" {
+			t.Errorf("job %s is %s, want ABORTED", id, s)
+		}
+		if n := strings.Count(emu.stderr.String(), "/finalize status="); n != 0 {
+			t.Errorf("%d finalize requests, want none", n)
+		}
+		if b := w.stateBytes(); b != nil {
+			t.Errorf("a state file was written: %s", b)
+		}
+		if g := emu.graph(t, inventoryInstance); len(g) != 0 {
+			t.Errorf("the graph holds %d objects, want none", len(g))
+		}
+	})
 }
 
 // TestAPIKeyIsNeverWritten runs commands with debug logging, successful and failing, and

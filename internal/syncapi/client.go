@@ -31,7 +31,8 @@ type Config struct {
 	BaseURL string
 	// APIKey is sent as a bearer token. It is never logged and never appears in errors.
 	APIKey string
-	// Account, when set, is sent as the JupiterOne-Account header.
+	// Account is sent as the JupiterOne-Account header. JupiterOne requires it, so it is
+	// required for every base URL but a loopback one (the local emulator).
 	Account string
 	// UserAgent is sent on every request. Default "j1hcl".
 	UserAgent string
@@ -125,10 +126,17 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	account := strings.TrimSpace(cfg.Account)
+	if account == "" && !isLoopbackURL(base) {
+		return nil, fmt.Errorf("no JupiterOne account id: set %s (JupiterOne needs the account on every request; only a loopback emulator does without)", EnvAccount)
+	}
+	if strings.ContainsFunc(account, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return nil, fmt.Errorf("the JupiterOne account id contains control characters: check %s", EnvAccount)
+	}
 	c := &Client{
 		base:      base,
 		key:       secret(key),
-		account:   strings.TrimSpace(cfg.Account),
+		account:   account,
 		userAgent: cfg.UserAgent,
 		log:       cfg.Logger,
 		sleep:     cfg.Sleep,
@@ -197,6 +205,12 @@ func checkBaseURL(raw string) (string, error) {
 		return "", fmt.Errorf("refusing plain-http JupiterOne API base URL %q: the API key would travel in clear text; use https (http is only allowed for loopback hosts such as 127.0.0.1)", raw)
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
+}
+
+// isLoopbackURL reports whether a base URL checkBaseURL accepted names a loopback host.
+func isLoopbackURL(base string) bool {
+	u, err := url.Parse(base)
+	return err == nil && isLoopback(u.Hostname())
 }
 
 func isLoopback(host string) bool {

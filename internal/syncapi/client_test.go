@@ -34,7 +34,7 @@ func TestNewBaseURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.base, func(t *testing.T) {
-			c, err := New(Config{BaseURL: tt.base, APIKey: testKey})
+			c, err := New(Config{BaseURL: tt.base, APIKey: testKey, Account: "acct-1"})
 			if tt.wantErr != "" {
 				if err == nil {
 					t.Fatalf("New accepted %q", tt.base)
@@ -54,6 +54,35 @@ func TestNewBaseURL(t *testing.T) {
 				t.Errorf("base = %q, want %q", c.base, tt.want)
 			}
 		})
+	}
+}
+
+func TestNewNeedsAnAccountOffLoopback(t *testing.T) {
+	tests := []struct {
+		base, account string
+		wantErr       string
+	}{
+		{base: "", wantErr: "set JUPITERONE_ACCOUNT"},
+		{base: "https://api.eu.jupiterone.io", wantErr: "set JUPITERONE_ACCOUNT"},
+		{base: "https://api.eu.jupiterone.io", account: "  "},
+		{base: "https://api.eu.jupiterone.io", account: "acct\n2", wantErr: "control characters"},
+		{base: "https://api.eu.jupiterone.io", account: "acct-1"},
+		{base: "http://127.0.0.1:8686"},
+		{base: "http://localhost:8686"},
+		{base: "http://[::1]:8686"},
+	}
+	for _, tt := range tests {
+		_, err := New(Config{BaseURL: tt.base, APIKey: testKey, Account: tt.account})
+		want := tt.wantErr
+		if strings.TrimSpace(tt.account) == "" && tt.account != "" {
+			want = "set JUPITERONE_ACCOUNT" // blank is unset
+		}
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("New(%q, account %q): %v", tt.base, tt.account, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("New(%q, account %q) = %v, want an error containing %q", tt.base, tt.account, err, want)
+		}
 	}
 }
 
@@ -81,7 +110,7 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Fatalf("ConfigFromEnv = %s (key matches: %t)", cfg, cfg.APIKey == testKey)
 	}
 	empty := ConfigFromEnv(func(string) string { return "" })
-	c, err := New(Config{APIKey: testKey, BaseURL: empty.BaseURL})
+	c, err := New(Config{APIKey: testKey, BaseURL: empty.BaseURL, Account: "acct-9"})
 	if err != nil || c.base != DefaultBaseURL {
 		t.Errorf("an unset JUPITERONE_API_BASE should mean %s: base %q, err %v", DefaultBaseURL, c.base, err)
 	}

@@ -37,6 +37,9 @@ type APIError struct {
 	Route string
 	// CorrelationID is the JupiterOne-Correlation-Id the request carried, for support tickets.
 	CorrelationID string
+	// RateLimited marks a GraphQL answer (HTTP 200) whose errors say the client is rate
+	// limited: it is retried like a 429.
+	RateLimited bool
 }
 
 // Error names the job, the route, the status and the API's code and message.
@@ -64,8 +67,9 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Retryable reports whether the status is one the client retries: 429, 500, 502, 503, 504.
-func (e *APIError) Retryable() bool { return retryableStatus(e.Status) }
+// Retryable reports whether the client retries the error: status 429, 500, 502, 503 or
+// 504, or a GraphQL rate-limit error.
+func (e *APIError) Retryable() bool { return e.RateLimited || retryableStatus(e.Status) }
 
 func retryableStatus(status int) bool {
 	switch status {

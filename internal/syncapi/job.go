@@ -27,6 +27,9 @@ const (
 	StatusErrorBadData                     JobStatus = "ERROR_BAD_DATA"
 	StatusErrorUnexpectedFailure           JobStatus = "ERROR_UNEXPECTED_FAILURE"
 	StatusAbortedDueToInvalidConfiguration JobStatus = "ABORTED_DUE_TO_INVALID_CONFIGURATION"
+	// StatusUnknown is a status the platform reports while it cannot tell; it is not
+	// terminal, so a waiting client keeps polling.
+	StatusUnknown JobStatus = "UNKNOWN"
 )
 
 // Terminal reports whether a job in this status will not change any more.
@@ -55,11 +58,14 @@ func (s JobStatus) Finalized() bool {
 // Source is where a job's data comes from; it decides what a DIFF job replaces.
 type Source string
 
-// The sources j1hcl uses.
+// The sources of a job.
 const (
 	// SourceIntegrationExternal is a custom integration instance's job: the target is the
 	// instance.
 	SourceIntegrationExternal Source = "integration-external"
+	// SourceIntegrationManaged is the source JupiterOne's integration SDK uses by default;
+	// like SourceIntegrationExternal, the target is the instance.
+	SourceIntegrationManaged Source = "integration-managed"
 	// SourceAPI is an API job: the target is the scope.
 	SourceAPI Source = "api"
 )
@@ -85,14 +91,23 @@ type JobSpec struct {
 	Scope string `json:"scope,omitempty"`
 	// SyncMode defaults to SyncModeDiff.
 	SyncMode SyncMode `json:"syncMode"`
+	// IgnoreDuplicates makes a second object with the same _key in the job replace the
+	// first instead of failing its upload.
+	IgnoreDuplicates bool `json:"ignoreDuplicates,omitempty"`
+}
+
+// IsIntegration reports whether the source is an integration's, whose target is an
+// integration instance.
+func (s Source) IsIntegration() bool {
+	return s == SourceIntegrationExternal || s == SourceIntegrationManaged
 }
 
 // check refuses the combinations sync-api.md says the API refuses, before a request is sent.
 func (s JobSpec) check() error {
 	switch s.Source {
-	case SourceIntegrationExternal:
+	case SourceIntegrationExternal, SourceIntegrationManaged:
 		if s.IntegrationInstanceID == "" {
-			return errors.New("an integration-external job needs an integration instance id")
+			return fmt.Errorf("an %s job needs an integration instance id", s.Source)
 		}
 		if s.Scope != "" {
 			return errors.New("scope is only allowed with source api")
@@ -102,10 +117,12 @@ func (s JobSpec) check() error {
 			return errors.New("a DIFF job with source api needs a scope")
 		}
 		if s.IntegrationInstanceID != "" {
-			return errors.New("an integration instance id is only allowed with source integration-external")
+			return errors.New("an integration instance id is only allowed with an integration source")
 		}
 	case "":
 		return errors.New("the job has no source")
+	default:
+		return fmt.Errorf("unknown job source %q (want %q, %q or %q)", s.Source, SourceAPI, SourceIntegrationExternal, SourceIntegrationManaged)
 	}
 	return nil
 }
@@ -123,6 +140,11 @@ type Job struct {
 	StartTimestamp int64 `json:"startTimestamp"`
 	// DoneFlag is the API's "done" field; Done also looks at the status.
 	DoneFlag bool `json:"done"`
+	// AccountID is the JupiterOne account the job belongs to.
+	AccountID string `json:"accountId"`
+	// IntegrationJobID is the integration job the sync job belongs to; nil when the API
+	// answers null or nothing.
+	IntegrationJobID *string `json:"integrationJobId"`
 
 	NumEntitiesUploaded   int `json:"numEntitiesUploaded"`
 	NumEntitiesCreated    int `json:"numEntitiesCreated"`
@@ -143,11 +165,17 @@ type Job struct {
 	NumMappedRelationshipsCreated int `json:"numMappedRelationshipsCreated"`
 	NumMappedRelationshipsUpdated int `json:"numMappedRelationshipsUpdated"`
 	NumMappedRelationshipsDeleted int `json:"numMappedRelationshipsDeleted"`
+
+	NumMappedRelationshipCreateErrors int `json:"numMappedRelationshipCreateErrors"`
+	NumMappedRelationshipUpdateErrors int `json:"numMappedRelationshipUpdateErrors"`
+	NumMappedRelationshipDeleteErrors int `json:"numMappedRelationshipDeleteErrors"`
 }
 
 // Done reports whether the job is terminal: the API says so, or its status is one that
-// never changes.
-func (j *Job) Done() bool { return j.DoneFlag || j.Status.Terminal() }
+// never changes. A job whose status is UNKNOWN is never done, whatever its flag says.
+func (j *Job) Done() bool {
+	return j.Status != StatusUnknown && (j.DoneFlag || j.Status.Terminal())
+}
 
 // Succeeded reports whether the job finished and its data is in the graph.
 func (j *Job) Succeeded() bool { return j.Status == StatusFinished }
@@ -158,8 +186,8 @@ type Counter struct {
 	Value int
 }
 
-// ErrorCounters returns the job's non-zero error counters, entities first, for reporting as
-// warnings.
+// ErrorCounters returns the job's non-zero error counters, entities first, then
+// relationships and mapped relationships, for reporting as warnings.
 func (j *Job) ErrorCounters() []Counter {
 	var out []Counter
 	for _, c := range []Counter{
@@ -169,6 +197,9 @@ func (j *Job) ErrorCounters() []Counter {
 		{"numRelationshipCreateErrors", j.NumRelationshipCreateErrors},
 		{"numRelationshipUpdateErrors", j.NumRelationshipUpdateErrors},
 		{"numRelationshipDeleteErrors", j.NumRelationshipDeleteErrors},
+		{"numMappedRelationshipCreateErrors", j.NumMappedRelationshipCreateErrors},
+		{"numMappedRelationshipUpdateErrors", j.NumMappedRelationshipUpdateErrors},
+		{"numMappedRelationshipDeleteErrors", j.NumMappedRelationshipDeleteErrors},
 	} {
 		if c.Value != 0 {
 			out = append(out, c)

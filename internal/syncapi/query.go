@@ -105,6 +105,7 @@ func (c *Client) queryPage(ctx context.Context, j1ql string, cursor *string) ([]
 				e.Code = c.key.redact(code)
 			}
 			e.Message = c.key.redact(strings.Join(msgs, "; "))
+			e.RateLimited = mentionsRateLimit(e.Code + " " + e.Message)
 			return e
 		}
 		if answer.Data == nil || answer.Data.QueryV1 == nil {
@@ -130,4 +131,13 @@ func (c *Client) queryPage(ctx context.Context, j1ql string, cursor *string) ([]
 		return nil, nil, err
 	}
 	return rows, next, nil
+}
+
+// mentionsRateLimit reports whether a GraphQL error's code or message says the request was
+// rate limited, which JupiterOne's GraphQL endpoint reports with HTTP 200.
+func mentionsRateLimit(text string) bool {
+	text = strings.ToLower(text)
+	return strings.Contains(text, "rate limit") || strings.Contains(text, "rate_limit") ||
+		strings.Contains(text, "ratelimit") || strings.Contains(text, "too many requests") ||
+		strings.Contains(text, "429")
 }

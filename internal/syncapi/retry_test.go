@@ -99,10 +99,23 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		{"date in the past", http.StatusServiceUnavailable, clockStart.Add(-time.Hour).Format(http.TimeFormat), 0},
 		{"absurd value is bounded", http.StatusTooManyRequests, "86400", maxRetryAfter},
 		{"unreadable falls back to backoff", http.StatusTooManyRequests, "soon", 125 * time.Millisecond},
+		{"RateLimit-Reset", http.StatusTooManyRequests, "reset:12", 12 * time.Second},
+		{"Retry-After wins over RateLimit-Reset", http.StatusTooManyRequests, "3 reset:12", 3 * time.Second},
+		{"RateLimit-Reset bounded", http.StatusTooManyRequests, "reset:86400", maxRetryAfter},
+		{"RateLimit-Reset unreadable", http.StatusTooManyRequests, "reset:soon", 125 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := script(t, answerStatus(tt.status, tt.retryAfter), answerOK())
+			// "A reset:B" sends Retry-After A and RateLimit-Reset B.
+			retryAfter, reset, _ := strings.Cut(tt.retryAfter, "reset:")
+			retryAfter = strings.TrimSpace(retryAfter)
+			answer := func(w http.ResponseWriter, r *http.Request) {
+				if reset != "" {
+					w.Header().Set("RateLimit-Reset", reset)
+				}
+				answerStatus(tt.status, retryAfter)(w, r)
+			}
+			rec := script(t, answer, answerOK())
 			c, clock := newTestClient(t, rec)
 			if err := uploadOne(c); err != nil {
 				t.Fatal(err)

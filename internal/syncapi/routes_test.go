@@ -36,6 +36,15 @@ func TestRouteRequests(t *testing.T) {
 			body: `{"source":"integration-external","integrationInstanceId":"inst-1","syncMode":"DIFF"}`,
 		},
 		{
+			name: "start integration-managed job ignoring duplicates",
+			call: func(c *Client) error {
+				_, err := c.StartJob(ctx, JobSpec{Source: SourceIntegrationManaged, IntegrationInstanceID: "inst-1", IgnoreDuplicates: true})
+				return err
+			},
+			method: "POST", path: "/persister/synchronization/jobs",
+			body: `{"source":"integration-managed","integrationInstanceId":"inst-1","syncMode":"DIFF","ignoreDuplicates":true}`,
+		},
+		{
 			name: "start api job",
 			call: func(c *Client) error {
 				_, err := c.StartJob(ctx, JobSpec{Source: SourceAPI, Scope: "billing", SyncMode: SyncModePatch})
@@ -213,8 +222,11 @@ func TestJobDecodesEveryField(t *testing.T) {
 		"numRelationshipsUploaded":8,"numRelationshipsCreated":9,"numRelationshipsUpdated":10,
 		"numRelationshipsDeleted":11,"numRelationshipCreateErrors":12,"numRelationshipUpdateErrors":13,
 		"numRelationshipDeleteErrors":14,"numMappedRelationshipsCreated":15,
-		"numMappedRelationshipsUpdated":16,"numMappedRelationshipsDeleted":17}}`
+		"numMappedRelationshipsUpdated":16,"numMappedRelationshipsDeleted":17,
+		"accountId":"acct-1","integrationJobId":"ij-1","numMappedRelationshipCreateErrors":18,
+		"numMappedRelationshipUpdateErrors":19,"numMappedRelationshipDeleteErrors":20}}`
 	c, _ := newTestClient(t, script(t, func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, doc) }))
+	integrationJobID := "ij-1"
 	job, err := c.GetJob(context.Background(), "5d1a0c3e-uuid")
 	if err != nil {
 		t.Fatal(err)
@@ -228,6 +240,8 @@ func TestJobDecodesEveryField(t *testing.T) {
 		NumRelationshipsDeleted: 11, NumRelationshipCreateErrors: 12, NumRelationshipUpdateErrors: 13,
 		NumRelationshipDeleteErrors: 14, NumMappedRelationshipsCreated: 15,
 		NumMappedRelationshipsUpdated: 16, NumMappedRelationshipsDeleted: 17,
+		AccountID: "acct-1", IntegrationJobID: &integrationJobID, NumMappedRelationshipCreateErrors: 18,
+		NumMappedRelationshipUpdateErrors: 19, NumMappedRelationshipDeleteErrors: 20,
 	}
 	if !reflect.DeepEqual(job, want) {
 		t.Errorf("job\n%+v\nwant\n%+v", job, want)
@@ -235,6 +249,7 @@ func TestJobDecodesEveryField(t *testing.T) {
 	wantCounters := []Counter{
 		{"numEntityCreateErrors", 5}, {"numEntityUpdateErrors", 6}, {"numEntityDeleteErrors", 7},
 		{"numRelationshipCreateErrors", 12}, {"numRelationshipUpdateErrors", 13}, {"numRelationshipDeleteErrors", 14},
+		{"numMappedRelationshipCreateErrors", 18}, {"numMappedRelationshipUpdateErrors", 19}, {"numMappedRelationshipDeleteErrors", 20},
 	}
 	if got := job.ErrorCounters(); !reflect.DeepEqual(got, wantCounters) {
 		t.Errorf("ErrorCounters = %v, want %v", got, wantCounters)
@@ -258,6 +273,7 @@ func TestJobStatus(t *testing.T) {
 		{StatusErrorBadData, true, true, true},
 		{StatusErrorUnexpectedFailure, true, true, true},
 		{StatusAbortedDueToInvalidConfiguration, true, true, false},
+		{StatusUnknown, false, false, false},
 		{"SOMETHING_NEW", false, false, false},
 	}
 	for _, tt := range tests {
@@ -278,6 +294,9 @@ func TestJobStatus(t *testing.T) {
 	if !(&Job{Status: "SOMETHING_NEW", DoneFlag: true}).Done() {
 		t.Error("a job the API says is done is done, whatever its status")
 	}
+	if (&Job{Status: StatusUnknown, DoneFlag: true}).Done() {
+		t.Error("a job whose status is UNKNOWN is not done: its outcome is not known")
+	}
 }
 
 func TestStartJobRefusesBadSpecs(t *testing.T) {
@@ -289,7 +308,9 @@ func TestStartJobRefusesBadSpecs(t *testing.T) {
 		{JobSpec{Source: SourceIntegrationExternal}, "needs an integration instance id"},
 		{JobSpec{Source: SourceIntegrationExternal, IntegrationInstanceID: "i", Scope: "s"}, "scope is only allowed with source api"},
 		{JobSpec{Source: SourceAPI}, "needs a scope"},
-		{JobSpec{Source: SourceAPI, Scope: "s", IntegrationInstanceID: "i"}, "only allowed with source integration-external"},
+		{JobSpec{Source: SourceAPI, Scope: "s", IntegrationInstanceID: "i"}, "only allowed with an integration source"},
+		{JobSpec{Source: SourceIntegrationManaged}, "an integration-managed job needs an integration instance id"},
+		{JobSpec{Source: "integration-other", IntegrationInstanceID: "i"}, `unknown job source "integration-other"`},
 	}
 	rec := script(t, answerJob("job-1", StatusAwaitingUploads))
 	c, _ := newTestClient(t, rec)

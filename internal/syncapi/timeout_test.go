@@ -68,7 +68,8 @@ func TestEveryAttemptHasADeadlineCoveringHeadersAndBody(t *testing.T) {
 
 func TestAStalledAttemptIsRetried(t *testing.T) {
 	rec := script(t, stall(t, headersThenHalfABody), answerJob("job-1", StatusFinalizePending))
-	c, _ := newTestClient(t, rec, func(cfg *Config) { cfg.RequestTimeout = 100 * time.Millisecond })
+	// Long enough for the second answer on a loaded machine; the first stalls past it.
+	c, _ := newTestClient(t, rec, func(cfg *Config) { cfg.RequestTimeout = time.Second })
 	job, err := c.GetJob(context.Background(), "job-1")
 	if err != nil {
 		t.Fatal(err)
@@ -95,9 +96,9 @@ func TestWaitForJobTimeoutCoversAStalledStatusAnswer(t *testing.T) {
 			// timeout must end it.
 			c, _ := newTestClient(t, rec, func(cfg *Config) { cfg.RequestTimeout = time.Minute })
 			start := time.Now()
-			job, err := c.WaitForJob(context.Background(), "job-1", 0, 300*time.Millisecond)
-			if elapsed := time.Since(start); elapsed > 10*time.Second {
-				t.Errorf("waited %s, want about 300ms", elapsed)
+			job, err := c.WaitForJob(context.Background(), "job-1", 0, time.Second)
+			if elapsed := time.Since(start); elapsed > 20*time.Second {
+				t.Errorf("waited %s, want about 1s", elapsed)
 			}
 			var timeout *WaitTimeoutError
 			if !errors.As(err, &timeout) {

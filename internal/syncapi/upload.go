@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -66,7 +67,8 @@ type batch struct {
 
 // Upload sends objects to the job's entities or relationships route, in batches of at most
 // opts.BatchSize objects and opts.MaxBatchBytes of JSON, opts.Parallelism at a time, each
-// retried on transient failures. The first permanent failure stops new batches from being
+// retried on transient failures. A batch the API refuses as too large (413) is split in half
+// and each half sent, down to a single object, which then fails naming its _key. The first permanent failure stops new batches from being
 // sent and is returned; the job should then be aborted. Upload entities before
 // relationships: relationships are checked against the entities of the job. objects are
 // only read, and must not change during the call.
@@ -82,13 +84,14 @@ func (c *Client) Upload(ctx context.Context, jobID string, kind UploadKind, obje
 	}
 	opts = opts.withDefaults()
 	u := &uploader{
-		client: c,
-		jobID:  jobID,
-		kind:   kind,
-		path:   jobPath(jobID, "/"+string(kind)),
-		opts:   opts,
-		total:  len(objects),
-		free:   make(chan []byte, opts.Parallelism+1),
+		client:  c,
+		jobID:   jobID,
+		kind:    kind,
+		path:    jobPath(jobID, "/"+string(kind)),
+		opts:    opts,
+		objects: objects,
+		total:   len(objects),
+		free:    make(chan []byte, opts.Parallelism+1),
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -123,8 +126,10 @@ type uploader struct {
 	kind   UploadKind
 	path   string
 	opts   UploadOptions
-	total  int
-	cancel context.CancelFunc
+	// objects are the caller's, read again only to split a batch refused as too large.
+	objects []model.Properties
+	total   int
+	cancel  context.CancelFunc
 	// free recycles batch buffers once compressed, bounding memory to a few batches.
 	free chan []byte
 	// sizeHint is the largest batch body so far; only the splitter uses it.
@@ -230,31 +235,67 @@ func (u *uploader) work(ctx context.Context, in <-chan *batch) {
 		if ctx.Err() != nil {
 			continue
 		}
-		cl := &call{method: "POST", path: u.path, jobID: u.jobID, body: b.body}
-		if !u.opts.DisableGzip {
-			if zw == nil {
-				zw = u.client.gzipWriter()
-			}
-			// The compressed bytes are handed to net/http, which may still read a request
-			// body after answering; they are never reused, only the JSON buffer is.
-			z := bytes.NewBuffer(make([]byte, 0, len(b.body)/4+512))
-			zw.Reset(z)
-			_, _ = zw.Write(b.body) // writes to a bytes.Buffer cannot fail
-			_ = zw.Close()
-			cl.body, cl.gzipped = z.Bytes(), true
-			u.recycle(b.body)
+		if err := u.send(ctx, &zw, b.body, b.first, b.count, true); err != nil {
+			u.fail(err)
 		}
-		if _, err := u.client.do(ctx, cl); err != nil {
-			u.fail(fmt.Errorf("upload %s %d-%d of %d: %w", u.kind, b.first+1, b.first+b.count, u.total, err))
-			continue
-		}
-		u.mu.Lock()
-		u.done += b.count
-		if u.opts.Progress != nil {
-			u.opts.Progress(u.done, u.total)
-		}
-		u.mu.Unlock()
 	}
+}
+
+// send sends one batch body holding count objects from index first, compressed unless
+// disabled. When the API answers 413 it sends each half of the batch in turn, re-encoded.
+// recycle says whether body may be reused once compressed.
+func (u *uploader) send(ctx context.Context, zw **gzip.Writer, body []byte, first, count int, recycle bool) error {
+	cl := &call{method: "POST", path: u.path, jobID: u.jobID, body: body}
+	if !u.opts.DisableGzip {
+		if *zw == nil {
+			*zw = u.client.gzipWriter()
+		}
+		// The compressed bytes are handed to net/http, which may still read a request
+		// body after answering; they are never reused, only the JSON buffer is.
+		z := bytes.NewBuffer(make([]byte, 0, len(body)/4+512))
+		(*zw).Reset(z)
+		_, _ = (*zw).Write(body) // writes to a bytes.Buffer cannot fail
+		_ = (*zw).Close()
+		cl.body, cl.gzipped = z.Bytes(), true
+		if recycle {
+			u.recycle(body)
+		}
+	}
+	_, err := u.client.do(ctx, cl)
+	if StatusOf(err) == http.StatusRequestEntityTooLarge {
+		if count == 1 {
+			key, _ := u.objects[first][model.PropKey].(string)
+			return fmt.Errorf("upload %s %d-%d of %d: %s[%d] with _key %q is too large for the API even alone (%s of JSON): %w",
+				u.kind, first+1, first+1, u.total, u.kind, first, key, formatBytes(len(body)), err)
+		}
+		half := count / 2
+		if err := u.send(ctx, zw, u.encode(first, half), first, half, false); err != nil {
+			return err
+		}
+		return u.send(ctx, zw, u.encode(first+half, count-half), first+half, count-half, false)
+	}
+	if err != nil {
+		return fmt.Errorf("upload %s %d-%d of %d: %w", u.kind, first+1, first+count, u.total, err)
+	}
+	u.mu.Lock()
+	u.done += count
+	if u.opts.Progress != nil {
+		u.opts.Progress(u.done, u.total)
+	}
+	u.mu.Unlock()
+	return nil
+}
+
+// encode returns the body of a batch of count objects from index first.
+func (u *uploader) encode(first, count int) []byte {
+	body := []byte(`{"` + string(u.kind) + `":[`)
+	for i, p := range u.objects[first : first+count] {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = model.AppendObjectJSON(body, p)
+	}
+	return append(body, "]}"...)
 }
 
 func formatBytes(n int) string {
