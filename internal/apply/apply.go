@@ -18,11 +18,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
 	"github.com/j1hcl/j1hcl/internal/state"
@@ -39,6 +39,8 @@ const (
 	// context an interrupt does not cancel: once the pending record is written, knowing
 	// whether finalize was received matters more than stopping a moment sooner.
 	finalizeRequestTimeout = 2 * time.Minute
+	// stateTimeout bounds one read or write of the state in its backend.
+	stateTimeout = 2 * time.Minute
 	// maxReason bounds the abort reason, which quotes the failure.
 	maxReason = 1000
 )
@@ -169,11 +171,11 @@ func (r *Runner) printf(format string, args ...any) {
 }
 
 // Apply runs p against the graph that prior (nil when there is no state file yet) records,
-// and records the outcome in the state at statePath, which the caller has locked. Only a
+// and records the outcome in the state that store holds, which the caller has locked. Only a
 // FINISHED job changes the recorded objects; on any failure before finalize the job is
 // aborted and the state is left as it was. Errors are *Error, *MassDeleteError, or errors
 // about the arguments.
-func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, statePath string, opts Options) (*Result, error) {
+func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, store backend.Backend, opts Options) (*Result, error) {
 	if p.MassDelete != nil && !opts.AllowMassDelete {
 		return nil, &MassDeleteError{Deleting: p.MassDelete.Deleting, Total: p.MassDelete.Total}
 	}
@@ -206,7 +208,7 @@ func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, sta
 			f.Serial++
 			res.StateChanged = true
 		}
-		if err := state.Write(statePath, f); err != nil {
+		if err := r.writeState(ctx, store, f); err != nil {
 			return nil, fmt.Errorf("record the moved addresses: %w", err)
 		}
 		res.State = f
@@ -221,13 +223,13 @@ func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, sta
 	// Record the job before finalize: if this process dies from here on, the next command
 	// finds the record and completes it from the job's outcome.
 	f.RecordPending(job.ID, p.Mode, next, r.now())
-	if err := state.Write(statePath, f); err != nil {
+	if err := r.writeState(ctx, store, f); err != nil {
 		e := r.abort(ctx, job.ID, fmt.Errorf("record job %s as pending in the state: %w", job.ID, err), "the state is unchanged")
-		r.restoreInto(e, statePath, prior)
+		r.restoreInto(ctx, e, store, prior)
 		return nil, e
 	}
 
-	final, err := r.finalize(ctx, job.ID, opts, prior, statePath)
+	final, err := r.finalize(ctx, job.ID, opts, prior, store)
 	if err != nil {
 		return nil, err
 	}
@@ -236,13 +238,13 @@ func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, sta
 		e := &Error{JobID: job.ID,
 			Err:     fmt.Errorf("job %s ended with status %s%s", job.ID, final.Status, countersNote(final)),
 			Outcome: "JupiterOne did not apply it: the graph and the state keep what they had before. Check the job's events in JupiterOne, fix the cause and run apply again"}
-		r.restoreInto(e, statePath, prior)
+		r.restoreInto(ctx, e, store, prior)
 		return nil, e
 	}
 	if _, err := f.ResolvePending(r.stateJob(final, p.Mode)); err != nil {
 		return nil, err // unreachable: final is the pending job, and terminal
 	}
-	if err := state.Write(statePath, f); err != nil {
+	if err := r.writeState(ctx, store, f); err != nil {
 		return nil, &Error{JobID: job.ID, Pending: true,
 			Err:     fmt.Errorf("job %s FINISHED, but the state could not be written: %w", job.ID, err),
 			Outcome: "The state still records the job as pending: fix the problem with the state file, then run any j1hcl command (e.g. plan) and it will record the job's result"}
@@ -353,10 +355,10 @@ func (r *Runner) abort(ctx context.Context, jobID string, cause error, stateNote
 // restored to prior; when the job was finalized but its outcome is not known (the wait timed
 // out, was interrupted, or the API could not be reached), the pending record stays for the
 // next command to complete.
-func (r *Runner) finalize(ctx context.Context, jobID string, opts Options, prior *state.File, statePath string) (*syncapi.Job, error) {
+func (r *Runner) finalize(ctx context.Context, jobID string, opts Options, prior *state.File, store backend.Backend) (*syncapi.Job, error) {
 	if cause := context.Cause(ctx); cause != nil {
 		e := r.abort(ctx, jobID, interrupted(ctx, cause), "the state is unchanged")
-		r.restoreInto(e, statePath, prior)
+		r.restoreInto(ctx, e, store, prior)
 		return nil, e
 	}
 	timeout := opts.FinalizeTimeout
@@ -386,12 +388,12 @@ func (r *Runner) finalize(ctx context.Context, jobID string, opts Options, prior
 					"The state records the job as pending: run any j1hcl command (e.g. plan) later, and it will record the job's outcome", current.Status)}
 		case current.Status == syncapi.StatusAwaitingUploads:
 			e := r.abort(ctx, jobID, err, "the state is unchanged")
-			r.restoreInto(e, statePath, prior)
+			r.restoreInto(ctx, e, store, prior)
 			return nil, e
 		case !current.Status.Finalized():
 			e := &Error{JobID: jobID, Err: err,
 				Outcome: fmt.Sprintf("The job is %s: nothing reached the graph and the state is unchanged. %s", current.Status, nextStep(ctx, err))}
-			r.restoreInto(e, statePath, prior)
+			r.restoreInto(ctx, e, store, prior)
 			return nil, e
 		}
 		job = current
@@ -416,23 +418,33 @@ func (r *Runner) finalize(ctx context.Context, jobID string, opts Options, prior
 
 // restoreInto puts the state back as it was before Apply recorded job e.JobID as pending,
 // and notes in e when that fails.
-func (r *Runner) restoreInto(e *Error, statePath string, prior *state.File) {
-	if err := restore(statePath, prior, e.JobID); err != nil {
+func (r *Runner) restoreInto(ctx context.Context, e *Error, store backend.Backend, prior *state.File) {
+	if err := r.restore(ctx, store, prior, e.JobID); err != nil {
 		e.Pending = true
 		e.Outcome += fmt.Sprintf(". Restoring the state failed (%s): it may record job %s as pending, which the next command resolves", err, e.JobID)
 	}
 }
 
-// restore writes prior back. Without a prior state it removes the state file, but only the
-// one Apply wrote: a file recording jobID as pending.
-func restore(statePath string, prior *state.File, jobID string) error {
+// restore writes prior back. Without a prior state it deletes the state, but only the one
+// Apply wrote: a state recording jobID as pending.
+func (r *Runner) restore(ctx context.Context, store backend.Backend, prior *state.File, jobID string) error {
 	if prior != nil {
-		return state.Write(statePath, prior)
+		return r.writeState(ctx, store, prior)
 	}
-	if f, err := state.Read(statePath); err != nil || f.PendingJob == nil || f.PendingJob.ID != jobID {
-		return nil // no file, or not the one Apply wrote
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stateTimeout)
+	defer cancel()
+	if f, err := backend.ReadState(ctx, store); err != nil || f.PendingJob == nil || f.PendingJob.ID != jobID {
+		return nil // no state, or not the one Apply wrote
 	}
-	return os.Remove(statePath)
+	return store.Delete(ctx)
+}
+
+// writeState stores f on a context an interrupt does not cancel: once a job may change the
+// graph, recording it matters more than stopping a moment sooner.
+func (r *Runner) writeState(ctx context.Context, store backend.Backend, f *state.File) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stateTimeout)
+	defer cancel()
+	return backend.WriteState(ctx, store, f)
 }
 
 // interrupted rewords a failure caused by the apply's context ending.

@@ -312,7 +312,7 @@ func TestInterruptAborts(t *testing.T) {
 			cancel(errors.New("interrupt signal received"))
 		}
 	}}
-	_, err := e.runner().Apply(ctx, p, prior, e.statePath, Options{BatchSize: 10, Parallelism: 1, Progress: progress})
+	_, err := e.runner().Apply(ctx, p, prior, e.backend(), Options{BatchSize: 10, Parallelism: 1, Progress: progress})
 	var ae *Error
 	if !errors.As(err, &ae) {
 		t.Fatalf("err = %v, want *Error", err)
@@ -482,7 +482,7 @@ func TestFinalizeOutcomes(t *testing.T) {
 		}
 		// The API comes back; the job never got its finalize, so resolution aborts it.
 		e.setIntercept(nil)
-		got, err := e.runner().ResolvePending(context.Background(), f, e.statePath, 0)
+		got, err := e.runner().ResolvePending(context.Background(), f, e.backend(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -510,7 +510,7 @@ func TestFinalizeOutcomes(t *testing.T) {
 		if f.PendingJob == nil || f.PendingJob.SyncMode != "DIFF" || f.PendingJob.RecordedAt != "2026-01-08T12:00:00Z" {
 			t.Fatalf("pending job %+v", f.PendingJob)
 		}
-		got, err := e.runner().ResolvePending(context.Background(), f, e.statePath, 5*time.Second)
+		got, err := e.runner().ResolvePending(context.Background(), f, e.backend(), 5*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -655,7 +655,7 @@ func TestApplyRefusesAPendingState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.runner().Apply(context.Background(), p, f, e.statePath, Options{}); err == nil || !strings.Contains(err.Error(), "job-1") {
+	if _, err := e.runner().Apply(context.Background(), p, f, e.backend(), Options{}); err == nil || !strings.Contains(err.Error(), "job-1") {
 		t.Errorf("err = %v, want a refusal naming the pending job", err)
 	}
 	if len(e.requests.all()) != 0 {
@@ -676,7 +676,7 @@ func TestStateWriteFailures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.runner().Apply(context.Background(), p, nil, e.statePath, Options{})
+		_, err = e.runner().Apply(context.Background(), p, nil, e.backend(), Options{})
 		var ae *Error
 		if !errors.As(err, &ae) || ae.Pending || !strings.Contains(err.Error(), "record job "+ae.JobID+" as pending") || !strings.Contains(err.Error(), "was aborted") {
 			t.Fatalf("err = %v, want an aborted, not pending *Error about the pending record", err)

@@ -24,7 +24,7 @@ func BenchmarkApply(b *testing.B) {
 				e := newEnv(b, emulator.Config{})
 				p, prior := e.plan(desired, plan.ModeDiff)
 				b.StartTimer()
-				res, err := e.runner().Apply(context.Background(), p, prior, e.statePath, Options{DisableGzip: !gz})
+				res, err := e.runner().Apply(context.Background(), p, prior, e.backend(), Options{DisableGzip: !gz})
 				b.StopTimer()
 				if err != nil {
 					b.Fatal(err)

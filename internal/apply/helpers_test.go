@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/emulator"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
@@ -139,6 +140,9 @@ func (e *env) setIntercept(f func(w http.ResponseWriter, r *http.Request, emu ht
 	e.mu.Unlock()
 }
 
+// backend is the local backend of the test's state file.
+func (e *env) backend() backend.Backend { return backend.NewLocal(e.statePath) }
+
 func (e *env) runner() *Runner {
 	return &Runner{Client: e.client, Out: e.out, Now: func() time.Time { return fixedNow }, ToolVersion: "test"}
 }
@@ -146,7 +150,7 @@ func (e *env) runner() *Runner {
 // readState reads the state file, nil when there is none.
 func (e *env) readState() *state.File {
 	e.t.Helper()
-	f, err := state.Read(e.statePath)
+	f, err := backend.ReadState(context.Background(), e.backend())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -190,7 +194,7 @@ func (e *env) plan(desired *model.Graph, mode string) (*plan.Plan, *state.File) 
 func (e *env) apply(desired *model.Graph, mode string, opts Options) (*Result, error) {
 	e.t.Helper()
 	p, prior := e.plan(desired, mode)
-	return e.runner().Apply(context.Background(), p, prior, e.statePath, opts)
+	return e.runner().Apply(context.Background(), p, prior, e.backend(), opts)
 }
 
 // remote returns the emulator's graph of the test instance, metadata stripped, as canonical

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/state"
 	"github.com/j1hcl/j1hcl/internal/syncapi"
 )
@@ -28,8 +29,8 @@ func (e *PendingError) Error() string {
 
 func (e *PendingError) Unwrap() error { return e.Err }
 
-// ResolvePending completes the pending job record of f, the state at statePath (which the
-// caller has locked), before anything else uses the state. It asks the API for the job:
+// ResolvePending completes the pending job record of f, the state that store holds (which
+// the caller has locked), before anything else uses the state. It asks the API for the job:
 //
 //   - FINISHED: the state the record holds is committed (serial + 1 when it changed, last_job
 //     set), exactly as the apply that recorded it would have done;
@@ -44,9 +45,9 @@ func (e *PendingError) Unwrap() error { return e.Err }
 //   - an id that is no job id (syncapi.CheckJobID): the record is damaged and never sent to
 //     the API; it is cleared with a warning, as for JOB_NOT_FOUND.
 //
-// The resolved state is written to statePath and returned; f is not modified. Out receives
+// The resolved state is written to store and returned; f is not modified. Out receives
 // one line saying what happened. A state without a pending job is returned as is.
-func (r *Runner) ResolvePending(ctx context.Context, f *state.File, statePath string, wait time.Duration) (*state.File, error) {
+func (r *Runner) ResolvePending(ctx context.Context, f *state.File, store backend.Backend, wait time.Duration) (*state.File, error) {
 	p := f.PendingJob
 	if p == nil {
 		return f, nil
@@ -73,7 +74,7 @@ func (r *Runner) ResolvePending(ctx context.Context, f *state.File, statePath st
 	case syncapi.HasCode(err, syncapi.CodeJobNotFound):
 		out := *f
 		out.PendingJob = nil
-		if err := state.Write(statePath, &out); err != nil {
+		if err := r.writeState(ctx, store, &out); err != nil {
 			return nil, fmt.Errorf("clear the pending job %s from the state: %w", id, err)
 		}
 		r.printf("Warning: the state recorded job %s (%s, %s) as pending, but the API does not know it (%s). "+
@@ -121,7 +122,7 @@ func (r *Runner) ResolvePending(ctx context.Context, f *state.File, statePath st
 	if r.ToolVersion != "" {
 		out.ToolVersion = r.ToolVersion
 	}
-	if err := state.Write(statePath, &out); err != nil {
+	if err := r.writeState(ctx, store, &out); err != nil {
 		return nil, fmt.Errorf("record the outcome of the pending job %s (%s) in the state: %w", id, job.Status, err)
 	}
 	if committed {

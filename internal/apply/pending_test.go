@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/emulator"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/state"
@@ -115,12 +116,12 @@ func TestResolvePending(t *testing.T) {
 			f.Serial = 7
 			f.SetObjects(before)
 			f.RecordPending(pendingID, "DIFF", after, fixedNow)
-			if err := state.Write(e.statePath, f); err != nil {
+			if err := backend.WriteState(context.Background(), e.backend(), f); err != nil {
 				t.Fatal(err)
 			}
 			written := e.stateBytes()
 
-			got, err := e.runner().ResolvePending(ctx, f, e.statePath, tc.wait)
+			got, err := e.runner().ResolvePending(ctx, f, e.backend(), tc.wait)
 			if tc.want == nil {
 				var pe *PendingError
 				if !errors.As(err, &pe) || pe.JobID != pendingID || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "run the command again") {
@@ -172,12 +173,12 @@ func TestResolvePendingAPIError(t *testing.T) {
 	}
 	f := state.New(testTarget, "old")
 	f.RecordPending("job-1", "DIFF", graphOf(entity("a")), fixedNow)
-	if err := state.Write(e.statePath, f); err != nil {
+	if err := backend.WriteState(context.Background(), e.backend(), f); err != nil {
 		t.Fatal(err)
 	}
 	written := e.stateBytes()
 	r := &Runner{Client: bad}
-	_, err = r.ResolvePending(context.Background(), f, e.statePath, 0)
+	_, err = r.ResolvePending(context.Background(), f, e.backend(), 0)
 	var pe *PendingError
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "HTTP 401") || strings.Contains(err.Error(), "wrong-key") {
 		t.Fatalf("err = %v, want a *PendingError naming HTTP 401 without the key", err)
@@ -191,7 +192,7 @@ func TestResolvePendingAPIError(t *testing.T) {
 func TestResolvePendingWithoutPendingJob(t *testing.T) {
 	e := newEnv(t, emulator.Config{})
 	f := state.New(testTarget, "old")
-	got, err := e.runner().ResolvePending(context.Background(), f, e.statePath, 0)
+	got, err := e.runner().ResolvePending(context.Background(), f, e.backend(), 0)
 	if err != nil || got != f || len(e.requests.all()) != 0 || e.stateBytes() != nil {
 		t.Errorf("got %p (want %p), err %v, requests %v", got, f, err, e.requests.all())
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/j1hcl/j1hcl/internal/apply"
+	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/plan"
 	"github.com/j1hcl/j1hcl/internal/state"
 	"github.com/j1hcl/j1hcl/internal/syncapi"
@@ -123,7 +124,7 @@ func (m *meta) runApply(c *cli.Context) error {
 	ctx, stop := interruptible(c.Context)
 	defer stop()
 	runner := &apply.Runner{Client: client, Out: out, Now: time.Now, ToolVersion: Version}
-	res, err := runner.Apply(ctx, p, prior, path, opts)
+	res, err := runner.Apply(ctx, p, prior, backend.NewLocal(path), opts)
 	if err != nil {
 		return err
 	}
@@ -241,5 +242,5 @@ func (m *meta) resolvePending(c *cli.Context, path string, f *state.File) (*stat
 		wait = d
 	}
 	runner := &apply.Runner{Client: client, Out: m.env.Stderr, Now: time.Now, ToolVersion: Version}
-	return runner.ResolvePending(c.Context, f, path, wait)
+	return runner.ResolvePending(c.Context, f, backend.NewLocal(path), wait)
 }

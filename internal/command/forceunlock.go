@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/j1hcl/j1hcl/internal/state"
+	"github.com/j1hcl/j1hcl/internal/backend"
 )
 
 func forceUnlockCommand(m *meta) *cli.Command {
@@ -25,9 +25,10 @@ func forceUnlockCommand(m *meta) *cli.Command {
 			}
 			path := statePath(c)
 			id := c.Args().First()
-			info, err := state.ReadLock(path)
+			store := backend.NewLocal(path)
+			info, err := store.LockHolder(c.Context)
 			if err != nil {
-				return err
+				return fmt.Errorf("read the state lock of %s: %w", store, err)
 			}
 			if info != nil && info.ID != id {
 				return fmt.Errorf("the lock on %s has id %s, not %s; nothing was unlocked", path, info.ID, id)
@@ -44,8 +45,8 @@ func forceUnlockCommand(m *meta) *cli.Command {
 					return fmt.Errorf("force-unlock cancelled")
 				}
 			}
-			if err := state.ForceUnlock(path, id); err != nil {
-				return err
+			if err := store.ForceUnlock(c.Context, id); err != nil {
+				return fmt.Errorf("force-unlock %s: %w", store, err)
 			}
 			fmt.Fprintf(m.env.Stdout, "%s The state %s is unlocked.\n", m.style("Done.", ansiBoldGreen), path)
 			return nil

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/urfave/cli/v2"
 
+	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
 	"github.com/j1hcl/j1hcl/internal/state"
@@ -195,12 +197,12 @@ func (m *meta) lockState(c *cli.Context, path, operation string) (func(), error)
 	if !c.Bool("lock") {
 		return func() {}, nil
 	}
-	lk, err := state.Acquire(c.Context, path, operation, c.Duration("lock-timeout"))
+	lk, err := backend.Acquire(c.Context, backend.NewLocal(path), operation, c.Duration("lock-timeout"))
 	if err != nil {
 		return nil, err
 	}
 	return func() {
-		if err := lk.Unlock(); err != nil {
+		if err := lk.Unlock(context.WithoutCancel(c.Context)); err != nil {
 			m.warnLine(fmt.Sprintf("could not release the state lock: %s", err))
 		}
 	}, nil

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/j1hcl/j1hcl/internal/state"
+	"github.com/j1hcl/j1hcl/internal/backend"
 )
 
 const (
@@ -134,11 +134,11 @@ func TestLockHeld(t *testing.T) {
 	emu := startEmulator(t)
 	w := newWorkspace(t, emu)
 	w.copyFixture("lifecycle/1-create.hcl", "main.hcl")
-	lock, err := state.Acquire(t.Context(), w.path("j1hcl.state.json"), "test", 0)
+	lock, err := backend.Acquire(t.Context(), backend.NewLocal(w.path("j1hcl.state.json")), "test", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lock.Unlock()
+	defer lock.Unlock(t.Context())
 	r := w.run("apply", "-auto-approve")
 	if r.code != 1 {
 		t.Fatalf("apply under a held lock: %s", r)

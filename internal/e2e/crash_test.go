@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/state"
 )
 
@@ -65,7 +66,7 @@ func TestKilledApply(t *testing.T) {
 		default:
 			t.Fatalf("kill %d at %s: the state holds neither the old nor the new objects\noutput:\n%s", i, offset, out.String())
 		}
-		if info, err := state.ReadLock(statePath); err == nil {
+		if info, err := backend.NewLocal(statePath).LockHolder(t.Context()); err == nil {
 			// A killed process cannot release its lock: the user's way out.
 			outcomes["lock left"]++
 			w.must("force-unlock", "-force", info.ID)

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/j1hcl/j1hcl/internal/state"
+	"github.com/j1hcl/j1hcl/internal/backend"
 )
 
 // TestInterruptAborts interrupts apply during its upload with SIGINT or SIGTERM: the job is
@@ -69,7 +69,7 @@ func TestInterruptAborts(t *testing.T) {
 			if !bytes.Equal(w.stateBytes(), beforeState) {
 				t.Error("the state changed")
 			}
-			if _, err := state.ReadLock(w.path("j1hcl.state.json")); err == nil {
+			if _, err := backend.NewLocal(w.path("j1hcl.state.json")).LockHolder(t.Context()); err == nil {
 				t.Error("the interrupted apply left its lock behind")
 			}
 			assertSame(t, "emulator graph", emu.graph(t, inventoryInstance), "graph before", beforeGraph)

@@ -100,100 +100,6 @@ func TestWriteKeepsTheFileMode(t *testing.T) {
 	}
 }
 
-var errInjected = errors.New("injected fault")
-
-// A write that fails at any step leaves the previous state byte for byte; at every instant
-// the state file is the old or the new one, never anything else.
-func TestWriteFailureLeavesThePreviousState(t *testing.T) {
-	tests := []struct {
-		fail        []string
-		wantErr     bool
-		wantNew     bool   // the state holds the new content afterwards
-		wantBackup  string // "old" or "" (none)
-		description string
-	}{
-		{[]string{stepLinkBackup}, false, true, "old", "no hard links: the backup is copied"},
-		{[]string{stepLinkBackup, stepCopyBackup}, true, false, "", "no backup possible"},
-		{[]string{stepRenameBackup}, true, false, "", "backup cannot be renamed"},
-		{[]string{stepCreateTemp}, true, false, "old", "directory full or read-only"},
-		{[]string{stepWriteTemp}, true, false, "old", "disk full while writing"},
-		{[]string{stepSyncTemp}, true, false, "old", "fsync fails"},
-		{[]string{stepRename}, true, false, "old", "rename fails"},
-		{[]string{stepSyncDir}, true, true, "old", "directory fsync fails after the rename"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.description, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "j1hcl.state.json")
-			files, data := versions(t)
-			if err := Write(path, files[0]); err != nil {
-				t.Fatal(err)
-			}
-			old, next := data[0], data[1]
-			var steps []string
-			w := atomicWriter{fault: func(step string) error {
-				steps = append(steps, step)
-				if got := readFile(t, path); got != old && got != next {
-					t.Errorf("before %s the state file is neither the old nor the new state", step)
-				}
-				if slices.Contains(tt.fail, step) {
-					return errInjected
-				}
-				return nil
-			}}
-			err := w.write(path, []byte(next))
-			if (err != nil) != tt.wantErr || (err != nil && !errors.Is(err, errInjected)) {
-				t.Fatalf("write error = %v, want error: %v", err, tt.wantErr)
-			}
-			want := old
-			if tt.wantNew {
-				want = next
-			}
-			if readFile(t, path) != want {
-				t.Errorf("after the write the state is not the %s content", map[bool]string{true: "new", false: "old"}[tt.wantNew])
-			}
-			switch backup, err := os.ReadFile(path + BackupSuffix); {
-			case tt.wantBackup == "old" && string(backup) != old:
-				t.Errorf("backup does not hold the previous state (%v)", err)
-			case tt.wantBackup == "" && err == nil:
-				t.Errorf("a backup exists though it could not be made")
-			}
-			wantNames := []string{"j1hcl.state.json"}
-			if tt.wantBackup != "" {
-				wantNames = append(wantNames, "j1hcl.state.json.backup")
-			}
-			if got := dirNames(t, dir); !slices.Equal(got, wantNames) {
-				t.Errorf("directory holds %v, want %v (temporary files left behind?)", got, wantNames)
-			}
-			if !slices.Contains(steps, tt.fail[len(tt.fail)-1]) {
-				t.Errorf("the write never reached step %q (steps: %v)", tt.fail, steps)
-			}
-		})
-	}
-}
-
-// A real failure, no injection: the backup's name is taken by a directory.
-func TestWriteFailsBeforeTouchingTheState(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "j1hcl.state.json")
-	files, data := versions(t)
-	if err := Write(path, files[0]); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(path+BackupSuffix, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(path+BackupSuffix, "x"), nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := Write(path, files[1]); err == nil {
-		t.Fatal("Write succeeded though the backup cannot be made")
-	}
-	if readFile(t, path) != data[0] {
-		t.Error("the failed write changed the state")
-	}
-}
-
 func TestWriteToAReadOnlyDirectory(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root writes to read-only directories; TestWriteFailureLeavesThePreviousState covers the failure")
@@ -213,30 +119,6 @@ func TestWriteToAReadOnlyDirectory(t *testing.T) {
 	}
 	if readFile(t, path) != data[0] {
 		t.Error("the failed write changed the state")
-	}
-}
-
-func TestWriteThroughASymlink(t *testing.T) {
-	dir := t.TempDir()
-	real := filepath.Join(dir, "states", "prod.json")
-	if err := os.Mkdir(filepath.Dir(real), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "j1hcl.state.json")
-	if err := os.Symlink(real, link); err != nil {
-		t.Skip("no symbolic links here:", err)
-	}
-	files, data := versions(t)
-	for _, f := range files[:2] {
-		if err := Write(link, f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if info, err := os.Lstat(link); err != nil || info.Mode()&fs.ModeSymlink == 0 {
-		t.Fatalf("the symbolic link was replaced (%v)", err)
-	}
-	if readFile(t, real) != data[1] || readFile(t, real+BackupSuffix) != data[0] {
-		t.Error("the link's target and its backup do not hold the new and previous states")
 	}
 }
 

@@ -1,0 +1,83 @@
+// Package backend stores the state document where a team shares it (a local file, S3,
+// PostgreSQL, an HTTP server) and locks it while a command works on it.
+//
+// A Backend moves the encoded document and the lock; it knows nothing of the document's
+// content. ReadState and WriteState turn documents into state files through internal/state,
+// Locker.Acquire is the one lock wait loop for every kind, and Encrypted wraps any Backend to
+// encrypt what it stores. Every kind passes the same conformance test (conformance_test.go).
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/j1hcl/j1hcl/internal/state"
+)
+
+// Backend is where one state document lives, and its lock.
+//
+// Lock takes the lock at once or fails with a *LockedError naming the holder; waiting is the
+// caller's (Locker.Acquire). Unlock releases a lock this process took, and only while it still
+// holds it; ForceUnlock releases a lock whatever process took it, but only when its id is the
+// one given, so that a lock taken since the user looked is never broken by mistake. Kinds that
+// hold a lock through a session (PostgreSQL) keep it until Unlock or Close.
+type Backend interface {
+	// Get returns the stored document. No document is an error wrapping ErrNoState.
+	Get(ctx context.Context) ([]byte, error)
+	// Put replaces the stored document; a failure leaves the previous one.
+	Put(ctx context.Context, data []byte) error
+	// Delete removes the stored document; no document is no error.
+	Delete(ctx context.Context) error
+	// Lock takes the lock for info, or fails with a *LockedError.
+	Lock(ctx context.Context, info LockInfo) error
+	// Unlock releases the lock with id this process took.
+	Unlock(ctx context.Context, id string) error
+	// LockHolder returns who holds the lock; ErrNotLocked when nobody does.
+	LockHolder(ctx context.Context) (*LockInfo, error)
+	// ForceUnlock releases the lock if its id is id.
+	ForceUnlock(ctx context.Context, id string) error
+	// Close ends the backend's connections (and a lock held through one).
+	Close() error
+	// String names where the state lives, for messages (never with credentials).
+	String() string
+}
+
+// ErrNoState marks a backend holding no state yet; errors.Is(err, fs.ErrNotExist) holds too.
+var ErrNoState = fmt.Errorf("no state is stored there yet: %w", fs.ErrNotExist)
+
+// ErrNotLocked is LockHolder's and ForceUnlock's answer for a state nobody has locked.
+var ErrNotLocked = errors.New("the state is not locked")
+
+// LockIDError is ForceUnlock's refusal of an id that is not the lock's.
+type LockIDError struct {
+	Want string   // the id given
+	Held LockInfo // the lock actually held
+}
+
+func (e *LockIDError) Error() string {
+	return fmt.Sprintf("the lock has ID %s (held by %s for %q since %s), not %s; nothing was changed",
+		e.Held.ID, e.Held.Who, e.Held.Operation, e.Held.Created, e.Want)
+}
+
+// ReadState reads and decodes the state b holds. No state is an error wrapping ErrNoState.
+func ReadState(ctx context.Context, b Backend) (*state.File, error) {
+	data, err := b.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read state from %s: %w", b, err)
+	}
+	return state.Decode(data, b.String())
+}
+
+// WriteState encodes f and stores it in b.
+func WriteState(ctx context.Context, b Backend, f *state.File) error {
+	data, err := f.Encode()
+	if err != nil {
+		return err
+	}
+	if err := b.Put(ctx, data); err != nil {
+		return fmt.Errorf("write state to %s: %w", b, err)
+	}
+	return nil
+}
