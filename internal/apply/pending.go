@@ -62,7 +62,7 @@ func (r *Runner) ResolvePending(ctx context.Context, f *state.File, store backen
 		// command for good.
 		out := *f
 		out.PendingJob = nil
-		if err := state.Write(statePath, &out); err != nil {
+		if err := r.writeState(ctx, store, &out); err != nil {
 			return nil, fmt.Errorf("clear the damaged pending job record from the state: %w", err)
 		}
 		r.printf("Warning: the state recorded a pending job whose id cannot be one (%s); the record was cleared and the state keeps the objects it had before. "+
