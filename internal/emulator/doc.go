@@ -54,15 +54,32 @@
 // Config.Account), _createdOn, _beginOn (when the current version began), _version,
 // _fromEntityId and _toEntityId (relationships), _placeholder.
 //
-// J1QL: FIND (* | ClassName | type_name) [WITH prop = value [AND prop = value]...]
-// [LIMIT n], keywords in any case, over entities only. A word with an upper-case first
-// letter and no "_" is a class (Host, CodeRepo); any other word is a type (aws_instance,
-// host). Values are strings in single or double quotes, numbers (compared by value), true,
-// false, or null/undefined (matching a missing or null property); a list property matches a
-// value it contains; metadata such as _integrationInstanceId can be queried. Other J1QL
-// (THAT, RETURN, OR, comparisons other than =) is a syntax error, answered in GraphQL's
-// errors array with HTTP 200. Pages hold 250 results in (_key, _id) order; the cursor is
-// the position after the last one, so paging stays stable while the graph changes.
+// J1QL: FIND (* | ClassName | type_name) [AS a] [WITH prop = value [AND prop = value]...],
+// then any number of THAT verb [AS r] (* | ClassName | type_name) [AS b] [WITH ...] steps,
+// then RETURN TREE or RETURN a list of aliases and alias.property, then SKIP n and LIMIT n;
+// keywords in any case. A word with an upper-case first letter and no "_" is a class (Host,
+// CodeRepo); any other word is a type (aws_instance, host). Values are strings in single or
+// double quotes, numbers (compared by value), true, false, or null/undefined (matching a
+// missing or null property); a list property matches a value it contains; metadata such as
+// _integrationInstanceId can be queried. A step follows relationships of the verb's _class
+// (RELATES TO: any) in either direction, across every target. Without RETURN the answer is
+// a "list" of the first step's entities that have a complete path; RETURN answers a "table"
+// of distinct rows, an alias as the object flattened (payload plus metadata; a relationship
+// also carries _fromEntityKey/_toEntityKey and, if mapped, its _mapping), alias.property as
+// the value; RETURN TREE answers {"vertices", "edges"}. Other J1QL (OR, comparisons other
+// than =, ORDER BY, negated or directed steps) is a syntax error, answered in GraphQL's
+// errors array with HTTP 200. Pages hold 250 results in (_key, _id) order; the cursor is the
+// position after the last one, so paging stays stable while the graph changes; SKIP applies
+// to the first page. A traversal is computed once per graph change and its later pages
+// come from a small cache; one matching more than 2,000,000 paths is refused.
+//
+// GraphQL: a single operation or a JSON array of them; unknown top-level keys are ignored;
+// __typename is answered where a selection asks for it ("Query", "QueryV1Response"). With
+// deferredResponse: FORCE the answer is {"type": "deferred", "url": U}; GET U needs no
+// credentials (its 256-bit token is one), lives 10 minutes, answers {"status":
+// "IN_PROGRESS", "url"} on the first fetch and then {"status": "COMPLETED", "url", "data":
+// {"type", "data"}, "error": null}, with "cursor" (at the top and in data) only when a next
+// page exists.
 //
 // Fault injection: Config.FailRate answers that share of upload, finalize and job status
 // requests 503, half of them after the request took effect, as when an answer is lost.

@@ -128,6 +128,10 @@ type Server struct {
 	// graphMu guards graph: finalize holds it to write, reads share it.
 	graphMu sync.RWMutex
 	graph   *graph
+	// queries caches the results of traversal queries for their later pages.
+	queries queryCache
+	// deferred holds the results of deferred queries.
+	deferred deferredStore
 	// persist writes the graph after a finalize; nil without a data file.
 	persist func(*graph) error
 

@@ -50,6 +50,7 @@ type applier struct {
 // are created or merged, nothing is deleted. Either way the mapper then retries mapped
 // relationships still waiting for a target, since this job may have created it.
 func (g *graph) apply(c *change, now int64, newID func() string) Counters {
+	g.gen++ // relationships change without invalidating the sorted entities
 	a := &applier{g: g, c: c, t: g.target(c.target, true), now: now, newID: newID}
 	a.mapper = mapper{g: g, newID: newID, now: now}
 	if c.mode == ModePatch {

@@ -90,6 +90,9 @@ type graph struct {
 	// built lazily by readers holding the server's read lock, hence its own mutex.
 	sortedMu sync.Mutex
 	sorted   []*record
+
+	// gen counts changes, so that cached query results know when they are stale.
+	gen uint64
 }
 
 func newGraph() *graph {
@@ -132,7 +135,7 @@ func (g *graph) rollback() {
 	g.invalidate()
 }
 
-func (g *graph) invalidate() { g.sorted = nil }
+func (g *graph) invalidate() { g.sorted, g.gen = nil, g.gen+1 }
 
 // entityFor resolves an endpoint key: the job's own target first, then any entity of the
 // graph when exactly one holds that key. An ambiguous or unknown key resolves to nil.

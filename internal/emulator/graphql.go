@@ -47,7 +47,7 @@ func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = s.execGraphQL(out, op)
+		out = s.execGraphQL(out, op, r.Host)
 	}
 	if batch {
 		out = append(out, ']')
@@ -78,13 +78,37 @@ func graphQLError(buf []byte, code, msg string) []byte {
 	return append(buf, b...)
 }
 
-// execGraphQL runs one operation and appends its response.
-func (s *Server) execGraphQL(buf []byte, op graphQLRequest) []byte {
-	field, args, err := findQueryV1(op.Query, op.Variables)
+// GraphQL type names, answered for __typename.
+const (
+	typenameQuery   = "Query"
+	typenameQueryV1 = "QueryV1Response"
+)
+
+// queryV1Field is the queryV1 field of an operation.
+type queryV1Field struct {
+	// key is the response key: the field's alias, if any.
+	key  string
+	args map[string]any
+	// typename: the field's selection asks for __typename; rootTypename: the operation's.
+	typename, rootTypename bool
+}
+
+// page is one answer of queryV1: its type, its data as JSON, and the cursor of the next
+// page ("" when there is none).
+type page struct {
+	typ    string
+	data   []byte
+	cursor string
+}
+
+// execGraphQL runs one operation and appends its response. host names the server in the
+// URL of a deferred response.
+func (s *Server) execGraphQL(buf []byte, op graphQLRequest, host string) []byte {
+	f, err := findQueryV1(op.Query, op.Variables)
 	if err != nil {
 		return graphQLError(buf, gqlUnsupported, err.Error())
 	}
-	text, ok := args["query"].(string)
+	text, ok := f.args["query"].(string)
 	if !ok || strings.TrimSpace(text) == "" {
 		return graphQLError(buf, gqlBadArgument, "queryV1 needs a non-empty query argument (a J1QL string)")
 	}
@@ -93,7 +117,7 @@ func (s *Server) execGraphQL(buf []byte, op graphQLRequest) []byte {
 		return graphQLError(buf, gqlSyntax, err.Error())
 	}
 	var after *cursor
-	switch c := args["cursor"].(type) {
+	switch c := f.args["cursor"].(type) {
 	case nil:
 	case string:
 		if c != "" {
@@ -106,78 +130,173 @@ func (s *Server) execGraphQL(buf []byte, op graphQLRequest) []byte {
 	default:
 		return graphQLError(buf, gqlBadArgument, "queryV1's cursor must be a string or null")
 	}
-
-	s.graphMu.RLock()
-	results, next := q.page(s.graph.sortedEntities(), after, s.cfg.Account)
-	buf = append(buf, `{"data":{`...)
-	buf = strconv.AppendQuote(buf, field)
-	buf = append(buf, `:{"type":"list","data":[`...)
-	for i, r := range results {
-		if i > 0 {
-			buf = append(buf, ',')
+	deferred := false
+	switch d := f.args["deferredResponse"].(type) {
+	case nil:
+	case string:
+		switch d {
+		case "DISABLED":
+		case "FORCE":
+			deferred = true
+		default:
+			return graphQLError(buf, gqlBadArgument, fmt.Sprintf("deferredResponse %q is not DISABLED or FORCE", d))
 		}
-		buf = r.appendResult(buf, s.cfg.Account)
+	default:
+		return graphQLError(buf, gqlBadArgument, "deferredResponse must be DISABLED or FORCE")
 	}
-	s.graphMu.RUnlock()
-	buf = append(buf, `],"cursor":`...)
-	if next != nil {
-		buf = strconv.AppendQuote(buf, next.encode())
+	pg, err := s.answer(q, after)
+	if err != nil {
+		return graphQLError(buf, gqlBadArgument, err.Error())
+	}
+	buf = append(buf, `{"data":{`...)
+	if f.rootTypename {
+		buf = append(buf, `"__typename":"`+typenameQuery+`",`...)
+	}
+	buf = strconv.AppendQuote(buf, f.key)
+	if deferred {
+		url := s.deferred.put(host, pg, s.now())
+		buf = append(buf, `:{"type":"`+resultDeferred+`","url":`...)
+		buf = strconv.AppendQuote(buf, url)
 	} else {
-		buf = append(buf, "null"...)
+		buf = append(buf, `:{"type":`...)
+		buf = strconv.AppendQuote(buf, pg.typ)
+		buf = append(buf, `,"data":`...)
+		buf = append(buf, pg.data...)
+		buf = append(buf, `,"cursor":`...)
+		if pg.cursor != "" {
+			buf = strconv.AppendQuote(buf, pg.cursor)
+		} else {
+			buf = append(buf, "null"...)
+		}
+	}
+	if f.typename {
+		buf = append(buf, `,"__typename":"`+typenameQueryV1+`"`...)
 	}
 	return append(buf, "}}}"...)
 }
 
+// answer runs a query for one page. A plain FIND reads the sorted entities directly; other
+// queries are computed whole, once per graph generation, and paged from the cache.
+func (s *Server) answer(q *j1qlQuery, after *cursor) (page, error) {
+	s.graphMu.RLock()
+	defer s.graphMu.RUnlock()
+	account := s.cfg.Account
+	if q.simple() {
+		results, next := q.page(s.graph.sortedEntities(), after, account)
+		buf := []byte{'['}
+		for i, r := range results {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = r.appendResult(buf, account)
+		}
+		pg := page{typ: resultList, data: append(buf, ']')}
+		if next != nil {
+			pg.cursor = next.encode()
+		}
+		return pg, nil
+	}
+	gen := s.graph.gen
+	rs := s.queries.get(q.base, gen)
+	if rs == nil {
+		var err error
+		if rs, err = q.run(s.graph, account); err != nil {
+			return page{}, err
+		}
+		s.queries.put(q.base, gen, rs)
+	}
+	if rs.typ == resultTree {
+		return page{typ: resultTree, data: rs.appendTree(nil, account)}, nil
+	}
+	rows, next := rs.page(q, after)
+	pg := page{typ: rs.typ, data: rs.appendRows(nil, rows, account)}
+	if next != nil {
+		pg.cursor = next.encode()
+	}
+	return pg, nil
+}
+
 // findQueryV1 finds the queryV1 field in a GraphQL document and returns its response key
-// (its alias, if any) and its arguments, with variables substituted. It reads only as much
-// GraphQL as that needs: a field is recognized inside a selection set, so an operation named
-// queryV1 or a variable $queryV1 is not mistaken for it.
-func findQueryV1(doc string, vars map[string]any) (string, map[string]any, error) {
+// (its alias, if any), its arguments with variables substituted, and whether the field's
+// or the operation's selection asks for __typename. It reads only as much GraphQL as that
+// needs: a field is recognized inside a selection set, so an operation named queryV1 or a
+// variable $queryV1 is not mistaken for it.
+func findQueryV1(doc string, vars map[string]any) (queryV1Field, error) {
 	toks, err := lexGraphQL(doc)
 	if err != nil {
-		return "", nil, err
+		return queryV1Field{}, err
 	}
+	var f queryV1Field
+	found := false
 	depth := 0
-	for i, t := range toks {
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
 		switch {
 		case t.punct == '{':
 			depth++
 		case t.punct == '}':
 			depth--
-		case depth > 0 && t.name == "queryV1" && (i == 0 || toks[i-1].punct != '$'):
-			key := t.name
+		case depth == 1 && t.name == "__typename":
+			f.rootTypename = true
+		case depth > 0 && !found && t.name == "queryV1" && (i == 0 || toks[i-1].punct != '$'):
+			found = true
+			f.key = t.name
 			if i >= 2 && toks[i-1].punct == ':' && toks[i-2].name != "" {
-				key = toks[i-2].name
+				f.key = toks[i-2].name
 			}
-			args := map[string]any{}
-			if i+1 < len(toks) && toks[i+1].punct == '(' {
-				if err := parseArgs(toks[i+2:], vars, args); err != nil {
-					return "", nil, err
+			f.args = map[string]any{}
+			j := i + 1
+			if j < len(toks) && toks[j].punct == '(' {
+				n, err := parseArgs(toks[j+1:], vars, f.args)
+				if err != nil {
+					return queryV1Field{}, err
 				}
+				j += n + 2
 			}
-			return key, args, nil
+			if j < len(toks) && toks[j].punct == '{' {
+				inner := 0
+				for ; j < len(toks); j++ {
+					switch {
+					case toks[j].punct == '{':
+						inner++
+					case toks[j].punct == '}':
+						inner--
+					case inner == 1 && toks[j].name == "__typename":
+						f.typename = true
+					}
+					if inner == 0 {
+						break
+					}
+				}
+				i = j
+			} else {
+				i = j - 1
+			}
 		}
 	}
-	return "", nil, errors.New("the emulator answers only the queryV1 field (J1QL reads)")
+	if !found {
+		return queryV1Field{}, errors.New("the emulator answers only the queryV1 field (J1QL reads)")
+	}
+	return f, nil
 }
 
-// parseArgs reads "name: value" pairs up to ")". Values are variables, strings, null,
-// booleans, enums and numbers; lists and objects are skipped, as queryV1's arguments that
-// the emulator reads are never such.
-func parseArgs(toks []gqlToken, vars map[string]any, args map[string]any) error {
+// parseArgs reads "name: value" pairs up to ")" and returns the number of tokens before
+// it. Values are variables, strings, null, booleans, enums and numbers; lists and objects
+// are skipped, as queryV1's arguments that the emulator reads are never such.
+func parseArgs(toks []gqlToken, vars map[string]any, args map[string]any) (int, error) {
 	for i := 0; i < len(toks); {
 		if toks[i].punct == ')' {
-			return nil
+			return i, nil
 		}
 		if toks[i].name == "" || i+2 >= len(toks) || toks[i+1].punct != ':' {
-			return errors.New("malformed queryV1 arguments")
+			return 0, errors.New("malformed queryV1 arguments")
 		}
 		name, v := toks[i].name, toks[i+2]
 		i += 3
 		switch {
 		case v.punct == '$':
 			if i >= len(toks) || toks[i].name == "" {
-				return errors.New("malformed variable in queryV1 arguments")
+				return 0, errors.New("malformed variable in queryV1 arguments")
 			}
 			args[name] = vars[toks[i].name]
 			i++
@@ -200,10 +319,10 @@ func parseArgs(toks []gqlToken, vars map[string]any, args map[string]any) error 
 				}
 			}
 		default:
-			return fmt.Errorf("unexpected %q in queryV1 arguments", string(v.punct))
+			return 0, fmt.Errorf("unexpected %q in queryV1 arguments", string(v.punct))
 		}
 	}
-	return errors.New("queryV1 arguments are not closed")
+	return 0, errors.New("queryV1 arguments are not closed")
 }
 
 type gqlToken struct {

@@ -18,21 +18,61 @@ const pageSize = 250
 
 // j1qlQuery is a parsed query of the emulator's J1QL subset:
 //
-//	FIND (* | ClassName | type_name) [WITH prop = value [AND prop = value]…] [LIMIT n]
+//	FIND sel [THAT verb [AS alias] sel]... [RETURN (TREE | item [, item]...)] [SKIP n] [LIMIT n]
+//	sel:  (* | ClassName | type_name) [AS alias] [WITH prop = value [AND prop = value]...] [AS alias]
+//	verb: RELATES TO (any relationship) or a relationship _class such as HAS, USES, IS
+//	item: alias | alias.property
 //
 // Keywords are case-insensitive. A word whose first letter is upper-case and that holds no
 // "_" names a class (Host, CodeRepo); any other word names a type (aws_instance,
 // application_my-billing-acme, host). Values are single- or double-quoted strings (with
 // backslash escapes), numbers, true, false, or null/undefined (which match a missing or
 // null property). A list property matches when it contains the value; numbers compare by
-// value. Only entities are found.
+// value. A traversal follows relationships in either direction.
 type j1qlQuery struct {
+	find selection
+	hops []hop
+	// ret is the RETURN clause; nil answers the entities of find that have a complete path.
+	ret   *returnClause
+	skip  int
+	limit int // -1: no limit
+	// base is the query's text without SKIP and LIMIT: queries that differ only there share
+	// their computed results.
+	base string
+}
+
+// selection selects entities: by class, by type or all, with conditions.
+type selection struct {
 	all   bool
 	class string
 	typ   string
 	conds []condition
-	limit int // -1: no limit
+	alias string
 }
+
+// hop is one THAT step: relationships of a class (any when verb is "") to the entities of
+// the selection.
+type hop struct {
+	verb  string
+	alias string
+	to    selection
+}
+
+type returnClause struct {
+	tree  bool
+	items []returnItem
+}
+
+// returnItem is one column of a table: an alias, or an alias's property.
+type returnItem struct {
+	name  string // as written, the column's key
+	alias string
+	prop  string // "" for the whole object
+}
+
+// simple reports whether the query is a plain FIND over entities, answered from the sorted
+// entity list without materializing results.
+func (q *j1qlQuery) simple() bool { return len(q.hops) == 0 && q.ret == nil }
 
 type condition struct {
 	prop  string
@@ -46,7 +86,7 @@ type syntaxError struct {
 }
 
 func (e *syntaxError) Error() string {
-	return fmt.Sprintf("J1QL syntax error at position %d: %s (the emulator supports FIND (* | Class | type) [WITH prop = value [AND prop = value]...] [LIMIT n])", e.pos, e.msg)
+	return fmt.Sprintf("J1QL syntax error at position %d: %s (the emulator supports FIND (* | Class | type) [AS a] [WITH prop = value [AND ...]] [THAT verb [AS r] (* | Class | type) ...] [RETURN TREE | a, a.prop, ...] [SKIP n] [LIMIT n])", e.pos, e.msg)
 }
 
 type j1qlParser struct {
@@ -54,55 +94,82 @@ type j1qlParser struct {
 	pos int
 }
 
+// maxHops bounds a traversal's length.
+const maxHops = 8
+
 func parseJ1QL(src string) (*j1qlQuery, error) {
 	p := &j1qlParser{src: src}
 	q := &j1qlQuery{limit: -1}
 	if w := p.word(); !strings.EqualFold(w, "FIND") {
 		return nil, p.errorf("expected FIND, found %s", quoteToken(w))
 	}
-	p.space()
-	if p.peek() == '*' {
-		p.pos++
-		q.all = true
-	} else {
-		start := p.pos
-		w := p.word()
-		if w == "" || isKeyword(w) {
-			return nil, &syntaxError{start, fmt.Sprintf("expected *, a class or a type after FIND, found %s", quoteToken(w))}
-		}
-		if isClassName(w) {
-			q.class = w
-		} else {
-			q.typ = w
-		}
+	var err error
+	if q.find, err = p.selection("FIND"); err != nil {
+		return nil, err
 	}
-	if w := p.word(); strings.EqualFold(w, "WITH") {
-		for {
-			c, err := p.condition()
-			if err != nil {
-				return nil, err
-			}
-			q.conds = append(q.conds, c)
-			save := p.pos
-			if w := p.word(); !strings.EqualFold(w, "AND") {
-				p.pos = save
-				break
-			}
-		}
-	} else if w != "" {
-		p.pos -= len(w)
+	aliases := map[string]bool{}
+	if err := addAlias(aliases, q.find.alias, p); err != nil {
+		return nil, err
 	}
-	if w := p.word(); strings.EqualFold(w, "LIMIT") {
+	for p.keyword("THAT") {
+		if len(q.hops) == maxHops {
+			return nil, p.errorf("more than %d THAT steps", maxHops)
+		}
+		var h hop
 		p.space()
 		start := p.pos
-		n, err := strconv.Atoi(p.word())
-		if err != nil || n < 0 {
-			return nil, &syntaxError{start, "LIMIT needs a non-negative whole number"}
+		verb := p.word()
+		switch {
+		case strings.EqualFold(verb, "RELATES"):
+			if !p.keyword("TO") {
+				return nil, p.errorf("expected TO after RELATES")
+			}
+		case verb == "" || isKeyword(verb):
+			if p.peek() == '!' || p.peek() == '<' || p.peek() == '>' {
+				return nil, p.errorf("negated and directed traversals are J1QL the emulator does not implement")
+			}
+			return nil, &syntaxError{start, fmt.Sprintf("expected a relationship verb such as HAS or RELATES TO after THAT, found %s", quoteToken(verb))}
+		default:
+			h.verb = strings.ToUpper(verb)
 		}
-		q.limit = n
-	} else if w != "" {
-		p.pos -= len(w)
+		if p.keyword("AS") {
+			if h.alias, err = p.alias(); err != nil {
+				return nil, err
+			}
+			if err := addAlias(aliases, h.alias, p); err != nil {
+				return nil, err
+			}
+		}
+		if h.to, err = p.selection("THAT " + verb); err != nil {
+			return nil, err
+		}
+		if err := addAlias(aliases, h.to.alias, p); err != nil {
+			return nil, err
+		}
+		q.hops = append(q.hops, h)
 	}
+	if p.keyword("RETURN") {
+		if q.ret, err = p.returnClause(aliases); err != nil {
+			return nil, err
+		}
+	}
+	baseEnd := p.pos
+	for {
+		switch {
+		case p.keyword("SKIP"):
+			if q.skip, err = p.count("SKIP"); err != nil {
+				return nil, err
+			}
+			continue
+		case p.keyword("LIMIT"):
+			if q.limit, err = p.count("LIMIT"); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		break
+	}
+	q.base = strings.TrimSpace(src[:baseEnd])
 	p.space()
 	if p.pos < len(p.src) {
 		rest := p.word()
@@ -114,6 +181,122 @@ func parseJ1QL(src string) (*j1qlQuery, error) {
 		return nil, p.errorf("unexpected %s", quoteToken(rest))
 	}
 	return q, nil
+}
+
+func addAlias(seen map[string]bool, alias string, p *j1qlParser) error {
+	if alias == "" {
+		return nil
+	}
+	if seen[alias] {
+		return p.errorf("alias %s is used twice", alias)
+	}
+	seen[alias] = true
+	return nil
+}
+
+// keyword consumes the next word when it is kw (in any case).
+func (p *j1qlParser) keyword(kw string) bool {
+	save := p.pos
+	if w := p.word(); strings.EqualFold(w, kw) {
+		return true
+	}
+	p.pos = save
+	return false
+}
+
+// selection reads (* | Class | type) [AS alias] [WITH conditions] [AS alias].
+func (p *j1qlParser) selection(after string) (selection, error) {
+	var sel selection
+	p.space()
+	if p.peek() == '*' {
+		p.pos++
+		sel.all = true
+	} else {
+		start := p.pos
+		w := p.word()
+		if w == "" || isKeyword(w) {
+			return sel, &syntaxError{start, fmt.Sprintf("expected *, a class or a type after %s, found %s", after, quoteToken(w))}
+		}
+		if isClassName(w) {
+			sel.class = w
+		} else {
+			sel.typ = w
+		}
+	}
+	var err error
+	if p.keyword("AS") {
+		if sel.alias, err = p.alias(); err != nil {
+			return sel, err
+		}
+	}
+	if p.keyword("WITH") {
+		for {
+			c, err := p.condition()
+			if err != nil {
+				return sel, err
+			}
+			sel.conds = append(sel.conds, c)
+			if !p.keyword("AND") {
+				break
+			}
+		}
+	}
+	if sel.alias == "" && p.keyword("AS") {
+		if sel.alias, err = p.alias(); err != nil {
+			return sel, err
+		}
+	}
+	return sel, nil
+}
+
+func (p *j1qlParser) alias() (string, error) {
+	p.space()
+	start := p.pos
+	w := p.word()
+	if w == "" || isKeyword(w) || strings.ContainsAny(w, ".:/@-") {
+		return "", &syntaxError{start, fmt.Sprintf("expected an alias name after AS, found %s", quoteToken(w))}
+	}
+	return w, nil
+}
+
+// returnClause reads TREE or a comma-separated list of aliases and alias properties.
+func (p *j1qlParser) returnClause(aliases map[string]bool) (*returnClause, error) {
+	if p.keyword("TREE") {
+		return &returnClause{tree: true}, nil
+	}
+	rc := &returnClause{}
+	for {
+		p.space()
+		start := p.pos
+		w := p.word()
+		alias, prop, _ := strings.Cut(w, ".")
+		if w == "" || isKeyword(w) {
+			return nil, &syntaxError{start, fmt.Sprintf("expected an alias or alias.property to RETURN, found %s", quoteToken(w))}
+		}
+		if !aliases[alias] {
+			return nil, &syntaxError{start, fmt.Sprintf("RETURN names %s, which is not an alias of this query (give one with AS)", quoteToken(alias))}
+		}
+		if strings.HasSuffix(w, ".") || prop == "*" {
+			return nil, &syntaxError{start, fmt.Sprintf("expected a property name after %s.", alias)}
+		}
+		rc.items = append(rc.items, returnItem{name: w, alias: alias, prop: prop})
+		p.space()
+		if p.peek() != ',' {
+			return rc, nil
+		}
+		p.pos++
+	}
+}
+
+// count reads the non-negative whole number after SKIP or LIMIT.
+func (p *j1qlParser) count(kw string) (int, error) {
+	p.space()
+	start := p.pos
+	n, err := strconv.Atoi(p.word())
+	if err != nil || n < 0 {
+		return 0, &syntaxError{start, kw + " needs a non-negative whole number"}
+	}
+	return n, nil
 }
 
 func (p *j1qlParser) errorf(format string, args ...any) error {
@@ -129,7 +312,7 @@ func quoteToken(t string) string {
 
 func isKeyword(w string) bool {
 	switch strings.ToUpper(w) {
-	case "FIND", "WITH", "AND", "LIMIT":
+	case "FIND", "WITH", "AND", "LIMIT", "SKIP", "THAT", "RETURN", "AS", "TO", "RELATES", "TREE":
 		return true
 	}
 	return isUnsupportedKeyword(w)
@@ -137,7 +320,7 @@ func isKeyword(w string) bool {
 
 func isUnsupportedKeyword(w string) bool {
 	switch strings.ToUpper(w) {
-	case "THAT", "RETURN", "OR", "AS", "ORDER", "BY", "SKIP", "WHERE", "NOT", "TO", "RELATES":
+	case "OR", "ORDER", "BY", "WHERE", "NOT":
 		return true
 	}
 	return false
@@ -181,7 +364,7 @@ func (p *j1qlParser) condition() (condition, error) {
 	p.space()
 	start := p.pos
 	prop := p.word()
-	if prop == "" || isKeyword(prop) {
+	if prop == "" { // any word may name a property: = follows it
 		return condition{}, &syntaxError{start, fmt.Sprintf("expected a property name, found %s", quoteToken(prop))}
 	}
 	p.space()
@@ -253,8 +436,8 @@ func looksNumeric(w string) bool {
 	return json.Unmarshal([]byte(w), &n) == nil && n != ""
 }
 
-// matches reports whether an entity satisfies the query.
-func (q *j1qlQuery) matches(r *record, account string) bool {
+// matches reports whether an entity satisfies the selection.
+func (q *selection) matches(r *record, account string) bool {
 	switch {
 	case q.class != "":
 		if !valueMatches(r.props[model.PropClass], q.class) {
@@ -301,6 +484,14 @@ func (r *record) property(name, account string) (any, bool) {
 		return msNumber(r.version), true
 	case metaPlaceholder:
 		return r.placeholder, r.placeholder
+	case metaFromEntityID:
+		if r.from != nil {
+			return r.from.id, true
+		}
+	case metaToEntityID:
+		if r.to != nil {
+			return r.to.id, true
+		}
 	}
 	v, ok := r.props[name]
 	return v, ok
@@ -354,8 +545,15 @@ func (q *j1qlQuery) page(all []*record, after *cursor, account string) ([]*recor
 	}
 	var out []*record
 	i := start
+	if after == nil {
+		for skipped := 0; i < len(all) && skipped < q.skip; i++ {
+			if q.find.matches(all[i], account) {
+				skipped++
+			}
+		}
+	}
 	for ; i < len(all) && len(out) < want; i++ {
-		if q.matches(all[i], account) {
+		if q.find.matches(all[i], account) {
 			out = append(out, all[i])
 		}
 	}
@@ -363,7 +561,7 @@ func (q *j1qlQuery) page(all []*record, after *cursor, account string) ([]*recor
 		return out, nil
 	}
 	for ; i < len(all); i++ {
-		if q.matches(all[i], account) {
+		if q.find.matches(all[i], account) {
 			last := out[len(out)-1]
 			return out, &cursor{Key: last.key(), ID: last.id, N: given + len(out)}
 		}

@@ -9,24 +9,45 @@ import (
 )
 
 func TestParseJ1QL(t *testing.T) {
+	find := func(sel selection, limit int) *j1qlQuery { return &j1qlQuery{find: sel, limit: limit} }
+	all := selection{all: true}
 	tests := []struct {
 		src  string
 		want *j1qlQuery
 		err  string
 	}{
-		{src: "FIND *", want: &j1qlQuery{all: true, limit: -1}},
-		{src: "  find   *  ", want: &j1qlQuery{all: true, limit: -1}},
-		{src: "FIND Host", want: &j1qlQuery{class: "Host", limit: -1}},
-		{src: "FIND CodeRepo", want: &j1qlQuery{class: "CodeRepo", limit: -1}},
-		{src: "FIND aws_instance", want: &j1qlQuery{typ: "aws_instance", limit: -1}},
-		{src: "FIND host", want: &j1qlQuery{typ: "host", limit: -1}},
-		{src: "FIND Thing_Test", want: &j1qlQuery{typ: "Thing_Test", limit: -1}},
-		{src: "FIND application_my-billing-acme", want: &j1qlQuery{typ: "application_my-billing-acme", limit: -1}},
-		{src: "FIND * WITH _integrationInstanceId = 'ID'", want: &j1qlQuery{all: true, limit: -1, conds: []condition{{"_integrationInstanceId", "ID"}}}},
-		{src: `Find User with active = true and email = "a@b.c" Limit 5`, want: &j1qlQuery{class: "User", limit: 5, conds: []condition{{"active", true}, {"email", "a@b.c"}}}},
-		{src: "FIND * WITH count=1.50 AND x = -2 AND y = null AND z = undefined", want: &j1qlQuery{all: true, limit: -1, conds: []condition{{"count", json.Number("1.5")}, {"x", json.Number("-2")}, {"y", nil}, {"z", nil}}}},
-		{src: `FIND * WITH name = 'it\'s' AND tag.Env = "a \"b\""`, want: &j1qlQuery{all: true, limit: -1, conds: []condition{{"name", "it's"}, {"tag.Env", `a "b"`}}}},
-		{src: "FIND * LIMIT 0", want: &j1qlQuery{all: true, limit: 0}},
+		{src: "FIND *", want: find(all, -1)},
+		{src: "  find   *  ", want: find(all, -1)},
+		{src: "FIND Host", want: find(selection{class: "Host"}, -1)},
+		{src: "FIND CodeRepo", want: find(selection{class: "CodeRepo"}, -1)},
+		{src: "FIND aws_instance", want: find(selection{typ: "aws_instance"}, -1)},
+		{src: "FIND host", want: find(selection{typ: "host"}, -1)},
+		{src: "FIND Thing_Test", want: find(selection{typ: "Thing_Test"}, -1)},
+		{src: "FIND application_my-billing-acme", want: find(selection{typ: "application_my-billing-acme"}, -1)},
+		{src: "FIND * WITH _integrationInstanceId = 'ID'", want: find(selection{all: true, conds: []condition{{"_integrationInstanceId", "ID"}}}, -1)},
+		{src: `Find User with active = true and email = "a@b.c" Limit 5`, want: find(selection{class: "User", conds: []condition{{"active", true}, {"email", "a@b.c"}}}, 5)},
+		{src: "FIND * WITH count=1.50 AND x = -2 AND y = null AND z = undefined", want: find(selection{all: true, conds: []condition{{"count", json.Number("1.5")}, {"x", json.Number("-2")}, {"y", nil}, {"z", nil}}}, -1)},
+		{src: `FIND * WITH name = 'it\'s' AND tag.Env = "a \"b\""`, want: find(selection{all: true, conds: []condition{{"name", "it's"}, {"tag.Env", `a "b"`}}}, -1)},
+		{src: "FIND * LIMIT 0", want: find(all, 0)},
+		{src: "FIND * SKIP 250 LIMIT 250", want: &j1qlQuery{find: all, skip: 250, limit: 250}},
+		{src: "FIND * WITH _integrationInstanceId = 'ID' AS a THAT RELATES TO AS r * RETURN r", want: &j1qlQuery{
+			find:  selection{all: true, conds: []condition{{"_integrationInstanceId", "ID"}}, alias: "a"},
+			hops:  []hop{{alias: "r", to: all}},
+			ret:   &returnClause{items: []returnItem{{name: "r", alias: "r"}}},
+			limit: -1,
+		}},
+		{src: "find User as u that has Device as d return u.email, d, u", want: &j1qlQuery{
+			find:  selection{class: "User", alias: "u"},
+			hops:  []hop{{verb: "HAS", to: selection{class: "Device", alias: "d"}}},
+			ret:   &returnClause{items: []returnItem{{"u.email", "u", "email"}, {"d", "d", ""}, {"u", "u", ""}}},
+			limit: -1,
+		}},
+		{src: "FIND Host THAT USES * THAT IS Person RETURN TREE LIMIT 3", want: &j1qlQuery{
+			find:  selection{class: "Host"},
+			hops:  []hop{{verb: "USES", to: all}, {verb: "IS", to: selection{class: "Person"}}},
+			ret:   &returnClause{tree: true},
+			limit: 3,
+		}},
 		{src: "", err: "expected FIND"},
 		{src: "SELECT *", err: "expected FIND"},
 		{src: "FIND", err: "expected *, a class or a type"},
@@ -39,8 +60,16 @@ func TestParseJ1QL(t *testing.T) {
 		{src: "FIND * WITH x = Inf", err: "must be quoted"},
 		{src: "FIND * LIMIT many", err: "LIMIT needs"},
 		{src: "FIND * LIMIT -1", err: "LIMIT needs"},
-		{src: "FIND Host THAT HAS User", err: "THAT is J1QL the emulator does not implement"},
+		{src: "FIND * SKIP x", err: "SKIP needs"},
+		{src: "FIND Host THAT", err: "expected a relationship verb"},
+		{src: "FIND Host THAT RELATES User", err: "expected TO after RELATES"},
+		{src: "FIND Host THAT !HAS User", err: "negated and directed"},
+		{src: "FIND Host THAT HAS", err: "expected *, a class or a type after THAT HAS"},
+		{src: "FIND Host AS h RETURN x", err: `RETURN names "x", which is not an alias`},
+		{src: "FIND Host AS h THAT HAS * AS h", err: "alias h is used twice"},
+		{src: "FIND Host AS WITH", err: "expected an alias name"},
 		{src: "FIND * WITH x = 1 OR y = 2", err: "OR is J1QL"},
+		{src: "FIND * AS a RETURN a ORDER BY a.name", err: "ORDER is J1QL"},
 		{src: "FIND * )", err: `unexpected ")"`},
 	}
 	for _, tt := range tests {
@@ -55,6 +84,7 @@ func TestParseJ1QL(t *testing.T) {
 			t.Errorf("%q: %v", tt.src, err)
 			continue
 		}
+		got.base = ""
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%q: %+v, want %+v", tt.src, got, tt.want)
 		}
@@ -282,29 +312,31 @@ func TestFindQueryV1(t *testing.T) {
 	vars := map[string]any{"query": "FIND *", "cursor": "c1"}
 	tests := []struct {
 		doc  string
-		key  string
-		args map[string]any
+		want queryV1Field
 		err  bool
 	}{
 		{doc: "query Q($query: String!, $cursor: String) { queryV1(query: $query, cursor: $cursor, deferredResponse: DISABLED) { type data cursor } }",
-			key: "queryV1", args: map[string]any{"query": "FIND *", "cursor": "c1", "deferredResponse": "DISABLED"}},
+			want: queryV1Field{key: "queryV1", args: map[string]any{"query": "FIND *", "cursor": "c1", "deferredResponse": "DISABLED"}}},
 		{doc: `query queryV1($queryV1: String) { r: queryV1(query: "FIND \"x\"", cursor: null, flags: {a: [1]}, includeDeleted: false) { data } }`,
-			key: "r", args: map[string]any{"query": `FIND "x"`, "cursor": nil, "includeDeleted": false}},
-		{doc: "# comment\n{ queryV1(query: \"\"\"FIND *\"\"\") { data } }", key: "queryV1", args: map[string]any{"query": "FIND *"}},
+			want: queryV1Field{key: "r", args: map[string]any{"query": `FIND "x"`, "cursor": nil, "includeDeleted": false}}},
+		{doc: "# comment\n{ queryV1(query: \"\"\"FIND *\"\"\") { data } }", want: queryV1Field{key: "queryV1", args: map[string]any{"query": "FIND *"}}},
+		{doc: "{ __typename queryV1(query: $query) { type data { __typename } __typename } }",
+			want: queryV1Field{key: "queryV1", args: map[string]any{"query": "FIND *"}, typename: true, rootTypename: true}},
+		{doc: "{ queryV1(query: $query) { data { __typename } } }", want: queryV1Field{key: "queryV1", args: map[string]any{"query": "FIND *"}}},
 		{doc: "query queryV1 { other }", err: true},
 		{doc: `{ queryV1(query: "open) }`, err: true},
 		{doc: `{ queryV1(query $query) }`, err: true},
 	}
 	for _, tt := range tests {
-		key, args, err := findQueryV1(tt.doc, vars)
+		got, err := findQueryV1(tt.doc, vars)
 		if tt.err {
 			if err == nil {
 				t.Errorf("%q: no error", tt.doc)
 			}
 			continue
 		}
-		if err != nil || key != tt.key || !reflect.DeepEqual(args, tt.args) {
-			t.Errorf("%q: %q %v %v, want %q %v", tt.doc, key, args, err, tt.key, tt.args)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%q: %+v %v, want %+v", tt.doc, got, err, tt.want)
 		}
 	}
 }

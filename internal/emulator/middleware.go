@@ -100,6 +100,10 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isDeferredFetch(r) {
+			next.ServeHTTP(w, r) // the URL's token is the credential
+			return
+		}
 		key, ok := bearer(r.Header.Get("Authorization"))
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="j1hcl-emulator"`)
@@ -131,6 +135,10 @@ func (s *Server) accountChecked(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isDeferredFetch(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		got := r.Header.Get(headerAccount)
 		switch {
 		case got == "":

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+jobsPath+"/{id}/events", s.getEvents)
 	mux.HandleFunc("POST /graphql", s.graphQL)
 	mux.HandleFunc("GET /_emulator/graph", s.getGraph)
+	mux.HandleFunc("GET "+deferredPath+"{token}", s.getDeferred)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.noRoute(mux, w, r) })
 	return s.middleware(mux)
 }
