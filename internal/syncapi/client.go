@@ -22,6 +22,8 @@ const (
 	EnvAPIKey  = "JUPITERONE_API_KEY"
 	EnvAccount = "JUPITERONE_ACCOUNT"
 	EnvBaseURL = "JUPITERONE_API_BASE"
+	// EnvGraphQLURL overrides the GraphQL endpoint J1QL reads go to.
+	EnvGraphQLURL = "JUPITERONE_GRAPHQL_URL"
 )
 
 // Config says where the client connects, as whom, and with which collaborators. Only APIKey is
@@ -29,6 +31,11 @@ const (
 type Config struct {
 	// BaseURL is the API root, e.g. https://api.eu.jupiterone.io. Default DefaultBaseURL.
 	BaseURL string
+	// GraphQLURL is the endpoint of J1QL reads. Default: derived from BaseURL, as
+	// JupiterOne's clients do: https://api.REGION.jupiterone.io reads from
+	// https://graphql.REGION.jupiterone.io; any other base (the emulator's included) from
+	// BASE/graphql.
+	GraphQLURL string
 	// APIKey is sent as a bearer token. It is never logged and never appears in errors.
 	APIKey string
 	// Account is sent as the JupiterOne-Account header. JupiterOne requires it, so it is
@@ -58,21 +65,22 @@ type Config struct {
 	Random func() float64
 }
 
-// ConfigFromEnv reads the connection settings from JUPITERONE_API_KEY, JUPITERONE_ACCOUNT and
-// JUPITERONE_API_BASE through getenv (os.Getenv in production). An unset base URL means
-// DefaultBaseURL.
+// ConfigFromEnv reads the connection settings from JUPITERONE_API_KEY, JUPITERONE_ACCOUNT,
+// JUPITERONE_API_BASE and JUPITERONE_GRAPHQL_URL through getenv (os.Getenv in production).
+// An unset base URL means DefaultBaseURL.
 func ConfigFromEnv(getenv func(string) string) Config {
 	return Config{
-		BaseURL: strings.TrimSpace(getenv(EnvBaseURL)),
-		APIKey:  strings.TrimSpace(getenv(EnvAPIKey)),
-		Account: strings.TrimSpace(getenv(EnvAccount)),
+		BaseURL:    strings.TrimSpace(getenv(EnvBaseURL)),
+		GraphQLURL: strings.TrimSpace(getenv(EnvGraphQLURL)),
+		APIKey:     strings.TrimSpace(getenv(EnvAPIKey)),
+		Account:    strings.TrimSpace(getenv(EnvAccount)),
 	}
 }
 
 // String describes the configuration with the API key redacted, so that printing a Config
 // by accident leaks nothing.
 func (c Config) String() string {
-	return fmt.Sprintf("syncapi.Config{BaseURL: %q, Account: %q, APIKey: %s}", c.BaseURL, c.Account, keyState(c.APIKey))
+	return fmt.Sprintf("syncapi.Config{BaseURL: %q, GraphQLURL: %q, Account: %q, APIKey: %s}", c.BaseURL, c.GraphQLURL, c.Account, keyState(c.APIKey))
 }
 
 // GoString is String, so %#v redacts too.
@@ -97,6 +105,7 @@ func keyState(key string) string {
 // Client talks to the Sync API and the GraphQL endpoint. It is safe for concurrent use.
 type Client struct {
 	base      string // scheme://host[/prefix], no trailing slash
+	graphql   string // the GraphQL endpoint
 	key       secret
 	account   string
 	userAgent string
@@ -107,6 +116,8 @@ type Client struct {
 	random    func() float64
 	// requestTimeout bounds one attempt (Config.RequestTimeout).
 	requestTimeout time.Duration
+	// pageLimit bounds one page of J1QL results (queryPageLimit; tests lower it).
+	pageLimit int64
 	// gzipWriters recycles upload compressors across Upload calls.
 	gzipWriters sync.Pool
 }
@@ -126,6 +137,10 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	graphql, err := graphQLURL(base, cfg.GraphQLURL)
+	if err != nil {
+		return nil, err
+	}
 	account := strings.TrimSpace(cfg.Account)
 	if account == "" && !isLoopbackURL(base) {
 		return nil, fmt.Errorf("no JupiterOne account id: set %s (JupiterOne needs the account on every request; only a loopback emulator does without)", EnvAccount)
@@ -135,6 +150,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		base:      base,
+		graphql:   graphql,
 		key:       secret(key),
 		account:   account,
 		userAgent: cfg.UserAgent,
@@ -144,6 +160,7 @@ func New(cfg Config) (*Client, error) {
 		random:    cfg.Random,
 
 		requestTimeout: cfg.RequestTimeout,
+		pageLimit:      queryPageLimit,
 	}
 	if c.requestTimeout <= 0 {
 		c.requestTimeout = DefaultRequestTimeout
@@ -190,19 +207,41 @@ func checkBaseURL(raw string) (string, error) {
 	if raw == "" {
 		raw = DefaultBaseURL
 	}
+	return checkURL(raw, "API base URL", EnvBaseURL)
+}
+
+// graphQLURL returns the GraphQL endpoint: override when set (checked like the base URL),
+// else the one JupiterOne's clients derive from the base.
+func graphQLURL(base, override string) (string, error) {
+	if override != "" {
+		return checkURL(override, "GraphQL URL", EnvGraphQLURL)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err // unreachable: base was checked
+	}
+	if rest, ok := strings.CutPrefix(u.Host, "api."); ok && strings.HasSuffix(u.Hostname(), ".jupiterone.io") && u.Path == "" {
+		return u.Scheme + "://graphql." + rest, nil
+	}
+	return base + graphqlPath, nil
+}
+
+// checkURL returns the normalized URL, or why it cannot carry an API key; what and env name
+// the setting in errors.
+func checkURL(raw, what, env string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("invalid JupiterOne API base URL %q (%s): %w", raw, EnvBaseURL, err)
+		return "", fmt.Errorf("invalid JupiterOne %s %q (%s): %w", what, raw, env, err)
 	}
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http", u.Host == "":
-		return "", fmt.Errorf("invalid JupiterOne API base URL %q (%s): want https://HOST[:PORT]", raw, EnvBaseURL)
+		return "", fmt.Errorf("invalid JupiterOne %s %q (%s): want https://HOST[:PORT]", what, raw, env)
 	case u.User != nil:
-		return "", fmt.Errorf("JupiterOne API base URL %q must not contain credentials: the API key comes from %s", u.Redacted(), EnvAPIKey)
+		return "", fmt.Errorf("JupiterOne %s %q must not contain credentials: the API key comes from %s", what, u.Redacted(), EnvAPIKey)
 	case u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("JupiterOne API base URL %q must not have a query or fragment", raw)
+		return "", fmt.Errorf("JupiterOne %s %q must not have a query or fragment", what, raw)
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		return "", fmt.Errorf("refusing plain-http JupiterOne API base URL %q: the API key would travel in clear text; use https (http is only allowed for loopback hosts such as 127.0.0.1)", raw)
+		return "", fmt.Errorf("refusing plain-http JupiterOne %s %q (%s): the API key would travel in clear text; use https (http is only allowed for loopback hosts such as 127.0.0.1)", what, raw, env)
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
 }

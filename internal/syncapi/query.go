@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
+	"time"
 )
 
 const graphqlPath = "/graphql"
@@ -14,6 +16,32 @@ const graphqlPath = "/graphql"
 // queryV1Document is the GraphQL operation for J1QL. deferredResponse: DISABLED makes the API
 // answer the rows inline instead of a URL to fetch them from later.
 const queryV1Document = `query Q($query: String!, $cursor: String) { queryV1(query: $query, cursor: $cursor, deferredResponse: DISABLED) { type data cursor } }`
+
+// queryV1DeferredDocument asks for a deferred answer: a URL from which the result is fetched
+// once the platform has computed it, which is how JupiterOne serves large results.
+const queryV1DeferredDocument = `query Q($query: String!, $cursor: String) { queryV1(query: $query, cursor: $cursor, deferredResponse: FORCE) { type data cursor url } }`
+
+// Bounds of J1QL reads.
+const (
+	// queryPageLimit bounds one page of results (an answer or a deferred document): pages
+	// hold a few hundred rows, so this is far above any honest page.
+	queryPageLimit = 64 << 20
+	// DefaultDeferredTimeout bounds the wait for one deferred result.
+	DefaultDeferredTimeout = 5 * time.Minute
+	// Deferred results are polled first after deferredPollFirst, then half as long again each
+	// time, up to deferredPollMax.
+	deferredPollFirst = 100 * time.Millisecond
+	deferredPollMax   = 2 * time.Second
+)
+
+// QueryOptions tune a J1QL read. The zero value reads pages inline.
+type QueryOptions struct {
+	// Deferred asks for every page as a deferred result (deferredResponse: FORCE): the API
+	// answers a URL at once, which the client polls until the page is ready.
+	Deferred bool
+	// DeferredTimeout bounds the wait for one deferred page (DefaultDeferredTimeout when 0).
+	DeferredTimeout time.Duration
+}
 
 // QueryItem is one row of a J1QL list result.
 type QueryItem struct {
@@ -39,15 +67,73 @@ func (c *Client) Query(ctx context.Context, j1ql string) ([]QueryItem, error) {
 // QueryPages runs a J1QL query and calls fn with each page of rows, until the API answers no
 // cursor (a short page does not mean the last one) or fn returns an error, which is returned.
 func (c *Client) QueryPages(ctx context.Context, j1ql string, fn func(page []QueryItem) error) error {
+	return c.QueryList(ctx, j1ql, QueryOptions{}, fn)
+}
+
+// QueryList is QueryPages with options. Only a list result (FIND without RETURN) is accepted.
+func (c *Client) QueryList(ctx context.Context, j1ql string, opts QueryOptions, fn func(page []QueryItem) error) error {
+	return c.queryEach(ctx, j1ql, opts, func(p *resultPage) error {
+		if p.Type != "list" {
+			return fmt.Errorf("the query answered a %q result; only list results (FIND without RETURN) are supported here", p.Type)
+		}
+		var rows []QueryItem
+		if err := decodeRows(p.Data, &rows); err != nil {
+			return err
+		}
+		return fn(rows)
+	})
+}
+
+// QueryTable runs a J1QL query with RETURN (which answers a table) and calls fn with each
+// page of rows: one map per row from each returned alias or property to its value, numbers
+// as json.Number. Paging is as for QueryPages.
+func (c *Client) QueryTable(ctx context.Context, j1ql string, opts QueryOptions, fn func(page []map[string]any) error) error {
+	return c.queryEach(ctx, j1ql, opts, func(p *resultPage) error {
+		if p.Type != "table" {
+			return fmt.Errorf("the query answered a %q result; a query with RETURN answers a table", p.Type)
+		}
+		var rows []map[string]any
+		if err := decodeRows(p.Data, &rows); err != nil {
+			return err
+		}
+		return fn(rows)
+	})
+}
+
+// resultPage is one page of a J1QL answer, its rows still encoded.
+type resultPage struct {
+	Type   string          `json:"type"`
+	Data   json.RawMessage `json:"data"`
+	Cursor *string         `json:"cursor"`
+	URL    string          `json:"url"`
+}
+
+func decodeRows(data json.RawMessage, into any) error {
+	if len(data) == 0 || string(data) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(into); err != nil {
+		return fmt.Errorf("rows: %w", err)
+	}
+	return nil
+}
+
+// queryEach runs a J1QL query page by page until the API answers no cursor, calling fn with
+// each page. Any failure ends the read with an error: a caller never sees a partial result
+// as a complete one.
+func (c *Client) queryEach(ctx context.Context, j1ql string, opts QueryOptions, fn func(*resultPage) error) error {
 	var cursor *string
 	for page := 1; ; page++ {
-		rows, next, err := c.queryPage(ctx, j1ql, cursor)
+		p, err := c.queryPage(ctx, j1ql, cursor, opts)
+		if err == nil {
+			err = fn(p)
+		}
 		if err != nil {
 			return fmt.Errorf("J1QL query, page %d: %w", page, err)
 		}
-		if err := fn(rows); err != nil {
-			return err
-		}
+		next := p.Cursor
 		if next == nil || *next == "" {
 			return nil
 		}
@@ -58,7 +144,12 @@ func (c *Client) QueryPages(ctx context.Context, j1ql string, fn func(page []Que
 	}
 }
 
-func (c *Client) queryPage(ctx context.Context, j1ql string, cursor *string) ([]QueryItem, *string, error) {
+// queryPage asks for one page, and fetches it from its deferred URL when opts.Deferred.
+func (c *Client) queryPage(ctx context.Context, j1ql string, cursor *string, opts QueryOptions) (*resultPage, error) {
+	doc := queryV1Document
+	if opts.Deferred {
+		doc = queryV1DeferredDocument
+	}
 	type variables struct {
 		Query  string  `json:"query"`
 		Cursor *string `json:"cursor"`
@@ -66,71 +157,170 @@ func (c *Client) queryPage(ctx context.Context, j1ql string, cursor *string) ([]
 	body, err := json.Marshal(struct {
 		Query     string    `json:"query"`
 		Variables variables `json:"variables"`
-	}{queryV1Document, variables{j1ql, cursor}})
+	}{doc, variables{j1ql, cursor}})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	cl := &call{method: "POST", path: graphqlPath, body: body}
-	var (
-		rows []QueryItem
-		next *string
-	)
+	cl := &call{method: "POST", path: graphqlPath, url: c.graphql, body: body, limit: c.pageLimit}
+	var page *resultPage
 	cl.decode = func(data []byte) error {
 		var answer struct {
 			Data *struct {
-				QueryV1 *struct {
-					Type   string          `json:"type"`
-					Data   json.RawMessage `json:"data"`
-					Cursor *string         `json:"cursor"`
-				} `json:"queryV1"`
+				QueryV1 *resultPage `json:"queryV1"`
 			} `json:"data"`
-			Errors []struct {
-				Message    string `json:"message"`
-				Extensions struct {
-					Code string `json:"code"`
-				} `json:"extensions"`
-			} `json:"errors"`
+			Errors []graphQLError `json:"errors"`
 		}
 		if err := json.Unmarshal(data, &answer); err != nil {
 			return err
 		}
 		if len(answer.Errors) > 0 {
-			// GraphQL reports failures with HTTP 200: they are API errors all the same.
-			e := &APIError{Status: 200, Code: CodeGraphQL, Route: cl.route(), CorrelationID: cl.correlationID}
-			msgs := make([]string, len(answer.Errors))
-			for i, ge := range answer.Errors {
-				msgs[i] = ge.Message
-			}
-			if code := answer.Errors[0].Extensions.Code; code != "" {
-				e.Code = c.key.redact(code)
-			}
-			e.Message = c.key.redact(strings.Join(msgs, "; "))
-			e.RateLimited = mentionsRateLimit(e.Code + " " + e.Message)
-			return e
+			return c.graphQLFailure(cl, answer.Errors)
 		}
 		if answer.Data == nil || answer.Data.QueryV1 == nil {
 			return errors.New("no data.queryV1 in the answer")
 		}
-		q := answer.Data.QueryV1
-		if q.Type != "list" {
-			return fmt.Errorf("the query answered a %q result; only list results (FIND without RETURN) are supported", q.Type)
-		}
-		if len(q.Data) == 0 {
-			next = q.Cursor
-			return nil
-		}
-		dec := json.NewDecoder(bytes.NewReader(q.Data))
-		dec.UseNumber()
-		if err := dec.Decode(&rows); err != nil {
-			return fmt.Errorf("rows: %w", err)
-		}
-		next = q.Cursor
+		page = answer.Data.QueryV1
 		return nil
 	}
 	if _, err := c.do(ctx, cl); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return rows, next, nil
+	if page.Type != "deferred" {
+		return page, nil
+	}
+	if !opts.Deferred {
+		return nil, errors.New("the API answered a deferred result that was not asked for")
+	}
+	return c.deferredResult(ctx, page.URL, opts)
+}
+
+// graphQLError is one entry of a GraphQL answer's "errors".
+type graphQLError struct {
+	Message    string `json:"message"`
+	Extensions struct {
+		Code string `json:"code"`
+	} `json:"extensions"`
+}
+
+// graphQLFailure turns a GraphQL "errors" array (answered with HTTP 200) into an *APIError;
+// one that reports a rate limit is retried like a 429.
+func (c *Client) graphQLFailure(cl *call, errs []graphQLError) *APIError {
+	e := &APIError{Status: 200, Code: CodeGraphQL, Route: cl.route(), CorrelationID: cl.correlationID}
+	msgs := make([]string, len(errs))
+	for i, ge := range errs {
+		msgs[i] = ge.Message
+	}
+	if code := errs[0].Extensions.Code; code != "" {
+		e.Code = c.key.redact(code)
+	}
+	e.Message = c.key.redact(strings.Join(msgs, "; "))
+	e.RateLimited = mentionsRateLimit(e.Code + " " + e.Message)
+	return e
+}
+
+// deferredLabel names a deferred result's URL in errors and logs: the URL itself carries the
+// token that grants access to the result, so it is never printed.
+const deferredLabel = "(deferred result URL)"
+
+// deferredResult polls a deferred result's URL until it is COMPLETED, then returns its page.
+// The URL is fetched without credentials: its token is the grant, and the API key must not
+// travel to wherever the answer pointed.
+func (c *Client) deferredResult(ctx context.Context, raw string, opts QueryOptions) (*resultPage, error) {
+	if err := checkDeferredURL(raw); err != nil {
+		return nil, err
+	}
+	timeout := opts.DeferredTimeout
+	if timeout <= 0 {
+		timeout = DefaultDeferredTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errDeferredTimeout)
+	defer cancel()
+	interval := deferredPollFirst
+	for {
+		var doc struct {
+			Status string          `json:"status"`
+			Data   json.RawMessage `json:"data"`
+			Cursor *string         `json:"cursor"`
+			Error  json.RawMessage `json:"error"`
+		}
+		cl := &call{method: "GET", path: deferredLabel, url: raw, anonymous: true, limit: c.pageLimit,
+			decode: func(data []byte) error { return json.Unmarshal(data, &doc) }}
+		if _, err := c.do(ctx, cl); err != nil {
+			if context.Cause(ctx) == errDeferredTimeout {
+				return nil, fmt.Errorf("the deferred result was not ready within %s", timeout)
+			}
+			return nil, err
+		}
+		switch doc.Status {
+		case "COMPLETED":
+			return completedPage(doc.Data, doc.Cursor)
+		case "FAILED":
+			return nil, fmt.Errorf("the deferred query FAILED: %s", quoteSnippet(c.key.redact(string(doc.Error))))
+		case "IN_PROGRESS", "":
+		default:
+			return nil, fmt.Errorf("the deferred result has unknown status %s", quoteSnippet(doc.Status))
+		}
+		if err := c.sleep(ctx, interval); err != nil {
+			if context.Cause(ctx) == errDeferredTimeout {
+				return nil, fmt.Errorf("the deferred result was not ready within %s", timeout)
+			}
+			return nil, err
+		}
+		interval = min(interval+interval/2, deferredPollMax)
+	}
+}
+
+var errDeferredTimeout = errors.New("deferred result timeout")
+
+// completedPage reads a COMPLETED deferred document's data: the list or table document the
+// inline answer would have held, or its rows alone. The next page's cursor is the document's
+// "cursor" key when present, else the inner document's.
+func completedPage(data json.RawMessage, cursor *string) (*resultPage, error) {
+	trimmed := bytes.TrimSpace(data)
+	var p resultPage
+	switch {
+	case len(trimmed) > 0 && trimmed[0] == '{':
+		if err := json.Unmarshal(trimmed, &p); err != nil {
+			return nil, fmt.Errorf("the deferred result: %w", err)
+		}
+	case len(trimmed) > 0 && trimmed[0] == '[':
+		p = resultPage{Type: "list", Data: trimmed}
+		if isTable(trimmed) {
+			p.Type = "table"
+		}
+	default:
+		return nil, errors.New("the deferred result is COMPLETED but holds no data")
+	}
+	if cursor != nil {
+		p.Cursor = cursor
+	}
+	return &p, nil
+}
+
+// isTable tells rows of a table ({alias: value}) from list rows ({"id", "entity", …}) when a
+// deferred result holds rows without their document.
+func isTable(rows json.RawMessage) bool {
+	var first []map[string]json.RawMessage
+	if json.Unmarshal(rows, &first) != nil || len(first) == 0 {
+		return false
+	}
+	_, hasEntity := first[0]["entity"]
+	return !hasEntity
+}
+
+// checkDeferredURL refuses a deferred result URL the client will not fetch: it must be https,
+// or http on a loopback host (the emulator), and carry no credentials of its own.
+func checkDeferredURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "":
+		return errors.New("the API answered a deferred result without a url")
+	case err != nil, u.Host == "", u.User != nil:
+		return errors.New("the API answered a deferred result whose url is not a plain https URL")
+	case u.Scheme == "https", u.Scheme == "http" && isLoopback(u.Hostname()):
+		return nil
+	}
+	return errors.New("the API answered a deferred result whose url is not https")
 }
 
 // mentionsRateLimit reports whether a GraphQL error's code or message says the request was

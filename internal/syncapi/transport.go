@@ -53,7 +53,9 @@ const (
 // the same request, under the same correlation id.
 type call struct {
 	method        string
-	path          string // below the base URL, starting with "/"
+	path          string // below the base URL, starting with "/"; only a label when url is set
+	url           string // the absolute URL, when not below the base URL
+	anonymous     bool   // sent without the API key and account (a deferred result's URL)
 	body          []byte // nil for GET; already compressed when gzipped
 	gzipped       bool
 	jobID         string
@@ -142,19 +144,25 @@ func (c *Client) attempt(parent context.Context, cl *call, n int) (retryAfter ti
 	if cl.body != nil {
 		body = bytes.NewReader(cl.body)
 	}
-	req, err := http.NewRequestWithContext(ctx, cl.method, c.base+cl.path, body)
+	target := c.base + cl.path
+	if cl.url != "" {
+		target = cl.url
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, target, body)
 	if err != nil {
 		return retryAfter, fmt.Errorf("%s: %w", cl.where(), err)
 	}
 	h := req.Header
-	h.Set("Authorization", "Bearer "+string(c.key))
+	if !cl.anonymous {
+		h.Set("Authorization", "Bearer "+string(c.key))
+		if c.account != "" {
+			h.Set(headerAccount, c.account)
+		}
+	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/json")
 	h.Set("User-Agent", c.userAgent)
 	h.Set(headerCorrelationID, cl.correlationID)
-	if c.account != "" {
-		h.Set(headerAccount, c.account)
-	}
 	if cl.gzipped {
 		h.Set("Content-Encoding", "gzip")
 	}
