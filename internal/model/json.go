@@ -73,7 +73,8 @@ func AppendValueJSON(buf []byte, v any) []byte {
 	case map[string]any:
 		return appendMap(buf, x, nil, false)
 	}
-	// Not JSON-shaped: fall back to encoding/json so nothing is silently lost.
+	// Not JSON-shaped: fall back to encoding/json. What it cannot write is spelled as a string;
+	// Payload.WriteJSON refuses such values first (CheckEncodable), so nothing is lost unseen.
 	b, err := json.Marshal(v)
 	if err != nil {
 		return appendString(buf, fmt.Sprint(v))
@@ -179,10 +180,17 @@ func writeList(w *errWriter, list []Properties, indent string) {
 	w.write([]byte("[\n"))
 	var buf []byte
 	for i, p := range list {
+		if err := CheckEncodable(p); err != nil {
+			w.fail(fmt.Errorf("object %d (_key %q): %w", i+1, p[PropKey], err))
+			return
+		}
 		buf = AppendObjectJSON(buf[:0], p)
 		if indent != "" {
 			var out bytes.Buffer
-			_ = json.Indent(&out, buf, "    ", indent)
+			if err := json.Indent(&out, buf, "    ", indent); err != nil {
+				w.fail(fmt.Errorf("object %d (_key %q): %w", i+1, p[PropKey], err))
+				return
+			}
 			buf = append(buf[:0], out.Bytes()...)
 		}
 		w.write([]byte("    "))
@@ -198,6 +206,12 @@ func writeList(w *errWriter, list []Properties, indent string) {
 type errWriter struct {
 	w   io.Writer
 	err error
+}
+
+func (e *errWriter) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
 }
 
 func (e *errWriter) write(b []byte) {

@@ -3,7 +3,9 @@ package model
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -180,5 +182,35 @@ func TestLeadingRankFollowsCanonicalOrder(t *testing.T) {
 	}
 	if LeadingRank("vendor") != -1 {
 		t.Error("an ordinary property has a leading rank")
+	}
+}
+
+// A payload holding a value JSON cannot carry (an infinite number from 1/0, a NaN float) is an
+// error naming the object and property, in every indentation: never a dropped or mangled line.
+func TestPayloadWriteJSONRefusesNonFinite(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		props Properties
+		want  string
+	}{
+		{"infinity", Properties{"_key": "k", "ratio": json.Number("+Inf")}, `object 1 (_key "k"): property "ratio": the number +Inf is not finite`},
+		{"in a list", Properties{"_key": "k", "tags": []any{json.Number("1"), json.Number("-Inf")}}, `property "tags": item 2: the number -Inf`},
+		{"NaN float", Properties{"_key": "k", "x": math.NaN()}, `property "x": a value of Go type float64 cannot be written as JSON`},
+	} {
+		for _, indent := range []string{"", "  "} {
+			t.Run(tt.name+"/"+strconv.Quote(indent), func(t *testing.T) {
+				var buf bytes.Buffer
+				err := Payload{Entities: []Properties{{"_key": "ok"}, tt.props}}.WriteJSON(&buf, indent)
+				if err == nil || !strings.Contains(err.Error(), strings.Replace(tt.want, "object 1", "object 2", 1)) {
+					t.Fatalf("WriteJSON = %v, want %q", err, tt.want)
+				}
+			})
+		}
+		if err := CheckEncodable(tt.props); err == nil {
+			t.Errorf("%s: CheckEncodable accepted it", tt.name)
+		}
+	}
+	if err := CheckEncodable(Properties{"n": json.Number("1e300"), "l": []any{"a"}, "m": map[string]any{"x": true}}); err != nil {
+		t.Errorf("CheckEncodable refused a finite payload: %v", err)
 	}
 }

@@ -71,6 +71,87 @@ func FormatBigFloat(f *big.Float) json.Number {
 	return json.Number(strconv.FormatFloat(v, 'g', -1, 64))
 }
 
+// IsFinite reports whether a number can be written as JSON. Arithmetic in a configuration can
+// reach infinity (1/0, log(0, 10)), which FormatBigFloat spells "+Inf" or "-Inf"; JSON and
+// JupiterOne have no such numbers. Numbers read from JSON are always finite.
+func IsFinite(n json.Number) bool {
+	switch n {
+	case "+Inf", "-Inf", "Inf", "NaN":
+		return false
+	}
+	return true
+}
+
+// CheckEncodable returns an error naming the first value of p that its JSON form cannot carry:
+// a number that is not finite, or a Go value encoding/json cannot write. Encoders call it so that
+// nothing is silently dropped or mangled on the way out.
+func CheckEncodable(p Properties) error {
+	if encodable(p) {
+		return nil // the common case, without sorting names
+	}
+	for _, name := range OrderedNames("", p) {
+		if err := checkEncodable(p[name]); err != nil {
+			return fmt.Errorf("property %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func encodable(v any) bool {
+	switch x := v.(type) {
+	case nil, string, bool:
+		return true
+	case json.Number:
+		return IsFinite(x)
+	case []any:
+		for _, e := range x {
+			if !encodable(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if !encodable(e) {
+				return false
+			}
+		}
+		return true
+	}
+	_, err := json.Marshal(v) // not JSON-shaped: AppendValueJSON falls back to encoding/json
+	return err == nil
+}
+
+func checkEncodable(v any) error {
+	switch x := v.(type) {
+	case nil, string, bool:
+		return nil
+	case json.Number:
+		if !IsFinite(x) {
+			return fmt.Errorf("the number %s is not finite, and JSON has no infinity", x)
+		}
+		return nil
+	case []any:
+		for i, e := range x {
+			if err := checkEncodable(e); err != nil {
+				return fmt.Errorf("item %d: %w", i+1, err)
+			}
+		}
+		return nil
+	case map[string]any:
+		for _, k := range OrderedNames("", x) {
+			if err := checkEncodable(x[k]); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+		return nil
+	}
+	if _, err := json.Marshal(v); err != nil {
+		return fmt.Errorf("a value of Go type %T cannot be written as JSON: %w", v, err)
+	}
+	return nil
+}
+
 // NumberFloat returns a JSON number's value as float64 (NaN-free: json.Number is validated).
 func NumberFloat(n json.Number) float64 {
 	f, _ := n.Float64()

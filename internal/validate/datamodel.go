@@ -434,16 +434,21 @@ func verbAdvice(r datamodel.RelationshipRule, verb string) string {
 	return fmt.Sprintf(" and use %s", strings.Join(r.AllowedVerbs, " or "))
 }
 
-// wellFormed reports whether J1P002 accepts a value: a scalar or a list of scalars of one
-// type without null.
+// wellFormed reports whether J1P002 accepts a value: a scalar (numbers finite) or a list of
+// scalars of one type without null.
 func wellFormed(v any) bool {
 	switch x := v.(type) {
-	case nil, string, bool, json.Number:
+	case nil, string, bool:
 		return true
+	case json.Number:
+		return model.IsFinite(x)
 	case []any:
 		first := ""
 		for _, e := range x {
 			if e == nil || !model.IsScalar(e) {
+				return false
+			}
+			if n, ok := e.(json.Number); ok && !model.IsFinite(n) {
 				return false
 			}
 			if t := model.TypeName(e); first == "" {

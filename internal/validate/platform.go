@@ -60,7 +60,8 @@ func (c *checker) platformObject(o *model.Object) {
 			continue
 		}
 		if name == model.PropMapping && o.Kind == model.KindMappedRelationship {
-			continue // checked by J1P009
+			c.mappingNumbers(o, v)
+			continue // its shape is checked by J1P009
 		}
 		if name == model.PropClass {
 			continue // checked by J1P001 (string or list of strings)
@@ -153,8 +154,10 @@ func isClassValue(v any) bool {
 // inside it).
 func (c *checker) valueShape(o *model.Object, name string, v any) bool {
 	switch x := v.(type) {
-	case nil, string, bool, json.Number:
+	case nil, string, bool:
 		return true
+	case json.Number:
+		return c.finite(o, name, x)
 	case []any:
 		if o.Kind != model.KindEntity {
 			c.report("J1P002", o, name, "List property on a relationship",
@@ -171,6 +174,9 @@ func (c *checker) valueShape(o *model.Object, name string, v any) bool {
 			if !model.IsScalar(e) {
 				c.report("J1P002", o, name, "Nested value in list",
 					fmt.Sprintf("%s: property %q holds %s %s at index %d. Property lists may only hold strings, numbers or booleans: flatten it into separate properties.", describe(o), name, article(model.TypeName(e)), model.TypeName(e), i))
+				return false
+			}
+			if n, ok := e.(json.Number); ok && !c.finite(o, name, n) {
 				return false
 			}
 			t := model.TypeName(e)
@@ -191,6 +197,42 @@ func (c *checker) valueShape(o *model.Object, name string, v any) bool {
 	c.report("J1P002", o, name, "Unsupported property value",
 		fmt.Sprintf("%s: property %q holds %s %s, which JupiterOne cannot store. Use a string, number, boolean or a list of one of those.", describe(o), name, article(model.TypeName(v)), model.TypeName(v)))
 	return false
+}
+
+// finite is J1P002 for numbers: arithmetic can reach infinity (1/0, log(0, 10)), which JSON
+// cannot carry and JupiterOne cannot store. It reports whether n is finite.
+func (c *checker) finite(o *model.Object, name string, n json.Number) bool {
+	if model.IsFinite(n) {
+		return true
+	}
+	value := string(n)
+	if o.IsSensitive(name) {
+		value = sensitiveValue
+	}
+	c.report("J1P002", o, name, "Number is not finite",
+		fmt.Sprintf("%s: property %q evaluates to %s, an infinite number (a division by zero or the logarithm of zero gives one). JSON and JupiterOne have no infinity: fix the expression, e.g. guard the divisor with a conditional (x == 0 ? 0 : y / x).", describe(o), name, value))
+	return false
+}
+
+// mappingNumbers is J1P002 inside _mapping, whose shape J1P009 checks: its target values
+// must be finite numbers too.
+func (c *checker) mappingNumbers(o *model.Object, v any) {
+	m, _ := v.(map[string]any)
+	target, _ := m[model.MappingTargetEntity].(map[string]any)
+	for _, k := range model.OrderedNames(model.MappingTargetEntity, target) {
+		switch x := target[k].(type) {
+		case json.Number:
+			if !c.finite(o, model.PropMapping, x) {
+				return
+			}
+		case []any:
+			for _, e := range x {
+				if n, ok := e.(json.Number); ok && !c.finite(o, model.PropMapping, n) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // stringLengths is J1P004.
