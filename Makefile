@@ -4,22 +4,27 @@ BIN     := bin/j1hcl
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/j1hcl/j1hcl/internal/command.Version=$(VERSION)
 
-.PHONY: all build test test-short race fuzz bench bench-rss lint demo datamodel clean
+.PHONY: all build test test-deps test-short race fuzz bench bench-rss lint demo datamodel clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
 
-## test: every test, end-to-end ones included (they build the binary and start the emulator).
-test: lint
+## test: every test, end-to-end ones included (they build the binary and start the emulator,
+## PostgreSQL and an S3-compatible server).
+test: lint test-deps
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race ./internal/emulator/... ./internal/syncapi/... ./internal/state/... ./internal/apply/... ./lang/...
+	$(GO) test -count=1 -race ./internal/emulator/... ./internal/syncapi/... ./internal/state/... ./internal/backend/... ./internal/apply/... ./lang/...
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzLoad -fuzztime 25s ./lang
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzConvert -fuzztime 5s ./internal/importjson
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 5s ./internal/plan
 
-test-short:
+## test-deps: install the servers the backend tests start (PostgreSQL, versitygw) if missing.
+test-deps:
+	./scripts/test-deps.sh
+
+test-short: test-deps
 	$(GO) test -count=1 ./...
 
 ## lint: formatting, vet and a tidy module, as CI checks them.

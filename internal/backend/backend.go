@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/j1hcl/j1hcl/internal/state"
 )
@@ -80,4 +81,16 @@ func WriteState(ctx context.Context, b Backend, f *state.File) error {
 		return fmt.Errorf("write state to %s: %w", b, err)
 	}
 	return nil
+}
+
+// opTimeout bounds one request of a network backend when the caller's context sets no
+// deadline of its own.
+const opTimeout = time.Minute
+
+// bounded returns ctx with opTimeout as its deadline unless it has an earlier one.
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, opTimeout)
 }

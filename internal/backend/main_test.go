@@ -1,0 +1,14 @@
+package backend
+
+import (
+	"os"
+	"testing"
+
+	"github.com/j1hcl/j1hcl/internal/backend/backendtest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	backendtest.StopPostgres()
+	os.Exit(code)
+}
