@@ -66,14 +66,14 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	var secrets []string
 	defer func() { diags = redactDiagnostics(diags, secrets) }()
 	cfg = &Config{Dir: opts.Dir, Files: map[string]*hcl.File{}, Graph: &model.Graph{}}
-	paths, err := ConfigFiles(opts.Dir)
+	paths, read, err := configSources(opts)
 	if err != nil {
 		return cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration directory", Detail: fmt.Sprintf("%s. Run j1hcl in a directory with .hcl files, or pass -chdir=DIR.", err)}}
 	}
 	if len(paths) == 0 {
 		return cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No configuration files", Detail: fmt.Sprintf("%s holds no *.hcl or *.hcl.json files. Create one (j1hcl init writes a starter main.hcl), or pass -chdir=DIR.", opts.Dir)}}
 	}
-	files, diags := parseFiles(paths)
+	files, diags := parseFiles(paths, read)
 	for i, f := range files {
 		if f != nil {
 			cfg.Files[paths[i]] = f

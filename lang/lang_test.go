@@ -408,3 +408,20 @@ func TestLocatorAndProtection(t *testing.T) {
 		t.Error("Protected does not follow prevent_destroy")
 	}
 }
+
+// TestLoadSources evaluates configuration text given in memory, without reading Dir's files.
+func TestLoadSources(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ignored.hcl"), []byte("this is not HCL {"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := lang.Load(lang.Options{Dir: dir, Sources: map[string][]byte{
+		"main.hcl": []byte(integ + "entity \"team\" \"a\" {\n  _class = \"Team\"\n  name = \"a\"\n}\n"),
+	}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if cfg.Graph.Len() != 1 || cfg.Files[filepath.Join(dir, "main.hcl")] == nil {
+		t.Fatalf("got %d objects and files %v", cfg.Graph.Len(), cfg.Files)
+	}
+}

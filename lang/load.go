@@ -32,6 +32,27 @@ type Options struct {
 	VarFiles []string
 	// Environ is the process environment (os.Environ()), for J1HCL_VAR_<name> values.
 	Environ []string
+	// Sources, when not nil, are the configuration files by name (relative to Dir), read
+	// from memory instead of Dir's *.hcl and *.hcl.json files; file functions still read Dir.
+	// Tests and fuzzing use it to evaluate text without writing files.
+	Sources map[string][]byte
+}
+
+// configSources lists the configuration files in name order and returns how to read them.
+func configSources(opts Options) ([]string, func(string) ([]byte, error), error) {
+	if opts.Sources == nil {
+		paths, err := ConfigFiles(opts.Dir)
+		return paths, os.ReadFile, err
+	}
+	byPath := make(map[string][]byte, len(opts.Sources))
+	paths := make([]string, 0, len(opts.Sources))
+	for name, src := range opts.Sources {
+		p := filepath.Join(opts.Dir, name)
+		byPath[p] = src
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths, func(p string) ([]byte, error) { return byPath[p], nil }, nil
 }
 
 // ConfigFiles lists the configuration files of dir in name order.
@@ -68,7 +89,7 @@ func ParseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
 }
 
 // parseFiles reads and parses files concurrently; the result keeps the input order.
-func parseFiles(paths []string) ([]*hcl.File, hcl.Diagnostics) {
+func parseFiles(paths []string, read func(string) ([]byte, error)) ([]*hcl.File, hcl.Diagnostics) {
 	files := make([]*hcl.File, len(paths))
 	diags := make([]hcl.Diagnostics, len(paths))
 	var wg sync.WaitGroup
@@ -76,7 +97,7 @@ func parseFiles(paths []string) ([]*hcl.File, hcl.Diagnostics) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			src, err := os.ReadFile(p)
+			src, err := read(p)
 			if err != nil {
 				diags[i] = hcl.Diagnostics{{
 					Severity: hcl.DiagError,
