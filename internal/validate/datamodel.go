@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/j1hcl/j1hcl/internal/datamodel"
 	"github.com/j1hcl/j1hcl/internal/model"
+	"github.com/j1hcl/j1hcl/internal/suggest"
 )
 
 // MinKeyLength is the shortest _key the data model accepts without a warning.
@@ -37,7 +39,7 @@ func (c *checker) dataModelRules(o *model.Object) {
 	for _, p := range c.props {
 		if !ValidPropertyName(p.name) {
 			c.report("J1D403", o, p.name, "Property name has characters the data model does not allow",
-				fmt.Sprintf("%s: property name %q (value %s) does not match the data model's pattern ^(_|tag\\.)?[A-Za-z0-9. -]+$, so JupiterOne's schema validation flags it. Rename it in camelCase, e.g. %q.", describe(o), p.name, shown(o, p.name, p.value), camelCase(p.name)))
+				fmt.Sprintf("%s: property name %q (value %s) does not match the data model's pattern ^(_|tag\\.)?[A-Za-z0-9. -]+$, so JupiterOne's schema validation flags it.%s", describe(o), p.name, shown(o, p.name, p.value), renameAdvice(p.name)))
 		}
 	}
 	if k := c.reservedString(rankKey); k != "" && utf8.RuneCountInString(k) < MinKeyLength {
@@ -474,18 +476,46 @@ func isNumeric(s string) bool {
 }
 
 // camelCase turns my_prop or my-prop into myProp.
+// renameAdvice ends J1D403's message: the characters that are not ASCII, named with their
+// code points (a Cyrillic "а" reads like "a", so quoting the name alone shows nothing), and a
+// valid name to use instead when there is one.
+func renameAdvice(name string) string {
+	var b strings.Builder
+	if odd := suggest.DescribeNonASCII(name); odd != "" {
+		fmt.Fprintf(&b, " It contains %s, which %s not ASCII.", odd, map[bool]string{true: "is", false: "are"}[!strings.Contains(odd, " and ")])
+	}
+	if s := camelCase(suggest.FoldASCII(name)); s != name && ValidPropertyName(s) {
+		fmt.Fprintf(&b, " Rename it in camelCase, e.g. %q.", s)
+	} else {
+		b.WriteString(" Rename it using only ASCII letters, digits, dots, spaces and hyphens.")
+	}
+	return b.String()
+}
+
+// camelCase turns a property name into one the data model allows: "_", "-" and characters
+// outside the pattern separate words, and each following word starts upper-case (my_prop ->
+// myProp). A "tag." prefix and a leading "_" are kept.
 func camelCase(s string) string {
 	var b strings.Builder
+	if rest, ok := strings.CutPrefix(s, "tag."); ok {
+		b.WriteString("tag.")
+		s = rest
+	} else if rest, ok := strings.CutPrefix(s, "_"); ok {
+		b.WriteString("_")
+		s = rest
+	}
+	start := b.Len()
 	upper := false
 	for _, r := range s {
 		switch {
-		case r == '_' || r == '-':
-			upper = b.Len() > 0
-		case upper:
-			b.WriteString(strings.ToUpper(string(r)))
-			upper = false
-		default:
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == ' ':
+			if upper {
+				r = unicode.ToUpper(r)
+				upper = false
+			}
 			b.WriteRune(r)
+		default:
+			upper = b.Len() > start
 		}
 	}
 	return b.String()

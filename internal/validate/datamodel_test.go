@@ -432,3 +432,40 @@ func TestSecretMarkers(t *testing.T) {
 		}
 	}
 }
+
+// J1D403's advice names what is wrong with a name whose fault cannot be seen (a look-alike
+// letter) and never suggests the name itself or another invalid one.
+func TestJ1D403Advice(t *testing.T) {
+	tests := []struct {
+		name string
+		want []string
+	}{
+		{"my_prop", []string{`e.g. "myProp".`}},
+		{"nаme", []string{`contains "а" (U+0430 CYRILLIC SMALL LETTER A, looks like "a"), which is not ASCII.`, `e.g. "name".`}},
+		{"hоstNаme", []string{`"о" (U+043E CYRILLIC SMALL LETTER O, looks like "o") and "а" (U+0430 CYRILLIC SMALL LETTER A, looks like "a"), which are not ASCII`, `e.g. "hostName".`}},
+		{"ports/tcp", []string{`e.g. "portsTcp".`}},
+		{"名前", []string{`"名" (U+540D) and "前" (U+524D), which are not ASCII.`, "Rename it using only ASCII letters, digits, dots, spaces and hyphens."}},
+		{"tag.my_env", []string{`e.g. "tag.myEnv".`}},
+	}
+	for _, tt := range tests {
+		fs := Graph(&model.Graph{Entities: []*model.Object{entity(model.Properties{tt.name: "x"})}}, Options{})
+		var detail string
+		for _, f := range fs {
+			if f.Code == "J1D403" {
+				detail = f.Detail
+			}
+		}
+		if detail == "" {
+			t.Errorf("%q: no J1D403", tt.name)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(detail, w) {
+				t.Errorf("%q: detail %q lacks %q", tt.name, detail, w)
+			}
+		}
+		if strings.Contains(detail, fmt.Sprintf("e.g. %q", tt.name)) {
+			t.Errorf("%q: suggests the same name: %s", tt.name, detail)
+		}
+	}
+}
