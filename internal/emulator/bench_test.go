@@ -195,6 +195,48 @@ func BenchmarkJ1QLPages100k(b *testing.B) {
 	}
 }
 
+// BenchmarkJ1QLRelationshipPages100k pages through the refresh's relationship query over a
+// graph of 100k entities and 100k relationships (400 pages of 250), as GraphQL requests.
+func BenchmarkJ1QLRelationshipPages100k(b *testing.B) {
+	s := newBenchServer(b, benchBatches(b, benchObjects))
+	h := s.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s.queries = queryCache{} // every iteration computes the traversal once
+		var cursor any
+		n := 0
+		for {
+			body := mustMarshal(b, map[string]any{
+				"query":     "query Q($query: String!, $cursor: String) { queryV1(query: $query, cursor: $cursor) { type data cursor } }",
+				"variables": map[string]any{"query": "FIND * WITH _integrationInstanceId = 'bench' AS a THAT RELATES TO AS r * RETURN r", "cursor": cursor},
+			})
+			req := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			var res struct {
+				Data struct {
+					QueryV1 struct {
+						Data   []json.RawMessage `json:"data"`
+						Cursor *string           `json:"cursor"`
+					} `json:"queryV1"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+				b.Fatalf("%v: %.200s", err, rec.Body.String())
+			}
+			n += len(res.Data.QueryV1.Data)
+			if res.Data.QueryV1.Cursor == nil {
+				break
+			}
+			cursor = *res.Data.QueryV1.Cursor
+		}
+		if n != benchObjects {
+			b.Fatalf("%d relationships", n)
+		}
+	}
+}
+
 // BenchmarkSaveGraph100k writes the data file of a 100k+100k graph, as every finalize with
 // Config.DataFile does.
 func BenchmarkSaveGraph100k(b *testing.B) {

@@ -130,6 +130,41 @@ var (
 type uploadBody struct {
 	entities      []*model.Object
 	relationships []*model.Object
+	// deleteEntities and deleteRelationships come only with /upload.
+	deleteEntities, deleteRelationships []deleteRef
+}
+
+// deleteRef names an object to delete at finalize: by _id, or by _key and _type.
+type deleteRef struct {
+	id, key, typ string
+}
+
+// decodeDeletes reads deleteEntities or deleteRelationships: null or an array of {"_id"} or
+// {"_key", "_type"} objects.
+func decodeDeletes(field string, raw any) ([]deleteRef, *apiError) {
+	if raw == nil {
+		return nil, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, badRequest(CodeInvalidDelete, "%q must be an array of {\"_id\"} or {\"_key\", \"_type\"} objects, not %s", field, jsonKind(model.AppendValueJSON(nil, raw)))
+	}
+	out := make([]deleteRef, len(list))
+	for i, v := range list {
+		m, _ := v.(map[string]any)
+		id, _ := m[metaID].(string)
+		key, _ := m[model.PropKey].(string)
+		typ, _ := m[model.PropType].(string)
+		switch {
+		case id != "":
+			out[i] = deleteRef{id: id}
+		case key != "" && typ != "":
+			out[i] = deleteRef{key: key, typ: typ}
+		default:
+			return nil, badRequest(CodeInvalidDelete, "%s[%d] must name the object to delete by \"_id\", or by \"_key\" and \"_type\" (strings). Nothing of this request was accepted.", field, i)
+		}
+	}
+	return out, nil
 }
 
 // uploadRoute says which lists an upload route reads.
@@ -138,12 +173,14 @@ type uploadRoute struct {
 	// required: the lists must be present (/entities, /relationships); /upload takes
 	// either, both or neither.
 	required bool
+	// deletes: the route reads deleteEntities and deleteRelationships (/upload).
+	deletes bool
 }
 
 var (
 	entitiesRoute      = uploadRoute{lists: []objectList{entityList}, required: true}
 	relationshipsRoute = uploadRoute{lists: []objectList{relationshipList}, required: true}
-	combinedRoute      = uploadRoute{lists: []objectList{entityList, relationshipList}}
+	combinedRoute      = uploadRoute{lists: []objectList{entityList, relationshipList}, deletes: true}
 )
 
 // onlyRelationships reports whether the route takes relationships and nothing else.
@@ -157,13 +194,24 @@ func decodeUpload(data []byte, route uploadRoute) (*uploadBody, *apiError) {
 		return nil, badRequest(CodeInvalidJSON, "the body must be a JSON object, not %s", jsonKind(t))
 	}
 	var top struct {
-		Entities      any `json:"entities"`
-		Relationships any `json:"relationships"`
+		Entities            any `json:"entities"`
+		Relationships       any `json:"relationships"`
+		DeleteEntities      any `json:"deleteEntities"`
+		DeleteRelationships any `json:"deleteRelationships"`
 	}
 	if err := decodeJSON(data, &top); err != nil {
 		return nil, err
 	}
 	out := &uploadBody{}
+	if route.deletes {
+		var aerr *apiError
+		if out.deleteEntities, aerr = decodeDeletes("deleteEntities", top.DeleteEntities); aerr != nil {
+			return nil, aerr
+		}
+		if out.deleteRelationships, aerr = decodeDeletes("deleteRelationships", top.DeleteRelationships); aerr != nil {
+			return nil, aerr
+		}
+	}
 	for _, l := range route.lists {
 		raw := top.Entities
 		if l.relationship {
@@ -200,8 +248,15 @@ func (b *uploadBody) validate() *apiError {
 			objs = b.relationships
 		}
 		for i, o := range objs {
+			view, refProblems := endpointView(o)
+			for _, p := range refProblems {
+				if code == "" {
+					code = l.invalid
+				}
+				bad = append(bad, describeProblem(l.field, i, o, p))
+			}
 			// The client's own platform rules: what the client accepts, the emulator accepts.
-			findings := validate.PlatformObject(o)
+			findings := validate.PlatformObject(view)
 			if len(findings) == 0 {
 				continue
 			}
@@ -321,6 +376,14 @@ func jsonKind(raw []byte) string {
 		return "null"
 	}
 	return "a number"
+}
+
+func describeProblem(field string, i int, o *model.Object, problem string) string {
+	key := "(no _key)"
+	if k, ok := o.Props[model.PropKey].(string); ok {
+		key = fmt.Sprintf("_key %q", k)
+	}
+	return fmt.Sprintf("%s[%d] %s: %s", field, i, key, problem)
 }
 
 func describeFinding(field string, i int, o *model.Object, f validate.Finding) string {

@@ -6,25 +6,38 @@
 // the client's own platform rules (package validate). Where the platform is silent, or
 // where the emulator models it, it chooses as follows.
 //
-// Access: with Config.APIKey set, every route needs "Authorization: Bearer KEY", compared
-// in constant time; otherwise 401 UNAUTHORIZED. With Config.Account set, a missing or
-// different JupiterOne-Account header gets 403 ACCOUNT_MISMATCH: the key is valid, the
-// account is not one it may act on. A listen address off the loopback interface is refused
+// Access: with Config.APIKey set, every route but a deferred result's URL needs
+// "Authorization: Bearer KEY", compared in constant time; otherwise 401 UNAUTHORIZED. With
+// Config.Account set, a missing or different JupiterOne-Account header (or, without it, the
+// legacy LifeOmic-Account) gets 403 ACCOUNT_MISMATCH: the key is valid, the account is not
+// one it may act on. The legacy /integrations/ingest upload answers 404. A listen address off the loopback interface is refused
 // unless Config.AllowRemote.
 //
 // Targets: a job of an integration source (integration-external, integration-managed) owns
 // the graph of its integration instance; a job of source "api" owns its scope. A DIFF
 // replaces exactly its target. A relationship endpoint, or a mapped relationship's source,
 // resolves in the job's own target first, then anywhere in the graph when exactly one
-// entity holds that _key; otherwise the relationship is not stored and counts in
-// numRelationshipCreateErrors (numRelationshipUpdateErrors when it replaced a stored one,
-// which then stays as it was).
+// entity holds that _key. An endpoint another source owns may be named by _fromEntityId /
+// _toEntityId, or by _key with _fromEntitySource and _fromEntityScope (likewise _to...),
+// the scope being an api job's scope or an integration's instance id; both resolve against
+// the whole graph. An endpoint that does not resolve keeps the relationship from being
+// stored: it counts in numRelationshipCreateErrors (numRelationshipUpdateErrors when it
+// replaced a stored one, which then stays as it was; the numMappedRelationship... error
+// counters for mapped relationships).
+//
+// Jobs answer accountId (Config.Account, else null), integrationJobId (always null) and
+// ignoreDuplicates besides the platform's fields. UNKNOWN is a status the platform may
+// report and that is not terminal; the emulator never reports it.
 //
 // Uploads are atomic (all objects of a request or none) and idempotent: a _key may come
 // again within a job only with an identical object (same kind, equal properties), which is
 // accepted and not counted again, so a retried batch whose first attempt succeeded does not
 // fail and numEntitiesUploaded counts distinct objects. A different object under a _key the
-// job holds, entities and relationships together, gets 400 DUPLICATE_KEY. Objects are
+// job holds, entities and relationships together, gets 400 DUPLICATE_KEY, unless the job
+// was started with "ignoreDuplicates": true: then the later object replaces it. /upload
+// also takes deleteEntities and deleteRelationships (arrays of {"_id"} or {"_key",
+// "_type"}), applied at finalize before the upload, in PATCH and DIFF alike; one that
+// matches nothing counts in numEntityDeleteErrors or numRelationshipDeleteErrors. Objects are
 // checked against J1P001–J1P005, and mapped relationships also against J1P009, since the
 // mapper needs a valid direction, filter keys and target. A null list counts as absent;
 // /entities and /relationships read only their own list.

@@ -38,6 +38,7 @@ const (
 	CodeDuplicateKey            = "DUPLICATE_KEY"
 	CodeRelationshipsNotInPatch = "RELATIONSHIPS_NOT_ALLOWED_IN_PATCH"
 	CodeInvalidPartialDatasets  = "INVALID_PARTIAL_DATASETS"
+	CodeInvalidDelete           = "INVALID_DELETE"
 	CodeInvalidTerminalStatus   = "INVALID_TERMINAL_STATUS"
 	CodeEventsIsNotArray        = "EVENTS_IS_NOT_ARRAY"
 	CodeInvalidGraphFilter      = "INVALID_GRAPH_FILTER"

@@ -22,6 +22,8 @@ type change struct {
 	byKey map[string]*model.Object
 	// partialTypes are the _types a DIFF leaves alone (partialDatasets.types).
 	partialTypes map[string]bool
+	// deleteEntities and deleteRelationships are applied before the upload.
+	deleteEntities, deleteRelationships []deleteRef
 }
 
 // partial reports whether a stored object's _type is one the DIFF leaves alone.
@@ -42,6 +44,8 @@ type applier struct {
 	newID    func() string
 	counters Counters
 	mapper   mapper
+	// byID indexes entities by _id, built when an endpoint or a delete names one.
+	byID map[string]*record
 }
 
 // apply runs a finalize on the graph. DIFF: entities are created, replaced or deleted, then
@@ -53,6 +57,7 @@ func (g *graph) apply(c *change, now int64, newID func() string) Counters {
 	g.gen++ // relationships change without invalidating the sorted entities
 	a := &applier{g: g, c: c, t: g.target(c.target, true), now: now, newID: newID}
 	a.mapper = mapper{g: g, newID: newID, now: now}
+	a.deletes()
 	if c.mode == ModePatch {
 		a.patchEntities()
 	} else {
@@ -108,9 +113,14 @@ func (a *applier) diffRelationships() {
 		from, to, ok := a.endpoints(u)
 		key := u.Key()
 		existing := a.t.relationships[key]
+		mapped := u.Kind == model.KindMappedRelationship
 		switch {
+		case !ok && existing == nil && mapped:
+			a.counters.NumMappedRelationshipCreateErrors++
 		case !ok && existing == nil:
 			a.counters.NumRelationshipCreateErrors++
+		case !ok && mapped:
+			a.counters.NumMappedRelationshipUpdateErrors++
 		case !ok:
 			a.counters.NumRelationshipUpdateErrors++
 		case existing == nil:
@@ -123,6 +133,8 @@ func (a *applier) diffRelationships() {
 			a.countRelationshipDelete(existing)
 			if from, to, ok = a.endpoints(u); ok {
 				a.createRelationship(u, from, to)
+			} else if mapped {
+				a.counters.NumMappedRelationshipCreateErrors++
 			} else {
 				a.counters.NumRelationshipCreateErrors++
 			}
@@ -165,7 +177,7 @@ func (a *applier) createRelationship(u *model.Object, from, to *record) {
 // A mapped relationship whose target is neither found nor created waits with a nil end.
 func (a *applier) endpoints(u *model.Object) (from, to *record, ok bool) {
 	if u.Kind != model.KindMappedRelationship {
-		from, to = a.g.entityFor(a.t, u.FromKey()), a.g.entityFor(a.t, u.ToKey())
+		from, to = a.resolve(refOf(u.Props, endpointSides[0])), a.resolve(refOf(u.Props, endpointSides[1]))
 		return from, to, from != nil && to != nil
 	}
 	m := parseMapping(u.Props)
@@ -178,6 +190,77 @@ func (a *applier) endpoints(u *model.Object) (from, to *record, ok bool) {
 		return other, source, true
 	}
 	return source, other, true
+}
+
+// deletes applies the job's deleteEntities and deleteRelationships: an entity goes with
+// its relationships. A reference that matches nothing counts as a delete error.
+func (a *applier) deletes() {
+	for _, ref := range a.c.deleteEntities {
+		e := a.deletedEntity(ref)
+		if e == nil {
+			a.counters.NumEntityDeleteErrors++
+			continue
+		}
+		a.g.dropEntity(e, a.countRelationshipDelete)
+		a.counters.NumEntitiesDeleted++
+	}
+	var relsByID map[string]*record
+	for _, ref := range a.c.deleteRelationships {
+		var r *record
+		if ref.id != "" {
+			if relsByID == nil {
+				relsByID = a.g.relationshipsByID()
+			}
+			r = relsByID[ref.id]
+		} else {
+			r = a.deletedRelationship(ref)
+		}
+		if r == nil || r.target.relationships[r.k] != r {
+			a.counters.NumRelationshipDeleteErrors++
+			continue
+		}
+		a.g.dropRelationship(r)
+		a.countRelationshipDelete(r)
+	}
+}
+
+// deletedEntity finds the entity a delete names: by _id, or by _key and _type in the job's
+// target first, then anywhere when exactly one entity matches.
+func (a *applier) deletedEntity(ref deleteRef) *record {
+	if ref.id != "" {
+		return a.entityByID(ref.id)
+	}
+	if e := a.t.entities[ref.key]; e != nil && e.typ() == ref.typ {
+		return e
+	}
+	var found *record
+	for _, e := range a.g.byKey[ref.key] {
+		if e.typ() == ref.typ {
+			if found != nil {
+				return nil
+			}
+			found = e
+		}
+	}
+	return found
+}
+
+// deletedRelationship finds a relationship by _key and _type: in the job's target first,
+// then in any target when exactly one matches.
+func (a *applier) deletedRelationship(ref deleteRef) *record {
+	if r := a.t.relationships[ref.key]; r != nil && r.typ() == ref.typ {
+		return r
+	}
+	var found *record
+	for _, t := range a.g.targets {
+		if r := t.relationships[ref.key]; r != nil && r.typ() == ref.typ {
+			if found != nil {
+				return nil
+			}
+			found = r
+		}
+	}
+	return found
 }
 
 // patchEntities merges each uploaded entity into the stored one: present properties are

@@ -286,6 +286,17 @@ func (g *graph) detach(r *record) {
 	delete(g.pending, r)
 }
 
+// relationshipsByID indexes every relationship by _id.
+func (g *graph) relationshipsByID() map[string]*record {
+	m := make(map[string]*record)
+	for _, t := range g.targets {
+		for _, r := range t.relationships {
+			m[r.id] = r
+		}
+	}
+	return m
+}
+
 // sortedEntities returns every entity in (_key, _id) order. The caller holds the server's
 // read lock, so the graph does not change underneath.
 func (g *graph) sortedEntities() []*record {

@@ -17,6 +17,9 @@ const (
 	StatusErrorBadData            = "ERROR_BAD_DATA"
 	StatusErrorUnexpected         = "ERROR_UNEXPECTED_FAILURE"
 	StatusAbortedInvalidConfig    = "ABORTED_DUE_TO_INVALID_CONFIGURATION"
+	// StatusUnknown exists on the platform and is not terminal: a client keeps polling.
+	// The emulator never reports it.
+	StatusUnknown = "UNKNOWN"
 )
 
 // abortStatuses are the terminal statuses an abort may ask for.
@@ -61,6 +64,10 @@ type Counters struct {
 	NumMappedRelationshipsCreated int64 `json:"numMappedRelationshipsCreated"`
 	NumMappedRelationshipsUpdated int64 `json:"numMappedRelationshipsUpdated"`
 	NumMappedRelationshipsDeleted int64 `json:"numMappedRelationshipsDeleted"`
+	// Mapped relationships that could not be stored: their source entity is unknown.
+	NumMappedRelationshipCreateErrors int64 `json:"numMappedRelationshipCreateErrors"`
+	NumMappedRelationshipUpdateErrors int64 `json:"numMappedRelationshipUpdateErrors"`
+	NumMappedRelationshipDeleteErrors int64 `json:"numMappedRelationshipDeleteErrors"`
 }
 
 // Job is a job as the API answers it in {"job": JOB}.
@@ -71,7 +78,14 @@ type Job struct {
 	IntegrationInstanceID *string `json:"integrationInstanceId"`
 	SyncMode              string  `json:"syncMode"`
 	Status                string  `json:"status"`
-	StartTimestamp        int64   `json:"startTimestamp"`
+	// AccountID is Config.Account (null without one).
+	AccountID *string `json:"accountId"`
+	// IntegrationJobID is always null: the emulator runs no integration jobs.
+	IntegrationJobID *string `json:"integrationJobId"`
+	// IgnoreDuplicates is the start body's option: a second object under a _key replaces
+	// the first.
+	IgnoreDuplicates bool  `json:"ignoreDuplicates"`
+	StartTimestamp   int64 `json:"startTimestamp"`
 	// EndTimestamp is set once the job is terminal (an emulator addition; null before).
 	EndTimestamp *int64 `json:"endTimestamp"`
 	Done         bool   `json:"done"`
@@ -105,6 +119,9 @@ type job struct {
 	// touched is when the job last had a request (epoch ms), for JobIdleTimeout.
 	touched  int64
 	counters Counters
+	account  string
+	// ignoreDuplicates: a different object under a _key the job holds replaces it.
+	ignoreDuplicates bool
 
 	// Accepted uploads by _key (entities and relationships together), and in upload order.
 	// Released when finalize takes them and when the job is aborted or expires: only the
@@ -112,17 +129,26 @@ type job struct {
 	byKey         map[string]*model.Object
 	entities      []*model.Object
 	relationships []*model.Object
+	// slot is where each _key's object stands in entities or relationships, so that
+	// ignoreDuplicates replaces it in place; a replaced slot of the other list is nil.
+	slot map[string]int
+	// deletes are the deleteEntities and deleteRelationships of /upload, applied at finalize.
+	deleteEntities, deleteRelationships []deleteRef
 
 	events []Event
 }
 
 // release drops the job's uploads. The caller holds j.mu.
-func (j *job) release() { j.entities, j.relationships, j.byKey = nil, nil, nil }
+func (j *job) release() {
+	j.entities, j.relationships, j.byKey, j.slot = nil, nil, nil, nil
+	j.deleteEntities, j.deleteRelationships = nil, nil
+}
 
 // holdsUploads reports whether the job still references uploaded objects. The caller holds
 // j.mu.
 func (j *job) holdsUploads() bool {
-	return j.byKey != nil || j.entities != nil || j.relationships != nil
+	return j.byKey != nil || j.entities != nil || j.relationships != nil || j.slot != nil ||
+		j.deleteEntities != nil || j.deleteRelationships != nil
 }
 
 // snapshot returns the job as the API answers it. The caller holds j.mu.
@@ -135,6 +161,12 @@ func (j *job) snapshot() Job {
 		StartTimestamp: j.start,
 		Done:           isTerminal(j.status),
 		Counters:       j.counters,
+
+		IgnoreDuplicates: j.ignoreDuplicates,
+	}
+	if j.account != "" {
+		a := j.account
+		out.AccountID = &a
 	}
 	name := j.target.name
 	switch {

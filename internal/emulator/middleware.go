@@ -14,6 +14,9 @@ import (
 // Header names the API reads.
 const (
 	headerAccount = "JupiterOne-Account"
+	// headerLegacyAccount is the account header's old name, which JupiterOne's Terraform
+	// provider and Node client still send.
+	headerLegacyAccount = "LifeOmic-Account"
 )
 
 // middleware wraps the routes in the order a request meets them: request log, read
@@ -140,9 +143,12 @@ func (s *Server) accountChecked(next http.Handler) http.Handler {
 			return
 		}
 		got := r.Header.Get(headerAccount)
+		if got == "" {
+			got = r.Header.Get(headerLegacyAccount)
+		}
 		switch {
 		case got == "":
-			writeError(w, errorf(http.StatusForbidden, CodeAccountMismatch, "a %s header is required: this emulator serves account %q", headerAccount, s.cfg.Account))
+			writeError(w, errorf(http.StatusForbidden, CodeAccountMismatch, "a %s header (or the legacy %s) is required: this emulator serves account %q", headerAccount, headerLegacyAccount, s.cfg.Account))
 			return
 		case got != s.cfg.Account:
 			writeError(w, errorf(http.StatusForbidden, CodeAccountMismatch, "this emulator serves account %q, not %q", s.cfg.Account, got))

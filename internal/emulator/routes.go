@@ -32,6 +32,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /graphql", s.graphQL)
 	mux.HandleFunc("GET /_emulator/graph", s.getGraph)
 	mux.HandleFunc("GET "+deferredPath+"{token}", s.getDeferred)
+	mux.HandleFunc("/integrations/ingest", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "the legacy /integrations/ingest upload is not served; upload through a Sync API job (%s)", jobsPath))
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.noRoute(mux, w, r) })
 	return s.middleware(mux)
 }
@@ -94,6 +97,7 @@ type startRequest struct {
 	Scope                 *string `json:"scope"`
 	IntegrationInstanceID *string `json:"integrationInstanceId"`
 	SyncMode              string  `json:"syncMode"`
+	IgnoreDuplicates      bool    `json:"ignoreDuplicates"`
 }
 
 func (s *Server) startJob(w http.ResponseWriter, r *http.Request) {
@@ -152,14 +156,15 @@ func (s *Server) newJob(req startRequest) (*job, *apiError) {
 		}
 		target = targetID{kind: targetScope, name: scope}
 	case "":
-		return nil, badRequest(CodeInvalidSource, "source is required: %q or %q", SourceIntegrationExternal, SourceAPI)
+		return nil, badRequest(CodeInvalidSource, "source is required: %q, %q or %q", SourceAPI, SourceIntegrationExternal, SourceIntegrationManaged)
 	default:
-		return nil, badRequest(CodeInvalidSource, "unknown source %q; use %q or %q", req.Source, SourceIntegrationExternal, SourceAPI)
+		return nil, badRequest(CodeInvalidSource, "unknown source %q; use %q, %q or %q", req.Source, SourceAPI, SourceIntegrationExternal, SourceIntegrationManaged)
 	}
 	now := s.nowMillis()
 	j := &job{
 		id: s.newID(), source: req.Source, mode: mode, target: target,
 		status: StatusAwaitingUploads, start: now, touched: now, byKey: make(map[string]*model.Object),
+		slot: make(map[string]int), account: s.cfg.Account, ignoreDuplicates: req.IgnoreDuplicates,
 	}
 	s.jobsMu.Lock()
 	defer s.jobsMu.Unlock()
@@ -319,33 +324,31 @@ func patchRelationships() *apiError {
 	return badRequest(CodeRelationshipsNotInPatch, "a PATCH job accepts entities only; upload relationships in a DIFF job")
 }
 
-// accept adds an upload to the job, all of it or none. The caller holds j.mu.
+// accept adds an upload to the job, all of it or none. A _key the job already holds, or
+// that an earlier object of the request has, is accepted again with an identical object
+// (not counted again); a different object replaces it with ignoreDuplicates and is refused
+// otherwise. The caller holds j.mu.
 func (j *job) accept(body *uploadBody) *apiError {
 	fresh := make(map[string]*model.Object, len(body.entities)+len(body.relationships))
-	var newEntities, newRelationships int
 	for _, l := range []struct {
 		name string
 		list []*model.Object
 	}{{"entities", body.entities}, {"relationships", body.relationships}} {
 		for i, u := range l.list {
 			key := u.Key()
-			prev, holder := j.byKey[key], "this job already holds"
+			prev, holder := fresh[key], "an earlier object of this request has"
 			if prev == nil {
-				prev, holder = fresh[key], "an earlier object of this request has"
+				prev, holder = j.byKey[key], "this job already holds"
 			}
-			if prev != nil {
-				if prev.Kind == u.Kind && model.EqualProperties(prev.Props, u.Props) {
-					continue // a retried or repeated identical object: accepted once
-				}
-				return badRequest(CodeDuplicateKey, "%s[%d] has _key %q, which %s for a different %s (J1P006): every object needs its own _key. Nothing of this request was accepted.",
+			switch {
+			case prev == nil:
+			case prev.Kind == u.Kind && model.EqualProperties(prev.Props, u.Props):
+				continue // a retried or repeated identical object: accepted once
+			case !j.ignoreDuplicates:
+				return badRequest(CodeDuplicateKey, "%s[%d] has _key %q, which %s for a different %s (J1P006): every object needs its own _key, or start the job with \"ignoreDuplicates\": true to let the later object replace it. Nothing of this request was accepted.",
 					l.name, i, key, holder, prev.Kind)
 			}
 			fresh[key] = u
-			if u.Kind == model.KindEntity {
-				newEntities++
-			} else {
-				newRelationships++
-			}
 		}
 	}
 	for _, l := range [][]*model.Object{body.entities, body.relationships} {
@@ -354,17 +357,53 @@ func (j *job) accept(body *uploadBody) *apiError {
 			if fresh[key] != u {
 				continue
 			}
-			j.byKey[key] = u
-			if u.Kind == model.KindEntity {
-				j.entities = append(j.entities, u)
-			} else {
-				j.relationships = append(j.relationships, u)
-			}
+			j.put(key, u)
 		}
 	}
-	j.counters.NumEntitiesUploaded += int64(newEntities)
-	j.counters.NumRelationshipsUploaded += int64(newRelationships)
+	j.deleteEntities = append(j.deleteEntities, body.deleteEntities...)
+	j.deleteRelationships = append(j.deleteRelationships, body.deleteRelationships...)
 	return nil
+}
+
+// put stores an accepted object under its _key, replacing the object held there (in place
+// when of the same list), and keeps the uploaded counters at the distinct objects held.
+// The caller holds j.mu.
+func (j *job) put(key string, u *model.Object) {
+	isRel := u.Kind.IsRelationship()
+	if prev := j.byKey[key]; prev != nil {
+		i := j.slot[key]
+		if prev.Kind.IsRelationship() == isRel {
+			j.list(isRel)[i] = u
+			j.byKey[key] = u
+			return
+		}
+		j.list(!isRel)[i] = nil
+		j.count(!isRel, -1)
+	}
+	j.byKey[key] = u
+	if isRel {
+		j.slot[key] = len(j.relationships)
+		j.relationships = append(j.relationships, u)
+	} else {
+		j.slot[key] = len(j.entities)
+		j.entities = append(j.entities, u)
+	}
+	j.count(isRel, 1)
+}
+
+func (j *job) list(relationships bool) []*model.Object {
+	if relationships {
+		return j.relationships
+	}
+	return j.entities
+}
+
+func (j *job) count(relationships bool, n int64) {
+	if relationships {
+		j.counters.NumRelationshipsUploaded += n
+	} else {
+		j.counters.NumEntitiesUploaded += n
+	}
 }
 
 // decodeFinalize parses a finalize body: empty, {}, or {"partialDatasets": {"types": [...]}}.
@@ -427,8 +466,8 @@ func (s *Server) finalizeJob(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &change{
 		jobID: j.id, source: j.source, mode: j.mode, target: j.target,
-		entities: j.entities, relationships: j.relationships, byKey: j.byKey,
-		partialTypes: partial,
+		entities: compact(j.entities), relationships: compact(j.relationships), byKey: j.byKey,
+		partialTypes: partial, deleteEntities: j.deleteEntities, deleteRelationships: j.deleteRelationships,
 	}
 	s.leaveAwaiting(j, StatusFinalizePending, 0)
 	j.mu.Unlock()
@@ -442,6 +481,11 @@ func (s *Server) finalizeJob(w http.ResponseWriter, r *http.Request) {
 		s.runFinalize(j, c)
 	}
 	s.answerJob(w, j)
+}
+
+// compact drops the slots that ignoreDuplicates emptied.
+func compact(list []*model.Object) []*model.Object {
+	return slices.DeleteFunc(list, func(o *model.Object) bool { return o == nil })
 }
 
 // startBackground registers a background finalize, unless Close has begun.
