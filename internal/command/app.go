@@ -8,11 +8,17 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
+
+	"github.com/j1hcl/j1hcl/internal/render"
 )
 
 // Version is j1hcl's version; release builds set it with -ldflags "-X ...command.Version=…".
@@ -43,11 +49,24 @@ type Env struct {
 	StdoutTerminal bool
 	// Width is the terminal's width in columns, 0 when unknown or not a terminal.
 	Width int
+	// Signals delivers SIGINT and SIGTERM; nil when the caller handles signals itself.
+	Signals <-chan os.Signal
+	// Die ends the process as the signal would have by default, once its state locks are
+	// released; nil exits with status 1.
+	Die func(os.Signal)
 }
 
-// OSEnv returns the process's real environment.
+// OSEnv returns the process's real environment. It takes over SIGINT and SIGTERM (see
+// signalRouter) and ignores SIGPIPE, so that a write to a closed pipe (j1hcl plan | head -1)
+// fails like any other write, the command ends through its usual path and releases its
+// locks, rather than the process dying on the spot.
 func OSEnv() *Env {
+	signal.Ignore(syscall.SIGPIPE)
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	env := &Env{
+		Signals:        signals,
+		Die:            dieOf,
 		Stdout:         os.Stdout,
 		Stderr:         os.Stderr,
 		Stdin:          os.Stdin,
@@ -71,25 +90,59 @@ type globals struct {
 	color   string // auto, always, never
 }
 
-// Main runs j1hcl with args (os.Args) and returns the process exit code.
-func Main(env *Env, args []string) int {
+// Main runs j1hcl with args (os.Args) and returns the process exit code. Whatever happens,
+// an error, a panic or a failed write to standard output, it releases the state locks it took,
+// and it returns 2 or 3 only for their documented meanings (plan -detailed-exitcode, fmt
+// -check): anything unexpected is exit status 1.
+func Main(env *Env, args []string) (code int) {
+	stdout := &checkedWriter{w: env.Stdout}
+	e := *env
+	e.Stdout = stdout
+	if e.Die == nil {
+		e.Die = func(os.Signal) { os.Exit(ExitError) }
+	}
+	env = &e
+	m := &meta{env: env, stdout: stdout, logger: newLogger(env), signals: &signalRouter{}}
+	m.view = textView{m}
+	defer func() {
+		if r := recover(); r != nil {
+			m.locks.releaseAll()
+			code = m.crashed(r, debug.Stack())
+		}
+	}()
+	if env.Signals != nil {
+		done := make(chan struct{})
+		defer close(done)
+		go m.route(env.Signals, done)
+	}
+
 	g, rest, err := extractGlobals(args[1:])
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "Error: %s\n", err)
+		m.view.Error(err)
 		return ExitError
 	}
 	if g.chdir != "" {
 		if err := os.Chdir(g.chdir); err != nil {
-			fmt.Fprintf(env.Stderr, "Error: -chdir=%s: %s\n", g.chdir, err)
+			m.view.Error(fmt.Errorf("-chdir=%s: %w", g.chdir, err))
 			return ExitError
 		}
 	}
-	m := &meta{env: env, color: useColor(env, g), logger: newLogger(env)}
+	m.color = useColor(env, g)
+	m.pal = render.NewPalette(m.color)
 	app := newApp(m)
 	err = app.Run(append([]string{args[0]}, permuteArgs(app.Commands, rest)...))
+	m.locks.releaseAll()
+	if werr := stdout.failure(); werr != nil {
+		if err != nil && !errors.Is(err, werr) {
+			m.exitStatus(err)
+		}
+		textView{m}.Error(fmt.Errorf("cannot write to standard output: %w", werr))
+		return ExitError
+	}
 	return m.exitStatus(err)
 }
 
+// exitStatus reports err through the command's view and returns the exit status it means.
 func (m *meta) exitStatus(err error) int {
 	var code exitCode
 	switch {
@@ -98,8 +151,47 @@ func (m *meta) exitStatus(err error) int {
 	case errors.As(err, &code):
 		return int(code)
 	}
-	m.errorLine(err.Error())
+	m.view.Error(err)
 	return ExitError
+}
+
+// crashed reports a panic: the value and stack go to a file (on standard error when no file
+// can be written) and the user is asked to report the bug. The exit status is 1, never the 2
+// of a Go crash, which plan -detailed-exitcode would read as "changes".
+func (m *meta) crashed(value any, stack []byte) int {
+	report := fmt.Sprintf("j1hcl %s (%s %s/%s) panicked: %v\n\n%s", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH, value, stack)
+	where := "below"
+	f, err := os.CreateTemp("", "j1hcl-crash-*.txt")
+	if err == nil {
+		_, err = f.WriteString(report)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err == nil {
+		where = "in " + f.Name()
+	}
+	fmt.Fprintf(m.env.Stderr, "%s j1hcl hit an internal error: %s\n"+
+		"This is a bug in j1hcl, not in your configuration. Please report it at %s with the crash report %s.\n"+
+		"Any state lock this process held was released.\n",
+		m.pal.Bold(m.pal.Red("Error:")), render.EscapeLines(fmt.Sprint(value)), bugURL, where)
+	if err != nil {
+		fmt.Fprintln(m.env.Stderr, render.EscapeLines(report))
+	}
+	return ExitError
+}
+
+// bugURL is where bugs are reported.
+const bugURL = "https://github.com/j1hcl/j1hcl/issues"
+
+// dieOf ends the process by the signal s with its default action, so that the parent sees
+// what it sent (a shell reports 130 for SIGINT); where that is impossible, it exits 1.
+func dieOf(s os.Signal) {
+	signal.Reset(s)
+	if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(s) == nil {
+		time.Sleep(time.Second) // the signal is on its way
+	}
+	os.Exit(ExitError)
 }
 
 // extractGlobals removes -chdir, -no-color and --color from anywhere before "--".
@@ -289,9 +381,26 @@ func newApp(m *meta) *cli.App {
 				return fmt.Errorf("%s. Run 'j1hcl %s -help' for usage", err, c.Command.FullName())
 			}
 		}
+		m.nameActions(c, nil)
 	}
 	cli.VersionPrinter = func(c *cli.Context) { printVersion(m) }
 	return app
+}
+
+// nameActions makes every action of c and its subcommands record its command's name (for
+// messages such as "state rm failed") before it runs.
+func (m *meta) nameActions(c *cli.Command, parents []string) {
+	path := append(append([]string(nil), parents...), c.Name)
+	if action := c.Action; action != nil {
+		name := strings.Join(path, " ")
+		c.Action = func(ctx *cli.Context) error {
+			m.command = name
+			return action(ctx)
+		}
+	}
+	for _, sub := range c.Subcommands {
+		m.nameActions(sub, path)
+	}
 }
 
 func versionCommand(m *meta) *cli.Command {

@@ -47,7 +47,7 @@ func fmtCommand(m *meta) *cli.Command {
 				f.path(p, c.Bool("recursive"))
 			}
 			if len(f.diags) > 0 {
-				m.printDiagnostics(nil, f.diags)
+				m.view.Diagnostics(nil, f.diags)
 				return exitCode(ExitError)
 			}
 			if f.check && f.changed > 0 {

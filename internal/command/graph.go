@@ -14,22 +14,35 @@ func graphCommand(m *meta) *cli.Command {
 		Usage:     "print the desired graph as Graphviz DOT or a Mermaid flowchart",
 		ArgsUsage: " ",
 		Flags: append(varFlags(),
-			&cli.StringFlag{Name: "format", Value: "dot", Usage: "dot or mermaid"},
+			&cli.StringFlag{Name: "format", Value: "dot", Usage: "output format: `dot|mermaid`"},
 		),
 		Action: func(c *cli.Context) error {
-			format := c.String("format")
-			if format != "dot" && format != "mermaid" {
-				return fmt.Errorf("-format must be dot or mermaid, not %q", format)
+			a := graphArgs{vars: parseVarArgs(c), format: c.String("format")}
+			if a.format != "dot" && a.format != "mermaid" {
+				return fmt.Errorf("-format must be dot or mermaid, not %q", a.format)
 			}
-			l := m.load(m.loadOptions(c))
-			m.printDiagnostics(l.cfg, l.diags)
-			if l.diags.HasErrors() {
-				return exitCode(ExitError)
+			if c.NArg() > 0 {
+				return fmt.Errorf("graph takes no arguments")
 			}
-			if format == "mermaid" {
-				return render.GraphMermaid(m.env.Stdout, l.cfg.Graph)
-			}
-			return render.GraphDOT(m.env.Stdout, l.cfg.Graph)
+			return m.graph(a)
 		},
 	}
+}
+
+// graphArgs are the arguments of graph.
+type graphArgs struct {
+	vars   varArgs
+	format string // dot or mermaid
+}
+
+func (m *meta) graph(a graphArgs) error {
+	l := m.load(loadOptions{vars: a.vars})
+	m.view.Diagnostics(l.files(), l.diags)
+	if l.diags.HasErrors() {
+		return exitCode(ExitError)
+	}
+	if a.format == "mermaid" {
+		return render.GraphMermaid(m.env.Stdout, l.cfg.Graph)
+	}
+	return render.GraphDOT(m.env.Stdout, l.cfg.Graph)
 }

@@ -87,10 +87,10 @@ func (m *meta) printImport(res *importjson.Result, source, dir string) {
 			more = fmt.Sprintf(" and %d more", len(elems)-maxNoteElements)
 			elems = elems[:maxNoteElements]
 		}
-		m.warnLine(fmt.Sprintf("%s. In %s%s.", capitalizeFirst(n.Message), strings.Join(elems, ", "), more))
+		m.view.Warning(fmt.Sprintf("%s. In %s%s.", capitalizeFirst(n.Message), strings.Join(elems, ", "), more))
 	}
 	out := m.env.Stdout
-	fmt.Fprintf(out, "%s %s from %s into %s:\n", m.style("Imported", ansiBoldGreen), res.Summary(), source, dir)
+	fmt.Fprintf(out, "%s %s from %s into %s:\n", m.pal.Bold(m.pal.Green("Imported")), res.Summary(), source, dir)
 	for _, f := range res.Files {
 		fmt.Fprintf(out, "  %s\n", f.Name)
 	}
@@ -98,7 +98,7 @@ func (m *meta) printImport(res *importjson.Result, source, dir string) {
 	case len(res.Warnings) > 0:
 		fmt.Fprintf(out, "Checked: these files evaluate to the payload; j1hcl validate rejects them until the objects warned about above are fixed.\n")
 	case len(res.Notes) > 0:
-		fmt.Fprintf(out, "Checked: j1hcl export of these files reproduces the payload, with the %d %s above.\n", len(res.Notes), plural(len(res.Notes), "normalization", "normalizations"))
+		fmt.Fprintf(out, "Checked: j1hcl export of these files reproduces the payload, with the %s above.\n", count(len(res.Notes), "normalization", "normalizations"))
 	default:
 		fmt.Fprintf(out, "Checked: j1hcl export of these files reproduces the payload exactly.\n")
 	}

@@ -75,9 +75,9 @@ func initCommand(m *meta) *cli.Command {
 				return err
 			}
 			out := m.env.Stdout
-			fmt.Fprintf(out, "%s Wrote %s", m.style("j1hcl initialized.", ansiBoldGreen), main)
+			fmt.Fprintf(out, "%s Wrote %s", m.pal.Bold(m.pal.Green("j1hcl initialized.")), main)
 			if added > 0 {
-				fmt.Fprintf(out, " and added %d %s to .gitignore", added, plural(added, "entry", "entries"))
+				fmt.Fprintf(out, " and added %s to .gitignore", count(added, "entry", "entries"))
 			}
 			fmt.Fprintf(out, ".\n\nNext steps:\n")
 			fmt.Fprintf(out, "  1. Set the integration type and your instance id in main.hcl (or export %s).\n", EnvInstanceID)

@@ -1,22 +1,17 @@
 package command
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/urfave/cli/v2"
 
-	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
+	"github.com/j1hcl/j1hcl/internal/render"
 	"github.com/j1hcl/j1hcl/internal/state"
 	"github.com/j1hcl/j1hcl/internal/validate"
 	"github.com/j1hcl/j1hcl/lang"
@@ -34,29 +29,19 @@ const (
 type meta struct {
 	env    *Env
 	color  bool
+	pal    render.Palette
 	logger *slog.Logger
-}
-
-func (m *meta) errorLine(msg string) {
-	fmt.Fprintf(m.env.Stderr, "%s %s\n", m.style("Error:", ansiBoldRed), msg)
-}
-
-func (m *meta) warnLine(msg string) {
-	fmt.Fprintf(m.env.Stderr, "%s %s\n", m.style("Warning:", ansiBoldYellow), msg)
-}
-
-const (
-	ansiReset      = "\x1b[0m"
-	ansiBoldRed    = "\x1b[1;31m"
-	ansiBoldYellow = "\x1b[1;33m"
-	ansiBoldGreen  = "\x1b[1;32m"
-)
-
-func (m *meta) style(s, code string) string {
-	if !m.color {
-		return s
-	}
-	return code + s + ansiReset
+	// view receives diagnostics, warnings and the final error; the text view until a command
+	// chooses JSON.
+	view view
+	// command is the running command's full name, e.g. "state rm".
+	command string
+	// stdout is env.Stdout, checked: its first write error fails the command.
+	stdout *checkedWriter
+	// locks are the state locks held, released on every way out.
+	locks lockSet
+	// signals routes SIGINT and SIGTERM (see signals.go).
+	signals *signalRouter
 }
 
 // workDir is the configuration directory: the current directory after -chdir.
@@ -66,14 +51,6 @@ func workDir() string {
 		return "."
 	}
 	return wd
-}
-
-// varFlags are the flags that feed variables.
-func varFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "var", Usage: "set a variable: `NAME=VALUE` (repeatable)"},
-		&cli.StringSliceFlag{Name: "var-file", Usage: "read variable values from `FILE` (repeatable)"},
-	}
 }
 
 // loaded is a configuration after loading and validation.
@@ -88,12 +65,8 @@ type loaded struct {
 
 // loadOptions say how a command wants the configuration loaded.
 type loadOptions struct {
-	vars, varFiles []string
-	mode           string // -mode flag, "" when not given
-}
-
-func (m *meta) loadOptions(c *cli.Context) loadOptions {
-	return loadOptions{vars: c.StringSlice("var"), varFiles: c.StringSlice("var-file"), mode: c.String("mode")}
+	vars varArgs
+	mode string // -mode flag, "" when not given
 }
 
 // load runs lang and validate. The returned diagnostics hold every error and warning; the
@@ -101,7 +74,7 @@ func (m *meta) loadOptions(c *cli.Context) loadOptions {
 func (m *meta) load(opts loadOptions) *loaded {
 	dir := workDir()
 	start := time.Now()
-	cfg, diags := lang.Load(lang.Options{Dir: dir, Vars: opts.vars, VarFiles: opts.varFiles, Environ: m.env.Environ()})
+	cfg, diags := lang.Load(lang.Options{Dir: dir, Vars: opts.vars.vars, VarFiles: opts.vars.files, Environ: m.env.Environ()})
 	m.logger.Debug("configuration loaded", "dir", dir, "files", len(cfg.Files), "entities", len(cfg.Graph.Entities), "relationships", len(cfg.Graph.Relationships), "duration", time.Since(start))
 	l := &loaded{cfg: cfg, diags: diags}
 	if diags.HasErrors() {
@@ -175,48 +148,6 @@ func resolveTarget(in lang.Integration, envInstance string) (state.Target, error
 	return state.Target{}, fmt.Errorf("no target: set instance_id (or scope) in the integration block, or the environment variable %s", EnvInstanceID)
 }
 
-// statePath resolves -state against the configuration directory.
-func statePath(c *cli.Context) string {
-	p := c.String("state")
-	if p == "" {
-		return filepath.Join(workDir(), DefaultStateFile)
-	}
-	return p
-}
-
-func stateFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "state", Usage: "state file `PATH` (default " + DefaultStateFile + " in the configuration directory)"},
-		&cli.BoolFlag{Name: "lock", Value: true, Usage: "lock the state file while working"},
-		&cli.DurationFlag{Name: "lock-timeout", Usage: "wait up to `DURATION` for a held state lock"},
-	}
-}
-
-// lockState takes the state lock unless -lock=false; the returned func releases it.
-func (m *meta) lockState(c *cli.Context, path, operation string) (func(), error) {
-	if !c.Bool("lock") {
-		return func() {}, nil
-	}
-	lk, err := backend.Acquire(c.Context, backend.NewLocal(path), operation, c.Duration("lock-timeout"))
-	if err != nil {
-		return nil, err
-	}
-	return func() {
-		if err := lk.Unlock(context.WithoutCancel(c.Context)); err != nil {
-			m.warnLine(fmt.Sprintf("could not release the state lock: %s", err))
-		}
-	}, nil
-}
-
-// readState loads the state file; a missing file is an empty state (nil).
-func readState(path string) (*state.File, error) {
-	f, err := state.Read(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	return f, err
-}
-
 // priorOf describes a state for planning; the content hash, which saved plans need, only when
 // asked for.
 func priorOf(f *state.File, hash bool) (*model.Graph, plan.Prior) {
@@ -229,4 +160,12 @@ func priorOf(f *state.File, hash bool) (*model.Graph, plan.Prior) {
 		prior.Hash = model.HashGraph(g)
 	}
 	return g, prior
+}
+
+// files returns the loaded source files, for diagnostics' snippets.
+func (l *loaded) files() map[string]*hcl.File {
+	if l.cfg == nil {
+		return nil
+	}
+	return l.cfg.Files
 }

@@ -96,9 +96,9 @@ func serveCommand(m *meta) *cli.Command {
 				return fmt.Errorf("--max-jobs must be a positive number, not %d", cfg.MaxJobsInFlight)
 			}
 			if key == "" {
-				m.warnLine("no API key (--api-key, " + EnvEmulatorAPIKey + " or " + syncapi.EnvAPIKey + "): the emulator accepts every request")
+				m.view.Warning("no API key (--api-key, " + EnvEmulatorAPIKey + " or " + syncapi.EnvAPIKey + "): the emulator accepts every request")
 			}
-			ctx, stop := interruptible(c.Context)
+			ctx, stop := m.interruptible(c.Context)
 			defer stop()
 			err := emulator.ListenAndServe(ctx, cfg, func(addr string) {
 				fmt.Fprintf(m.env.Stdout, "j1hcl serve: listening on http://%s\n", addr)

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -9,47 +10,60 @@ import (
 	"github.com/j1hcl/j1hcl/internal/render"
 )
 
+// showArgs are the arguments of show.
+type showArgs struct {
+	state    stateArgs
+	json     bool
+	planFile string // "" shows the state
+}
+
 func showCommand(m *meta) *cli.Command {
 	return &cli.Command{
 		Name:      "show",
 		Usage:     "render a saved plan, or the current state",
 		ArgsUsage: "[PLANFILE]",
-		Flags: []cli.Flag{
+		Flags: append(stateFlags(false),
 			&cli.BoolFlag{Name: "json", Usage: "print as JSON"},
-			&cli.StringFlag{Name: "state", Usage: "state file `PATH` (without PLANFILE)"},
-		},
+		),
 		Action: func(c *cli.Context) error {
+			a := showArgs{state: parseStateArgs(c), json: c.Bool("json"), planFile: c.Args().First()}
+			if a.json {
+				m.useView("json")
+			}
 			if c.NArg() > 1 {
 				return fmt.Errorf("show takes at most one plan file")
 			}
-			opts := render.TextOptions{Color: m.color, Width: m.env.Width}
-			if c.NArg() == 1 {
-				p, err := plan.ReadFile(c.Args().First())
-				if err != nil {
-					return err
-				}
-				if c.Bool("json") {
-					return render.PlanJSON(m.env.Stdout, p)
-				}
-				return render.PlanText(m.env.Stdout, p, opts)
-			}
-			f, err := readState(statePath(c))
-			if err != nil {
-				return err
-			}
-			if f == nil {
-				if c.Bool("json") {
-					fmt.Fprintln(m.env.Stdout, `{"format_version":"1.0","state":null}`)
-					return nil
-				}
-				fmt.Fprintln(m.env.Stdout, "No state. Nothing has been applied yet.")
-				return nil
-			}
-			m.warnPending(f)
-			if c.Bool("json") {
-				return render.StateJSON(m.env.Stdout, f)
-			}
-			return render.StateText(m.env.Stdout, f, opts)
+			return m.show(c.Context, a)
 		},
 	}
+}
+
+func (m *meta) show(ctx context.Context, a showArgs) error {
+	opts := render.TextOptions{Color: m.color, Width: m.env.Width}
+	if a.planFile != "" {
+		p, err := plan.ReadFile(a.planFile)
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return render.PlanJSON(m.env.Stdout, p)
+		}
+		return render.PlanText(m.env.Stdout, p, opts)
+	}
+	st, err := m.openState(ctx, a.state, openOptions{})
+	if err != nil {
+		return err
+	}
+	defer st.release()
+	switch {
+	case st.file == nil && a.json:
+		_, err := fmt.Fprintln(m.env.Stdout, `{"format_version":"1.0","state":null}`)
+		return err
+	case st.file == nil:
+		_, err := fmt.Fprintln(m.env.Stdout, "No state. Nothing has been applied yet.")
+		return err
+	case a.json:
+		return render.StateJSON(m.env.Stdout, st.file)
+	}
+	return render.StateText(m.env.Stdout, st.file, opts)
 }

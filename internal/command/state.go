@@ -1,12 +1,13 @@
 package command
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/render"
-	"github.com/j1hcl/j1hcl/internal/state"
 )
 
 func stateCommand(m *meta) *cli.Command {
@@ -18,110 +19,107 @@ func stateCommand(m *meta) *cli.Command {
 				Name:      "list",
 				Usage:     "list the recorded objects, optionally those matching a glob",
 				ArgsUsage: "[PATTERN]",
-				Flags:     []cli.Flag{&cli.StringFlag{Name: "state", Usage: "state file `PATH`"}},
+				Flags:     stateFlags(false),
 				Action: func(c *cli.Context) error {
+					a := parseStateArgs(c)
 					if c.NArg() > 1 {
 						return fmt.Errorf("state list takes at most one pattern")
 					}
-					f, err := m.mustReadState(c)
-					if err != nil {
-						return err
-					}
-					for _, e := range f.List(c.Args().First()) {
-						fmt.Fprintf(m.env.Stdout, "%s\t%s\n", e.Address, render.EntryKey(e))
-					}
-					return nil
+					return m.stateList(c.Context, a, c.Args().First())
 				},
 			},
 			{
 				Name:      "show",
 				Usage:     "show one recorded object",
 				ArgsUsage: "KEY-OR-ADDRESS",
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "state", Usage: "state file `PATH`"},
+				Flags: append(stateFlags(false),
 					&cli.BoolFlag{Name: "json", Usage: "print the object as JSON"},
-				},
+				),
 				Action: func(c *cli.Context) error {
+					a := stateShowArgs{state: parseStateArgs(c), json: c.Bool("json"), object: c.Args().First()}
+					if a.json {
+						m.useView("json")
+					}
 					if c.NArg() != 1 {
 						return fmt.Errorf("state show takes exactly one _key or address")
 					}
-					f, err := m.mustReadState(c)
-					if err != nil {
-						return err
-					}
-					e, kind, err := f.Lookup(c.Args().First())
-					if err != nil {
-						return err
-					}
-					if c.Bool("json") {
-						return render.EntryJSON(m.env.Stdout, e, kind)
-					}
-					return render.EntryText(m.env.Stdout, e, kind, render.TextOptions{Color: m.color, Width: m.env.Width})
+					return m.stateShow(c.Context, a)
 				},
 			},
 			{
 				Name:      "rm",
 				Usage:     "forget objects (the remote graph is not changed)",
 				ArgsUsage: "KEY-OR-ADDRESS...",
-				Flags:     stateFlags(),
+				Flags:     stateFlags(true),
 				Action: func(c *cli.Context) error {
+					a := parseStateArgs(c)
 					if c.NArg() == 0 {
 						return fmt.Errorf("state rm needs at least one _key or address")
 					}
-					path := statePath(c)
-					unlock, err := m.lockState(c, path, "state rm")
-					if err != nil {
-						return err
-					}
-					defer unlock()
-					f, err := state.Read(path)
-					if err != nil {
-						return err
-					}
-					if f.PendingJob != nil {
-						// Forgetting objects of a state whose last job is undecided would
-						// record a guess: settle the job first.
-						if f, err = m.resolvePending(c, path, f); err != nil {
-							return err
-						}
-					}
-					removed, err := f.Remove(c.Args().Slice())
-					if err != nil {
-						return err
-					}
-					f.Serial++
-					if err := state.Write(path, f); err != nil {
-						return err
-					}
-					for _, e := range removed {
-						fmt.Fprintf(m.env.Stdout, "Removed %s (%s)\n", e.Address, render.EntryKey(e))
-					}
-					fmt.Fprintf(m.env.Stdout, "Successfully removed %d %s from the state. The remote graph is unchanged; the next DIFF apply would create %s again if %s still in the configuration.\n",
-						len(removed), plural(len(removed), "object", "objects"), plural(len(removed), "it", "them"), plural(len(removed), "it is", "they are"))
-					return nil
+					return m.stateRm(c.Context, a, c.Args().Slice())
 				},
 			},
 		},
 	}
 }
 
-// mustReadState reads -state (default beside the configuration); a missing state is an error.
-func (m *meta) mustReadState(c *cli.Context) (*state.File, error) {
-	path := statePath(c)
-	f, err := readState(path)
+func (m *meta) stateList(ctx context.Context, a stateArgs, pattern string) error {
+	st, err := m.openState(ctx, a, openOptions{mustExist: true})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if f == nil {
-		return nil, fmt.Errorf("no state file at %s: nothing has been applied yet (or pass -state=PATH)", path)
+	defer st.release()
+	for _, e := range st.file.List(pattern) {
+		fmt.Fprintf(m.env.Stdout, "%s\t%s\n", render.Escape(e.Address), render.Escape(render.EntryKey(e)))
 	}
-	m.warnPending(f)
-	return f, nil
+	return nil
 }
 
-// warnPending tells readers of a state that its last job's outcome is not recorded yet.
-func (m *meta) warnPending(f *state.File) {
-	if p := f.PendingJob; p != nil {
-		m.warnLine(fmt.Sprintf("the state records %s job %s as pending since %s: its outcome is not recorded yet, so what is shown may be out of date. Run j1hcl plan or apply (with JUPITERONE_API_KEY set) to settle it.", p.SyncMode, p.ID, p.RecordedAt))
+// stateShowArgs are the arguments of state show.
+type stateShowArgs struct {
+	state  stateArgs
+	json   bool
+	object string // _key or address
+}
+
+func (m *meta) stateShow(ctx context.Context, a stateShowArgs) error {
+	st, err := m.openState(ctx, a.state, openOptions{mustExist: true})
+	if err != nil {
+		return err
 	}
+	defer st.release()
+	e, kind, err := st.file.Lookup(a.object)
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return render.EntryJSON(m.env.Stdout, e, kind)
+	}
+	return render.EntryText(m.env.Stdout, e, kind, render.TextOptions{Color: m.color, Width: m.env.Width})
+}
+
+func (m *meta) stateRm(ctx context.Context, a stateArgs, objects []string) error {
+	// Forgetting objects of a state whose last job is undecided would record a guess:
+	// openState settles the job first.
+	st, err := m.openState(ctx, a, openOptions{operation: "state rm", mustExist: true})
+	if err != nil {
+		return err
+	}
+	defer st.release()
+	f := st.file
+	removed, err := f.Remove(objects)
+	if err != nil {
+		return err
+	}
+	f.Serial++
+	if err := backend.WriteState(ctx, st.store, f); err != nil {
+		return err
+	}
+	for _, e := range removed {
+		fmt.Fprintf(m.env.Stdout, "Removed %s (%s)\n", render.Escape(e.Address), render.Escape(render.EntryKey(e)))
+	}
+	n := len(removed)
+	fmt.Fprintf(m.env.Stdout, "Successfully removed %s from the state. The remote graph is unchanged; the next DIFF apply would create %s again if %s still in the configuration.\n",
+		count(n, "object", "objects"), render.Plural(n, "it", "them"), render.Plural(n, "it is", "they are"))
+	return nil
 }

@@ -320,3 +320,22 @@ func sortedCopy(objs []*Object) []*Object {
 	SortObjects(c)
 	return c
 }
+
+// MarshalJSON encodes v as encoding/json does but without HTML escaping, the way every JSON
+// document j1hcl writes reads: "<" in a key stays "<". indent "" gives one line; otherwise
+// each level is indented by indent and the result ends in a newline.
+func MarshalJSON(v any, indent string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if indent == "" {
+		return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	}
+	return buf.Bytes(), nil
+}

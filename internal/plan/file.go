@@ -30,7 +30,7 @@ type changeJSON struct {
 
 // MarshalJSON writes the change in the JSON plan's shape, properties in canonical order.
 func (c Change) MarshalJSON() ([]byte, error) {
-	return marshalNoEscape(changeJSON{
+	return model.MarshalJSON(changeJSON{
 		Address:         c.Address,
 		PreviousAddress: c.PreviousAddress,
 		Kind:            c.Kind.String(),
@@ -40,19 +40,7 @@ func (c Change) MarshalJSON() ([]byte, error) {
 		Before:          rawObject(c.Before),
 		After:           rawObject(c.After),
 		Sensitive:       c.Sensitive,
-	})
-}
-
-// marshalNoEscape is json.Marshal without HTML escaping: plans are read by people, and "<nil>"
-// in a key should read as such.
-func marshalNoEscape(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	}, "")
 }
 
 // UnmarshalJSON reads a change written by MarshalJSON.
@@ -140,14 +128,11 @@ func (p *Plan) Encode() ([]byte, error) {
 		NotApplied:    nonNil(p.NotApplied),
 		Upload:        upload.Bytes(),
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(f); err != nil {
+	b, err := model.MarshalJSON(f, " ")
+	if err != nil {
 		return nil, fmt.Errorf("encode plan: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 func nonNil(cs []Change) []Change {

@@ -304,3 +304,23 @@ func traversalString(t hcl.Traversal) string {
 	}
 	return b.String()
 }
+
+// DiagnosticsJSONLines writes each diagnostic as one line of JSON,
+// {"type":"diagnostic","diagnostic":{…}} with the diagnostic shaped as in DiagnosticsJSON:
+// the form a command's JSON output takes on standard error, where its standard output
+// already holds its one JSON document.
+func DiagnosticsJSONLines(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) error {
+	for _, d := range diags {
+		b, err := compactJSON(struct {
+			Type       string         `json:"type"`
+			Diagnostic diagnosticJSON `json:"diagnostic"`
+		}{"diagnostic", newDiagnosticJSON(d, files)})
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,8 +1,6 @@
 package render
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -168,24 +166,7 @@ func redactProps(p model.Properties, sensitive func(string) bool) model.Properti
 }
 
 // compactJSON marshals v on one line without HTML escaping.
-func compactJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+func compactJSON(v any) ([]byte, error) { return model.MarshalJSON(v, "") }
 
 // jsonIndent marshals v indented by two spaces, without HTML escaping, ending in a newline.
-func jsonIndent(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func jsonIndent(v any) ([]byte, error) { return model.MarshalJSON(v, "  ") }

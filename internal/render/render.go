@@ -42,8 +42,20 @@ const (
 	ansiYellow = "\x1b[33m"
 )
 
-// palette styles text when colour is on and passes it through unchanged when it is off.
-type palette struct{ on bool }
+// Palette styles text when colour is on and passes it through unchanged when it is off. It is
+// the one colour scheme of j1hcl's output: commands style their own lines with it too.
+type Palette struct{ on bool }
+
+// NewPalette returns the palette for colour on or off.
+func NewPalette(on bool) Palette { return Palette{on: on} }
+
+// Bold, Red, Green and Yellow style s.
+func (p Palette) Bold(s string) string   { return p.bold(s) }
+func (p Palette) Red(s string) string    { return p.red(s) }
+func (p Palette) Green(s string) string  { return p.green(s) }
+func (p Palette) Yellow(s string) string { return p.yellow(s) }
+
+type palette = Palette
 
 func (p palette) style(code, s string) string {
 	if !p.on || s == "" {
@@ -162,10 +174,15 @@ func wrap(text string, width int, indent string) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// Plural returns singular when n is 1 and pluralForm otherwise: "1 entity", "2 entities".
+func Plural(n int, singular, pluralForm string) string {
+	if n == 1 {
+		return singular
+	}
+	return pluralForm
+}
+
 // plural returns "1 object" or "N objects".
 func plural(n int, singular, pluralForm string) string {
-	if n == 1 {
-		return "1 " + singular
-	}
-	return itoa(n) + " " + pluralForm
+	return itoa(n) + " " + Plural(n, singular, pluralForm)
 }

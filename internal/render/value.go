@@ -37,7 +37,12 @@ const (
 // sanitize escapes the characters of s that are not printable (see quote) and leaves the
 // rest, quotes included, as they are. It is for text shown outside quotes: addresses, keys,
 // lines of a heredoc.
-func sanitize(s string) string {
+func sanitize(s string) string { return Escape(s) }
+
+// Escape shows the control and format characters of s as \uXXXX escapes, so that text from
+// files, servers or users (a lock's owner, a job id, an error message) printed on a terminal
+// cannot move its cursor, change its title or hide text. Printable text is returned as is.
+func Escape(s string) string {
 	if isPlain(s) {
 		return s
 	}
@@ -47,7 +52,10 @@ func sanitize(s string) string {
 }
 
 // sanitizeProse is sanitize for text that may span lines (diagnostic details).
-func sanitizeProse(s string) string {
+func sanitizeProse(s string) string { return EscapeLines(s) }
+
+// EscapeLines is Escape for text of several lines: line breaks and tabs are kept.
+func EscapeLines(s string) string {
 	if isPlain(s) {
 		return s
 	}
