@@ -59,11 +59,11 @@ func (l *Local) Delete(context.Context) error {
 
 // Lock creates the lock file exclusively.
 func (l *Local) Lock(_ context.Context, info LockInfo) error {
-	content, err := json.Marshal(info)
+	content, err := jsonLine(info)
 	if err != nil {
 		return err
 	}
-	err = atomicfile.CreateExclusive(l.lockPath(), append(content, '\n'), 0o600)
+	err = atomicfile.CreateExclusive(l.lockPath(), content, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		e := &LockedError{Where: "lock file " + l.lockPath()}
 		if held, err := l.readLock(); err == nil {
@@ -122,6 +122,12 @@ func (l *Local) readLock() (*LockInfo, error) {
 		return nil, err
 	}
 	return decodeLockInfo(data, "lock file "+l.lockPath())
+}
+
+// jsonLine encodes info as one line of JSON.
+func jsonLine(info LockInfo) ([]byte, error) {
+	content, err := json.Marshal(info)
+	return append(content, '\n'), err
 }
 
 // decodeLockInfo parses a LockInfo strictly; where names it in errors.

@@ -10,5 +10,6 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	backendtest.StopPostgres()
+	backendtest.StopS3()
 	os.Exit(code)
 }
