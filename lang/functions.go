@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"os"
@@ -50,7 +51,7 @@ func Functions(dir string) map[string]function.Function {
 		"formatlist":             stdlib.FormatListFunc,
 		"indent":                 stdlib.IndentFunc,
 		"join":                   stdlib.JoinFunc,
-		"jsondecode":             stdlib.JSONDecodeFunc,
+		"jsondecode":             jsonDecodeFunc,
 		"jsonencode":             stdlib.JSONEncodeFunc,
 		"keys":                   stdlib.KeysFunc,
 		"length":                 lengthFunc,
@@ -91,7 +92,7 @@ func Functions(dir string) map[string]function.Function {
 		"zipmap":                 stdlib.ZipmapFunc,
 
 		"tostring": stdlib.MakeToFunc(cty.String),
-		"tonumber": stdlib.MakeToFunc(cty.Number),
+		"tonumber": toNumberFunc,
 		"tobool":   stdlib.MakeToFunc(cty.Bool),
 		"tolist":   stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
 		"toset":    stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
@@ -100,7 +101,7 @@ func Functions(dir string) map[string]function.Function {
 		"try": tryfunc.TryFunc,
 		"can": tryfunc.CanFunc,
 
-		"yamldecode": yaml.YAMLDecodeFunc,
+		"yamldecode": yamlDecodeFunc,
 		"yamlencode": yaml.YAMLEncodeFunc,
 
 		"file":       fileFunc(fsys),
@@ -185,9 +186,9 @@ func (c *confinedFS) read(p string) ([]byte, error) {
 	if ok {
 		return data, nil
 	}
-	data, err = os.ReadFile(real)
+	data, err = readBounded(real, p)
 	if err != nil {
-		return nil, fmt.Errorf("read %q: %w", p, err)
+		return nil, err
 	}
 	c.mu.Lock()
 	if c.cache == nil {
@@ -195,6 +196,35 @@ func (c *confinedFS) read(p string) ([]byte, error) {
 	}
 	c.cache[real] = data
 	c.mu.Unlock()
+	return data, nil
+}
+
+// readBounded reads a regular file of at most MaxFileSize bytes: a named pipe would block
+// and a huge file would exhaust memory.
+func readBounded(real, name string) ([]byte, error) {
+	// Stat before opening: opening a named pipe blocks until something writes to it.
+	st, err := os.Stat(real)
+	if err != nil {
+		return nil, fmt.Errorf("read %q: %w", name, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%q is not a regular file; file functions read only regular files", name)
+	}
+	if st.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%q has %d bytes, more than the %d MiB file functions read", name, st.Size(), MaxFileSize>>20)
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return nil, fmt.Errorf("read %q: %w", name, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %q: %w", name, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%q grew past %d MiB while it was read", name, MaxFileSize>>20)
+	}
 	return data, nil
 }
 

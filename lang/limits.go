@@ -68,6 +68,8 @@ type sourceScanner struct {
 	numbers  bool
 	template bool
 	json     bool
+	// plainStrings says JSON strings are data, not HCL templates (jsondecode).
+	plainStrings bool
 
 	pos   hcl.Pos
 	stack []frame
@@ -437,7 +439,7 @@ func (s *sourceScanner) jsonString() {
 	}
 	end := min(i+1, len(s.src))
 	s.advance(end - s.pos.Byte)
-	if !interp {
+	if !interp || s.plainStrings {
 		return
 	}
 	var text string
