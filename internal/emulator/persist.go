@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/j1hcl/j1hcl/internal/atomicfile"
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -127,9 +128,20 @@ func appendField(buf []byte, name, value string) []byte {
 	return model.AppendValueJSON(buf, value)
 }
 
+// Bounds on what a data file may hold. The emulator never writes more: uploads are
+// validated by the platform rules, which allow no nested objects, and json's own decoder
+// stops at 10,000 levels.
+const (
+	maxDataFileSize = 8 << 30
+	maxValueDepth   = 64
+)
+
+// dataFileAdvice ends every error about an unreadable data file.
+const dataFileAdvice = "The file is written by j1hcl serve --data; restore it from a backup, or move it away to start with an empty graph."
+
 // loadGraph reads a data file written by saveGraph. A missing file is an empty graph; a
 // file that is not one, or whose objects contradict each other, is an error naming the
-// problem. The file is read as a stream, one object at a time.
+// file, the place and the problem. The file is read as a stream, one object at a time.
 func loadGraph(path string) (*graph, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -139,17 +151,47 @@ func loadGraph(path string) (*graph, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > maxDataFileSize {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d an emulator data file may hold. %s", path, fi.Size(), int64(maxDataFileSize), dataFileAdvice)
+	}
 	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
 	dec.UseNumber()
 	g, err := readGraph(dec)
 	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s is not an emulator data file (corrupt or truncated JSON): %w", path, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	switch {
+	case errors.As(err, &syntax):
+		what := syntax.Error()
+		if strings.Contains(what, "exceeded max depth") {
+			what = "values nested more than 10000 levels deep"
+		}
+		return nil, fmt.Errorf("%s is not an emulator data file (corrupt or truncated JSON): at byte %d: %s. %s", path, syntax.Offset, what, dataFileAdvice)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("%s is not an emulator data file (corrupt or truncated JSON): it ends at byte %d, in the middle of a value. %s", path, dec.InputOffset(), dataFileAdvice)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w. %s", path, err, dataFileAdvice)
 	}
 	return g, nil
+}
+
+// depthOf returns how deeply a decoded value nests lists and objects, stopping past limit.
+func depthOf(v any, limit int) int {
+	if limit < 0 {
+		return 0
+	}
+	deepest := 0
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			deepest = max(deepest, depthOf(e, limit-1))
+		}
+	case map[string]any:
+		for _, e := range x {
+			deepest = max(deepest, depthOf(e, limit-1))
+		}
+	default:
+		return 0
+	}
+	return deepest + 1
 }
 
 // readGraph reads the data file's object: format and version, then entities, then
@@ -242,9 +284,23 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 		return err
 	}
 	if d, ok := tok.(json.Delim); !ok || d != want {
-		return &json.SyntaxError{Offset: dec.InputOffset()}
+		return fmt.Errorf("not an emulator data file: at byte %d, expected %q, found %s", dec.InputOffset(), string(want), describeToken(tok))
 	}
 	return nil
+}
+
+func describeToken(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		return strconv.Quote(string(t))
+	case string:
+		return "a string"
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
 }
 
 func (g *graph) restore(sr storedRecord, relationship bool, byID map[string]*record) (*record, error) {
@@ -257,6 +313,9 @@ func (g *graph) restore(sr storedRecord, relationship bool, byID map[string]*rec
 	}
 	if sr.Object == nil {
 		return nil, errors.New("no object")
+	}
+	if depthOf(map[string]any(sr.Object), maxValueDepth+1) > maxValueDepth {
+		return nil, fmt.Errorf("its object nests values more than %d levels deep, more than the emulator ever stores", maxValueDepth)
 	}
 	if err := normalizeInPlace(sr.Object); err != nil {
 		return nil, fmt.Errorf("object: %w", err)

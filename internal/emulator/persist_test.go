@@ -93,6 +93,10 @@ func TestPersistenceRejectsBadFiles(t *testing.T) {
 		{"newer version", strings.Replace(good, `"version":1`, `"version":2`, 1), "version 2"},
 		{"dangling endpoint", strings.Replace(good, `"from":"`, `"from":"x`, 1), "does not hold"},
 		{"unknown owner", strings.Replace(good, `"owner":"instance"`, `"owner":"nobody"`, 1), "unknown owner"},
+		{"a list at the top", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), `at byte 1, expected "{", found "["`},
+		{"too deep for JSON", strings.Replace(good, `"name":"a"`, `"name":`+strings.Repeat("[", 20000)+strings.Repeat("]", 20000), 1), "nested more than 10000 levels deep"},
+		{"too deep to store", strings.Replace(good, `"name":"a"`, `"name":`+strings.Repeat("[", 100)+strings.Repeat("]", 100), 1), "entities[0]: its object nests values more than 64 levels deep"},
+		{"wrong list", strings.Replace(good, `"entities":[`, `"entities":{"x":[`, 1), `expected "[", found "{"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,8 +105,9 @@ func TestPersistenceRejectsBadFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := New(Config{DataFile: path})
-			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "load data file") {
-				t.Errorf("New: %v, want an error containing %q", err, tt.want)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "load data file") ||
+				!strings.Contains(err.Error(), path) || !strings.HasSuffix(err.Error(), "to start with an empty graph.") {
+				t.Errorf("New: %v, want an error naming the file, containing %q and saying what to do", err, tt.want)
 			}
 		})
 	}
