@@ -44,7 +44,7 @@ fuzz:
 ## of whole plan processes.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./lang ./internal/command ./internal/validate ./internal/datamodel ./internal/state ./internal/render
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./internal/apply ./internal/e2e ./internal/syncapi ./internal/emulator
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./internal/apply ./internal/e2e ./internal/syncapi ./internal/emulator ./internal/refresh
 	$(MAKE) bench-rss
 
 bench-rss: build

@@ -8,8 +8,10 @@ package refresh
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/state"
@@ -76,28 +78,60 @@ func Read(ctx context.Context, c *syncapi.Client, target state.Target, recorded 
 	if recorded != nil {
 		hints = hints.of(recorded)
 	}
+	// Entities and relationships are read at the same time; the first failure stops both.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	g := &model.Graph{}
+	var wg sync.WaitGroup
+	var entErr, relErr error
+	wg.Go(func() {
+		g.Entities, entErr = readEntities(ctx, c, entQuery, qopts, hints.entities)
+		if entErr != nil {
+			entErr = fmt.Errorf("read the entities of %s: %w", target, entErr)
+			cancel(entErr)
+		}
+	})
+	wg.Go(func() {
+		g.Relationships, relErr = readRelationships(ctx, c, relQuery, qopts, target, hints.relationships)
+		if relErr != nil {
+			relErr = fmt.Errorf("read the relationships of %s: %w", target, relErr)
+			cancel(relErr)
+		}
+	})
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err // the first failure, not the other read's cancellation
+	}
+	if err := errors.Join(entErr, relErr); err != nil {
+		return nil, err
+	}
+	g.SortByKey()
+	return g, nil
+}
 
+func readEntities(ctx context.Context, c *syncapi.Client, query string, opts syncapi.QueryOptions, recorded model.Index) ([]*model.Object, error) {
+	var out []*model.Object
 	seen := map[string]bool{}
-	err = c.QueryList(ctx, entQuery, qopts, func(page []syncapi.QueryItem) error {
+	err := c.QueryList(ctx, query, opts, func(page []syncapi.QueryItem) error {
 		for _, row := range page {
-			o, err := entityOf(row, hints.entities)
+			o, err := entityOf(row, recorded)
 			if err != nil {
 				return err
 			}
 			if key := o.Key(); !seen[key] {
 				seen[key] = true
-				g.Entities = append(g.Entities, o)
+				out = append(out, o)
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("read the entities of %s: %w", target, err)
-	}
+	return out, err
+}
 
+func readRelationships(ctx context.Context, c *syncapi.Client, query string, opts syncapi.QueryOptions, target state.Target, recorded model.Index) ([]*model.Object, error) {
+	var out []*model.Object
 	seenIDs, seenKeys := map[string]bool{}, map[string]bool{}
-	err = c.QueryTable(ctx, relQuery, qopts, func(page []map[string]any) error {
+	err := c.QueryTable(ctx, query, opts, func(page []map[string]any) error {
 		for _, row := range page {
 			r, ok := row["r"].(map[string]any)
 			if !ok {
@@ -112,22 +146,18 @@ func Read(ctx context.Context, c *syncapi.Client, target state.Target, recorded 
 				}
 				seenIDs[id] = true
 			}
-			o, err := relationshipOf(r, hints.relationships)
+			o, err := relationshipOf(r, recorded)
 			if err != nil {
 				return err
 			}
 			if key := o.Key(); !seenKeys[key] {
 				seenKeys[key] = true
-				g.Relationships = append(g.Relationships, o)
+				out = append(out, o)
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("read the relationships of %s: %w", target, err)
-	}
-	g.SortByKey()
-	return g, nil
+	return out, err
 }
 
 // belongs reports whether a read-back object's own metadata names target: a relationship

@@ -240,8 +240,10 @@ func TestAFailureMidReadReturnsNoGraph(t *testing.T) {
 			if live != nil || err == nil || !strings.Contains(err.Error(), "HTTP 400") {
 				t.Fatalf("Read = %v, %v; want no graph and the failure", live, err)
 			}
-			if n := queries.Load(); n != failAt {
-				t.Errorf("%d queries, want the read to stop at the failing one (%d)", n, failAt)
+			// Entities and relationships are read at once, each a page ahead: after the
+			// failure, only requests already in flight may complete.
+			if n := queries.Load(); n > failAt+2 {
+				t.Errorf("%d queries, want the read to stop soon after the failing one (%d)", n, failAt)
 			}
 		})
 	}
@@ -304,6 +306,21 @@ func TestQueries(t *testing.T) {
 		}
 		if err != nil || e != tt.entities || r != tt.rel {
 			t.Errorf("Queries(%s) = %q, %q, %v", tt.target, e, r, err)
+		}
+	}
+}
+
+// normalize's fast path for integers spells every number exactly as model.NormalizeNumber.
+func TestNormalizeMatchesTheModel(t *testing.T) {
+	for _, n := range []string{"0", "-0", "7", "-7", "007", "12", "1420.50", "1.4205e3", "1e3", "-0.0",
+		"123456789012345", "1234567890123456", "12345678901234567890", "0.1", "-12.000"} {
+		want, err := model.NormalizeNumber(json.Number(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := normalizeValue(json.Number(n))
+		if err != nil || got != want {
+			t.Errorf("normalizeValue(%s) = %v, %v; want %s", n, got, err, want)
 		}
 	}
 }

@@ -121,24 +121,51 @@ func decodeRows(data json.RawMessage, into any) error {
 }
 
 // queryEach runs a J1QL query page by page until the API answers no cursor, calling fn with
-// each page. Any failure ends the read with an error: a caller never sees a partial result
-// as a complete one.
+// each page. The next page is fetched while fn works on the current one. Any failure ends
+// the read with an error: a caller never sees a partial result as a complete one.
 func (c *Client) queryEach(ctx context.Context, j1ql string, opts QueryOptions, fn func(*resultPage) error) error {
-	var cursor *string
-	for page := 1; ; page++ {
-		p, err := c.queryPage(ctx, j1ql, cursor, opts)
-		if err == nil {
-			err = fn(p)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		page *resultPage
+		err  error
+	}
+	inflight := make(chan fetched, 1)
+	fetch := func(cursor *string) {
+		go func() {
+			p, err := c.queryPage(ctx, j1ql, cursor, opts)
+			inflight <- fetched{p, err}
+		}()
+	}
+	pending := true
+	defer func() {
+		if pending {
+			cancel()
+			<-inflight // no fetch outlives the call
 		}
-		if err != nil {
+	}()
+	var cursor *string
+	fetch(nil)
+	for page := 1; ; page++ {
+		f := <-inflight
+		pending = false
+		if f.err != nil {
+			return fmt.Errorf("J1QL query, page %d: %w", page, f.err)
+		}
+		next := f.page.Cursor
+		last := next == nil || *next == ""
+		if !last && cursor != nil && *next == *cursor {
+			return fmt.Errorf("J1QL query, page %d: the API answered the same cursor again", page)
+		}
+		if !last {
+			fetch(next)
+			pending = true
+		}
+		if err := fn(f.page); err != nil {
 			return fmt.Errorf("J1QL query, page %d: %w", page, err)
 		}
-		next := p.Cursor
-		if next == nil || *next == "" {
+		if last {
 			return nil
-		}
-		if cursor != nil && *next == *cursor {
-			return fmt.Errorf("J1QL query, page %d: the API answered the same cursor again", page)
 		}
 		cursor = next
 	}

@@ -93,15 +93,22 @@ func TestQueryPagesUntilCursorIsNull(t *testing.T) {
 	}
 }
 
+// The read stops when the callback fails: besides the page it got, at most the next one,
+// fetched while the callback worked, was asked for.
 func TestQueryPagesStopsOnCallbackError(t *testing.T) {
-	rec := script(t, answerPage([]string{"a"}, "more"))
+	rec := script(t, answerPage([]string{"a"}, "c1"), answerPage([]string{"b"}, "c2"), answerPage([]string{"c"}, "c3"), answerPage([]string{"d"}, ""))
 	c, _ := newTestClient(t, rec)
 	stop := errors.New("enough")
-	if err := c.QueryPages(context.Background(), "FIND *", func([]QueryItem) error { return stop }); !errors.Is(err, stop) {
+	calls := 0
+	err := c.QueryPages(context.Background(), "FIND *", func([]QueryItem) error { calls++; return stop })
+	if !errors.Is(err, stop) {
 		t.Fatalf("err = %v, want the callback's", err)
 	}
-	if n := len(rec.Requests()); n != 1 {
-		t.Errorf("%d requests after the callback stopped, want 1", n)
+	if calls != 1 {
+		t.Errorf("the callback ran %d times after failing", calls)
+	}
+	if n := len(rec.Requests()); n > 2 {
+		t.Errorf("%d requests after the callback stopped at page 1, want at most 2", n)
 	}
 }
 
