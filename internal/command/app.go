@@ -102,7 +102,7 @@ func Main(env *Env, args []string) (code int) {
 		e.Die = func(os.Signal) { os.Exit(ExitError) }
 	}
 	env = &e
-	m := &meta{env: env, stdout: stdout, logger: newLogger(env), signals: &signalRouter{}}
+	m := &meta{env: env, stdout: stdout, logger: slog.New(slog.DiscardHandler), signals: &signalRouter{}}
 	m.view = textView{m}
 	defer func() {
 		if r := recover(); r != nil {
@@ -110,6 +110,7 @@ func Main(env *Env, args []string) (code int) {
 			code = m.crashed(r, debug.Stack())
 		}
 	}()
+	m.logger = newLogger(env)
 	if env.Signals != nil {
 		done := make(chan struct{})
 		defer close(done)

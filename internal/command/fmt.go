@@ -16,6 +16,7 @@ import (
 
 	"github.com/j1hcl/j1hcl/internal/atomicfile"
 	"github.com/j1hcl/j1hcl/internal/render"
+	"github.com/j1hcl/j1hcl/lang"
 )
 
 // fmtSuffixes are the native-syntax files fmt rewrites (JSON syntax is left alone).
@@ -136,8 +137,13 @@ func (f *formatter) file(p string, explicit bool) {
 	}
 }
 
-// format checks the syntax (fmt never rewrites a file it cannot parse) and formats.
+// format checks the syntax (fmt never rewrites a file it cannot parse) and formats. Nesting
+// is bounded before anything parses the text, whose parsers recurse without limit.
 func (f *formatter) format(name string, src []byte) ([]byte, bool) {
+	if diags := lang.CheckNesting(name, src); diags.HasErrors() {
+		f.diags = append(f.diags, diags...)
+		return nil, false
+	}
 	if _, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos); diags.HasErrors() {
 		f.diags = append(f.diags, diags...)
 		return nil, false

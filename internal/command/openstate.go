@@ -49,15 +49,21 @@ func (m *meta) openState(ctx context.Context, a stateArgs, o openOptions) (*open
 	s := &openedState{store: m.backendFor(a), release: func() {}}
 	writing := o.operation != ""
 	if writing && a.lock {
-		lk, err := backend.Acquire(ctx, s.store, o.operation, a.lockTimeout)
+		release, err := m.locks.acquire(ctx, func(ctx context.Context) (func(), error) {
+			lk, err := backend.Acquire(ctx, s.store, o.operation, a.lockTimeout)
+			if err != nil {
+				return nil, err
+			}
+			return func() {
+				if err := lk.Unlock(context.WithoutCancel(ctx)); err != nil {
+					m.view.Warning(fmt.Sprintf("could not release the state lock: %s", err))
+				}
+			}, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		s.release = m.locks.add(func() {
-			if err := lk.Unlock(context.WithoutCancel(ctx)); err != nil {
-				m.view.Warning(fmt.Sprintf("could not release the state lock: %s", err))
-			}
-		})
+		s.release = release
 	}
 	ok := false
 	defer func() {
@@ -115,11 +121,49 @@ func (m *meta) warnPending(f *state.File) {
 }
 
 // lockSet holds the release functions of the state locks this process holds, so that the
-// last thing Main does, however the command ended, is release them.
+// last thing Main does, however the command ended, is release them. A signal may arrive while
+// a lock is being taken: stop then cancels the taking, waits for it to settle and releases
+// what it got, so that no lock is taken after the process has decided to end.
 type lockSet struct {
-	mu      sync.Mutex
-	next    int
-	release map[int]func()
+	mu        sync.Mutex
+	next      int
+	release   map[int]func()
+	stopping  bool
+	taking    sync.WaitGroup
+	cancelers map[int]context.CancelFunc
+}
+
+// errStopping refuses a lock to a process that is ending.
+var errStopping = errors.New("j1hcl is stopping: the state lock was not taken")
+
+// acquire runs take (which takes a lock and returns its release) and registers the lock. It
+// returns a function that releases the lock once.
+func (s *lockSet) acquire(ctx context.Context, take func(context.Context) (func(), error)) (func(), error) {
+	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		return nil, errStopping
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	id := s.next
+	s.next++
+	if s.cancelers == nil {
+		s.cancelers = map[int]context.CancelFunc{}
+	}
+	s.cancelers[id] = cancel
+	s.taking.Add(1)
+	s.mu.Unlock()
+	defer s.taking.Done()
+
+	release, err := take(ctx)
+	s.mu.Lock()
+	delete(s.cancelers, id)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.add(release), nil
 }
 
 // add registers release and returns a function that runs it once and forgets it.
@@ -156,4 +200,25 @@ func (s *lockSet) releaseAll() {
 	for _, id := range ids {
 		s.run(id)
 	}
+}
+
+// stop refuses new locks, cancels the ones being taken, waits up to wait for them to settle,
+// and releases every lock held.
+func (s *lockSet) stop(wait time.Duration) {
+	s.mu.Lock()
+	s.stopping = true
+	for _, cancel := range s.cancelers {
+		cancel()
+	}
+	s.mu.Unlock()
+	settled := make(chan struct{})
+	go func() {
+		s.taking.Wait()
+		close(settled)
+	}()
+	select {
+	case <-settled:
+	case <-time.After(wait):
+	}
+	s.releaseAll()
 }

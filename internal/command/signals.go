@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 )
 
 // signalRouter decides what SIGINT and SIGTERM do. By default a signal releases the state
@@ -17,6 +18,9 @@ type signalRouter struct {
 	mu     sync.Mutex
 	cancel context.CancelCauseFunc
 }
+
+// lockSettleTime bounds how long a signal waits for a lock being taken to be taken or given up.
+const lockSettleTime = 5 * time.Second
 
 // route handles the signals arriving on ch until done is closed.
 func (m *meta) route(ch <-chan os.Signal, done <-chan struct{}) {
@@ -34,7 +38,7 @@ func (m *meta) route(ch <-chan os.Signal, done <-chan struct{}) {
 				cancel(errors.New(s.String() + " signal received"))
 				continue
 			}
-			m.locks.releaseAll()
+			m.locks.stop(lockSettleTime)
 			fmt.Fprintf(m.env.Stderr, "\nj1hcl: stopped by %s signal; state locks this process held were released.\n", s)
 			m.env.Die(s)
 		}
