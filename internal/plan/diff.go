@@ -204,6 +204,9 @@ func (p *Plan) Next(prior *model.Graph) *model.Graph {
 	if prior == nil {
 		prior = &model.Graph{}
 	}
+	if base, err := p.base(prior); err == nil {
+		prior = base // the live graph the changes start from, when the plan was refreshed
+	}
 	ents, rels := model.NewIndex(prior.Entities), model.NewIndex(prior.Relationships)
 	for _, ch := range p.Changes {
 		idx := ents
@@ -214,7 +217,10 @@ func (p *Plan) Next(prior *model.Graph) *model.Graph {
 		case Delete:
 			delete(idx, ch.Key)
 		case NoOp:
-			moved := *idx[ch.Key]
+			moved := model.Object{Kind: ch.Kind, Props: ch.After, Sensitive: model.SensitiveSet(ch.Sensitive)}
+			if old := idx[ch.Key]; old != nil {
+				moved = *old
+			}
 			moved.Address = ch.Address
 			idx[ch.Key] = &moved
 		default:

@@ -26,6 +26,7 @@ type changeJSON struct {
 	Before          json.RawMessage `json:"before"`
 	After           json.RawMessage `json:"after"`
 	Sensitive       []string        `json:"sensitive,omitempty"`
+	Import          ImportKind      `json:"import,omitempty"`
 }
 
 // MarshalJSON writes the change in the JSON plan's shape, properties in canonical order.
@@ -40,6 +41,7 @@ func (c Change) MarshalJSON() ([]byte, error) {
 		Before:          rawObject(c.Before),
 		After:           rawObject(c.After),
 		Sensitive:       c.Sensitive,
+		Import:          c.Import,
 	}, "")
 }
 
@@ -61,7 +63,12 @@ func (c *Change) UnmarshalJSON(data []byte) error {
 	default:
 		return fmt.Errorf("change %s: unknown action %q", j.Address, j.Actions[0])
 	}
-	*c = Change{Address: j.Address, PreviousAddress: j.PreviousAddress, Kind: kind, Key: j.Key, Type: j.Type, Action: j.Actions[0], Sensitive: j.Sensitive}
+	switch j.Import {
+	case "", ImportBlock, ImportAdopted:
+	default:
+		return fmt.Errorf("change %s: unknown import kind %q", j.Address, j.Import)
+	}
+	*c = Change{Address: j.Address, PreviousAddress: j.PreviousAddress, Kind: kind, Key: j.Key, Type: j.Type, Action: j.Actions[0], Sensitive: j.Sensitive, Import: j.Import}
 	if c.Before, err = decodeRaw(j.Before); err != nil {
 		return fmt.Errorf("change %s: before: %w", j.Address, err)
 	}
@@ -99,6 +106,43 @@ type fileJSON struct {
 	Changes       []Change        `json:"changes"`
 	NotApplied    []Change        `json:"not_applied"`
 	Upload        json.RawMessage `json:"upload"`
+	Live          LiveStatus      `json:"live,omitempty"`
+	Drift         []Change        `json:"drift,omitempty"`
+	Replacements  []Replacement   `json:"replacements,omitempty"`
+}
+
+// replacementJSON is a Replacement as plan files and JSON plans spell it.
+type replacementJSON struct {
+	Kind   string        `json:"kind"`
+	From   string        `json:"from"`
+	To     string        `json:"to"`
+	OldKey string        `json:"old_key"`
+	NewKey string        `json:"new_key"`
+	Reason ReplaceReason `json:"reason"`
+}
+
+// MarshalJSON writes the replacement as plan files and JSON plans spell it.
+func (r Replacement) MarshalJSON() ([]byte, error) {
+	return model.MarshalJSON(replacementJSON{r.Kind.String(), r.From, r.To, r.OldKey, r.NewKey, r.Reason}, "")
+}
+
+// UnmarshalJSON reads a replacement written by MarshalJSON.
+func (r *Replacement) UnmarshalJSON(data []byte) error {
+	var j replacementJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	kind, err := model.ParseKind(j.Kind)
+	if err != nil {
+		return err
+	}
+	switch j.Reason {
+	case ReasonRenamed, ReasonEndpointRenamed:
+	default:
+		return fmt.Errorf("replacement of %s: unknown reason %q", j.From, j.Reason)
+	}
+	*r = Replacement{Kind: kind, From: j.From, To: j.To, OldKey: j.OldKey, NewKey: j.NewKey, Reason: j.Reason}
+	return nil
 }
 
 type priorJSON struct {
@@ -127,6 +171,9 @@ func (p *Plan) Encode() ([]byte, error) {
 		Changes:       nonNil(p.Changes),
 		NotApplied:    nonNil(p.NotApplied),
 		Upload:        upload.Bytes(),
+		Live:          p.Live,
+		Drift:         p.Drift,
+		Replacements:  p.Replacements,
 	}
 	b, err := model.MarshalJSON(f, " ")
 	if err != nil {
@@ -156,22 +203,30 @@ func Decode(data []byte, name string) (*Plan, error) {
 	if f.Mode != ModeDiff && f.Mode != ModePatch {
 		return nil, fmt.Errorf("%s: unknown sync mode %q", name, f.Mode)
 	}
+	switch f.Live {
+	case LiveUnknown, LiveCompared, LiveNotCompared:
+	default:
+		return nil, fmt.Errorf("%s: unknown live status %q", name, f.Live)
+	}
 	upload, err := model.DecodePayload(f.Upload)
 	if err != nil {
 		return nil, fmt.Errorf("%s: upload: %w", name, err)
 	}
 	return &Plan{
-		ToolVersion: f.ToolVersion,
-		Mode:        f.Mode,
-		Target:      f.Target,
-		Prior:       Prior(f.Prior),
-		DesiredHash: f.DesiredHash,
-		Targets:     f.Targets,
-		Unchanged:   f.Unchanged,
-		MassDelete:  f.MassDelete,
-		Changes:     f.Changes,
-		NotApplied:  f.NotApplied,
-		Upload:      model.PayloadOf(upload),
+		ToolVersion:  f.ToolVersion,
+		Mode:         f.Mode,
+		Target:       f.Target,
+		Prior:        Prior(f.Prior),
+		DesiredHash:  f.DesiredHash,
+		Targets:      f.Targets,
+		Unchanged:    f.Unchanged,
+		MassDelete:   f.MassDelete,
+		Changes:      f.Changes,
+		NotApplied:   f.NotApplied,
+		Upload:       model.PayloadOf(upload),
+		Live:         f.Live,
+		Drift:        f.Drift,
+		Replacements: f.Replacements,
 	}, nil
 }
 

@@ -46,6 +46,9 @@ type Change struct {
 	After model.Properties
 	// Sensitive lists properties whose values renderers must hide.
 	Sensitive []string
+	// Import is set when the change adopts an object JupiterOne holds and the state does not
+	// (Before is the live object): a NoOp or an Update, never counted as a create.
+	Import ImportKind
 }
 
 // IsSensitive reports whether a property of the change must be hidden in output.
@@ -99,6 +102,30 @@ type Plan struct {
 	// Upload is the job's payload: the whole desired graph for DIFF; created and changed
 	// entities for PATCH, with removed properties sent as null.
 	Upload model.Payload
+	// Live says whether the plan was compared with the live graph (Build sets it).
+	Live LiveStatus
+	// Drift is how the live graph differs from the state, as changes from the state's object
+	// to the live one: Update (changed outside j1hcl), Delete (deleted outside), Create
+	// (created outside; Address empty when the state never knew it). Changes start from the
+	// live graph.
+	Drift []Change
+	// Replacements pair the deletes and creates of Changes that are one renamed object.
+	Replacements []Replacement
+}
+
+// ReplacementOf returns the replacement a change takes part in (as its delete or its
+// create), or nil.
+func (p *Plan) ReplacementOf(ch *Change) *Replacement {
+	for i := range p.Replacements {
+		r := &p.Replacements[i]
+		if r.Kind.IsRelationship() != ch.Kind.IsRelationship() {
+			continue
+		}
+		if (ch.Action == Delete && r.OldKey == ch.Key) || (ch.Action == Create && r.NewKey == ch.Key) {
+			return r
+		}
+	}
+	return nil
 }
 
 // Counts are a plan's change counts.
@@ -117,15 +144,25 @@ type Summary struct {
 	NotApplied                   int
 	Moved                        int
 	Unchanged                    int
+	// Imported counts objects adopted from the live graph; Replaced counts replacements.
+	Imported, Replaced int
+	// Drift counts the differences found outside j1hcl (changed, deleted, created).
+	Drift Counts
 }
 
 // Summary counts the changes this job makes (NotApplied changes are counted apart).
 func (p *Plan) Summary() Summary {
-	s := Summary{ByKind: map[model.Kind]Counts{}, NotApplied: len(p.NotApplied), Unchanged: p.Unchanged}
+	s := Summary{ByKind: map[model.Kind]Counts{}, NotApplied: len(p.NotApplied), Unchanged: p.Unchanged, Replaced: len(p.Replacements)}
+	for i := range p.Drift {
+		count(&s.Drift, p.Drift[i].Action)
+	}
 	for i := range p.Changes {
 		ch := &p.Changes[i]
 		if ch.PreviousAddress != "" {
 			s.Moved++
+		}
+		if ch.Import != "" {
+			s.Imported++
 		}
 		k := s.ByKind[ch.Kind]
 		count(&k, ch.Action)

@@ -18,8 +18,9 @@ func modified(format string, args ...any) error {
 }
 
 // VerifyFile checks a saved plan end to end against prior, the graph its state records now
-// (nil or empty when there is no state), before anything is sent. The graph the plan leads to
-// is rebuilt from prior and the plan's changes; its hash must equal DesiredHash, and planning
+// (nil or empty when there is no state), before anything is sent. The graph the plan starts
+// from is prior with the recorded drift and imported live objects; the graph it leads to is
+// rebuilt from that and the plan's changes; its hash must equal DesiredHash, and planning
 // it again against prior in the plan's mode must give exactly the plan's changes, the changes
 // it cannot apply, the mass-delete verdict and the upload. A DIFF upload must hash to
 // DesiredHash itself, since finalize deletes whatever it lacks. Errors wrap ErrModified.
@@ -41,11 +42,23 @@ func VerifyFile(p *Plan, prior *model.Graph) error {
 	if prior == nil {
 		prior = &model.Graph{}
 	}
-	desired, err := p.desiredGraph(prior)
+	base, err := p.base(prior)
 	if err != nil {
 		return modified("%s", err)
 	}
-	again, err := Compute(desired, prior, p.Prior, Options{Mode: p.Mode, Target: p.Target, ToolVersion: p.ToolVersion, Targets: p.Targets})
+	desired, err := p.desiredGraph(base)
+	if err != nil {
+		return modified("%s", err)
+	}
+	explicit := map[string]bool{}
+	for _, list := range [][]Change{p.Changes, p.NotApplied} {
+		for i := range list {
+			if list[i].Import == ImportBlock {
+				explicit[identity(list[i].Kind, list[i].Key)] = true
+			}
+		}
+	}
+	again, err := computeAdopting(desired, base, prior, p.Prior, Options{Mode: p.Mode, Target: p.Target, ToolVersion: p.ToolVersion, Targets: p.Targets}, explicit)
 	if err != nil {
 		return modified("%s", err)
 	}
@@ -158,7 +171,7 @@ func sameChanges(list string, got, want []Change) error {
 	for i := range got {
 		g, w := &got[i], &want[i]
 		if g.Address != w.Address || g.PreviousAddress != w.PreviousAddress || g.Kind != w.Kind || g.Key != w.Key ||
-			g.Type != w.Type || g.Action != w.Action || !slices.Equal(g.Sensitive, w.Sensitive) ||
+			g.Type != w.Type || g.Action != w.Action || g.Import != w.Import || !slices.Equal(g.Sensitive, w.Sensitive) ||
 			!model.EqualProperties(g.Before, w.Before) || !model.EqualProperties(g.After, w.After) {
 			return modified("%s[%d] (%s) does not match what its state and upload give (%s %s)", list, i, g.Address, w.Action, w.Address)
 		}
