@@ -114,7 +114,9 @@ func object(kind model.Kind, props model.Properties, recorded *model.Object) (*m
 		}
 	}
 	o := &model.Object{Kind: kind, Props: props}
-	if recorded != nil && recorded.Kind == kind {
+	if recorded != nil {
+		// Even when the kind differs (a mapped relationship read back without its
+		// _mapping), the object is the one the state records under this _key.
 		o.Address = recorded.Address
 		o.Sensitive = recorded.Sensitive
 	}
