@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/j1hcl/j1hcl/internal/encryption"
 	"github.com/j1hcl/j1hcl/internal/state"
 )
 
@@ -67,6 +68,9 @@ func ReadState(ctx context.Context, b Backend) (*state.File, error) {
 	data, err := b.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read state from %s: %w", b, err)
+	}
+	if encryption.IsSealed(data) {
+		return nil, fmt.Errorf("the state in %s is encrypted: give its passphrase with an encryption block or J1HCL_STATE_PASSPHRASE", b)
 	}
 	return state.Decode(data, b.String())
 }
