@@ -113,9 +113,12 @@ func isNoSuchKey(err error) bool {
 	return errors.As(err, &nsk) || (errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NoSuchKey" || apiErr.ErrorCode() == "NotFound"))
 }
 
+// isPreconditionFailed reports a conditional write lost to an existing object: 412, or 409
+// when another conditional write of the same key was in flight (S3's
+// ConditionalRequestConflict; versitygw answers such races with a 409 too).
 func isPreconditionFailed(err error) bool {
 	var respErr *awshttp.ResponseError
-	if errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusPreconditionFailed {
+	if errors.As(err, &respErr) && (respErr.HTTPStatusCode() == http.StatusPreconditionFailed || respErr.HTTPStatusCode() == http.StatusConflict) {
 		return true
 	}
 	var apiErr smithy.APIError
