@@ -4,7 +4,7 @@ BIN     := bin/j1hcl
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/j1hcl/j1hcl/internal/command.Version=$(VERSION)
 
-.PHONY: all build test test-deps test-short race fuzz bench bench-rss lint demo datamodel clean
+.PHONY: all build test test-deps test-short race fuzz bench bench-rss lint demo datamodel release image clean
 
 all: build
 
@@ -53,9 +53,23 @@ bench-rss: build
 demo: build
 	./scripts/demo.sh $(BIN)
 
+## release: reproducible archives for linux, darwin and windows on amd64 and arm64, and
+## SHA256SUMS, in dist/. RELEASE_VERSION defaults to the commit's vX.Y.Z tag.
+RELEASE_VERSION ?=
+release:
+	$(GO) run ./scripts/release -version "$(RELEASE_VERSION)" -out dist
+
+## image: the container image (Dockerfile), with whichever of docker, podman or buildah exists.
+IMAGE ?= j1hcl:$(or $(RELEASE_VERSION),dev)
+image:
+	@tool=$$(command -v docker || command -v podman || command -v buildah) || { echo "make image needs docker, podman or buildah"; exit 1; }; \
+	case "$$tool" in *buildah) set -- bud ;; *) set -- build ;; esac; \
+	echo "$$tool $$* --build-arg VERSION=$(or $(RELEASE_VERSION),dev) -t $(IMAGE) ."; \
+	"$$tool" "$$@" --build-arg VERSION=$(or $(RELEASE_VERSION),dev) -t $(IMAGE) .
+
 ## datamodel: regenerate the embedded JupiterOne data model (needs npm and the network).
 datamodel:
 	$(GO) generate ./internal/datamodel
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -42,11 +42,13 @@ func DiagnosticsText(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.F
 // -json` with a rule code per diagnostic:
 //
 //	{"format_version":"1.0","valid","error_count","warning_count","diagnostics":[
-//	  {"severity":"error|warning","code","summary","detail",
+//	  {"severity":"error|warning","code","doc","summary","detail",
 //	   "range":{"filename","start":{"line","column","byte"},"end":{…}},
 //	   "snippet":{"context","code","start_line","highlight_start_offset",
 //	              "highlight_end_offset","values":[{"traversal","statement"}]}}]}
 //
+// doc is the repository path of the rule's page (docs/rules/CODE.md), left out for a
+// diagnostic that is not a rule's.
 // range is left out for a diagnostic without a subject and snippet when its source is not in
 // files. Values derived from sensitive input (any cty mark) are never shown.
 func DiagnosticsJSON(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) error {
@@ -80,6 +82,7 @@ type diagnosticsDoc struct {
 type diagnosticJSON struct {
 	Severity string       `json:"severity"`
 	Code     string       `json:"code"`
+	Doc      string       `json:"doc,omitempty"`
 	Summary  string       `json:"summary"`
 	Detail   string       `json:"detail"`
 	Range    *rangeJSON   `json:"range,omitempty"`
@@ -120,6 +123,7 @@ func newDiagnosticJSON(d *hcl.Diagnostic, files map[string]*hcl.File) diagnostic
 		Summary:  d.Summary,
 		Detail:   d.Detail,
 	}
+	out.Doc = validate.DocPath(out.Code)
 	if d.Severity == hcl.DiagWarning {
 		out.Severity = "warning"
 	}

@@ -77,3 +77,13 @@ func ruleCodes() []string {
 	sort.Strings(codes)
 	return codes
 }
+
+// DocPath is the repository path of the page documenting a rule, e.g. docs/rules/J1P001.md
+// (`validate -json` gives it with each diagnostic), or "" for a code that is not a rule's.
+func DocPath(code string) string {
+	r, ok := RuleByCode(code)
+	if !ok {
+		return ""
+	}
+	return "docs/rules/" + r.Code + ".md"
+}
