@@ -20,6 +20,7 @@ RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false \
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/j1hcl /usr/local/bin/j1hcl
 COPY LICENSE /usr/share/doc/j1hcl/LICENSE
+COPY internal/datamodel/schema/LICENSE /usr/share/doc/j1hcl/LICENSE.data-model
 # nonroot is uid 65532; the mounted configuration must be writable by it for apply to record
 # the state (or run with --user "$(id -u)").
 USER nonroot:nonroot

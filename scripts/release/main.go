@@ -1,5 +1,6 @@
 // Command release builds j1hcl's release archives reproducibly: one archive per platform
-// (tar.gz, zip for Windows) holding the binary, LICENSE and README.md, and a SHA256SUMS file.
+// (tar.gz, zip for Windows) holding the binary, the licences and README.md, and a SHA256SUMS
+// file.
 // Two runs on the same commit give byte-identical archives: the binaries are built with
 // -trimpath, without VCS stamping and without cgo, and every archive entry gets the commit's
 // time, fixed permissions and no owner.
@@ -39,8 +40,13 @@ var platforms = []string{
 	"windows/amd64", "windows/arm64",
 }
 
-// extraFiles go into every archive beside the binary.
-var extraFiles = []string{"LICENSE", "README.md"}
+// extraFiles go into every archive beside the binary: archive name and repository path. The
+// embedded data model keeps its own licence (MPL-2.0).
+var extraFiles = [][2]string{
+	{"LICENSE", "LICENSE"},
+	{"LICENSE.data-model", "internal/datamodel/schema/LICENSE"},
+	{"README.md", "README.md"},
+}
 
 func main() {
 	version := flag.String("version", "", "semantic version to release, e.g. 0.3.0 (default: the commit's v* tag)")
@@ -62,12 +68,12 @@ func run(version, out string) error {
 		return err
 	}
 	files := map[string][]byte{}
-	for _, name := range extraFiles {
-		b, err := os.ReadFile(name)
+	for _, f := range extraFiles {
+		b, err := os.ReadFile(f[1])
 		if err != nil {
 			return fmt.Errorf("%w (run make release from the repository root)", err)
 		}
-		files[name] = b
+		files[f[0]] = b
 	}
 	if err := os.RemoveAll(out); err != nil {
 		return err
@@ -97,8 +103,8 @@ func run(version, out string) error {
 			return err
 		}
 		entries := []entry{{exe, bin, 0o755}}
-		for _, name := range extraFiles {
-			entries = append(entries, entry{name, files[name], 0o644})
+		for _, f := range extraFiles {
+			entries = append(entries, entry{f[0], files[f[0]], 0o644})
 		}
 		var archive bytes.Buffer
 		name := fmt.Sprintf("j1hcl_%s_%s_%s", version, goos, goarch)
