@@ -52,6 +52,8 @@ type Config struct {
 	Integration Integration
 	// Graph is the desired graph, in declaration order.
 	Graph *model.Graph
+	// State says where the state lives and how it is encrypted (backend.go).
+	State StateSettings
 
 	origins   map[*model.Object]*objectBlock
 	protected map[string]bool
@@ -91,6 +93,16 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	vars, moreDiags := evalVariables(decls, opts, funcs)
 	diags = append(diags, moreDiags...)
 	secrets = sensitiveText(sensitiveValues(decls, vars))
+	if diags.HasErrors() {
+		return cfg, diags
+	}
+	cfg.State.Backend, moreDiags = decodeBackend(decls.backends)
+	diags = append(diags, moreDiags...)
+	cfg.State.Encryption, moreDiags = decodeEncryption(decls.encryptions, vars, funcs)
+	diags = append(diags, moreDiags...)
+	if cfg.State.Encryption != nil {
+		secrets = append(secrets, cfg.State.Encryption.Passphrase)
+	}
 	if diags.HasErrors() {
 		return cfg, diags
 	}

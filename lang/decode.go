@@ -19,6 +19,8 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "mapped_relationship", LabelNames: []string{"name"}},
 		{Type: "variable", LabelNames: []string{"name"}},
 		{Type: "locals"},
+		{Type: "backend", LabelNames: []string{"kind"}},
+		{Type: "encryption"},
 	},
 }
 
@@ -98,6 +100,8 @@ type declarations struct {
 	varByName   map[string]*variableBlock
 	locals      []*localValue
 	localByName map[string]*localValue
+	backends    []*hcl.Block // see backend.go
+	encryptions []*hcl.Block
 }
 
 func decodeFiles(files []*hcl.File) (*declarations, hcl.Diagnostics) {
@@ -128,6 +132,10 @@ func decodeFiles(files []*hcl.File) (*declarations, hcl.Diagnostics) {
 				diags = append(diags, d.addVariable(b)...)
 			case "locals":
 				diags = append(diags, d.addLocals(b)...)
+			case "backend":
+				d.backends = append(d.backends, b)
+			case "encryption":
+				d.encryptions = append(d.encryptions, b)
 			}
 		}
 	}
