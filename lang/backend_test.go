@@ -56,7 +56,7 @@ encryption {
 func TestBackendBlockErrors(t *testing.T) {
 	tests := []struct {
 		name, src, want string
-		line         int
+		line            int
 	}{
 		{"a reference", `backend "pg" {
   conn_str = var.x
