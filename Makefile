@@ -18,6 +18,7 @@ test: lint test-deps
 	$(GO) test -count=1 -race ./internal/emulator/... ./internal/syncapi/... ./internal/state/... ./internal/backend/... ./internal/apply/... ./lang/...
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzLoad -fuzztime 25s ./lang
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzConvert -fuzztime 5s ./internal/importjson
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzRequestBodies -fuzztime 5s ./internal/emulator
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 5s ./internal/plan
 
 ## test-deps: install the servers the backend tests start (PostgreSQL, versitygw) if missing.
@@ -38,6 +39,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./lang
 	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 60s ./internal/importjson
 	$(GO) test -run '^$$' -fuzz FuzzScannerMatchesEncodingJSON -fuzztime 60s ./internal/state
+	$(GO) test -run '^$$' -fuzz FuzzRequestBodies -fuzztime 60s ./internal/emulator
 	$(GO) test -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 60s ./internal/plan
 
 ## bench: the performance targets of the specification, as Go benchmarks, plus the peak RSS
