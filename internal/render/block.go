@@ -63,6 +63,15 @@ func (b *blockWriter) change(ch *plan.Change) {
 	addr := objectLabel(ch.Address, ch.Kind, ch.Key)
 	header := blockHeader(ch.Address, ch.Kind, ch.Key)
 	hidden := sensitiveOfChange(ch)
+	if ch.Import != "" {
+		b.comment(addr, importComment(ch))
+		if ch.Action == plan.Update {
+			b.block(2, symUpdate, header, ch.Before, ch.After, hidden)
+		} else {
+			b.block(4, 0, header, ch.After, ch.After, hidden)
+		}
+		return
+	}
 	switch ch.Action {
 	case plan.Create:
 		b.comment(addr, " will be created")

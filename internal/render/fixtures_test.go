@@ -246,7 +246,69 @@ func planCases() map[string]*plan.Plan {
 	noChanges.Unchanged = 42
 	cases["no_changes"] = noChanges
 
+	for name, in := range liveInputs() {
+		in.PriorInfo = plan.Prior{Exists: true, Lineage: "3f1c9a52-7d8e-4b6a-9c0d-2e1f3a4b5c6d", Serial: 12, Hash: "sha256:0a1b"}
+		in.Options = plan.Options{Mode: plan.ModeDiff, Target: target, ToolVersion: "0.3.0", SkipHash: true}
+		p, err := plan.Build(in)
+		if err != nil {
+			panic(fmt.Sprintf("fixture %s: %v", name, err))
+		}
+		cases[name] = p
+	}
 	return cases
+}
+
+func obj(address string, kind model.Kind, p model.Properties) *model.Object {
+	return &model.Object{Kind: kind, Address: address, Props: p}
+}
+
+func graphOf(objs ...*model.Object) *model.Graph {
+	g := &model.Graph{}
+	for _, o := range objs {
+		g.Add(o)
+	}
+	return g
+}
+
+// liveInputs are plans made by plan.Build: against the live graph, with imports, with
+// renamed blocks, and offline.
+func liveInputs() map[string]plan.Input {
+	team := obj("entity.team.engineering", model.KindEntity, entity("team", "engineering", "_class", "Team"))
+	slack := obj("entity.application.slack", model.KindEntity, entity("application", "slack", "vendor", "Slack"))
+	zoom := obj("entity.application.zoom", model.KindEntity, entity("application", "zoom"))
+	owns := obj("relationship.engineering_owns_slack", model.KindRelationship, relationship(teamKey, "OWNS", slackKey))
+	slackByHand := obj("entity.application.slack", model.KindEntity, entity("application", "slack", "vendor", "Slack Inc.", "seats", num("40")))
+	stray := obj("", model.KindEntity, entity("application", "shadow-it"))
+
+	newTeam := obj("entity.team.eng", model.KindEntity, entity("team", "eng", "_class", "Team", "name", "engineering", "displayName", "Engineering"))
+	oldTeam := obj("entity.team.engineering", model.KindEntity, entity("team", "engineering", "_class", "Team"))
+	newOwns := obj("relationship.engineering_owns_slack", model.KindRelationship, relationship(newTeam.Key(), "OWNS", slackKey))
+
+	imported := obj("entity.application.zoom", model.KindEntity, entity("application", "zoom", "vendor", "Zoom"))
+	liveZoom := obj("", model.KindEntity, entity("application", "zoom"))
+	liveSlack := obj("", model.KindEntity, entity("application", "slack", "vendor", "Slack"))
+
+	return map[string]plan.Input{
+		"drift": {
+			Desired: graphOf(team, slack, zoom),
+			Prior:   graphOf(team, slack, zoom),
+			Live:    graphOf(team, slackByHand, stray),
+		},
+		"imports": {
+			Desired: graphOf(team, slack, imported),
+			Prior:   graphOf(team),
+			Live:    graphOf(team, liveSlack, liveZoom),
+			Imports: []plan.Import{{To: "entity.application.zoom", Key: imported.Key()}},
+		},
+		"renamed": {
+			Desired: graphOf(newTeam, slack, newOwns),
+			Prior:   graphOf(oldTeam, slack, owns),
+		},
+		"offline": {
+			Desired: graphOf(team, slack),
+			Prior:   graphOf(team),
+		},
+	}
 }
 
 // largePlan has n created entities.

@@ -67,7 +67,7 @@ func PlanMarkdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	if len(p.Changes) > 0 {
 		reserve += runes(planFrameOpen("```")+planFrameClose("```")) + markerReserve + 1
 	}
-	optional := []string{markdownLists(p), markdownNotApplied(p)}
+	optional := []string{markdownDriftDetails(p), markdownLists(p), markdownNotApplied(p)}
 	if opts.Graph && len(p.Changes) > 0 {
 		optional = append(optional, markdownGraph(p, opts.MaxGraphNodes))
 	}
@@ -156,6 +156,12 @@ func markdownHead(p *plan.Plan, sum plan.Summary) string {
 		job += " for " + t
 	}
 	fmt.Fprintf(&b, "\n%s; %s unchanged.\n", job, plural(sum.Unchanged, "object", "objects"))
+	for _, l := range liveSummaryLines(sum) {
+		b.WriteString("\n" + l + "\n")
+	}
+	if p.Live == plan.LiveNotCompared {
+		b.WriteString("\n_" + offlineNote + "_\n")
+	}
 	if d := sum.All.Destroy; d > 0 {
 		fmt.Fprintf(&b, "\n:warning: **%s will be destroyed**\n", plural(d, "object", "objects"))
 	}
@@ -172,6 +178,9 @@ func markdownHead(p *plan.Plan, sum plan.Summary) string {
 			b.WriteString(" " + para)
 		}
 		b.WriteByte('\n')
+	}
+	if d := markdownDriftList(p); d != "" {
+		b.WriteString("\n" + d)
 	}
 	if len(p.Changes) > 0 || len(p.NotApplied) > 0 {
 		b.WriteByte('\n')
@@ -257,6 +266,17 @@ func markdownLists(p *plan.Plan) string {
 		{"Has moved", func(c *plan.Change) bool { return c.PreviousAddress != "" }, func(c *plan.Change) string {
 			return codeSpan(c.PreviousAddress) + " → " + codeSpan(objectLabel(c.Address, c.Kind, c.Key))
 		}},
+		{"Will be imported", func(c *plan.Change) bool { return c.Import != "" }, func(c *plan.Change) string {
+			return addressItem(c) + strings.TrimPrefix(importComment(c), " will be imported")
+		}},
+		{"Will be replaced (renamed)", func(c *plan.Change) bool { return c.Action == plan.Delete && p.ReplacementOf(c) != nil }, func(c *plan.Change) string {
+			r := p.ReplacementOf(c)
+			why := "its block was renamed"
+			if r.Reason == plan.ReasonEndpointRenamed {
+				why = "its endpoint was renamed"
+			}
+			return codeSpan(r.From) + " → " + codeSpan(r.To) + ": its _key changes because " + why
+		}},
 	}
 	var sections []string
 	for _, g := range groups {
@@ -276,9 +296,9 @@ func markdownLists(p *plan.Plan) string {
 			continue
 		}
 		if total > len(items) {
-			items = append(items, fmt.Sprintf("- … and %d more", total-len(items)))
+			items = append(items, "- … and "+formatCount(total-len(items))+" more")
 		}
-		sections = append(sections, foldable(fmt.Sprintf("%s (%d)", g.title, total), strings.Join(items, "\n")+"\n", total > listOpenMax))
+		sections = append(sections, foldable(g.title+" ("+formatCount(total)+")", strings.Join(items, "\n")+"\n", total > listOpenMax))
 	}
 	return strings.Join(sections, "\n")
 }
@@ -300,14 +320,14 @@ func markdownNotApplied(p *plan.Plan) string {
 	var b strings.Builder
 	for i := range p.NotApplied {
 		if i == listMax {
-			fmt.Fprintf(&b, "- … and %d more\n", len(p.NotApplied)-listMax)
+			b.WriteString("- … and " + formatCount(len(p.NotApplied)-listMax) + " more\n")
 			break
 		}
 		ch := &p.NotApplied[i]
 		b.WriteString("- " + addressItem(ch) + " (" + pendingVerb(ch.Action) + ")\n")
 	}
 	b.WriteString("\n" + notAppliedExplanation(len(p.NotApplied)) + "\n")
-	title := strings.TrimSuffix(notAppliedHeading, ":") + fmt.Sprintf(" (%d)", len(p.NotApplied))
+	title := strings.TrimSuffix(notAppliedHeading, ":") + " (" + formatCount(len(p.NotApplied)) + ")"
 	return foldable(title, b.String(), len(p.NotApplied) > listOpenMax)
 }
 
@@ -318,7 +338,7 @@ func markdownGraph(p *plan.Plan, limit int) string {
 	out.line("<details><summary>Graph of the changes</summary>")
 	out.line()
 	if d.wanted > len(d.nodes) {
-		out.line(fmt.Sprintf("Showing %d of %d objects.", len(d.nodes), d.wanted))
+		out.line("Showing " + formatCount(len(d.nodes)) + " of " + formatCount(d.wanted) + " objects.")
 		out.line()
 	}
 	out.line("```mermaid")
@@ -342,6 +362,7 @@ func planFrameClose(fence string) string { return fence + "\n\n</details>\n" }
 // characters (frame and marker included) when it can.
 func markdownFullPlan(p *plan.Plan, budget int, compact bool) string {
 	b := newBlockWriter(palette{})
+	pr := pairingOf(p)
 	render := func(i int) string {
 		b.lines = b.lines[:0]
 		if compact {
@@ -349,7 +370,9 @@ func markdownFullPlan(p *plan.Plan, budget int, compact bool) string {
 			writeMarkdownLine(&sb, compactMarkdownLine(&p.Changes[i]))
 			return sb.String()
 		}
-		b.change(&p.Changes[i])
+		if !b.planChange(p, i, pr) {
+			return ""
+		}
 		var sb strings.Builder
 		if i > 0 {
 			sb.WriteByte('\n')
@@ -470,4 +493,58 @@ func longestBacktickRun(s string) int {
 		}
 	}
 	return longest
+}
+
+// driftVerb says what happened to an object outside j1hcl.
+func driftVerb(a plan.Action) string {
+	switch a {
+	case plan.Update:
+		return "has changed outside j1hcl"
+	case plan.Delete:
+		return "was deleted outside j1hcl"
+	}
+	return "was created outside j1hcl"
+}
+
+// markdownDriftList is the "Changed outside j1hcl" part: what differs between the state and
+// the live graph, above the changes, never folded away.
+func markdownDriftList(p *plan.Plan) string {
+	if len(p.Drift) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "### %s (%s)\n\n%s\n\n", driftHeading, formatCount(len(p.Drift)), driftIntro(len(p.Drift)))
+	for i := range p.Drift {
+		if i == listMax {
+			fmt.Fprintf(&b, "- … and %s more\n", formatCount(len(p.Drift)-listMax))
+			break
+		}
+		ch := &p.Drift[i]
+		b.WriteString("- " + addressItem(ch) + " " + driftVerb(ch.Action) + "\n")
+	}
+	return b.String()
+}
+
+// markdownDriftDetails shows the drift as blocks in a diff fence inside <details>.
+func markdownDriftDetails(p *plan.Plan) string {
+	if len(p.Drift) == 0 {
+		return ""
+	}
+	bw := newBlockWriter(palette{})
+	var body strings.Builder
+	for i := range p.Drift {
+		if i == listMax {
+			break
+		}
+		bw.lines = bw.lines[:0]
+		bw.drift(&p.Drift[i])
+		if i > 0 {
+			body.WriteByte('\n')
+		}
+		for _, l := range bw.lines {
+			writeMarkdownLine(&body, l)
+		}
+	}
+	fence := strings.Repeat("`", max(3, longestBacktickRun(body.String())+1))
+	return "<details><summary>Details of the changes outside j1hcl</summary>\n\n" + fence + "diff\n" + body.String() + fence + "\n\n</details>\n"
 }

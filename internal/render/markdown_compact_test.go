@@ -34,7 +34,7 @@ func TestPlanMarkdownCompact(t *testing.T) {
 	if m == nil {
 		t.Fatal("the capped compact comment has no marker")
 	}
-	if hidden, _ := strconv.Atoi(m[1]); hidden+len(lines) != len(p.Changes) {
+	if hidden, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", "")); hidden+len(lines) != len(p.Changes) {
 		t.Errorf("%d lines shown + %d hidden, want %d", len(lines), hidden, len(p.Changes))
 	}
 	if len(lines) < 100 {

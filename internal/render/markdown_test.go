@@ -96,9 +96,12 @@ func parseMarkdown(t *testing.T, src []byte) mdStructure {
 	return s
 }
 
-var changeHeader = regexp.MustCompile(`(?m)^  # \S.* (will be (created|updated in-place|destroyed)|has moved to .*)$`)
+var changeHeader = regexp.MustCompile(`(?m)^  # \S.* (will be (created|updated in-place|destroyed|imported.*)|has moved to .*)$`)
 
-var hiddenMarker = regexp.MustCompile(`… (\d+) more changes? not shown`)
+// replaceHeader heads the delete and the create of a replacement, two changes.
+var replaceHeader = regexp.MustCompile(`(?m)^  # \S.* will be replaced: .*$`)
+
+var hiddenMarker = regexp.MustCompile(`… ([\d,]+) more changes? not shown`)
 
 // checkMarkdown asserts what a reader of the comment must see, whatever the plan and cap.
 func checkMarkdown(t *testing.T, name string, p *plan.Plan, maxChars int, src []byte) {
@@ -129,10 +132,15 @@ func checkMarkdown(t *testing.T, name string, p *plan.Plan, maxChars int, src []
 	if s.tables != 1 || !strings.Contains(s.html, "<table>") {
 		t.Errorf("%s: %d tables, want the counts table", name, s.tables)
 	}
-	if len(s.diffBlocks) != 1 || strings.Count(s.html, `<pre><code class="language-diff">`) != 1 {
-		t.Fatalf("%s: %d diff code blocks, want exactly one", name, len(s.diffBlocks))
+	// The full plan, and the drift's details above it when there is drift.
+	want := 1
+	if len(p.Drift) > 0 && strings.Contains(string(src), "Details of the changes outside j1hcl") {
+		want = 2
 	}
-	diff := s.diffBlocks[0]
+	if len(s.diffBlocks) != want || strings.Count(s.html, `<pre><code class="language-diff">`) != want {
+		t.Fatalf("%s: %d diff code blocks, want %d", name, len(s.diffBlocks), want)
+	}
+	diff := s.diffBlocks[want-1]
 	for _, l := range strings.Split(diff, "\n") {
 		if l == "" {
 			continue
@@ -149,10 +157,10 @@ func checkMarkdown(t *testing.T, name string, p *plan.Plan, maxChars int, src []
 			t.Errorf("%s: line starts with %q: %q", name, l[0], l)
 		}
 	}
-	shown := len(changeHeader.FindAllString(diff, -1))
+	shown := len(changeHeader.FindAllString(diff, -1)) + 2*len(replaceHeader.FindAllString(diff, -1))
 	hidden := 0
 	if m := hiddenMarker.FindStringSubmatch(string(src)); m != nil {
-		fmt.Sscan(m[1], &hidden)
+		fmt.Sscan(strings.ReplaceAll(m[1], ",", ""), &hidden)
 		if !strings.Contains(s.html, m[0]) {
 			t.Errorf("%s: the marker is not rendered", name)
 		}

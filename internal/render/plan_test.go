@@ -198,7 +198,7 @@ func TestPlanCompactIsOneLinePerChange(t *testing.T) {
 	if !strings.HasPrefix(lines[0], `+ entity.application.all["app-000000"] (billing-acme:application:app-000000)`) {
 		t.Errorf("first line %q", lines[0])
 	}
-	if lines[1001] != "Plan: 1000 to add, 0 to change, 0 to destroy." {
+	if lines[1001] != "Plan: 1,000 to add, 0 to change, 0 to destroy." {
 		t.Errorf("summary line %q", lines[1001])
 	}
 }

@@ -25,18 +25,26 @@ type summaryJSON struct {
 	Change  int `json:"change"`
 	Destroy int `json:"destroy"`
 	// Move counts changes with a previous_address (with or without other changes).
-	Move          int                   `json:"move"`
+	Move int `json:"move"`
+	// Import counts objects adopted from the live graph; Replace, delete+create pairs that
+	// are one renamed object (also counted in add and destroy).
+	Import        int                   `json:"import"`
+	Replace       int                   `json:"replace"`
 	Unchanged     int                   `json:"unchanged"`
 	NotApplied    int                   `json:"not_applied"`
 	Entities      countsJSON            `json:"entities"`
 	Relationships countsJSON            `json:"relationships"`
 	ByKind        map[string]countsJSON `json:"by_kind"`
+	// Drift counts the differences found outside j1hcl: add = created, change = changed,
+	// destroy = deleted outside j1hcl.
+	Drift countsJSON `json:"drift"`
 }
 
 func summaryOf(s plan.Summary) summaryJSON {
 	out := summaryJSON{
 		Add: s.All.Add, Change: s.All.Change, Destroy: s.All.Destroy,
-		Move: s.Moved, Unchanged: s.Unchanged, NotApplied: s.NotApplied,
+		Move: s.Moved, Import: s.Imported, Replace: s.Replaced, Unchanged: s.Unchanged, NotApplied: s.NotApplied,
+		Drift:         countsOf(s.Drift),
 		Entities:      countsOf(s.Entities),
 		Relationships: countsOf(s.Relationships),
 		ByKind:        map[string]countsJSON{},
@@ -64,11 +72,13 @@ type massDeleteJSON struct {
 //	{"format_version":"1.0", "tool_version", "mode", "target", "prior_state":{"exists",
 //	 "lineage","serial","hash"}, "desired_hash", "targets":[…], "mass_delete":{"deleting",
 //	 "total"}|null, "summary":{"add","change","destroy","move","unchanged","not_applied",
-//	 "entities":{…},"relationships":{…},"by_kind":{"entity":{…},…}}, "changes":[…],
-//	 "not_applied":[…]}
+//	 "entities":{…},"relationships":{…},"by_kind":{"entity":{…},…}, "import", "replace",
+//	 "drift":{…}}, "changes":[…], "not_applied":[…], "live":"compared"|"not_compared"|null,
+//	 "drift":[…], "replacements":[{"kind","from","to","old_key","new_key","reason"}]}
 //
-// Each change has the shape plan.Change marshals to (address, previous_address, kind, key,
-// type, actions, before, after, sensitive); the values of sensitive properties are replaced by
+// Each change, and each difference of "drift" (before: the state, after: the live graph), has
+// the shape plan.Change marshals to (address, previous_address, kind, key, type, actions,
+// before, after, sensitive, import); the values of sensitive properties are replaced by
 // "(sensitive value)" and their names listed in "sensitive". Changes are written one per
 // line, so a large plan streams and a saved document diffs line by line.
 func PlanJSON(w io.Writer, p *plan.Plan) error {
@@ -108,7 +118,21 @@ func PlanJSON(w io.Writer, p *plan.Plan) error {
 	out.str(",\n")
 	out.str(`  "not_applied": `)
 	writeChanges(out, p.NotApplied)
-	out.str("\n}\n")
+	out.str(",\n")
+	var live any
+	if p.Live != plan.LiveUnknown {
+		live = p.Live
+	}
+	field("live", live, false)
+	out.str(`  "drift": `)
+	writeChanges(out, p.Drift)
+	out.str(",\n")
+	replacements := p.Replacements
+	if replacements == nil {
+		replacements = []plan.Replacement{}
+	}
+	field("replacements", replacements, true)
+	out.str("}\n")
 	return out.flush()
 }
 

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
@@ -18,10 +17,11 @@ func PlanText(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	pal := palette{on: opts.Color}
 	sum := p.Summary()
 
+	writeDriftText(out, p, pal, opts.Width)
 	if len(p.Changes) == 0 {
 		writeNoChanges(out, p, pal, opts.Width)
 	} else {
-		intro := "j1hcl compared the configuration with the state and will run " + jobDescription(p) + "."
+		intro := "j1hcl compared the configuration with " + comparedWith(p) + " and will run " + jobDescription(p) + "."
 		legend := legendOf(p.Changes)
 		if len(legend) > 0 {
 			intro += " Actions are indicated with the following symbols:"
@@ -33,10 +33,13 @@ func PlanText(w io.Writer, p *plan.Plan, opts TextOptions) error {
 		out.line()
 		out.line("j1hcl will perform the following actions:")
 		b := newBlockWriter(pal)
+		pr := pairingOf(p)
 		for i := range p.Changes {
-			out.line()
 			b.lines = b.lines[:0]
-			b.change(&p.Changes[i])
+			if !b.planChange(p, i, pr) {
+				continue
+			}
+			out.line()
 			for _, l := range b.lines {
 				writeTextLine(out, l, pal)
 			}
@@ -46,7 +49,24 @@ func PlanText(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	}
 	writeNotApplied(out, p, pal, opts.Width)
 	writeWarnings(out, p, pal, opts.Width)
+	writeOfflineNote(out, p)
 	return out.flush()
+}
+
+// comparedWith names what a plan compared the configuration with.
+func comparedWith(p *plan.Plan) string {
+	if p.Live == plan.LiveCompared {
+		return "the live graph"
+	}
+	return "the state"
+}
+
+// writeOfflineNote ends a plan that was not compared with the live graph with one line.
+func writeOfflineNote(out *output, p *plan.Plan) {
+	if p.Live == plan.LiveNotCompared {
+		out.line()
+		out.line(offlineNote)
+	}
 }
 
 // writeTextLine writes one block line for a terminal.
@@ -108,16 +128,16 @@ func writeNoChanges(out *output, p *plan.Plan, pal palette, width int) {
 	}
 	out.line(pal.bold("No changes.") + " The graph matches the configuration.")
 	out.line()
-	msg := "j1hcl compared the configuration with the state and found no differences, so there is nothing to apply."
+	msg := "j1hcl compared the configuration with " + comparedWith(p) + " and found no differences, so there is nothing to apply."
 	if len(p.Targets) > 0 {
-		msg = "j1hcl compared the targeted part of the configuration with the state and found no differences, so there is nothing to apply."
+		msg = "j1hcl compared the targeted part of the configuration with " + comparedWith(p) + " and found no differences, so there is nothing to apply."
 	}
 	out.line(wrap(msg, width, ""))
 }
 
 // countsText spells counts as the Plan: line does.
 func countsText(c plan.Counts) string {
-	return fmt.Sprintf("%d to add, %d to change, %d to destroy.", c.Add, c.Change, c.Destroy)
+	return formatCount(c.Add) + " to add, " + formatCount(c.Change) + " to change, " + formatCount(c.Destroy) + " to destroy."
 }
 
 func summaryLine(sum plan.Summary) string { return "Plan: " + countsText(sum.All) }
@@ -130,7 +150,7 @@ func movedLine(sum plan.Summary) string {
 	if sum.Moved == 1 {
 		return "1 object has moved to a new address."
 	}
-	return fmt.Sprintf("%d objects have moved to a new address.", sum.Moved)
+	return formatCount(sum.Moved) + " objects have moved to a new address."
 }
 
 func writeSummary(out *output, sum plan.Summary, pal palette, width int) {
@@ -144,6 +164,9 @@ func writeSummary(out *output, sum plan.Summary, pal palette, width int) {
 	}
 	if sum.Moved > 0 {
 		out.line(movedLine(sum))
+	}
+	for _, l := range liveSummaryLines(sum) {
+		out.line(l)
 	}
 }
 
@@ -200,7 +223,7 @@ func planWarnings(p *plan.Plan, lit, val func(string) string) []warning {
 	if md := p.MassDelete; md != nil {
 		refuse := lit("apply") + " refuses to run this plan unless " + lit("-allow-mass-delete") + " is given."
 		ws = append(ws, warning{
-			summary: fmt.Sprintf("This plan destroys %d of the %s the state records", md.Deleting, plural(md.Total, "object", "objects")),
+			summary: "This plan destroys " + formatCount(md.Deleting) + " of the " + plural(md.Total, "object", "objects") + " the state records",
 			detail: []string{
 				"The DIFF job would delete " + massDeleteShare(md) + " of the graph this target owns. " +
 					"Check that the configuration directory, the variables and the integration instance are the ones you mean.",
@@ -276,6 +299,12 @@ func PlanCompact(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	out := newOutput(w)
 	pal := palette{on: opts.Color}
 	sum := p.Summary()
+	if n := len(p.Drift); n > 0 {
+		for i := range p.Drift {
+			out.line(driftCompactLine(&p.Drift[i], pal))
+		}
+		out.line()
+	}
 	if len(p.Changes) == 0 {
 		writeNoChanges(out, p, pal, opts.Width)
 	} else {
@@ -291,6 +320,7 @@ func PlanCompact(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	for _, wn := range textWarnings(p) {
 		out.line(pal.yellow(pal.bold("Warning:")), " ", wn.summary, ". ", wn.short)
 	}
+	writeOfflineNote(out, p)
 	return out.flush()
 }
 
@@ -312,6 +342,9 @@ func compactLine(ch *plan.Change, pal palette) string {
 		b.WriteString(", moved from ")
 		b.WriteString(sanitize(ch.PreviousAddress))
 	}
+	if ch.Import != "" {
+		b.WriteString(", imported")
+	}
 	return b.String()
 }
 
@@ -322,4 +355,10 @@ func displayKey(ch *plan.Change) string {
 		return SensitiveValue
 	}
 	return sanitize(truncateMiddle(ch.Key, maxCompactKey))
+}
+
+// driftCompactLine is one line of the compact drift list.
+func driftCompactLine(ch *plan.Change, pal palette) string {
+	what := map[plan.Action]string{plan.Update: "changed", plan.Delete: "deleted", plan.Create: "created"}[ch.Action]
+	return pal.bold(driftHeading+":") + " " + objectLabel(ch.Address, ch.Kind, ch.Key) + " " + what + " outside j1hcl"
 }

@@ -172,7 +172,36 @@ func wrap(text string, width int, indent string) string {
 	return b.String()
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
+// itoa spells a count for people: thousands separated by commas (18,000), as GitHub and
+// Terraform users read them.
+func itoa(n int) string { return formatCount(n) }
+
+// formatCount spells n with a comma between groups of three digits: 9004 -> 9,004.
+func formatCount(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	if len(s) <= 3 {
+		if neg {
+			return "-" + s
+		}
+		return s
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	first := len(s) % 3
+	if first == 0 {
+		first = 3
+	}
+	b.WriteString(s[:first])
+	for i := first; i < len(s); i += 3 {
+		b.WriteByte(',')
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
 
 // Plural returns singular when n is 1 and pluralForm otherwise: "1 entity", "2 entities".
 func Plural(n int, singular, pluralForm string) string {
