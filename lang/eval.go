@@ -537,12 +537,11 @@ func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 		bl.set(model.PropType, v, b.attrs["_type"].Range)
 		return
 	}
-	for _, end := range []struct{ name, key, typ string }{{"from", fromKey, fromType}, {"to", toKey, toType}} {
-		if end.typ == "" {
-			bl.errorf(b.attrs[end.name].Expr.Range(), "Cannot derive relationship _type",
-				"%s is the key %q, which is not an entity of this configuration, so the default _type cannot be derived. Set _type explicitly, e.g. _type = \"%s\".", end.name, end.key, "<from type>_"+strings.ToLower(cls)+"_<to type>")
-			return
-		}
+	if fromType == "" || toType == "" {
+		// An endpoint is a key that matches no entity of the configuration, so there is no
+		// default _type. The validate stage reports the endpoint (J1P008), the cause, at its
+		// range; in PATCH mode, where such keys are allowed, it asks for an explicit _type.
+		return
 	}
 	bl.setString(model.PropType, RelationshipType(fromType, cls, toType))
 }

@@ -40,9 +40,9 @@ func Functions(dir string) map[string]function.Function {
 		"coalescelist":           stdlib.CoalesceListFunc,
 		"compact":                stdlib.CompactFunc,
 		"concat":                 stdlib.ConcatFunc,
-		"contains":               stdlib.ContainsFunc,
+		"contains":               containsFunc,
 		"csvdecode":              stdlib.CSVDecodeFunc,
-		"distinct":               stdlib.DistinctFunc,
+		"distinct":               distinctFunc,
 		"element":                stdlib.ElementFunc,
 		"flatten":                stdlib.FlattenFunc,
 		"floor":                  stdlib.FloorFunc,
@@ -94,9 +94,9 @@ func Functions(dir string) map[string]function.Function {
 		"tostring": stdlib.MakeToFunc(cty.String),
 		"tonumber": toNumberFunc,
 		"tobool":   stdlib.MakeToFunc(cty.Bool),
-		"tolist":   stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
-		"toset":    stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
-		"tomap":    stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"tolist":   fastTo(stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)), cty.List(cty.DynamicPseudoType)),
+		"toset":    fastTo(stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)), cty.Set(cty.DynamicPseudoType)),
+		"tomap":    fastTo(stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)), cty.Map(cty.DynamicPseudoType)),
 
 		"try": tryfunc.TryFunc,
 		"can": tryfunc.CanFunc,
@@ -116,6 +116,9 @@ func Functions(dir string) map[string]function.Function {
 		"strcontains": stringPredicate(strings.Contains, "substr"),
 		"alltrue":     boolFold(true),
 		"anytrue":     boolFold(false),
+	}
+	for name, f := range funcs {
+		funcs[name] = fastParams(f)
 	}
 	funcs["templatefile"] = templateFileFunc(fsys, funcs)
 	return funcs

@@ -77,6 +77,16 @@ func (c *checker) platformObject(o *model.Object) {
 	}
 }
 
+// endpointOutside reports whether a relationship of the configuration (not an upload checked
+// by PlatformObject, where every property was written) left its _type to the default while
+// an endpoint is a key that matches no entity of the configuration.
+func (c *checker) endpointOutside(o *model.Object) bool {
+	if o.Kind != model.KindRelationship || c.opts.Written == nil || c.opts.Written(o, model.PropType) {
+		return false
+	}
+	return c.ends[0] == nil || c.ends[1] == nil
+}
+
 // requiredFields is J1P001.
 func (c *checker) requiredFields(o *model.Object) {
 	required := reservedFor(o.Kind)
@@ -86,6 +96,14 @@ func (c *checker) requiredFields(o *model.Object) {
 	for _, name := range required {
 		v := c.reserved[model.LeadingRank(name)]
 		switch {
+		case v == nil && name == model.PropType && c.endpointOutside(o):
+			// The default _type comes from the endpoints' types, and an endpoint is a key
+			// that matches no entity of the configuration. In DIFF mode that endpoint is the
+			// problem (J1P008, reported at it); in PATCH mode it is allowed, so ask for _type.
+			if c.opts.Mode == "PATCH" {
+				c.report("J1P001", o, name, "Missing required field",
+					fmt.Sprintf("%s has no _type, and none can be derived: an endpoint is a key that matches no entity of this configuration, so its type is unknown. Set _type explicitly, e.g. _type = \"<from type>_<verb>_<to type>\".", describe(o)))
+			}
 		case v == nil:
 			c.report("J1P001", o, name, "Missing required field",
 				fmt.Sprintf("%s has no %s. JupiterOne rejects %s without it: set %s.", describe(o), name, plural(o.Kind), name))

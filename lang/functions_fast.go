@@ -1,0 +1,265 @@
+package lang
+
+import (
+	"strconv"
+
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// cty converts a tuple to a list or set, or an object to a map, by unifying the types of all
+// elements with a sort that compares every pair: toset() of 20,000 strings took 5 s, and the
+// same conversion runs whenever a [for …] or {for …} result is passed to a function that
+// takes a list, set or map. fastConvert unifies the distinct element types only (one, for an
+// inventory of hosts), which makes these conversions linear; anything it cannot settle that
+// way goes to cty's own conversion, so results and errors are cty's.
+
+// fastConvert converts v to want, as convert.Convert does.
+func fastConvert(v cty.Value, want cty.Type) (cty.Value, error) {
+	if conv, ok := fastCollection(v, want); ok {
+		return conv, nil
+	}
+	return convert.Convert(v, want)
+}
+
+// fastCollection handles a known, unmarked, non-empty tuple converted to a list or set, and
+// an object converted to a map, when its elements share one type after unification.
+func fastCollection(v cty.Value, want cty.Type) (cty.Value, bool) {
+	ty := v.Type()
+	if !v.IsKnown() || v.IsNull() || v.IsMarked() {
+		return cty.NilVal, false
+	}
+	var etys []cty.Type
+	switch {
+	case ty.IsTupleType() && (want.IsListType() || want.IsSetType()):
+		etys = ty.TupleElementTypes()
+	case ty.IsObjectType() && want.IsMapType():
+		attrs := ty.AttributeTypes()
+		etys = make([]cty.Type, 0, len(attrs))
+		for _, t := range attrs {
+			etys = append(etys, t)
+		}
+	default:
+		return cty.NilVal, false
+	}
+	if len(etys) == 0 {
+		return cty.NilVal, false
+	}
+	et := want.ElementType()
+	if et == cty.DynamicPseudoType {
+		distinct := distinctTypes(etys)
+		if len(distinct) == 1 {
+			et = distinct[0]
+		} else {
+			et, _ = convert.UnifyUnsafe(distinct)
+		}
+		if et == cty.NilType || et == cty.DynamicPseudoType {
+			return cty.NilVal, false
+		}
+	}
+	if et.HasDynamicTypes() {
+		return cty.NilVal, false // e.g. list(list(any)): leave nested unification to cty
+	}
+	elems := make([]cty.Value, 0, len(etys))
+	var keys []string
+	if want.IsMapType() {
+		keys = make([]string, 0, len(etys))
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		if e.ContainsMarked() {
+			return cty.NilVal, false
+		}
+		if !e.Type().Equals(et) {
+			var err error
+			if e, err = convert.Convert(e, et); err != nil || !e.Type().Equals(et) {
+				return cty.NilVal, false
+			}
+		}
+		elems = append(elems, e)
+		if keys != nil {
+			keys = append(keys, k.AsString())
+		}
+	}
+	switch {
+	case want.IsListType():
+		return cty.ListVal(elems), true
+	case want.IsSetType():
+		return cty.SetVal(elems), true
+	}
+	m := make(map[string]cty.Value, len(elems))
+	for i, k := range keys {
+		m[k] = elems[i]
+	}
+	return cty.MapVal(m), true
+}
+
+// distinctTypes returns the distinct types of ts, in first-seen order.
+func distinctTypes(ts []cty.Type) []cty.Type {
+	var out []cty.Type
+next:
+	for _, t := range ts {
+		for _, d := range out {
+			if t.Equals(d) {
+				continue next
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// fastParams returns f with its collection-typed parameters taking any value, converted
+// with fastConvert before f sees them (HCL would convert them with cty's quadratic code).
+// Functions without such parameters are returned as they are.
+func fastParams(f function.Function) function.Function {
+	params := f.Params()
+	varParam := f.VarParam()
+	collection := func(p *function.Parameter) bool {
+		return p != nil && (p.Type.IsCollectionType() || p.Type.IsTupleType() || p.Type.IsObjectType())
+	}
+	any := collection(varParam)
+	for i := range params {
+		any = any || collection(&params[i])
+	}
+	if !any {
+		return f
+	}
+	loose := func(p function.Parameter) function.Parameter {
+		if collection(&p) {
+			p.Type = cty.DynamicPseudoType
+			p.AllowDynamicType = true
+		}
+		return p
+	}
+	spec := &function.Spec{Description: f.Description()}
+	for _, p := range params {
+		spec.Params = append(spec.Params, loose(p))
+	}
+	if varParam != nil {
+		vp := loose(*varParam)
+		spec.VarParam = &vp
+	}
+	convertArgs := func(args []cty.Value) ([]cty.Value, error) {
+		out := make([]cty.Value, len(args))
+		for i, a := range args {
+			p := varParam
+			if i < len(params) {
+				p = &params[i]
+			}
+			if !collection(p) {
+				out[i] = a
+				continue
+			}
+			c, err := fastConvert(a, p.Type)
+			if err != nil {
+				return nil, function.NewArgErrorf(i, "%s", convert.MismatchMessage(a.Type(), p.Type))
+			}
+			out[i] = c
+		}
+		return out, nil
+	}
+	spec.Type = func(args []cty.Value) (cty.Type, error) {
+		conv, err := convertArgs(args)
+		if err != nil {
+			return cty.NilType, err
+		}
+		return f.ReturnTypeForValues(conv)
+	}
+	spec.Impl = func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		conv, err := convertArgs(args)
+		if err != nil {
+			return cty.NilVal, err
+		}
+		return f.Call(conv)
+	}
+	return function.New(spec)
+}
+
+// fastTo makes tolist, toset and tomap: cty's own function (MakeToFunc) except that tuples
+// and objects whose elements share a type convert in linear time.
+func fastTo(inner function.Function, want cty.Type) function.Function {
+	return function.New(&function.Spec{
+		Description: inner.Description(),
+		Params: []function.Parameter{{
+			Name: "v", Type: cty.DynamicPseudoType,
+			AllowNull: true, AllowMarked: true, AllowDynamicType: true,
+		}},
+		Type: func(args []cty.Value) (cty.Type, error) {
+			if conv, ok := fastCollection(args[0], want); ok {
+				return conv.Type(), nil
+			}
+			return inner.ReturnTypeForValues(args)
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if conv, ok := fastCollection(args[0], want); ok {
+				return conv, nil
+			}
+			return inner.Call(args)
+		},
+	})
+}
+
+// distinctFunc is cty's distinct, which compares every element with every element kept so
+// far (over two minutes for 10,000 strings): for lists of known, unmarked, non-null strings,
+// numbers or bools it remembers the elements seen in a map instead. Other lists go to cty's.
+var distinctFunc = function.New(&function.Spec{
+	Description: stdlib.DistinctFunc.Description(),
+	Params:      []function.Parameter{{Name: "list", Type: cty.List(cty.DynamicPseudoType)}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		return stdlib.DistinctFunc.ReturnTypeForValues(args)
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		list := args[0]
+		ety := list.Type().ElementType()
+		if !list.IsWhollyKnown() || !ety.IsPrimitiveType() || list.ContainsMarked() {
+			return stdlib.DistinctFunc.Call(args)
+		}
+		seen := make(map[string]bool, list.LengthInt())
+		out := make([]cty.Value, 0, list.LengthInt())
+		for it := list.ElementIterator(); it.Next(); {
+			_, v := it.Element()
+			if v.IsNull() {
+				return stdlib.DistinctFunc.Call(args)
+			}
+			var k string
+			switch ety {
+			case cty.String:
+				k = v.AsString()
+			case cty.Number:
+				k = v.AsBigFloat().Text('g', -1)
+			default:
+				k = strconv.FormatBool(v.True())
+			}
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, v)
+			}
+		}
+		if len(out) == 0 {
+			return cty.ListValEmpty(ety), nil
+		}
+		return cty.ListVal(out), nil
+	},
+})
+
+// containsFunc is cty's contains, except that a set is asked by hash: cty walks it in sorted
+// order, comparing every element.
+var containsFunc = function.New(&function.Spec{
+	Description: stdlib.ContainsFunc.Description(),
+	Params: []function.Parameter{
+		{Name: "list", Type: cty.DynamicPseudoType},
+		{Name: "value", Type: cty.DynamicPseudoType, AllowNull: true},
+	},
+	Type: function.StaticReturnType(cty.Bool),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		set, v := args[0], args[1]
+		if set.Type().IsSetType() && set.IsWhollyKnown() && !set.IsNull() && !set.ContainsMarked() &&
+			v.IsWhollyKnown() && !v.IsNull() && !v.ContainsMarked() && v.Type().Equals(set.Type().ElementType()) {
+			return set.HasElement(v), nil
+		}
+		return stdlib.ContainsFunc.Call(args)
+	},
+})
