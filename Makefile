@@ -1,8 +1,10 @@
 # j1hcl: two commands do everything on a fresh machine: `make demo` and `make test`.
 GO      ?= go
 BIN     := bin/j1hcl
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/j1hcl/j1hcl/internal/command.Version=$(VERSION)
+# VERSION is the semantic version of the nearest v* tag (0.3.0, or 0.3.0-2-gabc1234 past it,
+# -dirty for a modified work tree); without a tag the binary reports its built-in default.
+VERSION ?= $(patsubst v%,%,$(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null))
+LDFLAGS := $(if $(VERSION),-X github.com/j1hcl/j1hcl/internal/command.Version=$(VERSION))
 
 .PHONY: all build test test-deps test-short race fuzz bench bench-rss lint demo datamodel release image clean
 

@@ -21,9 +21,6 @@ import (
 	"github.com/j1hcl/j1hcl/internal/render"
 )
 
-// Version is j1hcl's version; release builds set it with -ldflags "-X ...command.Version=…".
-var Version = "0.1.0-dev"
-
 // Exit codes shared by every command (README: exit codes).
 const (
 	ExitOK        = 0
@@ -131,6 +128,10 @@ func Main(env *Env, args []string) (code int) {
 	m.color = useColor(env, g)
 	m.pal = render.NewPalette(m.color)
 	app := newApp(m)
+	if err := checkCommand(app.Commands, rest); err != nil {
+		m.view.Error(err)
+		return ExitError
+	}
 	err = app.Run(append([]string{args[0]}, permuteArgs(app.Commands, rest)...))
 	m.locks.releaseAll()
 	if werr := stdout.failure(); werr != nil {
@@ -355,7 +356,9 @@ func newApp(m *meta) *cli.App {
 			// Handled before urfave/cli sees the arguments; declared for the help text.
 			&cli.StringFlag{Name: "chdir", Usage: "switch to `DIR` before doing anything"},
 			&cli.BoolFlag{Name: "no-color", Usage: "disable colour output"},
-			&cli.StringFlag{Name: "color", Usage: "colour output: auto, always or never", Value: "auto"},
+			&cli.StringFlag{Name: "color", Usage: "colour output: `auto|always|never` (auto: on a terminal, unless NO_COLOR is set)", Value: "auto"},
+			// urfave/cli adds its help flag only when no command is named help.
+			cli.HelpFlag,
 		},
 		Commands: []*cli.Command{
 			initCommand(m),
@@ -371,54 +374,40 @@ func newApp(m *meta) *cli.App {
 			serveCommand(m),
 			forceUnlockCommand(m),
 			versionCommand(m),
+			helpCommand(m),
+			completionCommand(m),
 		},
+		CustomAppHelpTemplate: appHelpTemplate,
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return fmt.Errorf("%s. Run 'j1hcl --help' for usage", err)
+			return unknownFlag(err, c.App.Flags, "j1hcl")
 		},
 	}
 	for _, c := range app.Commands {
-		if c.OnUsageError == nil {
-			c.OnUsageError = func(c *cli.Context, err error, _ bool) error {
-				return fmt.Errorf("%s. Run 'j1hcl %s -help' for usage", err, c.Command.FullName())
-			}
-		}
-		m.nameActions(c, nil)
+		m.setUp(c, nil)
 	}
 	cli.VersionPrinter = func(c *cli.Context) { printVersion(m) }
 	return app
 }
 
-// nameActions makes every action of c and its subcommands record its command's name (for
-// messages such as "state rm failed") before it runs.
-func (m *meta) nameActions(c *cli.Command, parents []string) {
+// setUp gives c and its subcommands their help and usage-error text, and makes every action
+// record its command's name (for messages such as "state rm failed") before it runs.
+func (m *meta) setUp(c *cli.Command, parents []string) {
 	path := append(append([]string(nil), parents...), c.Name)
+	name := strings.Join(path, " ")
+	c.HelpName = "j1hcl " + name
+	c.CustomHelpTemplate = helpTemplate(name, c)
+	if c.OnUsageError == nil {
+		c.OnUsageError = func(ctx *cli.Context, err error, _ bool) error {
+			return unknownFlag(err, ctx.Command.Flags, "j1hcl "+name)
+		}
+	}
 	if action := c.Action; action != nil {
-		name := strings.Join(path, " ")
 		c.Action = func(ctx *cli.Context) error {
 			m.command = name
 			return action(ctx)
 		}
 	}
 	for _, sub := range c.Subcommands {
-		m.nameActions(sub, path)
+		m.setUp(sub, path)
 	}
-}
-
-func versionCommand(m *meta) *cli.Command {
-	return &cli.Command{
-		Name:  "version",
-		Usage: "print the version, Go version and data-model version",
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return fmt.Errorf("version takes no arguments")
-			}
-			printVersion(m)
-			return nil
-		},
-	}
-}
-
-func printVersion(m *meta) {
-	fmt.Fprintf(m.env.Stdout, "j1hcl %s\n%s %s/%s\n", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(m.env.Stdout, "data model %s\n", dataModelVersion())
 }

@@ -120,3 +120,20 @@ func TestConsolidate(t *testing.T) {
 		t.Errorf("groups: %v", got)
 	}
 }
+
+func TestModuleVersion(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"v0.3.0", "0.3.0"},
+		{"v0.3.1-rc.1", "0.3.1-rc.1"},
+		{"v0.3.0+dirty", "0.3.0+dirty"},
+		{"(devel)", ""},
+		{"", ""},
+		{"v0.0.0-20261206031500-abcdef123456", ""},
+		{"v0.3.1-0.20261206031500-abcdef123456+dirty", ""},
+	}
+	for _, tt := range tests {
+		if got := moduleVersion(tt.in); got != tt.want {
+			t.Errorf("moduleVersion(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
