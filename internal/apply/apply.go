@@ -184,7 +184,7 @@ func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, sto
 			return nil, err
 		}
 		if prior.PendingJob != nil {
-			return nil, fmt.Errorf("the state records job %s as pending: resolve it (ResolvePending) before applying", prior.PendingJob.ID)
+			return nil, fmt.Errorf("the state records job %q as pending: resolve it (ResolvePending) before applying", prior.PendingJob.ID)
 		}
 	}
 	summary := p.Summary()
