@@ -34,6 +34,12 @@ func TestCollectionFunctionsKeepSemantics(t *testing.T) {
 		{`length("héllo")`, `5`},
 		{`length([1, 2])`, `2`},
 		{`length({a = 1})`, `1`},
+		{`replace("a1b22", "/[0-9]+/", "#")`, `"a#b#"`},
+		{`replace("v1.2", "/v([0-9])/", "$1")`, `"1.2"`},
+		{`replace("a.b.c", ".", "-")`, `"a-b-c"`},
+		{`lookup({a = "x"}, "a")`, `"x"`},
+		{`lookup({a = "x"}, "b", "d")`, `"d"`},
+		{`lookup(tomap({a = "x"}), "a")`, `"x"`},
 	}
 	funcs := lang.Functions(t.TempDir())
 	ctx := &hcl.EvalContext{Functions: funcs}
@@ -44,7 +50,7 @@ func TestCollectionFunctionsKeepSemantics(t *testing.T) {
 			t.Errorf("%s = %#v, want %#v", tt.expr, got, want)
 		}
 	}
-	for _, bad := range []string{`toset([["a"], "b"])`, `sort([["a"]])`, `distinct("a")`} {
+	for _, bad := range []string{`toset([["a"], "b"])`, `sort([["a"]])`, `distinct("a")`, `lookup({a = 1}, "b")`, `lookup(tomap({a = 1}), "b")`, `replace("a", "/(/", "")`} {
 		e, _ := hclsyntax.ParseExpression([]byte(bad), "t.hcl", hcl.InitialPos)
 		if _, diags := e.Value(ctx); !diags.HasErrors() {
 			t.Errorf("%s: no error", bad)

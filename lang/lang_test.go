@@ -425,3 +425,61 @@ func TestLoadSources(t *testing.T) {
 		t.Fatalf("got %d objects and files %v", cfg.Graph.Len(), cfg.Files)
 	}
 }
+
+// TestAutoVarFiles: j1hcl.j1vars, then *.auto.j1vars files in name order, are loaded without
+// -var-file, as Terraform loads terraform.tfvars and *.auto.tfvars; -var-file and -var
+// override them, and the environment is overridden by them.
+func TestAutoVarFiles(t *testing.T) {
+	src := integ + `
+variable "a" {}
+variable "b" {}
+variable "c" {}
+variable "d" {}
+entity "t" "x" {
+  _class = "Team"
+  name   = "x"
+  a      = var.a
+  b      = var.b
+  c      = var.c
+  d      = var.d
+}
+`
+	dir := t.TempDir()
+	files := map[string]string{
+		"main.hcl":            src,
+		"j1hcl.j1vars":        "a = \"default\"\nb = \"default\"\nc = \"default\"\nd = \"default\"\n",
+		"1.auto.j1vars":       "b = \"auto1\"\nc = \"auto1\"\n",
+		"2.auto.j1vars.json":  `{"c": "auto2"}`,
+		"flag.j1vars":         "d = \"flag-file\"\n",
+		"ignored.j1vars":      "a = \"never\"\n",
+		"sub.auto.j1vars.txt": "not a variable file",
+	}
+	for name, s := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := lang.AutoVarFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"j1hcl.j1vars", "1.auto.j1vars", "2.auto.j1vars.json"}
+	if len(got) != len(want) {
+		t.Fatalf("AutoVarFiles = %v, want %v", got, want)
+	}
+	for i := range want {
+		if filepath.Base(got[i]) != want[i] {
+			t.Fatalf("AutoVarFiles = %v, want %v", got, want)
+		}
+	}
+	cfg, diags := lang.Load(lang.Options{Dir: dir, VarFiles: []string{filepath.Join(dir, "flag.j1vars")}, Environ: []string{"J1HCL_VAR_a=env"}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	o := cfg.Graph.Entities[0]
+	for prop, want := range map[string]string{"a": "default", "b": "auto1", "c": "auto2", "d": "flag-file"} {
+		if o.Props[prop] != want {
+			t.Errorf("%s = %v, want %q", prop, o.Props[prop], want)
+		}
+	}
+}

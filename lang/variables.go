@@ -3,6 +3,7 @@ package lang
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -110,8 +111,46 @@ type rawValue struct {
 	rng    *hcl.Range
 }
 
-// collectVariableValues gathers values from the environment, var files and -var flags; later
-// sources override earlier ones (environment < var files < -var, each in command-line order).
+// Variable files read without -var-file, as Terraform reads terraform.tfvars and
+// *.auto.tfvars: DefaultVarFile (or its .json form), then *.auto.j1vars and *.auto.j1vars.json
+// in name order, all directly in the configuration directory.
+const (
+	DefaultVarFile = "j1hcl.j1vars"
+	AutoVarSuffix  = ".auto.j1vars"
+)
+
+// AutoVarFiles lists the variable files of dir that are loaded automatically, in loading
+// order (a later file overrides an earlier one; -var-file and -var override them all).
+func AutoVarFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var defaults, auto []string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") {
+			continue
+		}
+		switch {
+		case name == DefaultVarFile || name == DefaultVarFile+".json":
+			defaults = append(defaults, name)
+		case strings.HasSuffix(name, AutoVarSuffix) || strings.HasSuffix(name, AutoVarSuffix+".json"):
+			auto = append(auto, name)
+		}
+	}
+	sort.Strings(defaults) // j1hcl.j1vars before j1hcl.j1vars.json
+	sort.Strings(auto)
+	files := make([]string, 0, len(defaults)+len(auto))
+	for _, name := range append(defaults, auto...) {
+		files = append(files, filepath.Join(dir, name))
+	}
+	return files, nil
+}
+
+// collectVariableValues gathers values from the environment, variable files and -var flags;
+// later sources override earlier ones: environment < automatic variable files (AutoVarFiles)
+// < -var-file files < -var, each in command-line order.
 func collectVariableValues(d *declarations, opts Options) (map[string]rawValue, hcl.Diagnostics) {
 	raw := map[string]rawValue{}
 	var diags hcl.Diagnostics
@@ -139,10 +178,14 @@ func collectVariableValues(d *declarations, opts Options) (map[string]rawValue, 
 		}
 	}
 
-	for _, path := range opts.VarFiles {
+	autoFiles, err := AutoVarFiles(opts.Dir)
+	if err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot list variable files", Detail: fmt.Sprintf("Listing %s for *.auto.j1vars files failed: %s.", opts.Dir, err)})
+	}
+	for _, path := range append(autoFiles, opts.VarFiles...) {
 		src, err := os.ReadFile(path)
 		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read variable file", Detail: fmt.Sprintf("Reading -var-file %s failed: %s.", path, err)})
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read variable file", Detail: fmt.Sprintf("Reading the variable file %s failed: %s.", path, err)})
 			continue
 		}
 		f, moreDiags := ParseFile(path, src)
