@@ -78,8 +78,8 @@ func (b *diagramBuilder) node(identity string, mk func() ([]string, nodeStyle)) 
 
 func entityIdentity(key string) string { return "e:" + key }
 
-// entityLabel is an entity's class and display name (its name, or its _key, when it has
-// none), each hidden when it derives from a sensitive value.
+// entityLabel is an entity's class, display name (its name when it has none) and _key, each
+// hidden when it derives from a sensitive value: every node of an entity reads the same way.
 func entityLabel(props model.Properties, sensitive func(string) bool) []string {
 	hide := func(name string) bool { return sensitive != nil && sensitive(name) }
 	var class string
@@ -89,16 +89,24 @@ func entityLabel(props model.Properties, sensitive func(string) bool) []string {
 	default:
 		class = strings.Join((&model.Object{Props: props}).Classes(), ", ")
 	}
-	name := SensitiveValue
-	for _, prop := range []string{model.PropDisplayName, model.PropName, model.PropKey} {
+	name := ""
+	for _, prop := range []string{model.PropDisplayName, model.PropName} {
 		if s, ok := props[prop].(string); ok && s != "" {
-			if !hide(prop) {
-				name = s
+			name = s
+			if hide(prop) {
+				name = SensitiveValue
 			}
 			break
 		}
 	}
-	return []string{class, name}
+	key, _ := props[model.PropKey].(string)
+	if hide(model.PropKey) {
+		key = SensitiveValue
+	}
+	if name == "" || name == key {
+		return []string{class, key}
+	}
+	return []string{class, name, key}
 }
 
 func externalNode(key string) func() ([]string, nodeStyle) {
@@ -376,7 +384,8 @@ func changeDiagram(p *plan.Plan, limit int) diagram {
 		})
 	}
 	// Endpoints not changed themselves are labelled from the upload when it holds them. Their
-	// sensitivity is unknown here, so they are labelled by class and _key only.
+	// sensitivity is unknown here, so they are labelled by class and _key only, without the
+	// display name a changed entity's node shows.
 	var desired map[string]model.Properties
 	neighbour := func(key string) func() ([]string, nodeStyle) {
 		return func() ([]string, nodeStyle) {

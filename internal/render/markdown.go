@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -279,15 +280,28 @@ func markdownLists(p *plan.Plan) string {
 		}},
 	}
 	var sections []string
-	for _, g := range groups {
+	for gi, g := range groups {
 		var items []string
 		total := 0
+		blocks := map[string]int{}
+		examples := map[string][]string{}
+		var order []string
 		for i := range p.Changes {
 			ch := &p.Changes[i]
 			if !g.match(ch) {
 				continue
 			}
 			total++
+			if gi < len(actionWords) { // the action groups; moves, imports and renames list pairs
+				b := blockOf(ch)
+				if blocks[b] == 0 {
+					order = append(order, b)
+				}
+				blocks[b]++
+				if len(examples[b]) < examplesPerBlock {
+					examples[b] = append(examples[b], "- "+g.item(ch))
+				}
+			}
 			if len(items) < listMax {
 				items = append(items, "- "+g.item(ch))
 			}
@@ -298,9 +312,63 @@ func markdownLists(p *plan.Plan) string {
 		if total > len(items) {
 			items = append(items, "- … and "+formatCount(total-len(items))+" more")
 		}
-		sections = append(sections, foldable(g.title+" ("+formatCount(total)+")", strings.Join(items, "\n")+"\n", total > listOpenMax))
+		title := g.title + " (" + formatCount(total) + ")"
+		if len(order) > 0 && len(order) < total && total > listOpenMax {
+			// A long list where some block has several instances: counts per block first,
+			// then examples.
+			sections = append(sections, blockCounts(title, order, blocks, actionWords[gi], examples, total))
+			continue
+		}
+		sections = append(sections, foldable(title, strings.Join(items, "\n")+"\n", total > listOpenMax))
 	}
 	return strings.Join(sections, "\n")
+}
+
+// actionWords say what the action groups of markdownLists do, for their per-block counts.
+var actionWords = []string{"to destroy", "to update", "to create"}
+
+// blockOf is the block a change belongs to: its address without the for_each key, or its
+// kind for an object without an address.
+func blockOf(ch *plan.Change) string {
+	if ch.Address == "" {
+		return ch.Kind.String() + " (no address)"
+	}
+	return plan.BlockAddress(ch.Address)
+}
+
+// maxBlockRows bounds the per-block counts of one list; examplesPerBlock, the addresses
+// shown of each block.
+const (
+	maxBlockRows     = 20
+	examplesPerBlock = 5
+)
+
+// blockCounts writes an address list as counts per block, largest first, with a few example
+// addresses of each block folded below them: 18,000 deletes read as two lines, not fifty
+// near-identical addresses.
+func blockCounts(title string, order []string, counts map[string]int, action string, examples map[string][]string, total int) string {
+	sort.SliceStable(order, func(i, j int) bool { return counts[order[i]] > counts[order[j]] })
+	var b, ex strings.Builder
+	b.WriteString("**" + title + "**\n\n")
+	shown := 0
+	for i, blk := range order {
+		if i == maxBlockRows {
+			rest := 0
+			for _, o := range order[i:] {
+				rest += counts[o]
+			}
+			b.WriteString("- … " + plural(len(order)-i, "more block", "more blocks") + ": " + formatCount(rest) + " " + action + "\n")
+			break
+		}
+		b.WriteString("- " + codeSpan(blk) + ": " + formatCount(counts[blk]) + " " + action + "\n")
+		for _, e := range examples[blk] {
+			ex.WriteString(e + "\n")
+			shown++
+		}
+	}
+	b.WriteString("\n<details><summary>Examples (" + formatCount(shown) + " of " + formatCount(total) + ")</summary>\n\n")
+	b.WriteString(ex.String() + "\n</details>\n")
+	return b.String()
 }
 
 func addressItem(c *plan.Change) string { return codeSpan(objectLabel(c.Address, c.Kind, c.Key)) }
@@ -333,14 +401,15 @@ func markdownNotApplied(p *plan.Plan) string {
 
 func markdownGraph(p *plan.Plan, limit int) string {
 	d := changeDiagram(p, limit)
+	if d.wanted > len(d.nodes) {
+		// A cut diagram shows boxes chosen by order, not by meaning: say why there is none.
+		return "_The graph of the changes is left out: it would have " + formatCount(d.wanted) +
+			" boxes, and a diagram helps only up to " + formatCount(limit) + "; the counts and lists above say what changes._\n"
+	}
 	var sb strings.Builder
 	out := newOutput(&sb)
 	out.line("<details><summary>Graph of the changes</summary>")
 	out.line()
-	if d.wanted > len(d.nodes) {
-		out.line("Showing " + formatCount(len(d.nodes)) + " of " + formatCount(d.wanted) + " objects.")
-		out.line()
-	}
 	out.line("```mermaid")
 	writeMermaid(out, d, "")
 	out.line("```")

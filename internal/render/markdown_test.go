@@ -27,6 +27,11 @@ func TestPlanMarkdownGolden(t *testing.T) {
 		{"large_truncated", largePlan(500), MarkdownOptions{MaxChars: 8000}},
 		{"delete_heavy", deleteHeavyPlan(40), MarkdownOptions{}},
 		{"graph_capped", largePlan(60), MarkdownOptions{Graph: true, MaxGraphNodes: 5, MaxChars: 4000}},
+		// The plans of the README's screenshots (scripts/screenshots.sh renders the same).
+		{"scale_small", screenshotPlans()["small"], MarkdownOptions{Graph: true}},
+		{"scale_large", screenshotPlans()["large"], MarkdownOptions{Graph: true}},
+		{"scale_delete_heavy", screenshotPlans()["delete-heavy"], MarkdownOptions{Graph: true}},
+		{"scale_delete_heavy_compact", screenshotPlans()["delete-heavy"], MarkdownOptions{Graph: true, Compact: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,4 +274,37 @@ func TestCodeSpan(t *testing.T) {
 			t.Errorf("codeSpan(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// At scale, a markdown plan counts per block before it lists examples, spells counts with
+// thousands separators, and leaves out a diagram that would help nobody, saying why.
+func TestPlanMarkdownAtScale(t *testing.T) {
+	var buf bytes.Buffer
+	p := screenshotPlans()["delete-heavy"]
+	if err := PlanMarkdown(&buf, p, MarkdownOptions{Graph: true}); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	for _, want := range []string{
+		"**Plan: 1 to add, 0 to change, 18,000 to destroy.**",
+		":warning: **18,000 objects will be destroyed**",
+		"**Will be destroyed (18,000)**",
+		"- `entity.host.all`: 9,000 to destroy",
+		"- `relationship.host_runs_agent`: 9,000 to destroy",
+		"<details><summary>Examples (10 of 18,000)</summary>",
+		"- `relationship.host_runs_agent[\"host-00000\"]`",
+		"_The graph of the changes is left out: it would have 9,002 boxes",
+		"| **Total** | **1** | **0** | **18,000** |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the delete-heavy comment lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "```mermaid") || strings.Contains(md, "Showing 50 of") {
+		t.Error("the delete-heavy comment still draws a cut diagram")
+	}
+	if i, j := strings.Index(md, "9,000 to destroy"), strings.Index(md, "entity.host.all[\"host-00000\"]"); i < 0 || j < i {
+		t.Error("examples come before the per-block counts")
+	}
+	checkMarkdown(t, "delete-heavy", p, DefaultMaxChars, buf.Bytes())
 }
