@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -134,6 +135,29 @@ func TestModuleVersion(t *testing.T) {
 	for _, tt := range tests {
 		if got := moduleVersion(tt.in); got != tt.want {
 			t.Errorf("moduleVersion(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Progress lines quote the server (job ids, statuses, reasons): the text view's log escapes
+// their control characters, and keeps line breaks.
+func TestTextViewLogEscapesControlCharacters(t *testing.T) {
+	var out bytes.Buffer
+	env := benchEnv()
+	env.Stdout = &out
+	m := &meta{env: env}
+	tests := []struct{ in, want string }{
+		{"Started DIFF job 42.\n", "Started DIFF job 42.\n"},
+		{"Job \x1b]0;pwned\x07 FINISHED.\n", `Job \u001b]0;pwned\u0007 FINISHED.` + "\n"},
+		{"aborted: \x1b[2J\r\n", `aborted: \u001b[2J\r` + "\n"},
+	}
+	for _, tt := range tests {
+		out.Reset()
+		if _, err := io.WriteString(textView{m}.Log(), tt.in); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != tt.want {
+			t.Errorf("Log of %q wrote %q, want %q", tt.in, out.String(), tt.want)
 		}
 	}
 }

@@ -85,7 +85,7 @@ func (m *meta) runApply(ctx context.Context, a applyArgs) error {
 	}
 
 	if m.env.StdoutTerminal && !json {
-		opts.Progress = apply.NewBar(out)
+		opts.Progress = apply.NewBar(m.env.Stdout) // numbers only, and it draws with \r
 	} else {
 		opts.Progress = apply.NewLog(out)
 	}

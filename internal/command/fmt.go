@@ -125,7 +125,7 @@ func (f *formatter) file(p string, explicit bool) {
 	}
 	f.changed++
 	if f.list {
-		fmt.Fprintln(f.m.env.Stdout, p)
+		fmt.Fprintln(f.m.env.Stdout, render.Escape(p))
 	}
 	if f.diff {
 		render.UnifiedDiff(f.m.env.Stdout, "old/"+filepath.ToSlash(p), "new/"+filepath.ToSlash(p), string(src), string(out))

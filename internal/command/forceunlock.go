@@ -50,7 +50,7 @@ func (m *meta) forceUnlock(ctx context.Context, a forceUnlockArgs) error {
 		return fmt.Errorf("the lock on %s has id %s, not %s; nothing was unlocked", store, render.Escape(info.ID), a.id)
 	}
 	if !a.force {
-		fmt.Fprintf(m.env.Stdout, "The state %s is locked by %s (pid %d) for %q since %s.\n",
+		fmt.Fprintf(m.env.Stdout, "The state %s is locked by %s (pid %d) for \"%s\" since %s.\n",
 			store, render.Escape(info.Who), info.PID, render.Escape(info.Operation), render.Escape(info.Created))
 		ok, err := m.confirm("Removing a lock that a running j1hcl still holds can corrupt the state.\nDo you really want to force-unlock? Only 'yes' will be accepted: ",
 			"run j1hcl force-unlock -force "+a.id+" to unlock without asking")

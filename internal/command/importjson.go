@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/j1hcl/j1hcl/internal/importjson"
+	"github.com/j1hcl/j1hcl/internal/render"
 )
 
 func importJSONCommand(m *meta) *cli.Command {
@@ -90,9 +91,9 @@ func (m *meta) printImport(res *importjson.Result, source, dir string) {
 		m.view.Warning(fmt.Sprintf("%s. In %s%s.", capitalizeFirst(n.Message), strings.Join(elems, ", "), more))
 	}
 	out := m.env.Stdout
-	fmt.Fprintf(out, "%s %s from %s into %s:\n", m.pal.Bold(m.pal.Green("Imported")), res.Summary(), source, dir)
+	fmt.Fprintf(out, "%s %s from %s into %s:\n", m.pal.Bold(m.pal.Green("Imported")), res.Summary(), render.Escape(source), render.Escape(dir))
 	for _, f := range res.Files {
-		fmt.Fprintf(out, "  %s\n", f.Name)
+		fmt.Fprintf(out, "  %s\n", render.Escape(f.Name))
 	}
 	switch {
 	case len(res.Warnings) > 0:

@@ -51,7 +51,19 @@ func (v textView) Error(err error) {
 	fmt.Fprintf(v.m.env.Stderr, "%s %s\n", v.m.pal.Bold(v.m.pal.Red("Error:")), render.EscapeLines(err.Error()))
 }
 
-func (v textView) Log() io.Writer { return v.m.env.Stdout }
+// Log escapes what it is given line by line: progress lines quote what the server said.
+func (v textView) Log() io.Writer { return escapingWriter{v.m.env.Stdout} }
+
+// escapingWriter writes text with its control characters escaped (render.EscapeLines), so
+// that server- or file-provided text in a line cannot drive the terminal.
+type escapingWriter struct{ w io.Writer }
+
+func (e escapingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(e.w, render.EscapeLines(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
 
 // jsonView keeps standard output one JSON document and standard error JSON lines. A command
 // that fails before its document is written prints a diagnostics document instead (the shape
