@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,6 +71,7 @@ func TestScripts(t *testing.T) {
 			"waitport": cmdWaitPort,
 			"exitcode": cmdExitCode,
 			"editjson": cmdEditJSON,
+			"syncjob":  cmdSyncJob,
 		},
 	})
 }
@@ -194,6 +196,57 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdSyncJob changes the emulator's graph the way another client (an old script, an engineer
+// with curl) does, outside j1hcl: it runs one whole Sync API job with its own HTTP client.
+//
+//	syncjob MODE INSTANCE-ID FILE
+//
+// FILE is the body posted to the job's /upload route ({"entities", "relationships",
+// "deleteEntities", ...}). JUPITERONE_API_BASE and JUPITERONE_API_KEY come from the script's
+// environment.
+func cmdSyncJob(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: syncjob MODE INSTANCE-ID FILE")
+	}
+	base, key := ts.Getenv("JUPITERONE_API_BASE"), ts.Getenv("JUPITERONE_API_KEY")
+	client := &http.Client{Timeout: 10 * time.Second}
+	call := func(method, path string, body []byte) map[string]any {
+		req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+		ts.Check(err)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		ts.Check(err)
+		defer resp.Body.Close()
+		var doc map[string]any
+		ts.Check(json.NewDecoder(resp.Body).Decode(&doc))
+		if resp.StatusCode != http.StatusOK {
+			ts.Fatalf("syncjob: %s %s: %s %v", method, path, resp.Status, doc)
+		}
+		job, _ := doc["job"].(map[string]any)
+		if job == nil {
+			ts.Fatalf("syncjob: %s %s: no job in %v", method, path, doc)
+		}
+		return job
+	}
+	start, err := json.Marshal(map[string]string{"source": "integration-external", "integrationInstanceId": args[1], "syncMode": args[0]})
+	ts.Check(err)
+	id, _ := call(http.MethodPost, "/persister/synchronization/jobs", start)["id"].(string)
+	jobs := "/persister/synchronization/jobs/" + id
+	call(http.MethodPost, jobs+"/upload", []byte(ts.ReadFile(args[2])))
+	job := call(http.MethodPost, jobs+"/finalize", []byte("{}"))
+	for deadline := time.Now().Add(15 * time.Second); job["done"] != true; {
+		if time.Now().After(deadline) {
+			ts.Fatalf("syncjob: job %s still %v", id, job["status"])
+		}
+		time.Sleep(50 * time.Millisecond)
+		job = call(http.MethodGet, jobs, nil)
+	}
+	if job["status"] != "FINISHED" {
+		ts.Fatalf("syncjob: job %s ended %v", id, job["status"])
 	}
 }
 

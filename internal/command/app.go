@@ -370,6 +370,8 @@ func newApp(m *meta) *cli.App {
 			stateCommand(m),
 			exportCommand(m),
 			importJSONCommand(m),
+			importCommand(m),
+			importRemoteCommand(m),
 			graphCommand(m),
 			serveCommand(m),
 			forceUnlockCommand(m),

@@ -67,6 +67,9 @@ func (m *meta) runApply(ctx context.Context, a applyArgs) error {
 		st = run.state
 		defer st.release()
 		p = run.plan
+		if a.refresh.only {
+			return m.recordRefresh(ctx, a, run)
+		}
 		if err := m.renderPlan(m.env.Stdout, p, a.output); err != nil {
 			return err
 		}

@@ -127,6 +127,7 @@ type planArgs struct {
 	targets          []string
 	detailedExitcode bool
 	output           outputArgs
+	refresh          refreshArgs
 }
 
 func planFlags() []cli.Flag {
@@ -136,6 +137,7 @@ func planFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "target", Usage: "limit the plan to objects whose address or _key matches `ADDRESS-OR-GLOB` (repeatable; PATCH only)"},
 		&cli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 0 when there are no changes, 2 when there are"},
 	)
+	flags = append(flags, refreshFlags(true)...)
 	return append(flags, outputFlags()...)
 }
 
@@ -149,6 +151,10 @@ func parsePlanArgs(c *cli.Context) (planArgs, error) {
 		detailedExitcode: c.Bool("detailed-exitcode"),
 		output:           out,
 	}
+	if err != nil {
+		return a, err
+	}
+	a.refresh, err = parseRefreshArgs(c)
 	return a, err
 }
 
@@ -174,7 +180,7 @@ func applyFlags() []cli.Flag {
 
 // savedPlanConflicts are the flags that would change a plan; a saved plan is applied exactly
 // as it was made.
-var savedPlanConflicts = []string{"var", "var-file", "mode", "target"}
+var savedPlanConflicts = []string{"var", "var-file", "mode", "target", "refresh", "refresh-only"}
 
 func parseApplyArgs(c *cli.Context) (applyArgs, error) {
 	p, err := parsePlanArgs(c)

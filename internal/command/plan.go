@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
 	"github.com/j1hcl/j1hcl/internal/render"
 )
@@ -67,7 +68,7 @@ func (m *meta) runPlan(ctx context.Context, a planArgs, out string) error {
 			fmt.Fprintf(m.env.Stdout, "\nSaved the plan to: %s\nTo apply exactly this plan, run: j1hcl apply %s\n", out, out)
 		}
 	}
-	if a.detailedExitcode && p.HasChanges() {
+	if a.detailedExitcode && (p.HasChanges() || (a.refresh.only && len(p.Drift) > 0)) {
 		return exitCode(ExitChanges)
 	}
 	return nil
@@ -92,6 +93,8 @@ type planRun struct {
 	loaded *loaded
 	state  *openedState
 	plan   *plan.Plan
+	// live is the graph read from JupiterOne; nil when the plan was not refreshed.
+	live *model.Graph
 }
 
 // makePlan loads and validates the configuration, opens the state and plans. On error,
@@ -124,14 +127,31 @@ func (m *meta) makePlan(ctx context.Context, a planArgs, operation string, pendi
 	}()
 	priorGraph, priorInfo := priorOf(st.file, hashes)
 	m.logger.Debug("state read", "state", st.store.String(), "exists", st.file != nil, "objects", priorGraph.Len(), "duration", time.Since(start))
-	start = time.Now()
-	p, err := plan.Compute(l.cfg.Graph, priorGraph, priorInfo, plan.Options{
+	opts := plan.Options{
 		Mode:        l.mode,
 		Target:      l.target,
 		ToolVersion: Version,
 		Targets:     a.targets,
 		Protected:   l.cfg.Protected,
 		SkipHash:    !hashes,
+	}
+	var live *model.Graph
+	if a.refresh.on(m.env.Getenv) {
+		if live, err = m.readLive(ctx, l.target, priorGraph); err != nil {
+			return nil, err
+		}
+	}
+	if a.refresh.only {
+		ok = true
+		return &planRun{loaded: l, state: st, plan: plan.RefreshOnly(priorGraph, live, priorInfo, opts), live: live}, nil
+	}
+	start = time.Now()
+	p, err := plan.Build(plan.Input{
+		Desired:   l.cfg.Graph,
+		Prior:     priorGraph,
+		PriorInfo: priorInfo,
+		Live:      live,
+		Options:   opts,
 	})
 	var protected *plan.ProtectedError
 	if errors.As(err, &protected) {

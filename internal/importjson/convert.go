@@ -19,6 +19,10 @@ type Options struct {
 	Source string
 	// IntegrationType overrides the integration type derived from the entities' _type values.
 	IntegrationType string
+	// InstanceID, when set, becomes the default of the instance_id variable; Scope, when set,
+	// targets that api scope instead of an integration instance (import-remote knows the
+	// target it read).
+	InstanceID, Scope string
 }
 
 // File is one generated configuration file.

@@ -137,17 +137,25 @@ func (c *converter) header(w *bytes.Buffer, r *Result) {
 	writeComment(w, "", text)
 	w.WriteByte('\n')
 
-	v := &block{typ: "variable", labels: []string{"instance_id"}}
-	v.set("type", hclwrite.TokensForIdentifier("string"))
-	v.set("description", hclwrite.TokensForValue(cty.StringVal("The custom integration instance this configuration owns.")))
-	v.comment("Set it with -var instance_id=ID or J1HCL_VAR_instance_id, or leave it null and set JUPITERONE_INTEGRATION_INSTANCE_ID.")
-	v.set("default", hclwrite.TokensForIdentifier("null"))
-	v.write(w)
-	w.WriteByte('\n')
-
 	in := &block{typ: "integration"}
 	in.set("type", hclwrite.TokensForValue(cty.StringVal(c.integrationType)))
-	in.set("instance_id", hclwrite.TokensForTraversal(hcl.Traversal{hcl.TraverseRoot{Name: "var"}, hcl.TraverseAttr{Name: "instance_id"}}))
+	if c.opts.Scope != "" {
+		in.set("scope", hclwrite.TokensForValue(cty.StringVal(c.opts.Scope)))
+	} else {
+		v := &block{typ: "variable", labels: []string{"instance_id"}}
+		v.set("type", hclwrite.TokensForIdentifier("string"))
+		v.set("description", hclwrite.TokensForValue(cty.StringVal("The custom integration instance this configuration owns.")))
+		if c.opts.InstanceID != "" {
+			v.comment("The instance import-remote read; -var instance_id=ID or J1HCL_VAR_instance_id overrides it.")
+			v.set("default", hclwrite.TokensForValue(cty.StringVal(c.opts.InstanceID)))
+		} else {
+			v.comment("Set it with -var instance_id=ID or J1HCL_VAR_instance_id, or leave it null and set JUPITERONE_INTEGRATION_INSTANCE_ID.")
+			v.set("default", hclwrite.TokensForIdentifier("null"))
+		}
+		v.write(w)
+		w.WriteByte('\n')
+		in.set("instance_id", hclwrite.TokensForTraversal(hcl.Traversal{hcl.TraverseRoot{Name: "var"}, hcl.TraverseAttr{Name: "instance_id"}}))
+	}
 	if r.KeyPrefix != "" {
 		in.set("key_prefix", hclwrite.TokensForValue(cty.StringVal(r.KeyPrefix)))
 	}

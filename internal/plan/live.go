@@ -105,9 +105,7 @@ func Build(in Input) (*Plan, error) {
 	base := prior
 	var drift []Change
 	if in.Live != nil {
-		drift, _ = diffList(nil, in.Live.Entities, prior.Entities)
-		drift, _ = diffList(drift, in.Live.Relationships, prior.Relationships)
-		sortChanges(drift)
+		drift = Drift(prior, in.Live)
 		base = in.Live
 	}
 	explicit := map[string]bool{}
