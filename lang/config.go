@@ -78,7 +78,9 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	files, diags := parseFiles(paths, read)
 	for i, f := range files {
 		if f != nil {
-			cfg.Files[paths[i]] = f
+			// Diagnostics need only the source text: the syntax tree is released with the
+			// evaluated blocks once Load returns.
+			cfg.Files[paths[i]] = &hcl.File{Bytes: f.Bytes}
 		}
 	}
 	if diags.HasErrors() {
@@ -130,8 +132,9 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	cfg.origins = make(map[*model.Object]*objectBlock)
 	cfg.protected = map[string]bool{}
 	for _, b := range decls.objects {
-		// References are resolved: let the collector have the cty copies of the graph.
-		b.value = cty.NilVal
+		// References are resolved: let the collector have the cty copies of the graph and
+		// the syntax trees; what later stages need of a block is its ranges.
+		b.release()
 		if b.preventDestroy {
 			cfg.protected[b.addr] = true
 		}
@@ -150,8 +153,8 @@ func (c *Config) Range(o *model.Object, prop string) *hcl.Range {
 		return nil
 	}
 	attr := func(name string) *hcl.Range {
-		if a, ok := b.attrs[name]; ok {
-			return a.Range.Ptr()
+		if r, ok := b.attrRange(name); ok {
+			return &r
 		}
 		return nil
 	}
@@ -190,7 +193,7 @@ func (c *Config) Written(o *model.Object, prop string) bool {
 	}
 	switch prop {
 	case model.PropKey, model.PropType, model.PropDisplayName:
-		if _, ok := b.attrs[prop]; ok {
+		if _, ok := b.attrRange(prop); ok {
 			return true
 		}
 		_, inProps := b.propKeyRanges[prop]

@@ -61,6 +61,9 @@ type objectBlock struct {
 	attrIndex map[string]int
 	// propKeyRanges locates the keys of a literal properties = { ... } map.
 	propKeyRanges map[string]hcl.Range
+	// attrRanges are the ranges of the attributes, in attrNames order, kept once release has
+	// dropped attrs.
+	attrRanges []hcl.Range
 
 	preventDestroy     bool
 	preventDestroyExpr hcl.Expression
@@ -74,6 +77,32 @@ type objectBlock struct {
 	// (from/to) needs; otherwise references see only _key, _type and _class, which spares
 	// building a full cty object per instance of a large for_each block.
 	fullValue bool
+}
+
+// release drops what only evaluation needs (the attributes' syntax trees, the cty value of
+// the block) and keeps the source ranges that diagnostics of later stages point at: for a
+// configuration of 100,000 blocks the syntax trees are most of the live heap.
+func (b *objectBlock) release() {
+	b.attrRanges = make([]hcl.Range, len(b.attrNames))
+	for i, name := range b.attrNames {
+		b.attrRanges[i] = b.attrs[name].Range
+	}
+	b.attrs, b.attrIndex, b.preventDestroyExpr = nil, nil, nil
+	b.value = cty.NilVal
+}
+
+// attrRange returns the range of the attribute name, before or after release.
+func (b *objectBlock) attrRange(name string) (hcl.Range, bool) {
+	if b.attrs != nil {
+		if a, ok := b.attrs[name]; ok {
+			return a.Range, true
+		}
+		return hcl.Range{}, false
+	}
+	if i := sort.SearchStrings(b.attrNames, name); i < len(b.attrNames) && b.attrNames[i] == name {
+		return b.attrRanges[i], true
+	}
+	return hcl.Range{}, false
 }
 
 // localValue is one name of a locals block.
