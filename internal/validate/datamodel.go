@@ -78,6 +78,9 @@ func (c *checker) dataModelRules(o *model.Object) {
 // missingProperties is J1D401: one finding per class that requires properties the entity
 // lacks. J1P001 reports the platform's own required fields.
 func (c *checker) missingProperties(o *model.Object) {
+	if c.severity("J1D401") == Off {
+		return // its detail is the costliest text of the rule set: build none of it
+	}
 	// Problems come sorted by keyword group then property; collect each class's in turn.
 	for i := range c.problems {
 		p := &c.problems[i]
@@ -118,13 +121,41 @@ func missingSummary(class string, n int) string {
 // few, and points at a custom property that looks like one of them under another spelling
 // (emial for email).
 func (c *checker) missingDetail(o *model.Object, class string, missing []string) string {
+	var head string
+	if len(missing) == 1 {
+		head = fmt.Sprintf("%s has no %s, which its class %s requires.", describe(o), missing[0], class)
+	} else {
+		head = fmt.Sprintf("%s lacks %d properties that its class %s requires: %s.", describe(o), len(missing), class, strings.Join(missing, ", "))
+	}
+	// The rest depends only on the classes, the missing names and the custom ones, which
+	// the instances of a block share: it is built once per combination.
+	custom := c.customNames()
+	c.keyBuf = c.keyBuf[:0]
+	for _, list := range [...][]string{c.classes, missing, custom} {
+		for _, s := range list {
+			c.keyBuf = append(append(c.keyBuf, s...), 0)
+		}
+		c.keyBuf = append(c.keyBuf, 1)
+	}
+	tail, ok := c.missingTails[string(c.keyBuf)]
+	if !ok {
+		key := string(c.keyBuf)
+		tail = c.missingTail(missing, custom)
+		if c.missingTails == nil {
+			c.missingTails = map[string]string{}
+		}
+		if len(c.missingTails) < maxRemembered {
+			c.missingTails[key] = tail
+		}
+	}
+	return head + tail
+}
+
+// missingTail is the part of J1D401's detail after its first sentence: what the classes say
+// about the missing properties, and what to do.
+func (c *checker) missingTail(missing, custom []string) string {
 	var b strings.Builder
 	b.Grow(256)
-	if len(missing) == 1 {
-		fmt.Fprintf(&b, "%s has no %s, which its class %s requires.", describe(o), missing[0], class)
-	} else {
-		fmt.Fprintf(&b, "%s lacks %d properties that its class %s requires: %s.", describe(o), len(missing), class, strings.Join(missing, ", "))
-	}
 	if len(missing) <= 3 {
 		for _, name := range missing {
 			def := c.opts.Classes.PropertyDefinition(c.classes, name)
@@ -139,7 +170,7 @@ func (c *checker) missingDetail(o *model.Object, class string, missing []string)
 			}
 		}
 	}
-	meant := c.meantFor(missing, c.customNames())
+	meant := c.meantFor(missing, custom)
 	for _, m := range meant {
 		fmt.Fprintf(&b, " The entity sets %q: did you mean %s? Rename it.", m.custom, m.missing)
 	}

@@ -221,7 +221,9 @@ type checker struct {
 	remembered   int
 	// meanings remembers J1D401's "did you mean" pairs by missing and custom names.
 	meanings map[string][]meaning
-	keyBuf   []byte
+	// missingTails remembers the per-class part of J1D401's detail (see missingDetail).
+	missingTails map[string]string
+	keyBuf       []byte
 }
 
 // property is one property of the object being checked.
