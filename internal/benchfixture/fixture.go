@@ -120,12 +120,67 @@ func writeLines(path string, n int, line func(i int) string) error {
 	return f.Close()
 }
 
+// JSONInventory writes a configuration of n application entities whose properties come
+// from one JSON file through jsondecode and for_each.
+func JSONInventory(dir string, n int) error {
+	if err := writeLines(filepath.Join(dir, "apps.json"), n+2, func(i int) string {
+		switch i {
+		case 0:
+			return "["
+		case n + 1:
+			return "]"
+		}
+		k, sep := i-1, ","
+		if i == n {
+			sep = ""
+		}
+		return fmt.Sprintf(`  {"id": "app-%d", "name": "App %d", "vendor": "Vendor %d", "users": %d, "sso": %t, "tags": ["tier-%d", "generated"]}%s`, k, k, k%50, k*7%1000, k%2 == 0, k%3, sep)
+	}); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(jsonConfig), 0o644)
+}
+
+const jsonConfig = `integration {
+  type        = "asset-inventory"
+  instance_id = "0f6c2a57-3f0e-4a53-8d4c-7a9b1e2c3d40"
+}
+
+locals {
+  apps = { for a in jsondecode(file("apps.json")) : a.id => a }
+}
+
+entity "application" "all" {
+  for_each  = local.apps
+  _class    = "Application"
+  name      = each.value.name
+  vendor    = each.value.vendor
+  userCount = each.value.users
+  isSso     = each.value.sso
+  tags      = each.value.tags
+}
+`
+
 // MatchingState writes, at statePath, a state that records exactly the configuration in dir,
 // so that a plan of dir has no changes.
 func MatchingState(dir, statePath string) error {
+	return ChangedState(dir, statePath, 0)
+}
+
+// ChangedState writes, at statePath, a state that records the configuration in dir except
+// that every (1/percent)-th object carries an extra property, so that a plan of dir updates
+// percent% of the objects. Zero percent writes a matching state.
+func ChangedState(dir, statePath string, percent int) error {
 	cfg, diags := lang.Load(lang.Options{Dir: dir})
 	if diags.HasErrors() {
 		return diags
+	}
+	if percent > 0 {
+		for i, o := range cfg.Graph.All() {
+			if i%(100/percent) == 0 {
+				o.Props["benchStale"] = true
+			}
+		}
 	}
 	f := state.New(state.Target{Source: state.SourceIntegrationExternal, IntegrationInstanceID: cfg.Integration.InstanceID}, "bench")
 	f.Commit(cfg.Graph, state.Job{ID: "bench", SyncMode: "DIFF", Status: state.JobFinished})

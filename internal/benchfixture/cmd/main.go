@@ -14,17 +14,19 @@ import (
 func main() {
 	csv := flag.String("csv", "", "write the CSV-driven configuration into `DIR`")
 	blocks := flag.String("blocks", "", "write the one-block-per-entity configuration into `DIR`")
+	json := flag.String("json", "", "write the JSON-driven (for_each over jsondecode) configuration into `DIR`")
 	n := flag.Int("n", 1000, "number of entities")
 	stateFor := flag.String("state-for", "", "write a state file matching the configuration in `DIR`")
+	changed := flag.Int("changed", 0, "with -state-for: the state differs from the configuration in `PERCENT` of the objects")
 	flag.Parse()
-	if err := run(*csv, *blocks, *n, *stateFor); err != nil {
+	if err := run(*csv, *blocks, *json, *n, *stateFor, *changed); err != nil {
 		fmt.Fprintln(os.Stderr, "benchfixture:", err)
 		os.Exit(1)
 	}
 }
 
-func run(csv, blocks string, n int, stateFor string) error {
-	for dir, write := range map[string]func(string, int) error{csv: benchfixture.CSVInventory, blocks: benchfixture.Blocks} {
+func run(csv, blocks, json string, n int, stateFor string, changed int) error {
+	for dir, write := range map[string]func(string, int) error{csv: benchfixture.CSVInventory, blocks: benchfixture.Blocks, json: benchfixture.JSONInventory} {
 		if dir == "" {
 			continue
 		}
@@ -38,5 +40,5 @@ func run(csv, blocks string, n int, stateFor string) error {
 	if stateFor == "" {
 		return nil
 	}
-	return benchfixture.MatchingState(stateFor, filepath.Join(stateFor, "j1hcl.state.json"))
+	return benchfixture.ChangedState(stateFor, filepath.Join(stateFor, "j1hcl.state.json"), changed)
 }
