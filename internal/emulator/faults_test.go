@@ -105,8 +105,13 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	r := get()
-	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" || r.errorCode() != CodeRateLimited {
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" || r.header.Get("RateLimit-Reset") != "1" || r.errorCode() != CodeRateLimited {
 		t.Fatalf("over the limit: %d %v %s", r.status, r.header, r.body)
+	}
+	// GraphQL says it with HTTP 200 and an error that mentions 429.
+	r = h.queryV1("FIND *", nil)
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), `"errors":[{"message":"rate limit exceeded (429)`) || r.header.Get("RateLimit-Reset") != "1" {
+		t.Fatalf("GraphQL over the limit: %d %v %s", r.status, r.header, r.body)
 	}
 	clock.Advance(500 * time.Millisecond)
 	if r := get(); r.status != 200 {

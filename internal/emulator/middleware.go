@@ -3,9 +3,11 @@ package emulator
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -164,8 +166,18 @@ func (s *Server) rateLimited(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.limiter.allow() {
-			w.Header().Set("Retry-After", "1")
-			writeError(w, errorf(http.StatusTooManyRequests, CodeRateLimited, "more than %g requests per second; retry after 1 second", s.cfg.RateLimit))
+			h := w.Header()
+			h.Set("Retry-After", "1")
+			h.Set("RateLimit-Limit", strconv.FormatFloat(s.cfg.RateLimit, 'g', -1, 64))
+			h.Set("RateLimit-Remaining", "0")
+			h.Set("RateLimit-Reset", "1")
+			msg := fmt.Sprintf("rate limit exceeded (429): more than %g requests per second; retry after 1 second", s.cfg.RateLimit)
+			if r.URL.Path == "/graphql" {
+				// As on the platform, GraphQL reports it in an errors array with HTTP 200.
+				writeRawJSON(w, http.StatusOK, append(graphQLError(nil, CodeRateLimited, msg), '\n'))
+				return
+			}
+			writeError(w, errorf(http.StatusTooManyRequests, CodeRateLimited, "%s", msg))
 			return
 		}
 		next.ServeHTTP(w, r)
