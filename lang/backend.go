@@ -127,6 +127,8 @@ func decodeEncryption(blocks []*hcl.Block, vars map[string]cty.Value, funcs map[
 type StateSettings struct {
 	Backend    *Backend    // nil: no backend block (the local state file)
 	Encryption *Encryption // nil: no encryption block
+	// Files are the parsed configuration files, for diagnostic snippets.
+	Files map[string]*hcl.File
 }
 
 // LoadStateSettings reads only the backend and encryption blocks of the configuration in
@@ -145,7 +147,12 @@ func LoadStateSettings(opts Options) (*StateSettings, hcl.Diagnostics) {
 	if moreDiags.HasErrors() {
 		return nil, append(diags, moreDiags...)
 	}
-	out := &StateSettings{}
+	out := &StateSettings{Files: map[string]*hcl.File{}}
+	for i, f := range files {
+		if f != nil {
+			out.Files[paths[i]] = f
+		}
+	}
 	out.Backend, moreDiags = decodeBackend(decls.backends)
 	diags = append(diags, moreDiags...)
 	if len(decls.encryptions) > 0 {

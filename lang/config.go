@@ -98,6 +98,7 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return cfg, diags
 	}
+	cfg.State.Files = cfg.Files
 	cfg.State.Backend, moreDiags = decodeBackend(decls.backends)
 	diags = append(diags, moreDiags...)
 	cfg.State.Encryption, moreDiags = decodeEncryption(decls.encryptions, vars, funcs)

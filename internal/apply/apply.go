@@ -247,7 +247,7 @@ func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, sto
 	if err := r.writeState(ctx, store, f); err != nil {
 		return nil, &Error{JobID: job.ID, Pending: true,
 			Err:     fmt.Errorf("job %s FINISHED, but the state could not be written: %w", job.ID, err),
-			Outcome: "The state still records the job as pending: fix the problem with the state file, then run any j1hcl command (e.g. plan) and it will record the job's result"}
+			Outcome: "The state still records the job as pending (that record was written before finalize): once the state's backend is writable again, run any j1hcl command (e.g. plan) and it will record the job's result"}
 	}
 	res.Job = final
 	res.State = f

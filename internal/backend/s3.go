@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // maxS3Object bounds what Get reads: a state far beyond any real inventory is refused rather
@@ -55,7 +56,8 @@ func NewS3(ctx context.Context, c S3Config) (*S3, error) {
 	if c.Bucket == "" || c.Key == "" {
 		return nil, errors.New("the s3 backend needs bucket and key")
 	}
-	opts := []func(*config.LoadOptions) error{}
+	// The SDK would log warnings (credential fallbacks) straight to stderr.
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if c.Region != "" {
 		opts = append(opts, config.WithRegion(c.Region))
 	}
@@ -94,6 +96,9 @@ func (b *S3) lockKey() string { return b.cfg.Key + LockSuffix }
 
 // explain turns the errors users meet into sentences; others pass through.
 func (b *S3) explain(err error) error {
+	if err != nil && strings.Contains(err.Error(), "get credentials") {
+		return fmt.Errorf("no AWS credentials were found (environment, shared files, profile or instance role): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE (%w)", err)
+	}
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		return err

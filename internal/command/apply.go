@@ -128,11 +128,15 @@ func (m *meta) loadSavedPlan(ctx context.Context, a applyArgs) (*plan.Plan, *ope
 	if len(a.planFlagsSet) > 0 {
 		return nil, nil, fmt.Errorf("-%s cannot be used with a saved plan: the plan in %s already fixes the configuration it was made from; make a new plan instead", a.planFlagsSet[0], a.planFile)
 	}
-	p, err := plan.ReadFile(a.planFile)
+	settings, err := m.stateSettings(nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := m.openState(ctx, a.state, openOptions{operation: "apply", target: &p.Target, pendingWait: a.options.FinalizeTimeout})
+	p, err := m.readPlanFile(a.planFile, settings)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := m.openState(ctx, a.state, openOptions{operation: "apply", target: &p.Target, pendingWait: a.options.FinalizeTimeout, settings: settings})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -35,8 +35,12 @@ func parseVarArgs(c *cli.Context) varArgs {
 
 // stateArgs say where the state is and how to lock it.
 type stateArgs struct {
-	// path is the state file, resolved against the configuration directory.
-	path string
+	// path is the state file of the local backend, resolved against the configuration
+	// directory; pathSet says -state gave it.
+	path    string
+	pathSet bool
+	// backendConfig are the -backend-config values (KEY=VALUE or FILE), in order.
+	backendConfig []string
 	// lock is false with -lock=false, and for commands that only read.
 	lock        bool
 	lockTimeout time.Duration
@@ -47,6 +51,7 @@ type stateArgs struct {
 func stateFlags(locking bool) []cli.Flag {
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "state", Usage: "state file `PATH` (default " + DefaultStateFile + " in the configuration directory)", TakesFile: true},
+		&cli.StringSliceFlag{Name: "backend-config", Usage: "override a backend block setting: `KEY=VALUE`, or a FILE of such settings (repeatable)"},
 	}
 	if locking {
 		flags = append(flags,
@@ -59,7 +64,7 @@ func stateFlags(locking bool) []cli.Flag {
 
 // parseStateArgs reads the flags stateFlags declared for this command.
 func parseStateArgs(c *cli.Context) stateArgs {
-	a := stateArgs{path: c.String("state")}
+	a := stateArgs{path: c.String("state"), pathSet: c.IsSet("state"), backendConfig: c.StringSlice("backend-config")}
 	if a.path == "" {
 		a.path = filepath.Join(workDir(), DefaultStateFile)
 	}

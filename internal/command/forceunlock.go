@@ -39,7 +39,11 @@ func forceUnlockCommand(m *meta) *cli.Command {
 }
 
 func (m *meta) forceUnlock(ctx context.Context, a forceUnlockArgs) error {
-	store := m.backendFor(a.state)
+	store, err := m.backendFor(ctx, a.state, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	info, err := store.LockHolder(ctx)
 	switch {
 	case errors.Is(err, backend.ErrNotLocked):

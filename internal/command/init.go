@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/j1hcl/j1hcl/lang"
 )
 
 // starterConfig is what `j1hcl init` writes: one entity, ready to validate.
@@ -42,8 +44,12 @@ var ignoredFiles = []string{DefaultStateFile + ".backup", DefaultStateFile + ".l
 func initCommand(m *meta) *cli.Command {
 	return &cli.Command{
 		Name:      "init",
-		Usage:     "write a starter configuration and .gitignore entries",
+		Usage:     "write a starter configuration; in a configured directory, check the backend (and migrate the state to it)",
 		ArgsUsage: "[DIR]",
+		Flags: append(stateFlags(true),
+			&cli.BoolFlag{Name: "migrate-state", Usage: "copy the local state file (-state, default " + DefaultStateFile + ") into the configured backend"},
+			&cli.BoolFlag{Name: "force-copy", Usage: "with -migrate-state: do not ask for confirmation"},
+		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
 				return fmt.Errorf("init takes at most one directory")
@@ -51,6 +57,13 @@ func initCommand(m *meta) *cli.Command {
 			dir := workDir()
 			if c.NArg() == 1 {
 				dir = c.Args().First()
+			}
+			a := initArgs{state: parseStateArgs(c), migrate: c.Bool("migrate-state"), forceCopy: c.Bool("force-copy")}
+			if files, _ := lang.ConfigFiles(dir); len(files) > 0 && c.NArg() == 0 {
+				return m.initConfigured(c.Context, a)
+			}
+			if a.migrate {
+				return fmt.Errorf("-migrate-state needs a configuration with a backend block in the current directory")
 			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return fmt.Errorf("create %s: %w", dir, err)

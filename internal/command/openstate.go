@@ -11,6 +11,7 @@ import (
 	"github.com/j1hcl/j1hcl/internal/apply"
 	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/state"
+	"github.com/j1hcl/j1hcl/lang"
 )
 
 // openOptions say what a command needs of the state.
@@ -24,6 +25,9 @@ type openOptions struct {
 	mustExist bool
 	// pendingWait bounds the wait for a pending job's outcome (0: apply.DefaultPendingWait).
 	pendingWait time.Duration
+	// settings are the configuration's backend and encryption blocks when the command has
+	// loaded the configuration already; nil reads them.
+	settings *lang.StateSettings
 }
 
 // openedState is a state opened by openState. Release it when done; releasing twice is
@@ -36,17 +40,16 @@ type openedState struct {
 	release func()
 }
 
-// backendFor is the backend that stores the state a stateArgs names.
-func (m *meta) backendFor(a stateArgs) backend.Backend {
-	return backend.NewLocal(a.path)
-}
-
 // openState is the one way commands reach the state: it locks it (for a command that
 // changes it, unless -lock=false), reads it, checks its target and settles a pending job. The
 // lock is registered with m so that every way out of the process, an error, a panic or a
 // signal included, releases it.
 func (m *meta) openState(ctx context.Context, a stateArgs, o openOptions) (*openedState, error) {
-	s := &openedState{store: m.backendFor(a), release: func() {}}
+	store, err := m.backendFor(ctx, a, o.settings)
+	if err != nil {
+		return nil, err
+	}
+	s := &openedState{store: store, release: func() { _ = store.Close() }}
 	writing := o.operation != ""
 	if writing && a.lock {
 		release, err := m.locks.acquire(ctx, func(ctx context.Context) (func(), error) {
@@ -61,9 +64,16 @@ func (m *meta) openState(ctx context.Context, a stateArgs, o openOptions) (*open
 			}, nil
 		})
 		if err != nil {
+			_ = store.Close()
 			return nil, err
 		}
-		s.release = release
+		var once sync.Once
+		s.release = func() {
+			once.Do(func() {
+				release()
+				_ = store.Close()
+			})
+		}
 	}
 	ok := false
 	defer func() {

@@ -61,7 +61,7 @@ func (m *meta) runPlan(ctx context.Context, a planArgs, out string) error {
 	}
 	m.logger.Debug("plan rendered", "format", format, "duration", time.Since(start))
 	if out != "" {
-		if err := plan.WriteFile(out, p); err != nil {
+		if err := m.writePlanFile(out, p, &run.loaded.cfg.State); err != nil {
 			return err
 		}
 		if format == "text" {
@@ -115,7 +115,7 @@ func (m *meta) makePlan(ctx context.Context, a planArgs, operation string, pendi
 	// The state is read after the configuration is evaluated, not alongside: the two at once
 	// would hold both graphs and the evaluation's intermediate values in memory together.
 	start := time.Now()
-	st, err := m.openState(ctx, a.state, openOptions{operation: operation, target: &l.target, pendingWait: pendingWait})
+	st, err := m.openState(ctx, a.state, openOptions{operation: operation, target: &l.target, pendingWait: pendingWait, settings: &l.cfg.State})
 	if err != nil {
 		return nil, err
 	}

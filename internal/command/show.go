@@ -6,7 +6,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/j1hcl/j1hcl/internal/plan"
 	"github.com/j1hcl/j1hcl/internal/render"
 )
 
@@ -41,7 +40,11 @@ func showCommand(m *meta) *cli.Command {
 func (m *meta) show(ctx context.Context, a showArgs) error {
 	opts := render.TextOptions{Color: m.color, Width: m.env.Width}
 	if a.planFile != "" {
-		p, err := plan.ReadFile(a.planFile)
+		settings, err := m.stateSettings(nil)
+		if err != nil {
+			return err
+		}
+		p, err := m.readPlanFile(a.planFile, settings)
 		if err != nil {
 			return err
 		}

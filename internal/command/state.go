@@ -3,11 +3,15 @@ package command
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/j1hcl/j1hcl/internal/backend"
+	"github.com/j1hcl/j1hcl/internal/encryption"
 	"github.com/j1hcl/j1hcl/internal/render"
+	"github.com/j1hcl/j1hcl/internal/state"
+	"github.com/j1hcl/j1hcl/lang"
 )
 
 func stateCommand(m *meta) *cli.Command {
@@ -44,6 +48,32 @@ func stateCommand(m *meta) *cli.Command {
 						return fmt.Errorf("state show takes exactly one _key or address")
 					}
 					return m.stateShow(c.Context, a)
+				},
+			},
+			{
+				Name:  "pull",
+				Usage: "print the stored state (decrypted) as JSON",
+				Flags: stateFlags(false),
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 0 {
+						return fmt.Errorf("state pull takes no arguments")
+					}
+					return m.statePull(c.Context, parseStateArgs(c))
+				},
+			},
+			{
+				Name:      "push",
+				Usage:     "replace the stored state with a state file (lineage and serial checked)",
+				ArgsUsage: "FILE",
+				Flags: append(stateFlags(true),
+					&cli.BoolFlag{Name: "force", Usage: "replace the stored state even if its lineage differs or its serial is newer"},
+				),
+				Action: func(c *cli.Context) error {
+					a := statePushArgs{state: parseStateArgs(c), file: c.Args().First(), force: c.Bool("force")}
+					if c.NArg() != 1 {
+						return fmt.Errorf("state push needs exactly one state file")
+					}
+					return m.statePush(c.Context, a)
 				},
 			},
 			{
@@ -122,4 +152,73 @@ func (m *meta) stateRm(ctx context.Context, a stateArgs, objects []string) error
 	fmt.Fprintf(m.env.Stdout, "Successfully removed %s from the state. The remote graph is unchanged; the next DIFF apply would create %s again if %s still in the configuration.\n",
 		count(n, "object", "objects"), render.Plural(n, "it", "them"), render.Plural(n, "it is", "they are"))
 	return nil
+}
+
+func (m *meta) statePull(ctx context.Context, a stateArgs) error {
+	st, err := m.openState(ctx, a, openOptions{mustExist: true})
+	if err != nil {
+		return err
+	}
+	defer st.release()
+	data, err := st.file.Encode()
+	if err != nil {
+		return err
+	}
+	_, err = m.env.Stdout.Write(data)
+	return err
+}
+
+// statePushArgs are the arguments of state push.
+type statePushArgs struct {
+	state stateArgs
+	file  string
+	force bool
+}
+
+func (m *meta) statePush(ctx context.Context, a statePushArgs) error {
+	settings, err := m.stateSettings(nil)
+	if err != nil {
+		return err
+	}
+	next, err := m.readStateFile(a.file, settings)
+	if err != nil {
+		return err
+	}
+	st, err := m.openState(ctx, a.state, openOptions{operation: "state push", settings: settings})
+	if err != nil {
+		return err
+	}
+	defer st.release()
+	if !a.force {
+		if err := state.CheckReplace(st.file, next); err != nil {
+			return fmt.Errorf("state push refused, nothing was changed: %w", err)
+		}
+	}
+	if err := backend.WriteState(ctx, st.store, next); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.env.Stdout, "Pushed %s to %s (lineage %s, serial %d).\n", a.file, st.store, next.Lineage, next.Serial)
+	return nil
+}
+
+// readStateFile reads a state file given on the command line, decrypting it when it is
+// encrypted.
+func (m *meta) readStateFile(path string, settings *lang.StateSettings) (*state.File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	if encryption.IsSealed(data) {
+		sealer, err := m.planSealer(settings)
+		if err != nil {
+			return nil, err
+		}
+		if sealer == nil {
+			return nil, fmt.Errorf("the state file %s is encrypted: give its passphrase with an encryption block or %s", path, EnvStatePassphrase)
+		}
+		if data, err = sealer.Open(data); err != nil {
+			return nil, fmt.Errorf("the state file %s is encrypted, and %w", path, err)
+		}
+	}
+	return state.Decode(data, path)
 }

@@ -604,3 +604,33 @@ func TestCheckTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckReplace(t *testing.T) {
+	current := sampleFile()
+	newer := sampleFile()
+	newer.Serial++
+	older := sampleFile()
+	older.Serial--
+	other := sampleFile()
+	other.Lineage = "00000000-0000-4000-8000-000000000000"
+	edited := sampleFile()
+	edited.SetObjects(&model.Graph{})
+	tests := []struct {
+		name          string
+		current, next *File
+		want          string // "" for no error
+	}{
+		{"no stored state", nil, newer, ""},
+		{"a newer serial", current, newer, ""},
+		{"the same state", current, sampleFile(), ""},
+		{"another lineage", current, other, "different states"},
+		{"an older serial", current, older, "newer than the new one's"},
+		{"the same serial, other objects", current, edited, "edited by hand"},
+	}
+	for _, tt := range tests {
+		err := CheckReplace(tt.current, tt.next)
+		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: CheckReplace = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
