@@ -404,7 +404,9 @@ func (r *Runner) finalize(ctx context.Context, jobID string, opts Options, prior
 	r.printf("Waiting for job %s to finish (status %s)…\n", jobID, job.Status)
 	var final *syncapi.Job
 	if left := timeout - time.Since(started); left > 0 {
+		stop := reportWait(opts.Progress, jobID, started)
 		final, err = r.Client.WaitForJob(ctx, jobID, opts.PollInterval, left)
+		stop()
 	} else {
 		err = &syncapi.WaitTimeoutError{JobID: jobID, Status: job.Status, Timeout: timeout}
 	}
@@ -497,4 +499,33 @@ func countersNote(j *syncapi.Job) string {
 		s += fmt.Sprintf("%s = %d", c.Name, c.Value)
 	}
 	return s + ")"
+}
+
+// reportWait tells p, when it is a Waiter, how long the wait since started has lasted, every
+// waitTick until the returned stop is called.
+func reportWait(p Progress, jobID string, started time.Time) (stop func()) {
+	w, ok := p.(Waiter)
+	if !ok {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(waitTick)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				w.Wait(jobID, time.Since(started))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		w.Done()
+	}
 }

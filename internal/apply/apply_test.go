@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -711,4 +712,43 @@ func TestStateWriteFailures(t *testing.T) {
 			t.Errorf("job %s, want FINISHED", job.Status)
 		}
 	})
+}
+
+type recordingWaiter struct {
+	recordingProgress
+	mu      sync.Mutex
+	elapsed []time.Duration
+	done    int
+}
+
+func (w *recordingWaiter) Wait(_ string, elapsed time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.elapsed = append(w.elapsed, elapsed)
+}
+
+func (w *recordingWaiter) Done() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.done++
+}
+
+// While the job finishes after finalize, the progress hears the elapsed time every second,
+// growing, and then that the wait is over.
+func TestTheWaitAfterFinalizeIsReported(t *testing.T) {
+	e := newEnv(t, emulator.Config{FinalizeDelay: 2500 * time.Millisecond})
+	w := &recordingWaiter{}
+	if _, err := e.apply(bigGraph(3, "1"), plan.ModeDiff, Options{Progress: w, PollInterval: 50 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.elapsed) < 2 || w.done != 1 {
+		t.Fatalf("wait reports %v, done %d times; want at least 2 reports and done once", w.elapsed, w.done)
+	}
+	for i := 1; i < len(w.elapsed); i++ {
+		if w.elapsed[i] <= w.elapsed[i-1] {
+			t.Errorf("elapsed times do not grow: %v", w.elapsed)
+		}
+	}
 }

@@ -27,8 +27,9 @@ func (noProgress) Finish(bool)     {}
 func NewBar(w io.Writer) Progress { return &bar{w: w} }
 
 type bar struct {
-	w   io.Writer
-	bar *progressbar.ProgressBar
+	w      io.Writer
+	bar    *progressbar.ProgressBar
+	waited bool
 }
 
 func (b *bar) Start(total int) {
@@ -75,6 +76,9 @@ type logProgress struct {
 	total int
 	// tenths is how many tenths of the upload have been reported.
 	tenths int
+	// lastWaitLine is the elapsed wait the last wait line reported, truncated to
+	// logWaitEvery (0: none yet).
+	lastWaitLine time.Duration
 }
 
 func (l *logProgress) Start(total int) { l.total, l.tenths = total, 0 }
@@ -88,7 +92,47 @@ func (l *logProgress) Update(done, total int) {
 		return
 	}
 	l.tenths = tenths
-	fmt.Fprintf(l.w, "Uploaded %d%% (%d of %d objects).\n", tenths*10, done, total)
+	objects := "objects"
+	if total == 1 {
+		objects = "object"
+	}
+	fmt.Fprintf(l.w, "Uploaded %d%% (%d of %d %s).\n", tenths*10, done, total, objects)
 }
 
 func (l *logProgress) Finish(bool) {}
+
+// Waiter is a Progress that also shows the wait for a finalized job to finish. Apply calls
+// Wait about once a second with the time since finalize was sent, then Done once.
+type Waiter interface {
+	Wait(jobID string, elapsed time.Duration)
+	Done()
+}
+
+// waitTick is how often Apply reports the wait.
+const waitTick = time.Second
+
+// logWaitEvery is how often the log reports the wait: a line a second would flood a CI log.
+const logWaitEvery = 30 * time.Second
+
+// Wait rewrites one line in place with the elapsed time.
+func (b *bar) Wait(jobID string, elapsed time.Duration) {
+	fmt.Fprintf(b.w, "\r\x1b[KWaiting for job %s to finish: %s elapsed", jobID, elapsed.Round(time.Second))
+	b.waited = true
+}
+
+func (b *bar) Done() {
+	if b.waited {
+		fmt.Fprintln(b.w)
+	}
+}
+
+// Wait prints a line every logWaitEvery.
+func (l *logProgress) Wait(jobID string, elapsed time.Duration) {
+	if elapsed < l.lastWaitLine+logWaitEvery {
+		return
+	}
+	l.lastWaitLine = elapsed.Truncate(logWaitEvery)
+	fmt.Fprintf(l.w, "Still waiting for job %s to finish: %s elapsed.\n", jobID, elapsed.Round(time.Second))
+}
+
+func (l *logProgress) Done() {}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLogProgress(t *testing.T) {
@@ -67,5 +68,34 @@ func TestBarProgress(t *testing.T) {
 	p.Finish(true)
 	if buf.Len() != 0 {
 		t.Errorf("empty upload drew %q", buf.String())
+	}
+}
+
+// The log reports the wait for a finalized job every 30 seconds, not every tick.
+func TestLogReportsTheWaitEvery30Seconds(t *testing.T) {
+	var out bytes.Buffer
+	p := NewLog(&out).(Waiter)
+	for _, s := range []int{1, 2, 29, 30, 31, 59, 61, 62, 95} {
+		p.Wait("job-1", time.Duration(s)*time.Second)
+	}
+	p.Done()
+	want := "Still waiting for job job-1 to finish: 30s elapsed.\n" +
+		"Still waiting for job job-1 to finish: 1m1s elapsed.\n" +
+		"Still waiting for job job-1 to finish: 1m35s elapsed.\n"
+	if out.String() != want {
+		t.Errorf("log:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+// On a terminal the wait is one line rewritten in place, ended once the wait is over.
+func TestBarRewritesTheWaitLine(t *testing.T) {
+	var out bytes.Buffer
+	p := NewBar(&out).(Waiter)
+	p.Wait("job-1", 1200*time.Millisecond)
+	p.Wait("job-1", 2*time.Second)
+	p.Done()
+	want := "\r\x1b[KWaiting for job job-1 to finish: 1s elapsed\r\x1b[KWaiting for job job-1 to finish: 2s elapsed\n"
+	if out.String() != want {
+		t.Errorf("bar wrote %q, want %q", out.String(), want)
 	}
 }

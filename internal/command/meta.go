@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -94,6 +95,15 @@ func (m *meta) load(opts loadOptions) *loaded {
 		l.mode = in.SyncMode
 	}
 
+	if in.InstanceID != "" && !isInstanceID(in.InstanceID) {
+		r := in.DeclRange
+		if ar, ok := in.Ranges["instance_id"]; ok {
+			r = ar
+		}
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid instance_id",
+			Detail: fmt.Sprintf("instance_id %q is not an integration instance id. %s", in.InstanceID, instanceIDHelp), Subject: &r})
+		return l
+	}
 	l.target, l.targetErr = resolveTarget(in, m.env.Getenv(EnvInstanceID))
 
 	sev := map[string]validate.Severity{}
@@ -138,14 +148,29 @@ func resolveTarget(in lang.Integration, envInstance string) (state.Target, error
 	switch {
 	case envInstance != "" && in.Scope != "":
 		return state.Target{}, fmt.Errorf("%s is set, but the integration block targets scope %q; a configuration targets an instance or a scope, not both: unset the variable or remove scope", EnvInstanceID, in.Scope)
+	case envInstance != "" && !isInstanceID(envInstance):
+		return state.Target{}, fmt.Errorf("%s=%q is not an integration instance id. %s", EnvInstanceID, envInstance, instanceIDHelp)
 	case envInstance != "":
-		return state.Target{Source: "integration-external", IntegrationInstanceID: envInstance}, nil
+		return state.Target{Source: state.SourceIntegrationExternal, IntegrationInstanceID: envInstance}, nil
 	case in.InstanceID != "":
-		return state.Target{Source: "integration-external", IntegrationInstanceID: in.InstanceID}, nil
+		return state.Target{Source: state.SourceIntegrationExternal, IntegrationInstanceID: in.InstanceID}, nil
 	case in.Scope != "":
-		return state.Target{Source: "api", Scope: in.Scope}, nil
+		return state.Target{Source: state.SourceAPI, Scope: in.Scope}, nil
 	}
 	return state.Target{}, fmt.Errorf("no target: set instance_id (or scope) in the integration block, or the environment variable %s", EnvInstanceID)
+}
+
+// instanceIDHelp says what an instance id looks like and where to find it.
+const instanceIDHelp = "JupiterOne integration instance ids are UUIDs such as 8e3b8c55-6bd6-4d5e-9f31-2c1a8d3e5b10: copy yours from the instance's page (Integrations > Custom > your instance)."
+
+// isInstanceID reports whether s is an integration instance id: a UUID in its canonical
+// 36-character form.
+func isInstanceID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil
 }
 
 // priorOf describes a state for planning; the content hash, which saved plans need, only when

@@ -80,13 +80,15 @@ func stateCommand(m *meta) *cli.Command {
 				Name:      "rm",
 				Usage:     "forget objects (the remote graph is not changed)",
 				ArgsUsage: "KEY-OR-ADDRESS...",
-				Flags:     stateFlags(true),
+				Flags: append(stateFlags(true),
+					&cli.BoolFlag{Name: "dry-run", Usage: "list what would be removed and change nothing"},
+				),
 				Action: func(c *cli.Context) error {
-					a := parseStateArgs(c)
+					a := stateRmArgs{state: parseStateArgs(c), dryRun: c.Bool("dry-run"), objects: c.Args().Slice()}
 					if c.NArg() == 0 {
 						return fmt.Errorf("state rm needs at least one _key or address")
 					}
-					return m.stateRm(c.Context, a, c.Args().Slice())
+					return m.stateRm(c.Context, a)
 				},
 			},
 		},
@@ -128,30 +130,49 @@ func (m *meta) stateShow(ctx context.Context, a stateShowArgs) error {
 	return render.EntryText(m.env.Stdout, e, kind, render.TextOptions{Color: m.color, Width: m.env.Width})
 }
 
-func (m *meta) stateRm(ctx context.Context, a stateArgs, objects []string) error {
+// stateRmArgs are the arguments of state rm.
+type stateRmArgs struct {
+	state   stateArgs
+	dryRun  bool
+	objects []string // _keys or addresses
+}
+
+func (m *meta) stateRm(ctx context.Context, a stateRmArgs) error {
 	// Forgetting objects of a state whose last job is undecided would record a guess:
-	// openState settles the job first.
-	st, err := m.openState(ctx, a, openOptions{operation: "state rm", mustExist: true})
+	// openState settles the job first. A dry run changes nothing and only reads.
+	open := openOptions{operation: "state rm", mustExist: true}
+	if a.dryRun {
+		open.operation = ""
+	}
+	st, err := m.openState(ctx, a.state, open)
 	if err != nil {
 		return err
 	}
 	defer st.release()
 	f := st.file
-	removed, err := f.Remove(objects)
+	removed, err := f.Remove(a.objects)
 	if err != nil {
+		return err
+	}
+	verb := "Removed"
+	if a.dryRun {
+		verb = "Would remove"
+	}
+	for _, e := range removed {
+		fmt.Fprintf(m.env.Stdout, "%s %s (%s)\n", verb, render.Escape(e.Address), render.Escape(render.EntryKey(e)))
+	}
+	n := len(removed)
+	if a.dryRun {
+		_, err := fmt.Fprintf(m.env.Stdout, "Would remove %s from the state; nothing was changed (-dry-run).\n", count(n, "object", "objects"))
 		return err
 	}
 	f.Serial++
 	if err := backend.WriteState(ctx, st.store, f); err != nil {
 		return err
 	}
-	for _, e := range removed {
-		fmt.Fprintf(m.env.Stdout, "Removed %s (%s)\n", render.Escape(e.Address), render.Escape(render.EntryKey(e)))
-	}
-	n := len(removed)
-	fmt.Fprintf(m.env.Stdout, "Successfully removed %s from the state. The remote graph is unchanged; the next DIFF apply would create %s again if %s still in the configuration.\n",
+	_, err = fmt.Fprintf(m.env.Stdout, "Successfully removed %s from the state. The remote graph is unchanged; the next DIFF apply would create %s again if %s still in the configuration.\n",
 		count(n, "object", "objects"), render.Plural(n, "it", "them"), render.Plural(n, "it is", "they are"))
-	return nil
+	return err
 }
 
 func (m *meta) statePull(ctx context.Context, a stateArgs) error {

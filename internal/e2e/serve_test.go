@@ -55,7 +55,7 @@ func TestServeFlags(t *testing.T) {
 			t.Errorf("apply without the account: %s", r)
 		}
 		w.env = append(w.env, "JUPITERONE_ACCOUNT=acme")
-		r = w.runEnv([]string{"JUPITERONE_INTEGRATION_INSTANCE_ID=unknown-instance"}, "apply", "-auto-approve")
+		r = w.runEnv([]string{"JUPITERONE_INTEGRATION_INSTANCE_ID=00000000-0000-4000-8000-0000000000ff"}, "apply", "-auto-approve")
 		if r.code != 1 || !strings.Contains(r.stderr, "SYNC_JOB_INVALID_INTEGRATION_INSTANCE") || !strings.Contains(r.stderr, "Check the integration instance id") {
 			t.Errorf("apply to an unknown instance: %s", r)
 		}
