@@ -52,6 +52,12 @@ type Config struct {
 	Integration Integration
 	// Graph is the desired graph, in declaration order.
 	Graph *model.Graph
+	// Imports are the import blocks, in declaration order: objects of the configuration to
+	// adopt from the live graph by _key.
+	Imports []Import
+	// Moves are the moved blocks, in declaration order: renamed blocks and instances. An
+	// entity's default _key already follows them (see model.Object.DefaultKeyFrom).
+	Moves []Move
 	// State says where the state lives and how it is encrypted (backend.go).
 	State StateSettings
 
@@ -114,7 +120,12 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return cfg, diags
 	}
-	e := &evaluator{funcs: funcs, varObj: cty.ObjectVal(vars), keyTypes: map[string]string{}}
+	e := &evaluator{funcs: funcs, varObj: cty.ObjectVal(vars), keyTypes: map[string]string{}, movedTo: decls.movedTo}
+	cfg.Imports, moreDiags = decls.evalImports(&hcl.EvalContext{Variables: map[string]cty.Value{"var": e.varObj}, Functions: funcs})
+	diags = append(diags, moreDiags...)
+	for _, m := range decls.moves {
+		cfg.Moves = append(cfg.Moves, m.Move)
+	}
 	for _, n := range order {
 		switch {
 		case n.integ != nil:
@@ -143,6 +154,14 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 			cfg.origins[o] = b
 			cfg.Graph.Add(o)
 		}
+	}
+	if len(cfg.Imports) > 0 || len(decls.moves) > 0 {
+		addrs := make(map[string]bool, len(cfg.origins))
+		for o := range cfg.origins {
+			addrs[o.Address] = true
+		}
+		diags = append(diags, checkImportInstances(cfg.Imports, addrs)...)
+		diags = append(diags, decls.checkMoveInstances(addrs)...)
 	}
 	return cfg, diags
 }

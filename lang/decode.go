@@ -21,6 +21,8 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "locals"},
 		{Type: "backend", LabelNames: []string{"kind"}},
 		{Type: "encryption"},
+		{Type: "import"},
+		{Type: "moved"},
 	},
 }
 
@@ -131,6 +133,10 @@ type declarations struct {
 	localByName map[string]*localValue
 	backends    []*hcl.Block // see backend.go
 	encryptions []*hcl.Block
+	imports     []*importDecl // see import.go
+	moves       []*moveDecl   // see moved.go
+	// movedTo indexes moves by their to address (a block's, or an instance's).
+	movedTo map[string]*moveDecl
 }
 
 func decodeFiles(files []*hcl.File) (*declarations, hcl.Diagnostics) {
@@ -165,9 +171,14 @@ func decodeFiles(files []*hcl.File) (*declarations, hcl.Diagnostics) {
 				d.backends = append(d.backends, b)
 			case "encryption":
 				d.encryptions = append(d.encryptions, b)
+			case "import":
+				diags = append(diags, d.addImport(b)...)
+			case "moved":
+				diags = append(diags, d.addMoved(b)...)
 			}
 		}
 	}
+	diags = append(diags, d.checkMoves()...)
 	switch len(d.integration) {
 	case 0:
 		var subject *hcl.Range

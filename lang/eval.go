@@ -23,6 +23,8 @@ type evaluator struct {
 	// keyTypes maps the _key of every entity evaluated so far to its _type, for the default
 	// _type of relationships whose endpoints are written as key strings.
 	keyTypes map[string]string
+	// movedTo indexes the moved blocks by their to address (see defaultEntityKey).
+	movedTo map[string]*moveDecl
 }
 
 func (e *evaluator) context(n *node) *hcl.EvalContext {
@@ -458,7 +460,9 @@ func (e *evaluator) buildEntity(bl *builder, vals attrValues) {
 	if v, ok := vals.get("_key"); ok {
 		bl.set(model.PropKey, v, b.attrs["_key"].Range)
 	} else {
-		bl.setString(model.PropKey, EntityKey(e.integ.KeyPrefix, b.resource, e.instanceName(bl)))
+		key, from := e.defaultEntityKey(bl)
+		bl.setString(model.PropKey, key)
+		bl.obj.DefaultKeyFrom = from
 	}
 	if v, ok := vals.get("_type"); ok {
 		bl.set(model.PropType, v, b.attrs["_type"].Range)

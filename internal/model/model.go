@@ -93,6 +93,12 @@ type Object struct {
 	Sensitive map[string]bool
 	// PreventDestroy is set by lifecycle { prevent_destroy = true }.
 	PreventDestroy bool
+	// DefaultKeyFrom is set on entities of a configuration whose _key was not written: it is
+	// the address whose labels the default _key was derived from, the object's own Address,
+	// or the from address of the moved block that renamed its block. Empty when _key was
+	// written (or the object does not come from a configuration). A plan that sees an
+	// object's _key change while DefaultKeyFrom is set can say that its block was renamed.
+	DefaultKeyFrom string
 }
 
 // Key returns the object's _key, or "" when it has none.
