@@ -28,15 +28,18 @@ func serveCommand(m *meta) *cli.Command {
 			"  - request headers (up to 1 MB) must arrive within 10 s (or --read-timeout when\n" +
 			"    shorter), headers and body within --read-timeout (a late body gets 408\n" +
 			"    REQUEST_TIMEOUT and the connection is closed); handling and writing an answer\n" +
-			"    within --write-timeout;\n" +
-			"    a keep-alive connection idle for --idle-timeout is closed;\n" +
+			"    within --write-timeout; a keep-alive connection idle for --idle-timeout is closed;\n" +
 			"  - a body may hold --max-body bytes after decompression (413 PAYLOAD_TOO_LARGE);\n" +
 			"  - at most --max-jobs jobs await uploads at once; one more gets 429\n" +
 			"    TOO_MANY_JOBS_IN_FLIGHT, unless a job has had no request for --job-idle-timeout:\n" +
 			"    that job is aborted to make room;\n" +
 			"  - a job's uploads are dropped when it is finalized or aborted; its record and\n" +
 			"    counters stay, for the last 10,000 ended jobs (older ones answer 404 JOB_NOT_FOUND);\n" +
-			"  - a job keeps its last 10,000 events.",
+			"  - a job keeps its last 10,000 events;\n" +
+			"  - a J1QL traversal that matches more than 2,000,000 paths is refused; a deferred\n" +
+			"    result (deferredResponse: FORCE) can be fetched for 10 minutes;\n" +
+			"  - a --data file over 8 GiB, or holding values nested more than 64 levels deep, is\n" +
+			"    refused with the file's name and what to do.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: emulator.DefaultListen, Usage: "`ADDRESS` to listen on (HOST:0 picks a free port)"},
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a listen address that is not loopback"},
