@@ -258,10 +258,8 @@ func resolveTraversal(d *declarations, tr hcl.Traversal, eachAllowed bool) ([]*l
 		if len(attrs) == 1 {
 			return nil, blocks, nil
 		}
-		for _, b := range blocks {
-			if b.name == attrs[1] {
-				return nil, []*objectBlock{b}, nil
-			}
+		if b, ok := d.byAddr["entity."+attrs[0]+"."+attrs[1]]; ok {
+			return nil, []*objectBlock{b}, nil
 		}
 		names := make([]string, len(blocks))
 		for i, b := range blocks {

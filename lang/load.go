@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -88,15 +89,19 @@ func ParseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
 	return hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 }
 
-// parseFiles reads and parses files concurrently; the result keeps the input order.
+// parseFiles reads and parses files concurrently, as many at a time as there are CPUs (the
+// scanner's token list of a file is several times its size: parsing hundreds of files at
+// once would hold them all); the result keeps the input order.
 func parseFiles(paths []string, read func(string) ([]byte, error)) ([]*hcl.File, hcl.Diagnostics) {
 	files := make([]*hcl.File, len(paths))
 	diags := make([]hcl.Diagnostics, len(paths))
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, p := range paths {
 		wg.Add(1)
+		slots <- struct{}{}
 		go func() {
-			defer wg.Done()
+			defer func() { <-slots; wg.Done() }()
 			src, err := read(p)
 			if err != nil {
 				diags[i] = hcl.Diagnostics{{
