@@ -12,6 +12,7 @@ import (
 // showArgs are the arguments of show.
 type showArgs struct {
 	state    stateArgs
+	output   outputArgs
 	json     bool
 	planFile string // "" shows the state
 }
@@ -21,11 +22,16 @@ func showCommand(m *meta) *cli.Command {
 		Name:      "show",
 		Usage:     "render a saved plan, or the current state",
 		ArgsUsage: "[PLANFILE]",
-		Flags: append(stateFlags(false),
-			&cli.BoolFlag{Name: "json", Usage: "print as JSON"},
-		),
+		Flags:     append(stateFlags(false), outputFlags()...),
 		Action: func(c *cli.Context) error {
-			a := showArgs{state: parseStateArgs(c), json: c.Bool("json"), planFile: c.Args().First()}
+			output, err := parseOutputArgs(c)
+			if err != nil {
+				return err
+			}
+			a := showArgs{state: parseStateArgs(c), output: output, json: output.format == "json", planFile: c.Args().First()}
+			if a.planFile == "" && (output.format == "markdown" || output.compact) {
+				return fmt.Errorf("-format=markdown and -compact render a saved plan: give show a PLANFILE (the state has no markdown form)")
+			}
 			if a.json {
 				m.useView("json")
 			}
@@ -48,10 +54,7 @@ func (m *meta) show(ctx context.Context, a showArgs) error {
 		if err != nil {
 			return err
 		}
-		if a.json {
-			return render.PlanJSON(m.env.Stdout, p)
-		}
-		return render.PlanText(m.env.Stdout, p, opts)
+		return m.renderPlan(m.env.Stdout, p, a.output)
 	}
 	st, err := m.openState(ctx, a.state, openOptions{})
 	if err != nil {
