@@ -214,11 +214,22 @@ func cmdSyncJob(ts *testscript.TestScript, neg bool, args []string) {
 	base, key := ts.Getenv("JUPITERONE_API_BASE"), ts.Getenv("JUPITERONE_API_KEY")
 	client := &http.Client{Timeout: 10 * time.Second}
 	call := func(method, path string, body []byte) map[string]any {
-		req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
-		ts.Check(err)
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
+		// Every step of a job is safe to repeat (a second start only leaves an unused job,
+		// uploads are idempotent within a job, finalize twice answers the job), so a
+		// connection lost to a busy machine is retried.
+		var resp *http.Response
+		var err error
+		for try := 0; try < 3; try++ {
+			var req *http.Request
+			req, err = http.NewRequest(method, base+path, bytes.NewReader(body))
+			ts.Check(err)
+			req.Header.Set("Authorization", "Bearer "+key)
+			req.Header.Set("Content-Type", "application/json")
+			if resp, err = client.Do(req); err == nil {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 		ts.Check(err)
 		defer resp.Body.Close()
 		var doc map[string]any

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -102,7 +103,7 @@ func (m *meta) runApply(ctx context.Context, a applyArgs) error {
 	if json {
 		return m.appliedJSON(res)
 	}
-	m.printApplied(out, res)
+	m.printApplied(out, res, p.Summary().Imported)
 	return nil
 }
 
@@ -153,10 +154,17 @@ func (m *meta) loadSavedPlan(ctx context.Context, a applyArgs) (*plan.Plan, *ope
 }
 
 // printApplied reports a successful apply: the plan's counts, then what the job counted.
-func (m *meta) printApplied(w io.Writer, res *apply.Result) {
+func (m *meta) printApplied(w io.Writer, res *apply.Result, imported int) {
 	c := res.Counts
 	if res.Job == nil {
-		fmt.Fprintf(w, "\n%s %d moved in the state; no job was needed.\n", m.pal.Bold(m.pal.Green("Apply complete!")), res.Moved)
+		var recorded []string
+		if imported > 0 {
+			recorded = append(recorded, count(imported, "object", "objects")+" imported")
+		}
+		if res.Moved > 0 || imported == 0 {
+			recorded = append(recorded, count(res.Moved, "object", "objects")+" moved")
+		}
+		fmt.Fprintf(w, "\n%s The state records %s; no job was needed.\n", m.pal.Bold(m.pal.Green("Apply complete!")), strings.Join(recorded, " and "))
 		return
 	}
 	j := res.Job

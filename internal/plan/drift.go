@@ -27,6 +27,7 @@ func RefreshOnly(prior, live *model.Graph, priorInfo Prior, opts Options) *Plan 
 		Target:      opts.Target,
 		Prior:       priorInfo,
 		Live:        LiveCompared,
+		RefreshOnly: true,
 		Drift:       Drift(prior, live),
 	}
 }

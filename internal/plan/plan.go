@@ -104,6 +104,9 @@ type Plan struct {
 	Upload model.Payload
 	// Live says whether the plan was compared with the live graph (Build sets it).
 	Live LiveStatus
+	// RefreshOnly marks a refresh-only plan (RefreshOnly makes it): it plans no job, only
+	// the Drift that apply -refresh-only records in the state.
+	RefreshOnly bool
 	// Drift is how the live graph differs from the state, as changes from the state's object
 	// to the live one: Update (changed outside j1hcl), Delete (deleted outside), Create
 	// (created outside; Address empty when the state never knew it). Changes start from the

@@ -18,9 +18,21 @@ const driftHeading = "Changed outside j1hcl"
 const offlineNote = "Note: this plan was not compared with the live graph (no JUPITERONE_API_KEY, or -refresh=false), so changes made outside j1hcl are not shown."
 
 // driftIntro introduces the drift section.
-func driftIntro(n int) string {
-	return "j1hcl read the live graph and found " + plural(n, "difference", "differences") +
-		" from the state. The plan below starts from the live graph, so its changes are what the job will do."
+func driftIntro(p *plan.Plan) string {
+	found := "j1hcl read the live graph and found " + plural(len(p.Drift), "difference", "differences") + " from the state."
+	if p.RefreshOnly {
+		return found
+	}
+	return found + " The plan below starts from the live graph, so its changes are what the job will do."
+}
+
+// refreshOnlyEnd is the sentence that ends a refresh-only plan.
+func refreshOnlyEnd(p *plan.Plan) string {
+	if len(p.Drift) == 0 {
+		return "No changes. The live graph matches the state."
+	}
+	return "This is a refresh-only plan: no job is planned. Run j1hcl apply -refresh-only to record what changed " +
+		"outside j1hcl in the state, or j1hcl plan to see what a job would change."
 }
 
 // drift renders one difference between the state and the live graph.
@@ -161,7 +173,7 @@ func writeDriftText(out *output, p *plan.Plan, pal palette, width int) {
 	}
 	out.line(pal.bold(driftHeading + ":"))
 	out.line()
-	out.line(wrap(driftIntro(len(p.Drift)), width, ""))
+	out.line(wrap(driftIntro(p), width, ""))
 	b := newBlockWriter(pal)
 	for i := range p.Drift {
 		out.line()

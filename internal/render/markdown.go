@@ -141,6 +141,9 @@ func targetMarkdown(t state.Target) string {
 func markdownHead(p *plan.Plan, sum plan.Summary) string {
 	var b strings.Builder
 	switch {
+	case p.RefreshOnly:
+		b.WriteString("**" + refreshOnlyEnd(p) + "**\n")
+		return b.String()
 	case len(p.Changes) > 0:
 		b.WriteString("**" + summaryLine(sum) + "**\n")
 	case len(p.NotApplied) > 0:
@@ -582,7 +585,7 @@ func markdownDriftList(p *plan.Plan) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s (%s)\n\n%s\n\n", driftHeading, formatCount(len(p.Drift)), driftIntro(len(p.Drift)))
+	fmt.Fprintf(&b, "### %s (%s)\n\n%s\n\n", driftHeading, formatCount(len(p.Drift)), driftIntro(p))
 	for i := range p.Drift {
 		if i == listMax {
 			fmt.Fprintf(&b, "- … and %s more\n", formatCount(len(p.Drift)-listMax))

@@ -124,6 +124,9 @@ func PlanJSON(w io.Writer, p *plan.Plan) error {
 		live = p.Live
 	}
 	field("live", live, false)
+	if p.RefreshOnly {
+		field("refresh_only", true, false)
+	}
 	out.str(`  "drift": `)
 	writeChanges(out, p.Drift)
 	out.str(",\n")

@@ -18,6 +18,10 @@ func PlanText(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	sum := p.Summary()
 
 	writeDriftText(out, p, pal, opts.Width)
+	if p.RefreshOnly {
+		out.line(wrap(refreshOnlyEnd(p), opts.Width, ""))
+		return out.flush()
+	}
 	if len(p.Changes) == 0 {
 		writeNoChanges(out, p, pal, opts.Width)
 	} else {
