@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/j1hcl/j1hcl/internal/backend/backendtest"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/state"
 )
@@ -45,6 +46,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	backendtest.StopPostgres()
+	backendtest.StopS3()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -18,6 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
+// S3SecretKey is the secret key of the test server; tests look for it in what j1hcl writes.
+const S3SecretKey = "j1hcl-test-secret-key-0123456789"
+
 // S3Server is a running S3-compatible server (versitygw over a temporary folder).
 type S3Server struct {
 	Endpoint  string // http://127.0.0.1:PORT
@@ -107,7 +110,7 @@ func startS3() (*Server, *S3Server, error) {
 		s.Stop()
 		return nil, nil, err
 	}
-	srv := &S3Server{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), AccessKey: "j1hcltestaccess", SecretKey: "j1hcl-test-secret-key-0123456789", Region: "us-east-1"}
+	srv := &S3Server{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), AccessKey: "j1hcltestaccess", SecretKey: S3SecretKey, Region: "us-east-1"}
 	data := filepath.Join(dir, "data")
 	if err := os.Mkdir(data, 0o700); err != nil {
 		s.Stop()
