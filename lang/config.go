@@ -13,7 +13,7 @@ import (
 
 // Integration is the evaluated integration block.
 type Integration struct {
-	// Type is the custom definition's integration type (kebab-case).
+	// Type is the integration type: kebab-case (a custom definition's) or snake_case.
 	Type string
 	// InstanceID and Scope identify the target; at most one is set here (the command line or
 	// environment may supply one later).
@@ -269,7 +269,7 @@ func (e *evaluator) evalIntegration(n *node) hcl.Diagnostics {
 	}
 	if !ValidIntegrationType(in.Type) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid integration type",
-			Detail:  fmt.Sprintf("type %q must be the custom definition's integration type in kebab-case, e.g. \"my-billing-acme\".", in.Type),
+			Detail:  fmt.Sprintf("type %q must be the integration type in kebab-case (a custom definition's type, e.g. \"my-billing-acme\") or snake_case (e.g. \"acme_hr\").", in.Type),
 			Subject: rangePtr(in.Ranges, "type", ib.block.DefRange)})
 	}
 	if in.InstanceID != "" && in.Scope != "" {

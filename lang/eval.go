@@ -705,8 +705,9 @@ func scalarString(v any) string {
 	return string(model.AppendValueJSON(nil, v))
 }
 
-var kebabCase = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+var integrationTypePattern = regexp.MustCompile(`^[a-z0-9]+([-_][a-z0-9]+)*$`)
 
-// ValidIntegrationType reports whether t is a custom definition's integration type as the
-// integration block accepts it: kebab-case.
-func ValidIntegrationType(t string) bool { return kebabCase.MatchString(t) }
+// ValidIntegrationType reports whether t is an integration type as the integration block
+// accepts it: lower-case words joined by dashes (a custom definition's kebab-case type,
+// my-billing-acme) or underscores (a provider-style type, acme_hr).
+func ValidIntegrationType(t string) bool { return integrationTypePattern.MatchString(t) }

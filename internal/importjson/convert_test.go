@@ -54,7 +54,7 @@ func TestConvertRejectsInvalidInput(t *testing.T) {
 		{"mapping nested target", mapped(`{"sourceEntityKey": "a", "targetEntity": {"tags": {"a": 1}}}`), "", `_mapping.targetEntity.tags holds an object`},
 		{"mapping skip", mapped(`{"sourceEntityKey": "a", "targetEntity": {}, "skipTargetCreation": "yes"}`), "", `_mapping.skipTargetCreation must be true or false, not the string "yes"`},
 		{"no integration type", `{"entities": [{"_key": "a", "_type": "host", "_class": "Host", "name": "a"}]}`, "", "cannot derive the integration type"},
-		{"bad integration type option", `{"entities": [{"_key": "a", ` + team + `}]}`, "My_Acme", `integration type "My_Acme" is not kebab-case`},
+		{"bad integration type option", `{"entities": [{"_key": "a", ` + team + `}]}`, "My_Acme", `integration type "My_Acme" is not lower-case words joined by dashes or underscores`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,6 +171,30 @@ func TestDerivation(t *testing.T) {
 			addresses: []string{"entity.host.for", "entity.host.null", "entity.true.in", "entity.host.if"},
 		},
 		{
+			name:     "provider_resource types: the provider their names share",
+			entities: []string{entity("k1", "acme_hr_employee", "x"), entity("k2", "acme_hr_employee", "y"), entity("k3", "acme_hr_department", "z")},
+			typ:      "acme_hr", prefix: "",
+			addresses: []string{"entity.employee.x", "entity.employee.y", "entity.department.z"},
+		},
+		{
+			name:     "one provider_resource type",
+			entities: []string{entity("k1", "acme_hr_employee", "x")},
+			typ:      "acme_hr", prefix: "",
+			addresses: []string{"entity.employee.x"},
+		},
+		{
+			name:     "provider_resource types with resources of several words",
+			entities: []string{entity("k1", "aws_iam_role", "a"), entity("k2", "aws_s3_bucket", "b")},
+			typ:      "aws", prefix: "",
+			addresses: []string{"entity.iam_role.a", "entity.s3_bucket.b"},
+		},
+		{
+			name:     "a resource of several words with the type as suffix",
+			entities: []string{entity("k1", "data_store_acme", "a"), entity("k2", "user_acme", "b")},
+			typ:      "acme", prefix: "",
+			addresses: []string{"entity.data_store.a", "entity.user.b"},
+		},
+		{
 			name:     "a resource word that is not an identifier",
 			entities: []string{entity("k", "data.store_acme", "Orders DB")},
 			typ:      "acme", prefix: "",
@@ -205,6 +229,21 @@ func TestDerivation(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// -type names a provider-style integration type: its entities are named after their resource.
+func TestProviderStyleTypeOption(t *testing.T) {
+	payload := `{"entities": [{"_key": "k1", "_type": "acme_hr_employee", "_class": "User", "name": "ann", "displayName": "ann"}]}`
+	res, err := Convert([]byte(payload), Options{IntegrationType: "acme_hr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.IntegrationType != "acme_hr" || res.expected.Entities[0].Address != "entity.employee.ann" {
+		t.Errorf("type %q, address %q; want acme_hr, entity.employee.ann", res.IntegrationType, res.expected.Entities[0].Address)
+	}
+	if err := res.Verify(); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -24,13 +24,19 @@ func (c *converter) deriveIntegration() error {
 		}
 		c.integrationType = t
 	} else if !lang.ValidIntegrationType(c.integrationType) {
-		return fmt.Errorf("integration type %q is not kebab-case, e.g. \"my-billing-acme\"", c.integrationType)
+		return fmt.Errorf("integration type %q is not lower-case words joined by dashes or underscores, e.g. \"my-billing-acme\" or \"acme_hr\"", c.integrationType)
 	}
 	suffix := "_" + c.integrationType
 	for _, o := range c.entities {
 		r, ok := strings.CutSuffix(o.typ, suffix)
 		if ok && validIdentifier(r) && lang.EntityType(r, c.integrationType) == o.typ {
 			o.resource, o.omitTyp = r, true
+			continue
+		}
+		// A provider_resource type (acme_hr_employee of integration acme_hr) is named after its
+		// resource; its _type, not the default, is written.
+		if r, ok := strings.CutPrefix(o.typ, c.integrationType+"_"); ok && validIdentifier(r) {
+			o.resource = r
 			continue
 		}
 		// Another integration's type keeps its name (aws_iam_role); a resource word that is
@@ -41,45 +47,91 @@ func (c *converter) deriveIntegration() error {
 	return nil
 }
 
-// deriveType returns the integration type most entities' _type ends with
-// (<resource>_<integration-type>); without entities, the kebab-case part with a dash that most
-// relationship types hold (team_my-acme_owns_application_my-acme).
+// deriveType returns the integration type that explains most entities' _type values. Types
+// are read the two ways JupiterOne names them: <resource>_<integration-type> for custom
+// integrations (application_my-billing-acme, host_acme) and <provider>_<resource> for
+// provider-style ones (acme_hr_employee of acme_hr, aws_iam_role of aws). A kebab-case
+// suffix with a dash settles it for the first; a prefix is only read from types of three
+// words or more, since a two-word type (host_acme) is the first form. Without entities, the
+// type is the kebab-case part with a dash that most relationship types hold
+// (team_my-acme_owns_application_my-acme).
 func (c *converter) deriveType() (string, error) {
-	counts := map[string]int{}
+	type candidate struct {
+		count  int
+		prefix bool // read as <type>_<resource>
+	}
+	suffixes, prefixes := map[string]int{}, map[string]int{}
+	dashed := false
 	for _, o := range c.entities {
-		if i := strings.LastIndexByte(o.typ, '_'); i > 0 && lang.ValidIntegrationType(o.typ[i+1:]) {
-			counts[o.typ[i+1:]]++
+		words := strings.Split(o.typ, "_")
+		if last := words[len(words)-1]; len(words) > 1 && lang.ValidIntegrationType(last) {
+			suffixes[last]++
+			dashed = dashed || strings.Contains(last, "-")
+		}
+		if len(words) >= 3 {
+			seen := map[string]bool{}
+			for n := 1; n < len(words); n++ {
+				if p := strings.Join(words[:n], "_"); lang.ValidIntegrationType(p) && !seen[p] {
+					seen[p] = true
+					prefixes[p]++
+				}
+			}
 		}
 	}
-	if len(counts) == 0 {
+	candidates := map[string]candidate{}
+	for t, n := range suffixes {
+		candidates[t] = candidate{count: n}
+	}
+	if !dashed {
+		for t, n := range prefixes {
+			if n >= candidates[t].count {
+				candidates[t] = candidate{count: n, prefix: true}
+			}
+		}
+	}
+	if len(candidates) == 0 {
 		for _, o := range c.relationships {
 			for _, part := range strings.Split(o.typ, "_") {
 				if strings.Contains(part, "-") && lang.ValidIntegrationType(part) {
-					counts[part]++
+					candidates[part] = candidate{count: candidates[part].count + 1}
 				}
 			}
 		}
 	}
 	best := ""
-	for t, n := range counts {
-		if best == "" || n > counts[best] || n == counts[best] && betterType(t, best) {
+	for t, cand := range candidates {
+		if best == "" {
+			best = t
+			continue
+		}
+		b := candidates[best]
+		switch {
+		case cand.count != b.count:
+			if cand.count > b.count {
+				best = t
+			}
+		case strings.Contains(t, "-") != strings.Contains(best, "-"):
+			if strings.Contains(t, "-") {
+				best = t
+			}
+		case cand.prefix != b.prefix:
+			// acme_hr_employee: the provider acme_hr rather than the resource employee.
+			if cand.prefix {
+				best = t
+			}
+		case cand.prefix && len(t) != len(best):
+			// acme and acme_hr explain the same types: the longer names them better.
+			if len(t) > len(best) {
+				best = t
+			}
+		case t < best:
 			best = t
 		}
 	}
 	if best == "" {
-		return "", fmt.Errorf("cannot derive the integration type: no _type ends with _<integration-type> (e.g. application_my-billing-acme). Name it with -type")
+		return "", fmt.Errorf("cannot derive the integration type: no _type ends with _<integration-type> (e.g. application_my-billing-acme) or starts with <integration-type>_ (e.g. acme_hr_employee). Name it with -type")
 	}
 	return best, nil
-}
-
-// betterType breaks a tie between candidate types: custom definitions' types usually hold a
-// dash (my-billing-acme), then the lexically smaller wins, for determinism.
-func betterType(a, b string) bool {
-	da, db := strings.Contains(a, "-"), strings.Contains(b, "-")
-	if da != db {
-		return da
-	}
-	return a < b
 }
 
 // splitKey splits a key of the form <prefix>:<resource>:<name>.
