@@ -1,6 +1,6 @@
 // Command release builds j1hcl's release archives reproducibly: one archive per platform
-// (tar.gz, zip for Windows) holding the binary, the licences and README.md, and a SHA256SUMS
-// file.
+// (tar.gz, zip for Windows) holding the binary, the licences, README.md and the CI steps
+// (ci/*.sh), and a SHA256SUMS file.
 // Two runs on the same commit give byte-identical archives: the binaries are built with
 // -trimpath, without VCS stamping and without cgo, and every archive entry gets the commit's
 // time, fixed permissions and no owner.
@@ -48,6 +48,10 @@ var extraFiles = [][2]string{
 	{"README.md", "README.md"},
 }
 
+// ciScripts are the CI steps (ci/*.sh), shipped so that the GitLab template can run them from
+// the archive it installs.
+var ciScripts = []string{"apply.sh", "comment.sh", "commit-state.sh", "install.sh", "plan.sh"}
+
 func main() {
 	version := flag.String("version", "", "semantic version to release, e.g. 0.3.0 (default: the commit's v* tag)")
 	out := flag.String("out", "dist", "folder for the archives and SHA256SUMS (emptied first)")
@@ -74,6 +78,13 @@ func run(version, out string) error {
 			return fmt.Errorf("%w (run make release from the repository root)", err)
 		}
 		files[f[0]] = b
+	}
+	for _, name := range ciScripts {
+		b, err := os.ReadFile(filepath.Join("ci", name))
+		if err != nil {
+			return fmt.Errorf("%w (run make release from the repository root)", err)
+		}
+		files["ci/"+name] = b
 	}
 	if err := os.RemoveAll(out); err != nil {
 		return err
@@ -105,6 +116,9 @@ func run(version, out string) error {
 		entries := []entry{{exe, bin, 0o755}}
 		for _, f := range extraFiles {
 			entries = append(entries, entry{f[0], files[f[0]], 0o644})
+		}
+		for _, name := range ciScripts {
+			entries = append(entries, entry{"ci/" + name, files["ci/"+name], 0o755})
 		}
 		var archive bytes.Buffer
 		name := fmt.Sprintf("j1hcl_%s_%s_%s", version, goos, goarch)
