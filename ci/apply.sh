@@ -13,7 +13,8 @@ set -euo pipefail
 dir=${J1HCL_DIR:-.}
 target=${1:?usage: ci/apply.sh PLAN_FILE | --replan}
 if [ -z "${JUPITERONE_API_KEY:-}" ]; then
-	echo "apply.sh: JUPITERONE_API_KEY is not set: give the apply job the API key secret" >&2
+	missing="apply.sh: JUPITERONE_API_KEY is not set: give the apply job the API key secret"
+	echo "$missing" >&2
 	exit 1
 fi
 if [ "$target" = "--replan" ]; then

@@ -122,6 +122,16 @@ func stepRunning(t *testing.T, list []map[string]any, fragments ...string) map[s
 	return nil
 }
 
+// repoFile reads a file from the repository root (the action, its scripts, the template).
+func repoFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func TestGitHubWorkflow(t *testing.T) {
 	doc, src := load(t, filepath.Join("github", "j1hcl.yml"))
 
@@ -134,34 +144,17 @@ func TestGitHubWorkflow(t *testing.T) {
 	if branches := fmt.Sprint(get(t, doc, "on", "push", "branches")); branches != "[main]" {
 		t.Errorf("push branches %s, want [main]", branches)
 	}
-
-	plan := steps(t, doc, "plan")
-	stepRunning(t, plan, "fmt -check")
-	stepRunning(t, plan, "validate")
-	p := stepRunning(t, plan, "plan -format=markdown -detailed-exitcode", "-out=")
-	run := str(p["run"])
-	for _, want := range []string{"set +e", "code=$?", "2) echo \"changes=true\"", marker} {
-		if !strings.Contains(run, want) {
-			t.Errorf("the plan step lacks %q: exit code 2 must mean changes, not failure", want)
-		}
-	}
-	var comment map[string]any
-	for _, s := range plan {
-		if strings.HasPrefix(str(s["uses"]), "actions/github-script@") {
-			comment = s
-		}
-	}
-	if comment == nil {
-		t.Fatal("no actions/github-script step posts the plan comment")
-	}
-	script := str(get(t, comment, "with", "script"))
-	for _, want := range []string{marker, "updateComment", "createComment", "listComments"} {
-		if !strings.Contains(script, want) {
-			t.Errorf("the comment script lacks %q: it must find its one comment by the marker and update it", want)
+	for _, job := range []string{"plan", "apply"} {
+		action := stepUsing(t, steps(t, doc, job), "j1hcl/j1hcl@")
+		if v := str(get(t, action, "with", "version")); v == "" {
+			t.Errorf("the %s job does not pin a j1hcl version", job)
 		}
 	}
 	if strings.Contains(fmt.Sprint(get(t, doc, "jobs", "plan")), "secrets.") {
 		t.Error("the plan job reads a secret; plans of pull requests must not need one")
+	}
+	if p := fmt.Sprint(get(t, doc, "jobs", "plan", "permissions")); !strings.Contains(p, "pull-requests:write") {
+		t.Errorf("the plan job's permissions %s cannot comment", p)
 	}
 
 	apply := get(t, doc, "jobs", "apply").(map[string]any)
@@ -172,15 +165,102 @@ func TestGitHubWorkflow(t *testing.T) {
 		t.Errorf("apply concurrency cancel-in-progress = %v; a running apply must never be cancelled", c)
 	}
 	applySteps := steps(t, doc, "apply")
-	saved := stepRunning(t, applySteps, `apply "$PLAN"`)
-	if key := str(get(t, saved, "env", "JUPITERONE_API_KEY")); key != "${{ secrets.JUPITERONE_API_KEY }}" {
-		t.Errorf("the apply step takes the API key from %q, want the secret", key)
+	if key := str(get(t, stepUsing(t, applySteps, "j1hcl/j1hcl@"), "with", "jupiterone-api-key")); key != "${{ secrets.JUPITERONE_API_KEY }}" {
+		t.Errorf("the apply job takes the API key from %q, want the secret", key)
 	}
-	stepRunning(t, applySteps, "git push origin HEAD:main")
-	stepRunning(t, applySteps, "gh run download", "--name j1hcl-plan")
-
+	if ref := str(get(t, stepUsing(t, applySteps, "actions/checkout@"), "with", "ref")); ref != "main" {
+		t.Errorf("the apply job checks out %q, want the tip of main (the newest state)", ref)
+	}
+	if p := fmt.Sprint(get(t, apply, "permissions")); !strings.Contains(p, "contents:write") || !strings.Contains(p, "actions:read") {
+		t.Errorf("the apply job's permissions %s cannot download the plan and push the state", p)
+	}
 	checkNoKeyEcho(t, src)
-	checkStepOutputs(t, doc, src)
+}
+
+// stepUsing returns the first step whose uses starts with prefix.
+func stepUsing(t *testing.T, list []map[string]any, prefix string) map[string]any {
+	t.Helper()
+	for _, s := range list {
+		if strings.HasPrefix(str(s["uses"]), prefix) {
+			return s
+		}
+	}
+	t.Fatalf("no step uses %s", prefix)
+	return nil
+}
+
+// TestAction checks action.yml (the repository's composite action) and the scripts it runs:
+// what runs in which mode, that a plan's exit code 2 means changes, that the one comment is
+// found by its marker and updated, and that apply runs the saved plan.
+func TestAction(t *testing.T) {
+	doc, src := load(t, filepath.Join("..", "..", "action.yml"))
+	if str(get(t, doc, "runs", "using")) != "composite" {
+		t.Fatal("action.yml is not a composite action")
+	}
+	if req := get(t, doc, "inputs", "version", "required"); req != true {
+		t.Error("the version input must be required: the plan and state formats belong to a version")
+	}
+	var list []map[string]any
+	for _, s := range get(t, doc, "runs", "steps").([]any) {
+		list = append(list, s.(map[string]any))
+	}
+	stepRunning(t, list, "ci/install.sh", "$J1HCL_VERSION")
+	plan := stepRunning(t, list, "ci/plan.sh")
+	if !strings.Contains(str(plan["if"]), "'plan'") {
+		t.Errorf("the plan step runs when %q", plan["if"])
+	}
+	comment := stepRunning(t, list, "ci/comment.sh")
+	if !strings.HasPrefix(str(comment["if"]), "always()") {
+		t.Error("the comment step must run after a failed plan too")
+	}
+	if tok := str(get(t, comment, "env", "GITHUB_TOKEN")); !strings.Contains(tok, "head.repo.full_name == github.repository") {
+		t.Errorf("the comment step gives a token to forks' runs: %q", tok)
+	}
+	upload := stepUsing(t, list, "actions/upload-artifact@")
+	if cond := str(upload["if"]); !strings.Contains(cond, "exitcode == '0'") || !strings.Contains(cond, "exitcode == '2'") {
+		t.Errorf("the plan artifact is kept when %q; want after every successful plan", cond)
+	}
+	stepRunning(t, list, "ci/find-plan-github.sh")
+	apply := stepRunning(t, list, `ci/apply.sh" "$PLAN"`, `ci/apply.sh" --replan`)
+	if key := str(get(t, apply, "env", "JUPITERONE_API_KEY")); key != "${{ inputs.jupiterone-api-key }}" {
+		t.Errorf("the apply step takes the key from %q", key)
+	}
+	commit := stepRunning(t, list, "ci/commit-state.sh")
+	if !strings.HasPrefix(str(commit["if"]), "always()") {
+		t.Error("the state must be committed after a failed apply too (a pending job is recorded in it)")
+	}
+	for _, s := range list {
+		if s["run"] != nil && str(s["shell"]) != "bash" {
+			t.Errorf("step %q has no shell: bash (composite steps require one)", s["name"])
+		}
+	}
+
+	planScript := repoFile(t, "ci/plan.sh")
+	for _, want := range []string{"plan -format=markdown -detailed-exitcode", "-out=", "2) changes=true", marker, "exitcode=$code"} {
+		if !strings.Contains(planScript, want) {
+			t.Errorf("ci/plan.sh lacks %q: exit code 2 must mean changes, not failure", want)
+		}
+	}
+	commentScript := repoFile(t, "ci/comment.sh")
+	for _, want := range []string{marker, "contains($m)", "-X PATCH", "-X POST", "--request PUT", "--request POST"} {
+		if !strings.Contains(commentScript, want) {
+			t.Errorf("ci/comment.sh lacks %q: it must find its one comment by the marker and update it", want)
+		}
+	}
+	applyScript := repoFile(t, "ci/apply.sh")
+	for _, want := range []string{`apply "$target"`, "apply -auto-approve"} {
+		if !strings.Contains(applyScript, want) {
+			t.Errorf("ci/apply.sh lacks %q", want)
+		}
+	}
+	if !strings.Contains(repoFile(t, "ci/find-plan-github.sh"), "gh run download") {
+		t.Error("ci/find-plan-github.sh does not download the plan artifact")
+	}
+	checkNoKeyEcho(t, src)
+	for _, f := range []string{"ci/plan.sh", "ci/comment.sh", "ci/apply.sh", "ci/commit-state.sh", "ci/install.sh", "ci/find-plan-github.sh", "ci/find-plan-gitlab.sh"} {
+		checkNoKeyEcho(t, repoFile(t, f))
+	}
+	checkStepOutputs(t, list, src)
 }
 
 // checkNoKeyEcho fails when a script could print the API key.
@@ -197,16 +277,20 @@ func checkNoKeyEcho(t *testing.T, src string) {
 }
 
 // checkStepOutputs checks every steps.ID.outputs.NAME reference against a step of that id
-// which writes NAME to $GITHUB_OUTPUT, the typo actionlint would catch.
-func checkStepOutputs(t *testing.T, doc map[string]any, src string) {
+// which writes NAME to $GITHUB_OUTPUT, in its run script or in the ci/ script it runs: the
+// typo actionlint would catch.
+func checkStepOutputs(t *testing.T, list []map[string]any, src string) {
 	t.Helper()
 	written := map[string]bool{}
-	for job := range get(t, doc, "jobs").(map[string]any) {
-		for _, s := range steps(t, doc, job) {
-			id := str(s["id"])
-			for _, m := range outputWrite.FindAllStringSubmatch(str(s["run"]), -1) {
-				written[id+"."+m[1]] = true
-			}
+	scripts := regexp.MustCompile(`ci/[a-z-]+\.sh`)
+	for _, s := range list {
+		id := str(s["id"])
+		run := str(s["run"])
+		for _, f := range scripts.FindAllString(run, -1) {
+			run += repoFile(t, f)
+		}
+		for _, m := range outputWrite.FindAllStringSubmatch(run, -1) {
+			written[id+"."+m[1]] = true
 		}
 	}
 	refs := outputRef.FindAllStringSubmatch(src, -1)
@@ -221,14 +305,39 @@ func checkStepOutputs(t *testing.T, doc map[string]any, src string) {
 }
 
 func TestGitLabPipeline(t *testing.T) {
-	doc, src := load(t, filepath.Join("gitlab", ".gitlab-ci.yml"))
-	if fmt.Sprint(get(t, doc, "stages")) != "[check plan apply]" {
-		t.Errorf("stages %v", get(t, doc, "stages"))
+	doc, _ := load(t, filepath.Join("gitlab", ".gitlab-ci.yml"))
+	include := get(t, doc, "include").([]any)[0].(map[string]any)
+	if !strings.HasSuffix(str(include["remote"]), "/templates/j1hcl.gitlab-ci.yml") {
+		t.Errorf("the pipeline includes %q, not the template", include["remote"])
 	}
-	if str(get(t, doc, "variables", "MARKER")) != marker {
-		t.Errorf("MARKER is %q, want %q", get(t, doc, "variables", "MARKER"), marker)
+	if v := str(get(t, include, "inputs", "version")); v == "" {
+		t.Error("the pipeline does not pin a j1hcl version")
 	}
-	script := func(job string) string {
+}
+
+// TestGitLabTemplate checks templates/j1hcl.gitlab-ci.yml, a CI/CD component-style template
+// (a spec document, then the jobs), the way TestAction checks the action.
+func TestGitLabTemplate(t *testing.T) {
+	src := repoFile(t, "templates/j1hcl.gitlab-ci.yml")
+	header, body, ok := strings.Cut(src, "\n---\n")
+	if !ok {
+		t.Fatal("the template has no spec document before ---")
+	}
+	parse := func(text string) map[string]any {
+		// !reference is GitLab's tag; to a YAML parser it is an unknown one.
+		text = strings.ReplaceAll(text, "!reference ", "")
+		v, err := ctyyaml.Standard.Unmarshal([]byte(text), cty.DynamicPseudoType)
+		if err != nil {
+			t.Fatalf("the template does not parse: %v", err)
+		}
+		return toGo(v).(map[string]any)
+	}
+	spec := parse(header)
+	if _, ok := get(t, spec, "spec", "inputs", "version").(map[string]any); !ok {
+		t.Error("the template has no version input")
+	}
+	doc := parse(body)
+	script := func(job, key string) string {
 		var parts []string
 		var walk func(v any)
 		walk = func(v any) {
@@ -241,46 +350,49 @@ func TestGitLabPipeline(t *testing.T) {
 				}
 			}
 		}
-		walk(get(t, doc, job, "script"))
+		walk(get(t, doc, job, key))
 		return strings.Join(parts, "\n")
 	}
-	check := script("j1hcl:check")
-	for _, want := range []string{"fmt -check", "validate"} {
-		if !strings.Contains(check, want) {
-			t.Errorf("j1hcl:check lacks %q", want)
+	install := script(".j1hcl", "before_script")
+	for _, want := range []string{"SHA256SUMS", "sha256sum -c", "tar -xzf"} {
+		if !strings.Contains(install, want) {
+			t.Errorf("the install lacks %q: archives must be checked before use", want)
 		}
 	}
-	plan := script("j1hcl:plan")
-	for _, want := range []string{
-		"plan -format=markdown -detailed-exitcode", "-out=", "set +e", "0|2)", `test "$code" != 1`,
-		`contains($m)`, "--request PUT", "--request POST", "merge_requests/$CI_MERGE_REQUEST_IID/notes",
-	} {
+	plan := script("j1hcl:plan", "script")
+	for _, want := range []string{"set +e", "/tmp/j1hcl/ci/plan.sh", "code=$?", "/tmp/j1hcl/ci/comment.sh comment.md", `exit "$code"`} {
 		if !strings.Contains(plan, want) {
 			t.Errorf("j1hcl:plan lacks %q", want)
 		}
 	}
+	if !strings.Contains(fmt.Sprint(get(t, doc, "j1hcl:plan", "rules")), "merge_request_event") {
+		t.Error("j1hcl:plan does not run on merge requests")
+	}
 	if paths := fmt.Sprint(get(t, doc, "j1hcl:plan", "artifacts", "paths")); paths != "[plan.j1plan]" {
 		t.Errorf("j1hcl:plan artifacts %s, want the plan file", paths)
 	}
-	if g := str(get(t, doc, ".apply", "resource_group")); g == "" {
-		t.Error(".apply has no resource_group: two applies could run at once")
+	if g := str(get(t, doc, ".j1hcl-apply", "resource_group")); g == "" {
+		t.Error(".j1hcl-apply has no resource_group: two applies could run at once")
+	}
+	if !strings.Contains(script(".j1hcl-apply", "after_script"), "commit-state.sh") {
+		t.Error(".j1hcl-apply does not commit the state after the job")
 	}
 	for _, job := range []string{"j1hcl:apply", "j1hcl:replan-apply"} {
-		if str(get(t, doc, job, "extends")) != ".apply" {
-			t.Errorf("%s does not extend .apply", job)
+		if str(get(t, doc, job, "extends")) != ".j1hcl-apply" {
+			t.Errorf("%s does not extend .j1hcl-apply", job)
 		}
 	}
-	if !strings.Contains(script("j1hcl:apply"), `apply "$CI_PROJECT_DIR/plan.j1plan"`) {
-		t.Error("j1hcl:apply does not apply the saved plan")
+	if s := script("j1hcl:apply", "script"); !strings.Contains(s, "find-plan-gitlab.sh") || !strings.Contains(s, `apply.sh "$CI_PROJECT_DIR/reviewed/plan.j1plan"`) {
+		t.Error("j1hcl:apply does not apply the merged request's saved plan")
 	}
-	if !strings.Contains(script("j1hcl:replan-apply"), "apply -auto-approve") {
+	if !strings.Contains(script("j1hcl:replan-apply", "script"), "apply.sh --replan") {
 		t.Error("j1hcl:replan-apply does not re-plan and apply")
 	}
 	if !strings.Contains(fmt.Sprint(get(t, doc, "j1hcl:replan-apply", "rules")), "manual") {
 		t.Error("j1hcl:replan-apply must be manual")
 	}
 	checkNoKeyEcho(t, src)
-	if strings.Contains(src, "oauth2:$") || regexp.MustCompile(`https://[^ "]*\$\{?GITLAB_BOT_TOKEN`).MatchString(src) {
+	if strings.Contains(src, "oauth2:$") || regexp.MustCompile(`https://[^ "]*\$\{?(GITLAB_BOT_TOKEN|GIT_PUSH_TOKEN)`).MatchString(src+repoFile(t, "ci/commit-state.sh")) {
 		t.Error("a token is written into a URL, where git may print it")
 	}
 }

@@ -50,7 +50,7 @@ var extraFiles = [][2]string{
 
 // ciScripts are the CI steps (ci/*.sh), shipped so that the GitLab template can run them from
 // the archive it installs.
-var ciScripts = []string{"apply.sh", "comment.sh", "commit-state.sh", "install.sh", "plan.sh"}
+var ciScripts = []string{"apply.sh", "comment.sh", "commit-state.sh", "find-plan-gitlab.sh", "install.sh", "plan.sh"}
 
 func main() {
 	version := flag.String("version", "", "semantic version to release, e.g. 0.3.0 (default: the commit's v* tag)")
