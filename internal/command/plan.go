@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/urfave/cli/v2"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -136,10 +137,17 @@ func (m *meta) makePlan(ctx context.Context, a planArgs, operation string, pendi
 		SkipHash:    !hashes,
 	}
 	var live *model.Graph
-	if a.refresh.on(m.env.Getenv) {
+	refreshing := a.refresh.on(m.env.Getenv)
+	if refreshing || len(l.cfg.Imports) > 0 {
+		// Import blocks are checked against JupiterOne even without a refresh: the read is
+		// the same, but only the imported keys are taken from it.
 		if live, err = m.readLive(ctx, l.target, priorGraph); err != nil {
 			return nil, err
 		}
+	}
+	imports := importsOf(l.cfg.Imports, live, refreshing)
+	if !refreshing {
+		live = nil
 	}
 	if a.refresh.only {
 		ok = true
@@ -147,12 +155,21 @@ func (m *meta) makePlan(ctx context.Context, a planArgs, operation string, pendi
 	}
 	start = time.Now()
 	p, err := plan.Build(plan.Input{
-		Desired:   l.cfg.Graph,
-		Prior:     priorGraph,
-		PriorInfo: priorInfo,
-		Live:      live,
-		Options:   opts,
+		Desired:      l.cfg.Graph,
+		Prior:        priorGraph,
+		PriorInfo:    priorInfo,
+		Live:         live,
+		Imports:      imports,
+		KeyDefaulted: keyDefaulted(l.cfg.Graph),
+		Options:      opts,
 	})
+	var importErr *plan.ImportError
+	if errors.As(err, &importErr) {
+		if d := importDiagnostic(l.cfg.Imports, importErr); d != nil {
+			m.view.Diagnostics(l.files(), hcl.Diagnostics{d})
+			return nil, exitCode(ExitError)
+		}
+	}
 	var protected *plan.ProtectedError
 	if errors.As(err, &protected) {
 		return nil, fmt.Errorf("%s. Remove prevent_destroy from the block first if destroying them is intended", err)

@@ -7,13 +7,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/urfave/cli/v2"
 
 	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/model"
+	"github.com/j1hcl/j1hcl/internal/plan"
 	"github.com/j1hcl/j1hcl/internal/refresh"
 	"github.com/j1hcl/j1hcl/internal/state"
 	"github.com/j1hcl/j1hcl/internal/syncapi"
+	"github.com/j1hcl/j1hcl/lang"
 )
 
 // refreshArgs say whether a command reads the live graph before it plans.
@@ -125,4 +128,58 @@ func readAdvice(err error) string {
 		return "The API or the network failed repeatedly: check " + syncapi.EnvGraphQLURL + " (or " + syncapi.EnvBaseURL + ") and connectivity, then run again"
 	}
 	return "Fix the cause above and run again"
+}
+
+// importsOf turns the configuration's import blocks into the plan's. Without a refresh the
+// plan does not see the live graph, so each import carries the live object it names (nil
+// when JupiterOne holds none) from the read made for the imports alone.
+func importsOf(blocks []lang.Import, live *model.Graph, refreshing bool) []plan.Import {
+	if len(blocks) == 0 {
+		return nil
+	}
+	var ents, rels model.Index
+	if live != nil && !refreshing {
+		ents, rels = model.NewIndex(live.Entities), model.NewIndex(live.Relationships)
+	}
+	out := make([]plan.Import, len(blocks))
+	for i, b := range blocks {
+		out[i] = plan.Import{To: b.To, Key: b.Key}
+		if ents != nil {
+			if strings.HasPrefix(b.To, "entity.") {
+				out[i].Found = ents[b.Key]
+			} else {
+				out[i].Found = rels[b.Key]
+			}
+		}
+	}
+	return out
+}
+
+// keyDefaulted reports, by address, whether the configuration derived an object's _key from
+// its block's labels (so that renaming the block changes it).
+func keyDefaulted(g *model.Graph) func(string) bool {
+	derived := map[string]bool{}
+	for _, o := range g.All() {
+		if o.DefaultKeyFrom != "" {
+			derived[o.Address] = true
+		}
+	}
+	return func(address string) bool { return derived[address] }
+}
+
+// importDiagnostic is a diagnostic at the import block the plan could not honour; nil when
+// no block matches.
+func importDiagnostic(blocks []lang.Import, e *plan.ImportError) *hcl.Diagnostic {
+	for _, b := range blocks {
+		if b.To == e.Import.To && b.Key == e.Import.Key {
+			r := b.DeclRange
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot import " + b.To,
+				Detail:   capitalizeFirst(e.Reason) + ".",
+				Subject:  &r,
+			}
+		}
+	}
+	return nil
 }
