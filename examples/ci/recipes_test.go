@@ -396,3 +396,30 @@ func TestGitLabTemplate(t *testing.T) {
 		t.Error("a token is written into a URL, where git may print it")
 	}
 }
+
+// The backend variants keep the state in S3 or GitLab's managed state: they parse, never
+// commit a state file back, and take credentials only from the platform (OIDC role, job
+// token), never from a literal.
+func TestBackendVariants(t *testing.T) {
+	for _, tt := range []struct {
+		path  string
+		wants []string
+	}{
+		{filepath.Join("github", "j1hcl-s3.yml"), []string{`backend "s3"`, "configure-aws-credentials", "role-to-assume", "-lock-timeout=", `apply -lock-timeout=10m "$PLAN"`}},
+		{filepath.Join("gitlab", ".gitlab-ci.http-backend.yml"), []string{`backend "http"`, "J1HCL_HTTP_PASSWORD: \"${CI_JOB_TOKEN}\"", "/terraform/state/", "J1HCL_HTTP_LOCK_ADDRESS", "resource_group"}},
+	} {
+		_, src := load(t, tt.path)
+		for _, want := range tt.wants {
+			if !strings.Contains(src, want) {
+				t.Errorf("%s lacks %q", tt.path, want)
+			}
+		}
+		if strings.Contains(src, "git push") || strings.Contains(src, "git add") || strings.Contains(src, "git commit") {
+			t.Errorf("%s commits a state file back", tt.path)
+		}
+		if regexp.MustCompile(`(?i)(aws_secret_access_key|password)\s*[:=]\s*"[^$]`).MatchString(src) {
+			t.Errorf("%s holds a literal credential", tt.path)
+		}
+		checkNoKeyEcho(t, src)
+	}
+}
