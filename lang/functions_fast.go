@@ -245,20 +245,24 @@ var distinctFunc = function.New(&function.Spec{
 	},
 })
 
-// containsFunc is cty's contains, except that a set is asked by hash: cty walks it in sorted
-// order, comparing every element.
+// containsFunc is cty's contains, except that a set of strings, numbers or bools is asked by
+// hash. cty compares the value with every element, walking the set in sorted order, and its
+// function system first copies the whole set to strip marks; here the set is walked once
+// (HasElement checks that it holds no unknown element) and then asked by hash.
 var containsFunc = function.New(&function.Spec{
 	Description: stdlib.ContainsFunc.Description(),
 	Params: []function.Parameter{
-		{Name: "list", Type: cty.DynamicPseudoType},
-		{Name: "value", Type: cty.DynamicPseudoType, AllowNull: true},
+		{Name: "list", Type: cty.DynamicPseudoType, AllowMarked: true},
+		{Name: "value", Type: cty.DynamicPseudoType, AllowNull: true, AllowMarked: true},
 	},
 	Type: function.StaticReturnType(cty.Bool),
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		set, v := args[0], args[1]
-		if set.Type().IsSetType() && set.IsWhollyKnown() && !set.IsNull() && !set.ContainsMarked() &&
-			v.IsWhollyKnown() && !v.IsNull() && !v.ContainsMarked() && v.Type().Equals(set.Type().ElementType()) {
-			return set.HasElement(v), nil
+		set, setMarks := args[0].Unmark()
+		v, vMarks := args[1].Unmark()
+		ty := set.Type()
+		if ty.IsSetType() && ty.ElementType().IsPrimitiveType() && set.IsKnown() && !set.IsNull() &&
+			v.IsKnown() && !v.IsNull() && !v.IsMarked() && v.Type().Equals(ty.ElementType()) {
+			return set.HasElement(v).WithMarks(setMarks, vMarks), nil
 		}
 		return stdlib.ContainsFunc.Call(args)
 	},
