@@ -74,8 +74,8 @@ type Input struct {
 	Live    *model.Graph
 	Imports []Import
 	// KeyDefaulted reports whether the configuration derived the _key of the object at an
-	// address from its block's labels (so renaming the block changes it). Nil: every _key
-	// is taken as derived.
+	// address from its block's labels (so renaming the block changes it). Nil: the desired
+	// objects' DefaultKeyFrom says.
 	KeyDefaulted func(address string) bool
 	Options      Options
 }
@@ -156,7 +156,17 @@ func Build(in Input) (*Plan, error) {
 	if in.Live != nil {
 		p.Live = LiveCompared
 	}
-	p.Replacements = replacements(p.Changes, in.KeyDefaulted)
+	defaulted := in.KeyDefaulted
+	if defaulted == nil {
+		derived := map[string]bool{}
+		for _, o := range in.Desired.Entities {
+			if o.DefaultKeyFrom != "" {
+				derived[o.Address] = true
+			}
+		}
+		defaulted = func(address string) bool { return derived[address] }
+	}
+	p.Replacements = replacements(p.Changes, defaulted)
 	return p, nil
 }
 
@@ -228,9 +238,6 @@ func computeAdopting(desired, base, prior *model.Graph, priorInfo Prior, opts Op
 // replacements pairs deletes and creates that are one object whose _key changed because its
 // block, or an endpoint's block, was renamed.
 func replacements(changes []Change, defaulted func(string) bool) []Replacement {
-	if defaulted == nil {
-		defaulted = func(string) bool { return true }
-	}
 	var deletes []*Change
 	for i := range changes {
 		if changes[i].Action == Delete {

@@ -173,6 +173,7 @@ func TestBuildSavedAndNext(t *testing.T) {
 func TestReplacements(t *testing.T) {
 	eng := ent("entity.team.eng", "p:team:eng", "name", "eng", "displayName", "eng")
 	engineering := ent("entity.team.engineering", "p:team:engineering", "name", "eng", "displayName", "eng")
+	engineering.DefaultKeyFrom = engineering.Address
 	app := ent("entity.app.slack", "p:app:slack")
 	relOld := rel("relationship.owns", "p:team:eng", "p:app:slack")
 	relNew := rel("relationship.owns", "p:team:engineering", "p:app:slack")
@@ -197,9 +198,18 @@ func TestReplacements(t *testing.T) {
 			defaulted: func(string) bool { return false },
 		},
 		{
-			name:    "another block type: no rename",
-			desired: graph(ent("entity.host.eng", "p:host:engineering", "name", "eng", "displayName", "eng")),
-			prior:   graph(eng),
+			name:    "pinned _key written in the block: no rename",
+			desired: graph(ent("entity.team.engineering", "p:team:engineering", "name", "eng", "displayName", "eng"), app),
+			prior:   graph(eng, app),
+		},
+		{
+			name: "another block type: no rename",
+			desired: graph(func() *model.Object {
+				o := ent("entity.host.eng", "p:host:engineering", "name", "eng", "displayName", "eng")
+				o.DefaultKeyFrom = o.Address
+				return o
+			}()),
+			prior: graph(eng),
 		},
 		{
 			name:    "other properties differ: no rename",

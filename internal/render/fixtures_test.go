@@ -281,6 +281,7 @@ func liveInputs() map[string]plan.Input {
 	stray := obj("", model.KindEntity, entity("application", "shadow-it"))
 
 	newTeam := obj("entity.team.eng", model.KindEntity, entity("team", "eng", "_class", "Team", "name", "engineering", "displayName", "Engineering"))
+	newTeam.DefaultKeyFrom = newTeam.Address
 	oldTeam := obj("entity.team.engineering", model.KindEntity, entity("team", "engineering", "_class", "Team"))
 	newOwns := obj("relationship.engineering_owns_slack", model.KindRelationship, relationship(newTeam.Key(), "OWNS", slackKey))
 

@@ -1,9 +1,14 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"testing"
 
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
@@ -84,3 +89,131 @@ func screenshotPlans() map[string]*plan.Plan {
 	out["delete-heavy"] = mk(graph(desired...), graph(prior...))
 	return out
 }
+
+var screenshotDir = flag.String("screenshots", "", "write the README screenshot pages (markdown and GitHub-styled HTML) of screenshotPlans to `DIR`")
+
+// TestScreenshotPages renders the screenshot plans' comments to HTML with a GFM renderer, as
+// GitHub does, and checks what a reviewer sees at the top of each. With -screenshots=DIR it
+// also writes each page, styled like a GitHub comment, for scripts/screenshots.sh to
+// photograph in a headless browser.
+func TestScreenshotPages(t *testing.T) {
+	for _, name := range []string{"small", "large", "delete-heavy"} {
+		p := screenshotPlans()[name]
+		var md bytes.Buffer
+		if err := PlanMarkdown(&md, p, MarkdownOptions{Graph: true}); err != nil {
+			t.Fatal(err)
+		}
+		checkMarkdown(t, name, p, DefaultMaxChars, md.Bytes())
+		var body bytes.Buffer
+		if err := gfm.Convert(md.Bytes(), &body); err != nil {
+			t.Fatal(err)
+		}
+		html := body.String()
+		// The summary heads the comment as bold text, and the counts table follows.
+		if !strings.HasPrefix(html, "<p><strong>Plan: ") || strings.Index(html, "<table>") < 0 {
+			t.Errorf("%s: the comment does not open with the Plan: line and the counts table:\n%.300s", name, html)
+		}
+		if name != "small" && !strings.Contains(html, "to destroy</li>") && !strings.Contains(html, "to create</li>") {
+			t.Errorf("%s: no per-block counts in the lists", name)
+		}
+		if *screenshotDir == "" {
+			continue
+		}
+		page := strings.Replace(githubCommentPage, "{{BODY}}", githubExtras(colourDiffs(openFirstPlan(html, name == "small"))), 1)
+		page = strings.Replace(page, "{{TITLE}}", name, 1)
+		for file, data := range map[string][]byte{name + ".md": md.Bytes(), name + ".html": []byte(page)} {
+			if err := os.WriteFile(filepath.Join(*screenshotDir, file), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// githubExtras does what GitHub adds to GFM that goldmark leaves as text: the :warning:
+// shortcode and the [!CAUTION] and [!WARNING] alerts.
+func githubExtras(html string) string {
+	html = strings.ReplaceAll(html, ":warning:", "⚠")
+	for _, kind := range []string{"CAUTION", "WARNING"} {
+		class := strings.ToLower(kind)
+		html = strings.ReplaceAll(html, "<blockquote>\n<p>[!"+kind+"]",
+			`<blockquote class="`+class+`">`+"\n"+`<p class="alert">⚠ `+kind[:1]+class[1:]+"</p>\n<p>")
+	}
+	return html
+}
+
+// openFirstPlan unfolds the full plan of a small comment, so its picture shows the diff.
+func openFirstPlan(html string, open bool) string {
+	if !open {
+		return html
+	}
+	return strings.Replace(html, "<details><summary>Full plan</summary>", "<details open><summary>Full plan</summary>", 1)
+}
+
+// colourDiffs colours the lines of diff code blocks as GitHub's highlighter does.
+func colourDiffs(html string) string {
+	const open = `<pre><code class="language-diff">`
+	var out strings.Builder
+	for {
+		i := strings.Index(html, open)
+		if i < 0 {
+			out.WriteString(html)
+			return out.String()
+		}
+		j := strings.Index(html[i:], "</code></pre>")
+		out.WriteString(html[:i+len(open)])
+		for _, l := range strings.SplitAfter(html[i+len(open):i+j], "\n") {
+			class := ""
+			switch {
+			case strings.HasPrefix(l, "+"):
+				class = "add"
+			case strings.HasPrefix(l, "-"):
+				class = "del"
+			case strings.HasPrefix(l, "!"):
+				class = "chg"
+			}
+			if class == "" {
+				out.WriteString(l)
+				continue
+			}
+			out.WriteString(`<span class="` + class + `">` + strings.TrimSuffix(l, "\n") + "</span>")
+			if strings.HasSuffix(l, "\n") {
+				out.WriteString("\n")
+			}
+		}
+		html = html[i+j:]
+	}
+}
+
+// githubCommentPage frames a rendered comment like a pull-request comment on GitHub.
+const githubCommentPage = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>j1hcl plan: {{TITLE}}</title>
+<style>
+body { background: #f6f8fa; margin: 0; padding: 24px; font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; font-size: 14px; line-height: 1.5; color: #1f2328; }
+.comment { max-width: 900px; border: 1px solid #d1d9e0; border-radius: 6px; background: #fff; }
+.header { background: #f6f8fa; border-bottom: 1px solid #d1d9e0; border-radius: 6px 6px 0 0; padding: 8px 16px; color: #59636e; }
+.header b { color: #1f2328; }
+.body { padding: 16px; }
+.body > :first-child { margin-top: 0; }
+table { border-collapse: collapse; margin: 0 0 16px; }
+th, td { border: 1px solid #d1d9e0; padding: 6px 13px; }
+tr:nth-child(2n) { background: #f6f8fa; }
+code { font-family: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace; font-size: 85%; background: rgba(129,139,152,0.12); padding: .2em .4em; border-radius: 6px; }
+pre { background: #f6f8fa; padding: 16px; border-radius: 6px; overflow: hidden; font-size: 85%; line-height: 1.45; }
+pre code { background: none; padding: 0; font-size: 100%; }
+.add { color: #116329; background: #dafbe1; display: inline-block; width: 100%; }
+.del { color: #82071e; background: #ffebe9; display: inline-block; width: 100%; }
+.chg { color: #953800; background: #fff1e5; display: inline-block; width: 100%; }
+details { margin: 0 0 16px; }
+summary { cursor: pointer; }
+blockquote { margin: 0 0 16px; padding: 0 1em; color: #1f2328; border-left: .25em solid #d1d9e0; }
+blockquote.caution { border-left-color: #d1242f; }
+blockquote.warning { border-left-color: #9a6700; }
+.alert { font-weight: 600; margin: 8px 0; }
+.caution .alert { color: #d1242f; }
+.warning .alert { color: #9a6700; }
+h3 { font-size: 1.25em; margin: 24px 0 16px; }
+</style></head>
+<body><div class="comment"><div class="header"><b>github-actions</b> bot commented</div><div class="body">
+{{BODY}}
+</div></div></body></html>
+`
