@@ -439,3 +439,56 @@ func storedStateBytes(t *testing.T, w *workspace) []byte {
 	t.Helper()
 	return []byte(w.must("state", "pull").stdout)
 }
+
+// TestBackendUnwritableAtTheFinalWrite: the backend accepts the pending record, then fails
+// every write after finalize. The apply fails saying the job is pending and how to recover;
+// the backend keeps the pending record; once it accepts writes again the next command records
+// the job's outcome and the state converges.
+func TestBackendUnwritableAtTheFinalWrite(t *testing.T) {
+	t.Parallel()
+	emu := startEmulator(t, "--finalize-delay", "1s")
+	w := newWorkspace(t, emu)
+	srv := backendtest.HTTPState(t, "ci", httpPassword)
+	w.write("backend.hcl", fmt.Appendf(nil, "backend \"http\" {\n  address        = %q\n  lock_address   = %q\n  unlock_address = %q\n  username       = \"ci\"\n  retry_max      = 1\n  retry_wait_min = 0\n}\n", srv.URL, srv.URL, srv.URL))
+	w.env = append(w.env, "J1HCL_HTTP_PASSWORD="+httpPassword)
+	store, err := backend.NewHTTP(backend.HTTPConfig{Address: srv.URL, LockAddress: srv.URL, UnlockAddress: srv.URL, Username: "ci", Password: httpPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeInventory(w, 10)
+
+	cmd := w.command(nil, "apply", "-auto-approve", "-compact", "-var=generation=1")
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "Finalizing job") {
+		if time.Now().After(deadline) {
+			kill(cmd)
+			t.Fatalf("apply never finalized:\n%s", out)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	srv.FailUpdates(true)
+	err = cmd.Wait()
+	w.outputs = append(w.outputs, out.String())
+	if err == nil || !strings.Contains(out.String(), "FINISHED, but the state could not be written") ||
+		!strings.Contains(out.String(), "run any j1hcl command") {
+		t.Fatalf("apply with an unwritable backend at the end: %v\n%s", err, out)
+	}
+	f := storedState(t, store)
+	if f == nil || f.PendingJob == nil {
+		t.Fatalf("the backend lost the pending record: %+v", f)
+	}
+	srv.FailUpdates(false)
+	holder, err := store.LockHolder(context.Background())
+	if err == nil {
+		w.must("force-unlock", "-force", holder.ID)
+	}
+	r := w.must("plan", "-var=generation=1")
+	assertContains(t, r, r.stderr+r.stdout, f.PendingJob.ID, "No changes")
+	assertStoredConverged(t, w, store, "-var=generation=1")
+	assertNoSecrets(t, w)
+}

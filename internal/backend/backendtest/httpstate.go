@@ -40,6 +40,16 @@ type HTTPStateServer struct {
 	lock  []byte // the holder's lock info as sent; nil when free
 	// Requests counts requests by method, so tests can see what was sent.
 	Requests map[string]int
+	// failUpdates, when set, answers every state update with 503 (a server gone bad).
+	failUpdates bool
+}
+
+// FailUpdates makes every later state update fail with 503 Service Unavailable (fail true),
+// or succeed again (fail false).
+func (s *HTTPStateServer) FailUpdates(fail bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failUpdates = fail
 }
 
 // HTTPState starts a reference server (see HTTPStateServer) for the test; username and
@@ -93,6 +103,10 @@ func (s *HTTPStateServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
 		_, _ = w.Write(s.state)
 	case http.MethodPost, http.MethodPut:
+		if s.failUpdates {
+			http.Error(w, "injected failure", http.StatusServiceUnavailable)
+			return
+		}
 		if s.lock != nil && r.URL.Query().Get("ID") != lockID(s.lock) {
 			conflict()
 			return
