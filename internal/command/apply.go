@@ -159,10 +159,10 @@ func (m *meta) printApplied(w io.Writer, res *apply.Result, imported int) {
 	if res.Job == nil {
 		var recorded []string
 		if imported > 0 {
-			recorded = append(recorded, count(imported, "object", "objects")+" imported")
+			recorded = append(recorded, render.Count(imported, "object", "objects")+" imported")
 		}
 		if res.Moved > 0 || imported == 0 {
-			recorded = append(recorded, count(res.Moved, "object", "objects")+" moved")
+			recorded = append(recorded, render.Count(res.Moved, "object", "objects")+" moved")
 		}
 		fmt.Fprintf(w, "\n%s The state records %s; no job was needed.\n", m.pal.Bold(m.pal.Green("Apply complete!")), strings.Join(recorded, " and "))
 		return

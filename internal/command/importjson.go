@@ -99,7 +99,7 @@ func (m *meta) printImport(res *importjson.Result, source, dir string) {
 	case len(res.Warnings) > 0:
 		fmt.Fprintf(out, "Checked: these files evaluate to the payload; j1hcl validate rejects them until the objects warned about above are fixed.\n")
 	case len(res.Notes) > 0:
-		fmt.Fprintf(out, "Checked: j1hcl export of these files reproduces the payload, with the %s above.\n", count(len(res.Notes), "normalization", "normalizations"))
+		fmt.Fprintf(out, "Checked: j1hcl export of these files reproduces the payload, with the %s above.\n", render.Count(len(res.Notes), "normalization", "normalizations"))
 	default:
 		fmt.Fprintf(out, "Checked: j1hcl export of these files reproduces the payload exactly.\n")
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/j1hcl/j1hcl/internal/render"
 	"github.com/j1hcl/j1hcl/lang"
 )
 
@@ -90,7 +91,7 @@ func initCommand(m *meta) *cli.Command {
 			out := m.env.Stdout
 			fmt.Fprintf(out, "%s Wrote %s", m.pal.Bold(m.pal.Green("j1hcl initialized.")), main)
 			if added > 0 {
-				fmt.Fprintf(out, " and added %s to .gitignore", count(added, "entry", "entries"))
+				fmt.Fprintf(out, " and added %s to .gitignore", render.Count(added, "entry", "entries"))
 			}
 			fmt.Fprintf(out, ".\n\nNext steps:\n")
 			fmt.Fprintf(out, "  1. Set the integration type and your instance id in main.hcl (or export %s).\n", EnvInstanceID)

@@ -14,6 +14,7 @@ import (
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
 	"github.com/j1hcl/j1hcl/internal/refresh"
+	"github.com/j1hcl/j1hcl/internal/render"
 	"github.com/j1hcl/j1hcl/internal/state"
 	"github.com/j1hcl/j1hcl/internal/syncapi"
 	"github.com/j1hcl/j1hcl/lang"
@@ -109,7 +110,7 @@ func (m *meta) recordRefresh(ctx context.Context, a applyArgs, run *planRun) err
 		return fmt.Errorf("record the live graph in the state: %w", err)
 	}
 	fmt.Fprintf(m.view.Log(), "\n%s The state now records the live graph: %s, serial %d.\n",
-		m.pal.Bold(m.pal.Green("Refresh complete!")), count(len(p.Drift), "difference", "differences")+" recorded", f.Serial)
+		m.pal.Bold(m.pal.Green("Refresh complete!")), render.Count(len(p.Drift), "difference", "differences")+" recorded", f.Serial)
 	return nil
 }
 

@@ -163,7 +163,7 @@ func (m *meta) stateRm(ctx context.Context, a stateRmArgs) error {
 	}
 	n := len(removed)
 	if a.dryRun {
-		_, err := fmt.Fprintf(m.env.Stdout, "Would remove %s from the state; nothing was changed (-dry-run).\n", count(n, "object", "objects"))
+		_, err := fmt.Fprintf(m.env.Stdout, "Would remove %s from the state; nothing was changed (-dry-run).\n", render.Count(n, "object", "objects"))
 		return err
 	}
 	f.Serial++
@@ -171,7 +171,7 @@ func (m *meta) stateRm(ctx context.Context, a stateRmArgs) error {
 		return err
 	}
 	_, err = fmt.Fprintf(m.env.Stdout, "Successfully removed %s from the state. The remote graph is unchanged; the next DIFF apply would create %s again if %s still in the configuration.\n",
-		count(n, "object", "objects"), render.Plural(n, "it", "them"), render.Plural(n, "it is", "they are"))
+		render.Count(n, "object", "objects"), render.Plural(n, "it", "them"), render.Plural(n, "it is", "they are"))
 	return err
 }
 

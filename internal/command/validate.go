@@ -54,9 +54,9 @@ func (m *meta) validate(a validateArgs) error {
 	_, warns := countDiagnostics(l.diags)
 	msg := "Success! The configuration is valid"
 	if warns > 0 {
-		msg += fmt.Sprintf(", but there %s %s", render.Plural(warns, "is", "are"), count(warns, "warning", "warnings"))
+		msg += fmt.Sprintf(", but there %s %s", render.Plural(warns, "is", "are"), render.Count(warns, "warning", "warnings"))
 	}
 	_, err := fmt.Fprintf(m.env.Stdout, "%s (%s, %s).\n", m.pal.Bold(m.pal.Green(msg)),
-		count(len(l.cfg.Graph.Entities), "entity", "entities"), count(len(l.cfg.Graph.Relationships), "relationship", "relationships"))
+		render.Count(len(l.cfg.Graph.Entities), "entity", "entities"), render.Count(len(l.cfg.Graph.Relationships), "relationship", "relationships"))
 	return err
 }

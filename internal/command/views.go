@@ -39,7 +39,7 @@ func (v textView) Diagnostics(files map[string]*hcl.File, diags hcl.Diagnostics)
 	}
 	errs, warns := countDiagnostics(diags)
 	if errs > 0 {
-		fmt.Fprintf(m.env.Stderr, "%s, %s.\n", count(errs, "error", "errors"), count(warns, "warning", "warnings"))
+		fmt.Fprintf(m.env.Stderr, "%s, %s.\n", render.Count(errs, "error", "errors"), render.Count(warns, "warning", "warnings"))
 	}
 }
 
@@ -161,11 +161,6 @@ func sentence(s string) string {
 		s += "."
 	}
 	return s
-}
-
-// count returns "1 error" or "N errors".
-func count(n int, one, many string) string {
-	return fmt.Sprintf("%d %s", n, render.Plural(n, one, many))
 }
 
 func countDiagnostics(diags hcl.Diagnostics) (errs, warns int) {

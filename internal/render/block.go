@@ -219,10 +219,10 @@ func (b *blockWriter) body(col int, sym byte, before, after map[string]any, nest
 		if top {
 			noun, nouns = "unchanged property", "unchanged properties"
 		}
-		b.add(col+2, 0, "# ("+plural(hiddenAttrs, noun, nouns)+" hidden)")
+		b.add(col+2, 0, "# ("+Count(hiddenAttrs, noun, nouns)+" hidden)")
 	}
 	if hiddenBlocks > 0 {
-		b.add(col+2, 0, "# ("+plural(hiddenBlocks, "unchanged block", "unchanged blocks")+" hidden)")
+		b.add(col+2, 0, "# ("+Count(hiddenBlocks, "unchanged block", "unchanged blocks")+" hidden)")
 	}
 }
 
@@ -326,7 +326,7 @@ func (b *blockWriter) listDiff(col int, padded string, before, after []any) {
 			b.add(elemCol+2, 0, inline(op.value)+",")
 		}
 	}, func(n int) {
-		b.add(elemCol+2, 0, "# ("+plural(n, "unchanged element", "unchanged elements")+" hidden)")
+		b.add(elemCol+2, 0, "# ("+Count(n, "unchanged element", "unchanged elements")+" hidden)")
 	})
 	b.add(col+2, 0, "]")
 }
@@ -466,7 +466,7 @@ func (b *blockWriter) heredocDiff(col int, padded string, before, after string) 
 			b.add(textCol, 0, sanitize(l.text))
 		}
 	}, func(n int) {
-		b.add(textCol, 0, "# ("+plural(n, "unchanged line", "unchanged lines")+" hidden)")
+		b.add(textCol, 0, "# ("+Count(n, "unchanged line", "unchanged lines")+" hidden)")
 	})
 	b.add(col+2, 0, marker)
 	return true

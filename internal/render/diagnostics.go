@@ -281,7 +281,7 @@ func compactValue(v cty.Value) string {
 				return "object with 1 attribute " + quote(name)
 			}
 		}
-		return "object with " + plural(len(attrs), "attribute", "attributes")
+		return "object with " + Count(len(attrs), "attribute", "attributes")
 	}
 	return ty.FriendlyName()
 }

@@ -19,7 +19,7 @@ const offlineNote = "Note: this plan was not compared with the live graph (no JU
 
 // driftIntro introduces the drift section.
 func driftIntro(p *plan.Plan) string {
-	found := "j1hcl read the live graph and found " + plural(len(p.Drift), "difference", "differences") + " from the state."
+	found := "j1hcl read the live graph and found " + Count(len(p.Drift), "difference", "differences") + " from the state."
 	if p.RefreshOnly {
 		return found
 	}
@@ -157,11 +157,11 @@ func (b *blockWriter) planChange(p *plan.Plan, i int, pr pairing) bool {
 func liveSummaryLines(sum plan.Summary) []string {
 	var out []string
 	if sum.Imported > 0 {
-		out = append(out, fmt.Sprintf("%s will be imported from JupiterOne (not created).", plural(sum.Imported, "object", "objects")))
+		out = append(out, fmt.Sprintf("%s will be imported from JupiterOne (not created).", Count(sum.Imported, "object", "objects")))
 	}
 	if sum.Replaced > 0 {
 		out = append(out, fmt.Sprintf("%s will be replaced because of renamed blocks (counted as destroyed and added).",
-			plural(sum.Replaced, "object", "objects")))
+			Count(sum.Replaced, "object", "objects")))
 	}
 	return out
 }

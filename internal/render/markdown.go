@@ -159,7 +159,7 @@ func markdownHead(p *plan.Plan, sum plan.Summary) string {
 	if t := targetMarkdown(p.Target); t != "" {
 		job += " for " + t
 	}
-	fmt.Fprintf(&b, "\n%s; %s unchanged.\n", job, plural(sum.Unchanged, "object", "objects"))
+	fmt.Fprintf(&b, "\n%s; %s unchanged.\n", job, Count(sum.Unchanged, "object", "objects"))
 	for _, l := range liveSummaryLines(sum) {
 		b.WriteString("\n" + l + "\n")
 	}
@@ -167,7 +167,7 @@ func markdownHead(p *plan.Plan, sum plan.Summary) string {
 		b.WriteString("\n_" + offlineNote + "_\n")
 	}
 	if d := sum.All.Destroy; d > 0 {
-		fmt.Fprintf(&b, "\n:warning: **%s will be destroyed**\n", plural(d, "object", "objects"))
+		fmt.Fprintf(&b, "\n:warning: **%s will be destroyed**\n", Count(d, "object", "objects"))
 	}
 	for i, wn := range planWarningsMarkdown(p) {
 		kind := "WARNING"
@@ -360,7 +360,7 @@ func blockCounts(title string, order []string, counts map[string]int, action str
 			for _, o := range order[i:] {
 				rest += counts[o]
 			}
-			b.WriteString("- … " + plural(len(order)-i, "more block", "more blocks") + ": " + formatCount(rest) + " " + action + "\n")
+			b.WriteString("- … " + Count(len(order)-i, "more block", "more blocks") + ": " + formatCount(rest) + " " + action + "\n")
 			break
 		}
 		b.WriteString("- " + codeSpan(blk) + ": " + formatCount(counts[blk]) + " " + action + "\n")
@@ -514,7 +514,7 @@ func assembleFullPlan(blocks []string, partial string, hidden int) string {
 	out.WriteString(partial)
 	out.WriteString(planFrameClose(fence))
 	if hidden > 0 {
-		fmt.Fprintf(&out, "\n**… %s not shown**", plural(hidden, "more change", "more changes"))
+		fmt.Fprintf(&out, "\n**… %s not shown**", Count(hidden, "more change", "more changes"))
 		if partial != "" {
 			out.WriteString(" (the first one is cut short)")
 		}

@@ -192,7 +192,7 @@ func TestPlanMarkdownRendersAsIntended(t *testing.T) {
 		checkMarkdown(t, name, cases[name], DefaultMaxChars, buf.Bytes())
 		s := parseMarkdown(t, buf.Bytes())
 		if sum := cases[name].Summary(); sum.All.Destroy > 0 {
-			banner := fmt.Sprintf(":warning: **%s will be destroyed**", plural(sum.All.Destroy, "object", "objects"))
+			banner := fmt.Sprintf(":warning: **%s will be destroyed**", Count(sum.All.Destroy, "object", "objects"))
 			if !bytes.Contains(buf.Bytes(), []byte(banner)) {
 				t.Errorf("%s: no destroy banner %q", name, banner)
 			}

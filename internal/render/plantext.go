@@ -227,7 +227,7 @@ func planWarnings(p *plan.Plan, lit, val func(string) string) []warning {
 	if md := p.MassDelete; md != nil {
 		refuse := lit("apply") + " refuses to run this plan unless " + lit("-allow-mass-delete") + " is given."
 		ws = append(ws, warning{
-			summary: "This plan destroys " + formatCount(md.Deleting) + " of the " + plural(md.Total, "object", "objects") + " the state records",
+			summary: "This plan destroys " + formatCount(md.Deleting) + " of the " + Count(md.Total, "object", "objects") + " the state records",
 			detail: []string{
 				"The DIFF job would delete " + massDeleteShare(md) + " of the graph this target owns. " +
 					"Check that the configuration directory, the variables and the integration instance are the ones you mean.",
@@ -319,7 +319,7 @@ func PlanCompact(w io.Writer, p *plan.Plan, opts TextOptions) error {
 		writeSummary(out, sum, pal, opts.Width)
 	}
 	if n := len(p.NotApplied); n > 0 {
-		out.line(pal.bold(notAppliedHeading), " ", plural(n, "change stays", "changes stay"), " pending for the next DIFF job.")
+		out.line(pal.bold(notAppliedHeading), " ", Count(n, "change stays", "changes stay"), " pending for the next DIFF job.")
 	}
 	for _, wn := range textWarnings(p) {
 		out.line(pal.yellow(pal.bold("Warning:")), " ", wn.summary, ". ", wn.short)

@@ -212,6 +212,6 @@ func Plural(n int, singular, pluralForm string) string {
 }
 
 // plural returns "1 object" or "N objects".
-func plural(n int, singular, pluralForm string) string {
+func Count(n int, singular, pluralForm string) string {
 	return itoa(n) + " " + Plural(n, singular, pluralForm)
 }
