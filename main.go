@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 
 	"github.com/j1hcl/j1hcl/internal/command"
@@ -19,17 +20,45 @@ func main() {
 	os.Exit(code)
 }
 
-// tuneGC trades memory for speed on the large graphs j1hcl is built for: the collector runs
-// a fifth as often as by default, and a soft memory limit makes it work harder as the heap
-// approaches 900 MiB, which keeps a plan of 100,000 entities and 100,000 relationships under
-// 1 GB of RSS (README: performance). GOGC and GOMEMLIMIT, when set, win.
+// tuneGC trades memory for speed on the large graphs j1hcl is built for. The collector
+// runs a fifth as often as by default (GOGC=400) while the heap is small, and a soft memory
+// limit that follows the live heap keeps large runs in proportion: after every collection
+// the limit becomes max(512 MiB, 2 × live heap + 64 MiB), which is never below what is live
+// (a fixed limit was: past it the collector ran nearly all the time), so at worst the
+// collector runs as often as at the default GOGC=100. GOGC and GOMEMLIMIT, when set, win.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(900 << 20)
+		debug.SetMemoryLimit(minMemoryLimit)
+		followLiveHeap()
 	}
+}
+
+const minMemoryLimit = 512 << 20
+
+// followLiveHeap arms a finalizer that runs after each collection, resets the memory limit
+// from the live heap the collection found, and arms itself again.
+func followLiveHeap() {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	var arm func()
+	arm = func() {
+		sentinel := new([16]byte)
+		runtime.SetFinalizer(sentinel, func(*[16]byte) {
+			metrics.Read(sample)
+			if sample[0].Value.Kind() == metrics.KindUint64 {
+				debug.SetMemoryLimit(memoryLimitFor(sample[0].Value.Uint64()))
+			}
+			arm()
+		})
+	}
+	arm()
+}
+
+// memoryLimitFor is the soft memory limit for a live heap of live bytes.
+func memoryLimitFor(live uint64) int64 {
+	return max(minMemoryLimit, int64(2*live)+64<<20)
 }
 
 // startProfiles writes a CPU profile of the whole run to cpuPath and a heap profile taken at
