@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -381,7 +382,11 @@ const (
 
 // meta returns the record's platform metadata, in a fixed order.
 func (r *record) meta(account string) []metaField {
-	m := make([]metaField, 0, 10)
+	return r.appendMeta(make([]metaField, 0, 10), account)
+}
+
+// appendMeta appends the record's metadata fields to m.
+func (r *record) appendMeta(m []metaField, account string) []metaField {
 	m = append(m, metaField{metaID, r.id}, metaField{metaSource, r.source})
 	switch r.target.id.kind {
 	case targetInstance:
@@ -413,6 +418,22 @@ func (r *record) meta(account string) []metaField {
 type metaField struct {
 	name  string
 	value any
+}
+
+// appendSortedFields appends fields as a JSON object with its members sorted by name, as
+// model.AppendValueJSON writes a map, without building the map. Names must be distinct.
+func appendSortedFields(buf []byte, fields []metaField) []byte {
+	slices.SortFunc(fields, func(a, b metaField) int { return strings.Compare(a.name, b.name) })
+	buf = append(buf, '{')
+	for i, f := range fields {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = model.AppendStringJSON(buf, f.name)
+		buf = append(buf, ':')
+		buf = model.AppendValueJSON(buf, f.value)
+	}
+	return append(buf, '}')
 }
 
 func msNumber(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }

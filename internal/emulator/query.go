@@ -227,14 +227,22 @@ func (r *record) appendFlat(buf []byte, account string) []byte {
 	if r.kind == model.KindEntity {
 		return r.appendReadBack(buf, account)
 	}
-	p := r.readBack(account)
-	if _, ok := p[model.PropFromKey]; !ok && r.from != nil {
-		p[model.PropFromKey] = r.from.k
+	fields := make([]metaField, 0, len(r.props)+12)
+	for k, v := range r.props {
+		fields = append(fields, metaField{k, v})
 	}
-	if _, ok := p[model.PropToKey]; !ok && r.to != nil {
-		p[model.PropToKey] = r.to.k
+	for _, f := range r.appendMeta(fields[len(fields):], account) {
+		if _, uploaded := r.props[f.name]; !uploaded {
+			fields = append(fields, f)
+		}
 	}
-	return model.AppendValueJSON(buf, map[string]any(p))
+	if _, ok := r.props[model.PropFromKey]; !ok && r.from != nil {
+		fields = append(fields, metaField{model.PropFromKey, r.from.k})
+	}
+	if _, ok := r.props[model.PropToKey]; !ok && r.to != nil {
+		fields = append(fields, metaField{model.PropToKey, r.to.k})
+	}
+	return appendSortedFields(buf, fields)
 }
 
 // appendRows appends a page of rows as the result type shows them.

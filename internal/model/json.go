@@ -84,6 +84,10 @@ func AppendValueJSON(buf []byte, v any) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// AppendStringJSON appends s as a JSON string, as AppendValueJSON writes strings, without
+// boxing it in an interface.
+func AppendStringJSON(buf []byte, s string) []byte { return appendString(buf, s) }
+
 // appendString writes a JSON string like encoding/json with SetEscapeHTML(false).
 func appendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')

@@ -139,7 +139,11 @@ func normalize(m map[string]any) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", k, err)
 		}
-		m[k] = n
+		// Lists and objects are normalized in place; only a respelled number is stored back,
+		// which spares a map write per property.
+		if _, number := n.(json.Number); number && n != v {
+			m[k] = n
+		}
 	}
 	return nil
 }

@@ -57,9 +57,9 @@ func Decode(data []byte, name string) (*File, error) {
 		return nil, fmt.Errorf("state file %s: %w", name, newerFormat(v))
 	}
 	where := ""
-	var pe *posError
+	var pe *model.JSONError
 	if errors.As(err, &pe) {
-		line, col := lineColumn(data, pe.offset)
+		line, col := lineColumn(data, pe.Offset)
 		where = fmt.Sprintf("line %d, column %d: ", line, col)
 	}
 	return nil, fmt.Errorf("state file %s: %s%w. The file is damaged or was edited by hand: "+
@@ -91,15 +91,15 @@ type member struct {
 }
 
 func decode(data []byte) (*File, error) {
-	s := newJSONScanner(data)
+	s := model.NewJSONScanner(data)
 	f := &File{Entities: []Entry{}, Relationships: []Entry{}}
 	version := int64(-1)
 	var legacyInstanceID string
 	var seen []member
-	err := s.object("the state", func(name string, offset int) error {
+	err := s.Object("the state", func(name string, offset int) error {
 		for _, m := range seen {
 			if m.name == name {
-				return s.errorf(offset, "field %q appears twice", name)
+				return s.Errorf(offset, "field %q appears twice", name)
 			}
 		}
 		seen = append(seen, member{name, offset})
@@ -107,24 +107,24 @@ func decode(data []byte) (*File, error) {
 		switch name {
 		case "format_version":
 			var v uint64
-			v, err = s.unsigned(name, math.MaxInt32)
+			v, err = unsigned(s, name, math.MaxInt32)
 			version = int64(v)
 		case "tool_version":
-			f.ToolVersion, err = s.str(name)
+			f.ToolVersion, err = s.Str(name)
 		case "lineage":
-			f.Lineage, err = s.str(name)
+			f.Lineage, err = s.Str(name)
 		case "serial":
-			f.Serial, err = s.unsigned(name, math.MaxUint64)
+			f.Serial, err = unsigned(s, name, math.MaxUint64)
 		case "target":
 			f.Target, err = decodeTarget(s)
 		case "integration_instance_id":
-			legacyInstanceID, err = s.str(name)
+			legacyInstanceID, err = s.Str(name)
 		case "last_job":
-			if !s.null() {
+			if !s.Null() {
 				f.LastJob, err = decodeJob(s)
 			}
 		case "pending_job":
-			if !s.null() {
+			if !s.Null() {
 				f.PendingJob, err = decodePendingJob(s)
 			}
 		case "entities":
@@ -133,12 +133,12 @@ func decode(data []byte) (*File, error) {
 			f.Relationships, err = decodeEntries(s, name)
 		default:
 			// Judged below, once the format version is known.
-			_, err = s.value()
+			_, err = s.Value()
 		}
 		return err
 	})
 	if err == nil {
-		err = s.end()
+		err = s.End()
 	}
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func decode(data []byte) (*File, error) {
 	}
 	for _, m := range seen {
 		if !slices.Contains(allowed, m.name) {
-			return nil, s.errorf(m.offset, "unknown field %q in a format version %d state", m.name, version)
+			return nil, s.Errorf(m.offset, "unknown field %q in a format version %d state", m.name, version)
 		}
 	}
 	if f.Lineage == "" {
@@ -182,52 +182,51 @@ func decode(data []byte) (*File, error) {
 
 // peekFormatVersion finds the top-level format_version of a file that failed to decode.
 func peekFormatVersion(data []byte) (int64, bool) {
-	s := newJSONScanner(data)
+	s := model.NewJSONScanner(data)
 	version, found := int64(0), false
-	_ = s.object("the state", func(name string, _ int) error {
+	_ = s.Object("the state", func(name string, _ int) error {
 		if name == "format_version" && !found {
-			v, err := s.unsigned(name, math.MaxInt32)
+			v, err := unsigned(s, name, math.MaxInt32)
 			version, found = int64(v), err == nil
 			return err
 		}
-		_, err := s.value()
+		_, err := s.Value()
 		return err
 	})
 	return version, found
 }
 
 // unsigned parses a whole number no greater than max.
-func (s *jsonScanner) unsigned(name string, max uint64) (uint64, error) {
-	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
-		return 0, s.unexpected("where " + name + " (a number) should be")
+func unsigned(s *model.JSONScanner, name string, max uint64) (uint64, error) {
+	if c := s.Peek(); c != '-' && (c < '0' || c > '9') {
+		return 0, s.Unexpected("where " + name + " (a number) should be")
 	}
-	offset := s.pos
-	n, err := s.number()
+	offset := s.Offset()
+	n, err := s.Number()
 	if err != nil {
 		return 0, err
 	}
 	v, err := strconv.ParseUint(string(n), 10, 64)
 	if err != nil || v > max {
-		return 0, s.errorf(offset, "%s must be a whole number from 0 to %d, not %s", name, max, n)
+		return 0, s.Errorf(offset, "%s must be a whole number from 0 to %d, not %s", name, max, n)
 	}
 	return v, nil
 }
 
-func decodeTarget(s *jsonScanner) (Target, error) {
+func decodeTarget(s *model.JSONScanner) (Target, error) {
 	var t Target
-	s.peek()
-	start := s.pos
-	err := s.object("target", func(name string, offset int) error {
+	start := s.Offset()
+	err := s.Object("target", func(name string, offset int) error {
 		var err error
 		switch name {
 		case "source":
-			t.Source, err = s.str("target.source")
+			t.Source, err = s.Str("target.source")
 		case "integration_instance_id":
-			t.IntegrationInstanceID, err = s.str("target.integration_instance_id")
+			t.IntegrationInstanceID, err = s.Str("target.integration_instance_id")
 		case "scope":
-			t.Scope, err = s.str("target.scope")
+			t.Scope, err = s.Str("target.scope")
 		default:
-			return s.errorf(offset, "unknown field %q in target (want source, integration_instance_id, scope)", name)
+			return s.Errorf(offset, "unknown field %q in target (want source, integration_instance_id, scope)", name)
 		}
 		return err
 	})
@@ -235,75 +234,72 @@ func decodeTarget(s *jsonScanner) (Target, error) {
 		return t, err
 	}
 	if err := t.Validate(); err != nil {
-		return t, s.errorf(start, "%v", err)
+		return t, s.Errorf(start, "%v", err)
 	}
 	return t, nil
 }
 
-func decodeJob(s *jsonScanner) (*Job, error) {
+func decodeJob(s *model.JSONScanner) (*Job, error) {
 	var j Job
-	s.peek()
-	start := s.pos
-	err := s.object("last_job", func(name string, offset int) error {
+	start := s.Offset()
+	err := s.Object("last_job", func(name string, offset int) error {
 		var err error
 		switch name {
 		case "id":
-			j.ID, err = s.str("last_job.id")
+			j.ID, err = s.Str("last_job.id")
 		case "sync_mode":
-			j.SyncMode, err = s.str("last_job.sync_mode")
+			j.SyncMode, err = s.Str("last_job.sync_mode")
 		case "status":
-			j.Status, err = s.str("last_job.status")
+			j.Status, err = s.Str("last_job.status")
 		case "finished_at":
-			j.FinishedAt, err = s.timestamp("last_job.finished_at")
+			j.FinishedAt, err = timestamp(s, "last_job.finished_at")
 		default:
-			return s.errorf(offset, "unknown field %q in last_job (want id, sync_mode, status, finished_at)", name)
+			return s.Errorf(offset, "unknown field %q in last_job (want id, sync_mode, status, finished_at)", name)
 		}
 		return err
 	})
 	if err == nil && j.ID == "" {
-		err = s.errorf(start, "last_job has no id")
+		err = s.Errorf(start, "last_job has no id")
 	}
 	return &j, err
 }
 
-func decodePendingJob(s *jsonScanner) (*PendingJob, error) {
+func decodePendingJob(s *model.JSONScanner) (*PendingJob, error) {
 	p := PendingJob{Entities: []Entry{}, Relationships: []Entry{}}
-	s.peek()
-	start := s.pos
-	err := s.object("pending_job", func(name string, offset int) error {
+	start := s.Offset()
+	err := s.Object("pending_job", func(name string, offset int) error {
 		var err error
 		switch name {
 		case "id":
-			p.ID, err = s.str("pending_job.id")
+			p.ID, err = s.Str("pending_job.id")
 		case "sync_mode":
-			p.SyncMode, err = s.str("pending_job.sync_mode")
+			p.SyncMode, err = s.Str("pending_job.sync_mode")
 		case "recorded_at":
-			p.RecordedAt, err = s.timestamp("pending_job.recorded_at")
+			p.RecordedAt, err = timestamp(s, "pending_job.recorded_at")
 		case "entities":
 			p.Entities, err = decodeEntries(s, "pending_job.entities")
 		case "relationships":
 			p.Relationships, err = decodeEntries(s, "pending_job.relationships")
 		default:
-			return s.errorf(offset, "unknown field %q in pending_job (want id, sync_mode, recorded_at, entities, relationships)", name)
+			return s.Errorf(offset, "unknown field %q in pending_job (want id, sync_mode, recorded_at, entities, relationships)", name)
 		}
 		return err
 	})
 	if err == nil && p.ID == "" {
-		err = s.errorf(start, "pending_job has no id")
+		err = s.Errorf(start, "pending_job has no id")
 	}
 	return &p, err
 }
 
 // timestamp parses an RFC 3339 string; the empty string stands for "not recorded".
-func (s *jsonScanner) timestamp(name string) (string, error) {
-	s.peek()
-	offset := s.pos
-	v, err := s.str(name)
+func timestamp(s *model.JSONScanner, name string) (string, error) {
+	offset := s.Offset()
+	v, err := s.Str(name)
 	if err != nil || v == "" {
 		return v, err
 	}
 	if err := checkTimestamp(name, v); err != nil {
-		return "", s.errorf(offset, "%v", err)
+		return "", s.Errorf(offset, "%v", err)
 	}
 	return v, nil
 }
@@ -321,61 +317,59 @@ func checkTimestamp(name, v string) error {
 
 // decodeEntries parses a list of entries, checks every object has a _key and no _key repeats,
 // and sorts the list.
-func decodeEntries(s *jsonScanner, what string) ([]Entry, error) {
+func decodeEntries(s *model.JSONScanner, what string) ([]Entry, error) {
 	list := []Entry{}
-	err := s.array(what, func(i int) error {
-		s.peek()
-		start := s.pos
+	err := s.Array(what, func(i int) error {
+		start := s.Offset()
 		var e Entry
 		hasAddress := false
 		objectOffset := -1
-		err := s.object("an entry", func(name string, offset int) error {
+		err := s.Object("an entry", func(name string, offset int) error {
 			switch name {
 			case "address":
 				if hasAddress {
-					return s.errorf(offset, "%s[%d]: field \"address\" appears twice", what, i)
+					return s.Errorf(offset, "%s[%d]: field \"address\" appears twice", what, i)
 				}
 				hasAddress = true
 				var err error
-				e.Address, err = s.str("address")
+				e.Address, err = s.Str("address")
 				return err
 			case "object":
 				if objectOffset >= 0 {
-					return s.errorf(offset, "%s[%d]: field \"object\" appears twice", what, i)
+					return s.Errorf(offset, "%s[%d]: field \"object\" appears twice", what, i)
 				}
-				s.peek()
-				objectOffset = s.pos
-				v, err := s.value()
+				objectOffset = s.Offset()
+				v, err := s.Value()
 				if err != nil {
 					return err
 				}
 				m, ok := v.(map[string]any)
 				if !ok {
-					return s.errorf(objectOffset, "%s[%d].object is a %s, not an object", what, i, model.TypeName(v))
+					return s.Errorf(objectOffset, "%s[%d].object is a %s, not an object", what, i, model.TypeName(v))
 				}
 				e.Object = m
 				return nil
 			case "sensitive":
 				if e.Sensitive != nil {
-					return s.errorf(offset, "%s[%d]: field \"sensitive\" appears twice", what, i)
+					return s.Errorf(offset, "%s[%d]: field \"sensitive\" appears twice", what, i)
 				}
 				e.Sensitive = []string{}
-				return s.array("sensitive", func(int) error {
-					name, err := s.str("a sensitive property name")
+				return s.Array("sensitive", func(int) error {
+					name, err := s.Str("a sensitive property name")
 					e.Sensitive = append(e.Sensitive, name)
 					return err
 				})
 			}
-			return s.errorf(offset, "%s[%d]: unknown field %q (an entry has \"address\", \"object\" and \"sensitive\")", what, i, name)
+			return s.Errorf(offset, "%s[%d]: unknown field %q (an entry has \"address\", \"object\" and \"sensitive\")", what, i, name)
 		})
 		if err != nil {
 			return err
 		}
 		if objectOffset < 0 {
-			return s.errorf(start, "%s[%d] has no \"object\"", what, i)
+			return s.Errorf(start, "%s[%d] has no \"object\"", what, i)
 		}
 		if k, ok := e.Object[model.PropKey].(string); !ok || k == "" {
-			return s.errorf(objectOffset, "%s[%d].object has no _key: every recorded object is identified by its _key", what, i)
+			return s.Errorf(objectOffset, "%s[%d].object has no _key: every recorded object is identified by its _key", what, i)
 		}
 		list = append(list, e)
 		return nil

@@ -362,7 +362,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad finished_at", `{` + head + `, "last_job": {"id": "j", "finished_at": "yesterday"}}`, []string{`last_job.finished_at is not an RFC 3339 time: "yesterday"`}},
 		{"pending job entries", `{` + head + `, "pending_job": {"id": "j", "entities": [{"object": {}}]}}`, []string{"pending_job.entities[0].object has no _key"}},
 		{"line numbers", "{\n  \"format_version\": 1,\n  \"lineage\": 5\n}", []string{"line 3, column 14: unexpected '5' where lineage (a string) should be"}},
-		{"deep nesting", entities(`{"address": "a", "object": {"_key": "a", "x": ` + strings.Repeat("[", maxDepth+1)), []string{"nested more than 10000 deep"}},
+		{"deep nesting", entities(`{"address": "a", "object": {"_key": "a", "x": ` + strings.Repeat("[", model.MaxJSONDepth+1)), []string{"nested more than 10000 deep"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

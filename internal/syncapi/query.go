@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/j1hcl/j1hcl/internal/model"
 )
 
 const graphqlPath = "/graphql"
@@ -49,7 +51,7 @@ type QueryItem struct {
 	ID string `json:"id"`
 	// Entity holds the platform metadata (_key, _type, _class, displayName, …).
 	Entity map[string]any `json:"entity"`
-	// Properties holds the object's own properties. Numbers are json.Number.
+	// Properties holds the object's own properties. Numbers are json.Number as sent.
 	Properties map[string]any `json:"properties"`
 }
 
@@ -76,8 +78,8 @@ func (c *Client) QueryList(ctx context.Context, j1ql string, opts QueryOptions, 
 		if p.Type != "list" {
 			return fmt.Errorf("the query answered a %q result; only list results (FIND without RETURN) are supported here", p.Type)
 		}
-		var rows []QueryItem
-		if err := decodeRows(p.Data, &rows); err != nil {
+		rows, err := listRows(p.Rows)
+		if err != nil {
 			return err
 		}
 		return fn(rows)
@@ -86,38 +88,147 @@ func (c *Client) QueryList(ctx context.Context, j1ql string, opts QueryOptions, 
 
 // QueryTable runs a J1QL query with RETURN (which answers a table) and calls fn with each
 // page of rows: one map per row from each returned alias or property to its value, numbers
-// as json.Number. Paging is as for QueryPages.
+// as json.Number as sent. Paging is as for QueryPages.
 func (c *Client) QueryTable(ctx context.Context, j1ql string, opts QueryOptions, fn func(page []map[string]any) error) error {
 	return c.queryEach(ctx, j1ql, opts, func(p *resultPage) error {
 		if p.Type != "table" {
 			return fmt.Errorf("the query answered a %q result; a query with RETURN answers a table", p.Type)
 		}
-		var rows []map[string]any
-		if err := decodeRows(p.Data, &rows); err != nil {
+		rows, err := tableRows(p.Rows)
+		if err != nil {
 			return err
 		}
 		return fn(rows)
 	})
 }
 
-// resultPage is one page of a J1QL answer, its rows still encoded.
+// resultPage is one page of a J1QL answer.
 type resultPage struct {
-	Type   string          `json:"type"`
-	Data   json.RawMessage `json:"data"`
-	Cursor *string         `json:"cursor"`
-	URL    string          `json:"url"`
+	Type string
+	// Rows is the page's data, decoded by model.JSONScanner: a list of rows, or nil.
+	Rows   []any
+	Cursor *string
+	URL    string
 }
 
-func decodeRows(data json.RawMessage, into any) error {
-	if len(data) == 0 || string(data) == "null" {
-		return nil
+// listRows turns the decoded rows of a list result into QueryItems.
+func listRows(rows []any) ([]QueryItem, error) {
+	out := make([]QueryItem, len(rows))
+	for i, r := range rows {
+		m, ok := r.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("rows: row %d is a %s, not an object", i, model.TypeName(r))
+		}
+		it := &out[i]
+		var idOK, entOK, propsOK bool
+		it.ID, idOK = m["id"].(string)
+		it.Entity, entOK = m["entity"].(map[string]any)
+		it.Properties, propsOK = m["properties"].(map[string]any)
+		switch {
+		case !idOK && m["id"] != nil:
+			return nil, fmt.Errorf("rows: row %d: id is a %s, not a string", i, model.TypeName(m["id"]))
+		case !entOK && m["entity"] != nil:
+			return nil, fmt.Errorf("rows: row %d: entity is a %s, not an object", i, model.TypeName(m["entity"]))
+		case !propsOK && m["properties"] != nil:
+			return nil, fmt.Errorf("rows: row %d: properties is a %s, not an object", i, model.TypeName(m["properties"]))
+		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(into); err != nil {
-		return fmt.Errorf("rows: %w", err)
+	return out, nil
+}
+
+// tableRows checks that every decoded row of a table result is an object.
+func tableRows(rows []any) ([]map[string]any, error) {
+	out := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		m, ok := r.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("rows: row %d is a %s, not an object", i, model.TypeName(r))
+		}
+		out[i] = m
 	}
-	return nil
+	return out, nil
+}
+
+// scanPage decodes a list or table document ({"type", "data", "cursor", "url"}) at the
+// scanner's position; other members (__typename) are skipped.
+func scanPage(s *model.JSONScanner) (*resultPage, error) {
+	p := &resultPage{}
+	err := s.Object("the result", func(name string, _ int) error {
+		var err error
+		switch name {
+		case "type":
+			p.Type, err = s.Str("type")
+		case "url":
+			if !s.Null() {
+				p.URL, err = s.Str("url")
+			}
+		case "cursor":
+			if !s.Null() {
+				var c string
+				c, err = s.Str("cursor")
+				p.Cursor = &c
+			}
+		case "data":
+			p.Rows, err = scanRows(s)
+		default:
+			_, err = s.Value()
+		}
+		return err
+	})
+	return p, err
+}
+
+// scanRows decodes a page's data: a list of rows, or null.
+func scanRows(s *model.JSONScanner) ([]any, error) {
+	if s.Null() {
+		return nil, nil
+	}
+	at := s.Offset()
+	v, err := s.Value()
+	if err != nil {
+		return nil, err
+	}
+	rows, ok := v.([]any)
+	if !ok {
+		return nil, s.Errorf(at, "the result's data is a %s, not a list of rows", model.TypeName(v))
+	}
+	return rows, nil
+}
+
+// decodeQueryAnswer decodes a queryV1 answer, {"data": {"queryV1": …}, "errors": […]}, with
+// s (reset to data): whole-graph reads decode hundreds of pages, which encoding/json's
+// reflection made the larger part of the client's work.
+func decodeQueryAnswer(s *model.JSONScanner, data []byte) (page *resultPage, errs []graphQLError, err error) {
+	s.Reset(data)
+	err = s.Object("the answer", func(name string, _ int) error {
+		switch name {
+		case "data":
+			if s.Null() {
+				return nil
+			}
+			return s.Object("data", func(name string, _ int) error {
+				if name != "queryV1" || s.Null() {
+					_, err := s.Value()
+					return err
+				}
+				var err error
+				page, err = scanPage(s)
+				return err
+			})
+		case "errors":
+			start := s.Offset()
+			if _, err := s.Value(); err != nil {
+				return err
+			}
+			return json.Unmarshal(data[start:s.Offset()], &errs)
+		}
+		_, err := s.Value()
+		return err
+	})
+	if err == nil {
+		err = s.End()
+	}
+	return page, errs, err
 }
 
 // queryEach runs a J1QL query page by page until the API answers no cursor, calling fn with
@@ -131,9 +242,13 @@ func (c *Client) queryEach(ctx context.Context, j1ql string, opts QueryOptions, 
 		err  error
 	}
 	inflight := make(chan fetched, 1)
+	// One scanner decodes every page, one at a time (a fetch starts when the previous one has
+	// been received), so its caches of names and short strings carry over from page to page.
+	s := model.NewJSONScanner(nil)
+	s.KeepNumbers()
 	fetch := func(cursor *string) {
 		go func() {
-			p, err := c.queryPage(ctx, j1ql, cursor, opts)
+			p, err := c.queryPage(ctx, s, j1ql, cursor, opts)
 			inflight <- fetched{p, err}
 		}()
 	}
@@ -172,7 +287,7 @@ func (c *Client) queryEach(ctx context.Context, j1ql string, opts QueryOptions, 
 }
 
 // queryPage asks for one page, and fetches it from its deferred URL when opts.Deferred.
-func (c *Client) queryPage(ctx context.Context, j1ql string, cursor *string, opts QueryOptions) (*resultPage, error) {
+func (c *Client) queryPage(ctx context.Context, s *model.JSONScanner, j1ql string, cursor *string, opts QueryOptions) (*resultPage, error) {
 	doc := queryV1Document
 	if opts.Deferred {
 		doc = queryV1DeferredDocument
@@ -191,22 +306,16 @@ func (c *Client) queryPage(ctx context.Context, j1ql string, cursor *string, opt
 	cl := &call{method: "POST", path: graphqlPath, url: c.graphql, body: body, limit: c.pageLimit}
 	var page *resultPage
 	cl.decode = func(data []byte) error {
-		var answer struct {
-			Data *struct {
-				QueryV1 *resultPage `json:"queryV1"`
-			} `json:"data"`
-			Errors []graphQLError `json:"errors"`
-		}
-		if err := json.Unmarshal(data, &answer); err != nil {
+		p, errs, err := decodeQueryAnswer(s, data)
+		switch {
+		case err != nil:
 			return err
-		}
-		if len(answer.Errors) > 0 {
-			return c.graphQLFailure(cl, answer.Errors)
-		}
-		if answer.Data == nil || answer.Data.QueryV1 == nil {
+		case len(errs) > 0:
+			return c.graphQLFailure(cl, errs)
+		case p == nil:
 			return errors.New("no data.queryV1 in the answer")
 		}
-		page = answer.Data.QueryV1
+		page = p
 		return nil
 	}
 	if _, err := c.do(ctx, cl); err != nil {
@@ -218,7 +327,7 @@ func (c *Client) queryPage(ctx context.Context, j1ql string, cursor *string, opt
 	if !opts.Deferred {
 		return nil, errors.New("the API answered a deferred result that was not asked for")
 	}
-	return c.deferredResult(ctx, page.URL, opts)
+	return c.deferredResult(ctx, s, page.URL, opts)
 }
 
 // graphQLError is one entry of a GraphQL answer's "errors".
@@ -252,7 +361,7 @@ const deferredLabel = "(deferred result URL)"
 // deferredResult polls a deferred result's URL until it is COMPLETED, then returns its page.
 // The URL is fetched without credentials: its token is the grant, and the API key must not
 // travel to wherever the answer pointed.
-func (c *Client) deferredResult(ctx context.Context, raw string, opts QueryOptions) (*resultPage, error) {
+func (c *Client) deferredResult(ctx context.Context, s *model.JSONScanner, raw string, opts QueryOptions) (*resultPage, error) {
 	if err := checkDeferredURL(raw); err != nil {
 		return nil, err
 	}
@@ -264,14 +373,9 @@ func (c *Client) deferredResult(ctx context.Context, raw string, opts QueryOptio
 	defer cancel()
 	interval := deferredPollFirst
 	for {
-		var doc struct {
-			Status string          `json:"status"`
-			Data   json.RawMessage `json:"data"`
-			Cursor *string         `json:"cursor"`
-			Error  json.RawMessage `json:"error"`
-		}
+		var doc deferredDocument
 		cl := &call{method: "GET", path: deferredLabel, url: raw, anonymous: true, limit: c.pageLimit,
-			decode: func(data []byte) error { return json.Unmarshal(data, &doc) }}
+			decode: func(data []byte) error { return doc.decode(s, data) }}
 		if _, err := c.do(ctx, cl); err != nil {
 			if context.Cause(ctx) == errDeferredTimeout {
 				return nil, fmt.Errorf("the deferred result was not ready within %s", timeout)
@@ -280,9 +384,9 @@ func (c *Client) deferredResult(ctx context.Context, raw string, opts QueryOptio
 		}
 		switch doc.Status {
 		case "COMPLETED":
-			return completedPage(doc.Data, doc.Cursor)
+			return doc.page()
 		case "FAILED":
-			return nil, fmt.Errorf("the deferred query FAILED: %s", quoteSnippet(c.key.redact(string(doc.Error))))
+			return nil, fmt.Errorf("the deferred query FAILED: %s", quoteSnippet(c.key.redact(doc.Error)))
 		case "IN_PROGRESS", "":
 		default:
 			return nil, fmt.Errorf("the deferred result has unknown status %s", quoteSnippet(doc.Status))
@@ -299,39 +403,96 @@ func (c *Client) deferredResult(ctx context.Context, raw string, opts QueryOptio
 
 var errDeferredTimeout = errors.New("deferred result timeout")
 
-// completedPage reads a COMPLETED deferred document's data: the list or table document the
-// inline answer would have held, or its rows alone. The next page's cursor is the document's
-// "cursor" key when present, else the inner document's.
-func completedPage(data json.RawMessage, cursor *string) (*resultPage, error) {
-	trimmed := bytes.TrimSpace(data)
-	var p resultPage
-	switch {
-	case len(trimmed) > 0 && trimmed[0] == '{':
-		if err := json.Unmarshal(trimmed, &p); err != nil {
-			return nil, fmt.Errorf("the deferred result: %w", err)
+// deferredDocument is what a deferred result's URL answers.
+type deferredDocument struct {
+	Status string
+	// Inner is the list or table document the inline answer would have held (Rows nil), or
+	// Rows holds its rows alone.
+	Inner *resultPage
+	Rows  []any
+	// HasData tells a data member (even an empty list) from none.
+	HasData bool
+	Cursor  *string
+	// Error is the FAILED document's error, as JSON.
+	Error string
+}
+
+func (d *deferredDocument) decode(s *model.JSONScanner, data []byte) error {
+	*d = deferredDocument{}
+	s.Reset(data)
+	err := s.Object("the deferred result", func(name string, _ int) error {
+		var err error
+		switch name {
+		case "status":
+			if !s.Null() {
+				d.Status, err = s.Str("status")
+			}
+		case "cursor":
+			if !s.Null() {
+				var c string
+				c, err = s.Str("cursor")
+				d.Cursor = &c
+			}
+		case "error":
+			start := s.Offset()
+			if _, err = s.Value(); err == nil {
+				d.Error = string(bytes.TrimSpace(data[start:s.Offset()]))
+			}
+		case "data":
+			switch s.Peek() {
+			case '{':
+				d.HasData = true
+				d.Inner, err = scanPage(s)
+			case '[':
+				d.HasData = true
+				d.Rows, err = scanRows(s)
+			default:
+				_, err = s.Value()
+			}
+		default:
+			_, err = s.Value()
 		}
-	case len(trimmed) > 0 && trimmed[0] == '[':
-		p = resultPage{Type: "list", Data: trimmed}
-		if isTable(trimmed) {
+		return err
+	})
+	if err == nil {
+		err = s.End()
+	}
+	return err
+}
+
+// page reads a COMPLETED deferred document's data: the list or table document the inline
+// answer would have held, or its rows alone. The next page's cursor is the document's
+// "cursor" key when present, else the inner document's.
+func (d *deferredDocument) page() (*resultPage, error) {
+	var p *resultPage
+	switch {
+	case d.Inner != nil:
+		p = d.Inner
+	case d.HasData:
+		p = &resultPage{Type: "list", Rows: d.Rows}
+		if isTable(d.Rows) {
 			p.Type = "table"
 		}
 	default:
 		return nil, errors.New("the deferred result is COMPLETED but holds no data")
 	}
-	if cursor != nil {
-		p.Cursor = cursor
+	if d.Cursor != nil {
+		p.Cursor = d.Cursor
 	}
-	return &p, nil
+	return p, nil
 }
 
 // isTable tells rows of a table ({alias: value}) from list rows ({"id", "entity", …}) when a
 // deferred result holds rows without their document.
-func isTable(rows json.RawMessage) bool {
-	var first []map[string]json.RawMessage
-	if json.Unmarshal(rows, &first) != nil || len(first) == 0 {
+func isTable(rows []any) bool {
+	if len(rows) == 0 {
 		return false
 	}
-	_, hasEntity := first[0]["entity"]
+	first, ok := rows[0].(map[string]any)
+	if !ok {
+		return false
+	}
+	_, hasEntity := first["entity"]
 	return !hasEntity
 }
 

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/j1hcl/j1hcl/internal/model"
 )
 
 func TestGraphQLURL(t *testing.T) {
@@ -245,7 +247,7 @@ func TestDeferredQueryFailures(t *testing.T) {
 					}
 				}
 			})
-			_, err := c.queryPage(context.Background(), "FIND *", nil, QueryOptions{Deferred: true, DeferredTimeout: 200 * time.Millisecond})
+			_, err := c.queryPage(context.Background(), model.NewJSONScanner(nil), "FIND *", nil, QueryOptions{Deferred: true, DeferredTimeout: 200 * time.Millisecond})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
 			}

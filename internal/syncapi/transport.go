@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -210,10 +211,15 @@ func (c *Client) attempt(parent context.Context, cl *call, n int) (retryAfter ti
 	if limit <= 0 {
 		limit = responseLimit
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
+	buf := answerBuffers.Get().(*bytes.Buffer)
+	defer recycleAnswerBuffer(buf)
+	if n := resp.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead) // one read to the end, no regrowing
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
 		return retryAfter, c.transportError(cl, fmt.Errorf("reading the answer: %w", err))
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > limit {
 		return retryAfter, fmt.Errorf("%s: the answer is larger than %s, more than the client accepts", cl.where(), formatBytes(int(limit)))
 	}
@@ -225,6 +231,22 @@ func (c *Client) attempt(parent context.Context, cl *call, n int) (retryAfter ti
 		return retryAfter, fmt.Errorf("%s: decode the answer (HTTP %d, %s): %w", cl.where(), status, quoteSnippet(c.key.redact(string(data))), err)
 	}
 	return retryAfter, nil
+}
+
+// answerBuffers recycles the buffers 2xx answers are read into: reading a whole graph fetches
+// hundreds of pages of about the same size, and a call's decode keeps none of the bytes (it
+// copies what it keeps, as encoding/json and model.JSONScanner do).
+var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxRecycledAnswer is the largest buffer kept for reuse; a rare huge answer is left to the GC.
+const maxRecycledAnswer = 4 << 20
+
+func recycleAnswerBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxRecycledAnswer {
+		return
+	}
+	b.Reset()
+	answerBuffers.Put(b)
 }
 
 func (c *Client) transportError(cl *call, err error) error {

@@ -1,4 +1,4 @@
-package state
+package model
 
 import (
 	"encoding/json"
@@ -8,24 +8,24 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/j1hcl/j1hcl/internal/model"
 )
 
-// maxDepth bounds nesting so that a hostile file cannot exhaust the stack; encoding/json uses
-// the same limit.
-const maxDepth = 10000
+// MaxJSONDepth bounds the nesting JSONScanner accepts, so that hostile input cannot exhaust the
+// stack; encoding/json uses the same limit.
+const MaxJSONDepth = 10000
 
 // maxInternedNames bounds the property-name cache: names repeat across objects (a few dozen in
 // a real inventory), so a small cache catches nearly all of them without growing with the file.
 const maxInternedNames = 4096
 
-// jsonScanner parses the JSON of a state file. It exists because encoding/json spends most of
-// the time of a 200,000-object state in reflection and allocation; this parser produces model's
-// JSON-shaped values directly (numbers normalized as model.NormalizeNumber does, property names
-// interned) and is stricter than encoding/json where a state file should be: duplicate names
-// in one object are an error rather than last-wins.
-type jsonScanner struct {
+// JSONScanner parses JSON into model's JSON-shaped values: state files, and the pages of a
+// J1QL read. It exists because encoding/json spends most of the time of a 200,000-object
+// state or live graph in reflection and allocation; this parser produces the values directly
+// (numbers normalized as NormalizeNumber does, property names interned) and is stricter than
+// encoding/json where graph data should be: duplicate names in one object are an error rather
+// than last-wins. Callers walk objects and arrays with Object and Array and read values with
+// Value, Str and Number; errors are *JSONError carrying the byte offset.
+type JSONScanner struct {
 	data  []byte
 	pos   int
 	depth int
@@ -38,6 +38,8 @@ type jsonScanner struct {
 	// objects of one list are alike, so sizing a map or slice from its predecessor avoids
 	// regrowing it.
 	sizeHints [16]struct{ object, list int }
+	// verbatim keeps numbers as written (see KeepNumbers).
+	verbatim bool
 }
 
 // stringCacheSize is the number of slots of the string value cache (a power of two).
@@ -51,24 +53,44 @@ type cachedString struct {
 	v any
 }
 
-func newJSONScanner(data []byte) *jsonScanner {
-	return &jsonScanner{data: data, names: make(map[string]string, 64), strings: new([stringCacheSize]cachedString)}
+// NewJSONScanner returns a scanner positioned at the start of data.
+func NewJSONScanner(data []byte) *JSONScanner {
+	return &JSONScanner{data: data, names: make(map[string]string, 64), strings: new([stringCacheSize]cachedString)}
 }
 
-// posError is a problem at a byte offset of the input; Decode turns the offset into a line and
+// KeepNumbers makes the scanner return numbers as written instead of normalized, for callers
+// that promise to pass on what they read; the JSON number grammar is still enforced.
+func (s *JSONScanner) KeepNumbers() { s.verbatim = true }
+
+// Reset positions the scanner at the start of data, keeping its caches of names, short
+// strings and sizes: a client decoding page after page of like rows reuses them. The values
+// decoded before stay valid, as none aliases the input.
+func (s *JSONScanner) Reset(data []byte) {
+	s.data, s.pos, s.depth = data, 0, 0
+}
+
+// JSONError is a problem at a byte offset of the input; callers turn the offset into a line and
 // column.
-type posError struct {
-	offset int
+type JSONError struct {
+	// Offset is the byte offset of the problem in the input.
+	Offset int
 	msg    string
 }
 
-func (e *posError) Error() string { return e.msg }
+func (e *JSONError) Error() string { return e.msg }
 
-func (s *jsonScanner) errorf(offset int, format string, args ...any) error {
-	return &posError{offset: offset, msg: fmt.Sprintf(format, args...)}
+// Errorf returns a *JSONError at a byte offset of the input.
+func (s *JSONScanner) Errorf(offset int, format string, args ...any) error {
+	return &JSONError{Offset: offset, msg: fmt.Sprintf(format, args...)}
 }
 
-func (s *jsonScanner) skipSpace() {
+// Offset returns the byte offset of the next significant byte: where the next value starts.
+func (s *JSONScanner) Offset() int {
+	s.skipSpace()
+	return s.pos
+}
+
+func (s *JSONScanner) skipSpace() {
 	for s.pos < len(s.data) {
 		switch s.data[s.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -80,7 +102,7 @@ func (s *jsonScanner) skipSpace() {
 }
 
 // peek returns the next significant byte without consuming it, or 0 at the end of input.
-func (s *jsonScanner) peek() byte {
+func (s *JSONScanner) Peek() byte {
 	s.skipSpace()
 	if s.pos < len(s.data) {
 		return s.data[s.pos]
@@ -88,11 +110,11 @@ func (s *jsonScanner) peek() byte {
 	return 0
 }
 
-func (s *jsonScanner) unexpected(context string) error {
+func (s *JSONScanner) Unexpected(context string) error {
 	if s.pos >= len(s.data) {
-		return s.errorf(s.pos, "unexpected end of file %s", context)
+		return s.Errorf(s.pos, "unexpected end of file %s", context)
 	}
-	return s.errorf(s.pos, "unexpected %s %s", describeByte(s.data[s.pos]), context)
+	return s.Errorf(s.pos, "unexpected %s %s", describeByte(s.data[s.pos]), context)
 }
 
 func describeByte(c byte) string {
@@ -103,16 +125,16 @@ func describeByte(c byte) string {
 }
 
 // end checks that only whitespace follows the top-level value.
-func (s *jsonScanner) end() error {
+func (s *JSONScanner) End() error {
 	if s.skipSpace(); s.pos < len(s.data) {
-		return s.unexpected("after the top-level value")
+		return s.Unexpected("after the top-level value")
 	}
 	return nil
 }
 
 // null consumes a null literal if one comes next.
-func (s *jsonScanner) null() bool {
-	if s.peek() == 'n' && len(s.data)-s.pos >= 4 && string(s.data[s.pos:s.pos+4]) == "null" {
+func (s *JSONScanner) Null() bool {
+	if s.Peek() == 'n' && len(s.data)-s.pos >= 4 && string(s.data[s.pos:s.pos+4]) == "null" {
 		s.pos += 4
 		return true
 	}
@@ -120,36 +142,36 @@ func (s *jsonScanner) null() bool {
 }
 
 // object parses an object, calling member for each name; member must consume the value.
-func (s *jsonScanner) object(context string, member func(name string, offset int) error) error {
-	if s.peek() != '{' {
-		return s.unexpected("where " + context + " (an object) should start")
+func (s *JSONScanner) Object(context string, member func(name string, offset int) error) error {
+	if s.Peek() != '{' {
+		return s.Unexpected("where " + context + " (an object) should start")
 	}
 	if err := s.enter(); err != nil {
 		return err
 	}
 	s.pos++
-	if s.peek() == '}' {
+	if s.Peek() == '}' {
 		s.pos++
 		s.depth--
 		return nil
 	}
 	for {
-		if s.peek() != '"' {
-			return s.unexpected("where an object member name should be")
+		if s.Peek() != '"' {
+			return s.Unexpected("where an object member name should be")
 		}
 		offset := s.pos
 		name, err := s.name()
 		if err != nil {
 			return err
 		}
-		if s.peek() != ':' {
-			return s.unexpected("after an object member name (want ':')")
+		if s.Peek() != ':' {
+			return s.Unexpected("after an object member name (want ':')")
 		}
 		s.pos++
 		if err := member(name, offset); err != nil {
 			return err
 		}
-		switch s.peek() {
+		switch s.Peek() {
 		case ',':
 			s.pos++
 		case '}':
@@ -157,21 +179,21 @@ func (s *jsonScanner) object(context string, member func(name string, offset int
 			s.depth--
 			return nil
 		default:
-			return s.unexpected("after an object member (want ',' or '}')")
+			return s.Unexpected("after an object member (want ',' or '}')")
 		}
 	}
 }
 
 // array parses an array, calling elem for each element; elem must consume the value.
-func (s *jsonScanner) array(context string, elem func(i int) error) error {
-	if s.peek() != '[' {
-		return s.unexpected("where " + context + " (a list) should start")
+func (s *JSONScanner) Array(context string, elem func(i int) error) error {
+	if s.Peek() != '[' {
+		return s.Unexpected("where " + context + " (a list) should start")
 	}
 	if err := s.enter(); err != nil {
 		return err
 	}
 	s.pos++
-	if s.peek() == ']' {
+	if s.Peek() == ']' {
 		s.pos++
 		s.depth--
 		return nil
@@ -180,7 +202,7 @@ func (s *jsonScanner) array(context string, elem func(i int) error) error {
 		if err := elem(i); err != nil {
 			return err
 		}
-		switch s.peek() {
+		switch s.Peek() {
 		case ',':
 			s.pos++
 		case ']':
@@ -188,30 +210,30 @@ func (s *jsonScanner) array(context string, elem func(i int) error) error {
 			s.depth--
 			return nil
 		default:
-			return s.unexpected("after a list element (want ',' or ']')")
+			return s.Unexpected("after a list element (want ',' or ']')")
 		}
 	}
 }
 
-func (s *jsonScanner) enter() error {
+func (s *JSONScanner) enter() error {
 	s.depth++
-	if s.depth > maxDepth {
-		return s.errorf(s.pos, "values nested more than %d deep", maxDepth)
+	if s.depth > MaxJSONDepth {
+		return s.Errorf(s.pos, "values nested more than %d deep", MaxJSONDepth)
 	}
 	return nil
 }
 
 // value parses any JSON value into model's JSON-shaped representation.
-func (s *jsonScanner) value() (any, error) {
-	switch c := s.peek(); {
+func (s *JSONScanner) Value() (any, error) {
+	switch c := s.Peek(); {
 	case c == '{':
 		hint := s.hint()
 		m := make(map[string]any, hint.object)
-		err := s.object("a value", func(name string, offset int) error {
+		err := s.Object("a value", func(name string, offset int) error {
 			if _, dup := m[name]; dup {
-				return s.errorf(offset, "property %q appears twice in one object", name)
+				return s.Errorf(offset, "property %q appears twice in one object", name)
 			}
-			v, err := s.value()
+			v, err := s.Value()
 			m[name] = v
 			return err
 		})
@@ -220,8 +242,8 @@ func (s *jsonScanner) value() (any, error) {
 	case c == '[':
 		hint := s.hint()
 		list := make([]any, 0, hint.list)
-		err := s.array("a value", func(int) error {
-			v, err := s.value()
+		err := s.Array("a value", func(int) error {
+			v, err := s.Value()
 			list = append(list, v)
 			return err
 		})
@@ -230,7 +252,7 @@ func (s *jsonScanner) value() (any, error) {
 	case c == '"':
 		return s.stringValue()
 	case c == '-' || (c >= '0' && c <= '9'):
-		return s.number()
+		return s.Number()
 	case c == 't':
 		return true, s.literal("true")
 	case c == 'f':
@@ -238,16 +260,16 @@ func (s *jsonScanner) value() (any, error) {
 	case c == 'n':
 		return nil, s.literal("null")
 	}
-	return nil, s.unexpected("where a value should be")
+	return nil, s.Unexpected("where a value should be")
 }
 
 // hint returns the size hints of the current depth (a shared slot beyond the tracked depths).
-func (s *jsonScanner) hint() *struct{ object, list int } {
+func (s *JSONScanner) hint() *struct{ object, list int } {
 	return &s.sizeHints[min(s.depth, len(s.sizeHints)-1)]
 }
 
 // stringValue parses a string value, boxed, through the cache of short strings.
-func (s *jsonScanner) stringValue() (any, error) {
+func (s *JSONScanner) stringValue() (any, error) {
 	b, err := s.stringBytes()
 	if err != nil || len(b) > maxCachedString {
 		return string(b), err
@@ -265,25 +287,25 @@ func (s *jsonScanner) stringValue() (any, error) {
 	return slot.v, nil
 }
 
-func (s *jsonScanner) literal(word string) error {
+func (s *JSONScanner) literal(word string) error {
 	if len(s.data)-s.pos >= len(word) && string(s.data[s.pos:s.pos+len(word)]) == word {
 		s.pos += len(word)
 		return nil
 	}
-	return s.unexpected("where a value should be")
+	return s.Unexpected("where a value should be")
 }
 
 // str parses a string value.
-func (s *jsonScanner) str(context string) (string, error) {
-	if s.peek() != '"' {
-		return "", s.unexpected("where " + context + " (a string) should be")
+func (s *JSONScanner) Str(context string) (string, error) {
+	if s.Peek() != '"' {
+		return "", s.Unexpected("where " + context + " (a string) should be")
 	}
 	b, err := s.stringBytes()
 	return string(b), err
 }
 
 // name parses an object member name, interned: the same few names repeat in every object.
-func (s *jsonScanner) name() (string, error) {
+func (s *JSONScanner) name() (string, error) {
 	b, err := s.stringBytes()
 	if err != nil {
 		return "", err
@@ -300,7 +322,7 @@ func (s *jsonScanner) name() (string, error) {
 
 // stringBytes parses a string at s.pos (which holds '"'). The result aliases the input when
 // the string has no escapes, so callers copy it (string conversion) before keeping it.
-func (s *jsonScanner) stringBytes() ([]byte, error) {
+func (s *JSONScanner) stringBytes() ([]byte, error) {
 	start := s.pos + 1
 	ascii := true
 	for i := start; i < len(s.data); i++ {
@@ -318,12 +340,12 @@ func (s *jsonScanner) stringBytes() ([]byte, error) {
 			ascii = false
 		}
 	}
-	return nil, s.errorf(s.pos, "string is not terminated")
+	return nil, s.Errorf(s.pos, "string is not terminated")
 }
 
 // slowString decodes a string with escapes or invalid UTF-8 the way encoding/json does:
 // invalid bytes and lone surrogates become U+FFFD.
-func (s *jsonScanner) slowString(start int) ([]byte, error) {
+func (s *JSONScanner) slowString(start int) ([]byte, error) {
 	out := make([]byte, 0, 64)
 	i := start
 	for i < len(s.data) {
@@ -333,10 +355,10 @@ func (s *jsonScanner) slowString(start int) ([]byte, error) {
 			s.pos = i + 1
 			return out, nil
 		case c < 0x20:
-			return nil, s.errorf(i, "control character %s inside a string (write it as an escape)", describeByte(c))
+			return nil, s.Errorf(i, "control character %s inside a string (write it as an escape)", describeByte(c))
 		case c == '\\':
 			if i+1 >= len(s.data) {
-				return nil, s.errorf(s.pos, "string is not terminated")
+				return nil, s.Errorf(s.pos, "string is not terminated")
 			}
 			switch e := s.data[i+1]; e {
 			case '"', '\\', '/':
@@ -360,7 +382,7 @@ func (s *jsonScanner) slowString(start int) ([]byte, error) {
 			case 'u':
 				r, ok := hex4(s.data, i+2)
 				if !ok {
-					return nil, s.errorf(i, `invalid \u escape in a string`)
+					return nil, s.Errorf(i, `invalid \u escape in a string`)
 				}
 				i += 6
 				if utf16.IsSurrogate(r) {
@@ -377,7 +399,7 @@ func (s *jsonScanner) slowString(start int) ([]byte, error) {
 				}
 				out = utf8.AppendRune(out, r)
 			default:
-				return nil, s.errorf(i, "invalid escape %s in a string", strconv.Quote(string(s.data[i:i+2])))
+				return nil, s.Errorf(i, "invalid escape %s in a string", strconv.Quote(string(s.data[i:i+2])))
 			}
 		case c < utf8.RuneSelf:
 			out = append(out, c)
@@ -392,7 +414,7 @@ func (s *jsonScanner) slowString(start int) ([]byte, error) {
 			i += size
 		}
 	}
-	return nil, s.errorf(s.pos, "string is not terminated")
+	return nil, s.Errorf(s.pos, "string is not terminated")
 }
 
 func hex4(b []byte, at int) (rune, bool) {
@@ -416,17 +438,20 @@ func hex4(b []byte, at int) (rune, bool) {
 	return r, true
 }
 
-// number parses a number and returns it in model's canonical spelling.
-func (s *jsonScanner) number() (json.Number, error) {
+// Number parses a number and returns it in canonical spelling (as written after KeepNumbers).
+func (s *JSONScanner) Number() (json.Number, error) {
 	start := s.pos
 	end, integer, ok := scanNumber(s.data, start)
 	if !ok {
-		return "", s.errorf(start, "invalid number")
+		return "", s.Errorf(start, "invalid number")
 	}
 	s.pos = end
+	if s.verbatim {
+		return json.Number(s.data[start:end]), nil
+	}
 	n, err := canonicalNumber(string(s.data[start:end]), integer)
 	if err != nil {
-		return "", s.errorf(start, "%v", err)
+		return "", s.Errorf(start, "%v", err)
 	}
 	return n, nil
 }
@@ -488,5 +513,5 @@ func canonicalNumber(n string, integer bool) (json.Number, error) {
 			}
 		}
 	}
-	return model.NormalizeNumber(json.Number(n))
+	return NormalizeNumber(json.Number(n))
 }

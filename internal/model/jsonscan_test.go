@@ -1,4 +1,4 @@
-package state
+package model
 
 import (
 	"bytes"
@@ -10,12 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/j1hcl/j1hcl/internal/model"
 )
 
 // referenceValue decodes data the way model.DecodeObject does: encoding/json with UseNumber,
-// then model.NormalizeValue.
+// then NormalizeValue.
 func referenceValue(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -26,14 +24,14 @@ func referenceValue(data []byte) (any, error) {
 	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return nil, errors.New("trailing data")
 	}
-	return model.NormalizeValue(v)
+	return NormalizeValue(v)
 }
 
 func scanValue(data []byte) (any, error) {
-	s := newJSONScanner(data)
-	v, err := s.value()
+	s := NewJSONScanner(data)
+	v, err := s.Value()
 	if err == nil {
-		err = s.end()
+		err = s.End()
 	}
 	return v, err
 }
@@ -69,7 +67,7 @@ func checkScannerAgainstReference(t *testing.T, data []byte) {
 	got, gotErr := scanValue(data)
 	if gotErr != nil && (strings.Contains(gotErr.Error(), "appears twice") || strings.Contains(gotErr.Error(), "out of range")) {
 		// Refusals of the scanner's own: duplicate names, and numbers whose exact
-		// normalization would take model.NormalizeNumber seconds.
+		// normalization would take NormalizeNumber seconds.
 		return
 	}
 	want, wantErr := referenceValue(data)
@@ -81,7 +79,7 @@ func checkScannerAgainstReference(t *testing.T, data []byte) {
 	}
 }
 
-// canonicalNumber skips model.NormalizeNumber's exact path only when the answer is the same.
+// canonicalNumber skips NormalizeNumber's exact path only when the answer is the same.
 func TestCanonicalNumberMatchesModel(t *testing.T) {
 	inputs := []string{"0", "-0", "7", "-7", "123456789012345678", "-123456789012345678", "1234567890123456789",
 		"0.1", "0.10", "1.0", "-0.0", "0.000001", "0.0000001", "1e5", "1.5E-3", "999999999999999999999.5",
@@ -101,9 +99,60 @@ func TestCanonicalNumberMatchesModel(t *testing.T) {
 			continue // FormatFloat's 'g' form can have a '+' exponent sign, which JSON allows; others are not JSON
 		}
 		got, err := canonicalNumber(in, integer)
-		want, wantErr := model.NormalizeNumber(json.Number(in))
+		want, wantErr := NormalizeNumber(json.Number(in))
 		if err != nil || wantErr != nil || got != want {
-			t.Fatalf("canonicalNumber(%s) = %s, %v; model.NormalizeNumber = %s, %v", in, got, err, want, wantErr)
+			t.Fatalf("canonicalNumber(%s) = %s, %v; NormalizeNumber = %s, %v", in, got, err, want, wantErr)
 		}
+	}
+}
+
+// TestScannerResetAndKeepNumbers: a reset scanner decodes the next document from its start,
+// values decoded before stay intact, and KeepNumbers returns numbers as written.
+func TestScannerResetAndKeepNumbers(t *testing.T) {
+	tests := []struct {
+		name  string
+		keep  bool
+		first string
+		want  json.Number
+	}{
+		{"normalized", false, `{"n": 1.50}`, "1.5"},
+		{"as written", true, `{"n": 1.50}`, "1.50"},
+		{"exponent as written", true, `{"n": 1e3}`, "1e3"},
+		{"exponent normalized", false, `{"n": 1e3}`, "1000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewJSONScanner(nil)
+			if tt.keep {
+				s.KeepNumbers()
+			}
+			buf := []byte(tt.first)
+			s.Reset(buf)
+			v, err := s.Value()
+			if err == nil {
+				err = s.End()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			copy(buf, `{"x": "overwritten"}`) // decoded values must not alias the input
+			if got := v.(map[string]any)["n"]; got != tt.want {
+				t.Errorf("n = %#v, want %#v", got, tt.want)
+			}
+			s.Reset([]byte(` ["a", {"n": 2}] `))
+			v2, err := s.Value()
+			if err == nil {
+				err = s.End()
+			}
+			if err != nil || !reflect.DeepEqual(v2, []any{"a", map[string]any{"n": json.Number("2")}}) {
+				t.Errorf("after Reset: %#v, %v", v2, err)
+			}
+			if s.Reset([]byte(`{"n": 01}`)); !tt.keep {
+				return
+			}
+			if _, err := s.Value(); err == nil {
+				t.Error("KeepNumbers accepted 01, which is not a JSON number")
+			}
+		})
 	}
 }
