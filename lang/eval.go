@@ -532,6 +532,14 @@ func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 	bl.properties(vals)
 	bl.setString(model.PropFromKey, fromKey)
 	bl.setString(model.PropToKey, toKey)
+	for _, end := range [...][2]string{{"from", model.PropFromKey}, {"to", model.PropToKey}} {
+		if vals.value(end[0]).IsMarked() { // a key from a sensitive variable
+			if bl.obj.Sensitive == nil {
+				bl.obj.Sensitive = map[string]bool{}
+			}
+			bl.obj.Sensitive[end[1]] = true
+		}
+	}
 	if v, ok := vals.get("_key"); ok {
 		bl.set(model.PropKey, v, b.attrs["_key"].Range)
 	} else {

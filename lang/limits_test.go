@@ -159,3 +159,21 @@ func TestNumberLiteralLimits(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheckNesting: the scanner never panics, and text it accepts parses without crashing.
+func FuzzCheckNesting(f *testing.F) {
+	f.Add("a = [[{b = (1)}]]\n", false)
+	f.Add("a = <<-EOT\n  ${x}\n  EOT\n", false)
+	f.Add(`{"a": "${[[1]]}", "b": -1e5}`, true)
+	f.Add("a = \"${\"${1}\"}\" # (((\n", false)
+	f.Fuzz(func(t *testing.T, src string, isJSON bool) {
+		name := "f.hcl"
+		if isJSON {
+			name = "f.hcl.json"
+		}
+		if diags := lang.CheckNesting(name, []byte(src)); diags.HasErrors() {
+			return
+		}
+		lang.ParseFile(name, []byte(src))
+	})
+}

@@ -381,7 +381,7 @@ func (c *checker) endpointRule(o *model.Object) {
 			continue
 		}
 		c.report("J1P008", o, end, "Relationship endpoint not in the configuration",
-			fmt.Sprintf("%s: %s %s is not the _key of any entity in this configuration. A DIFF job deletes every entity it does not upload, so this relationship would have no endpoint. Reference an entity (entity.RESOURCE.NAME), or use a mapped_relationship for entities owned by other integrations.", describe(o), end, quote(k)))
+			fmt.Sprintf("%s: %s %s is not the _key of any entity in this configuration. A DIFF job deletes every entity it does not upload, so this relationship would have no endpoint. Reference an entity (entity.RESOURCE.NAME), or use a mapped_relationship for entities owned by other integrations.", describe(o), end, shown(o, end, k)))
 	}
 }
 
