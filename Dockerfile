@@ -6,7 +6,11 @@
 # The configuration is mounted at /work, the working directory. The image holds nothing but the
 # binary, CA certificates and time zone data: no shell, no package manager.
 
-FROM docker.io/library/golang:1.26 AS build
+# Registries can be swapped for mirrors: --build-arg GO_IMAGE=… --build-arg BASE_IMAGE=….
+ARG GO_IMAGE=docker.io/library/golang:1.26
+ARG BASE_IMAGE=gcr.io/distroless/static-debian12:nonroot
+
+FROM ${GO_IMAGE} AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -17,7 +21,7 @@ RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false \
       -o /out/j1hcl . \
  && /out/j1hcl version
 
-FROM gcr.io/distroless/static-debian12:nonroot
+FROM ${BASE_IMAGE}
 COPY --from=build /out/j1hcl /usr/local/bin/j1hcl
 COPY LICENSE /usr/share/doc/j1hcl/LICENSE
 COPY internal/datamodel/schema/LICENSE /usr/share/doc/j1hcl/LICENSE.data-model
