@@ -51,8 +51,15 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./internal/apply ./internal/e2e ./internal/syncapi ./internal/emulator ./internal/refresh
 	$(MAKE) bench-rss
 
+## bench-rss: wall time, CPU and peak RSS of whole processes for every row of the README's
+## performance table at 1k, 10k and 100k, and the growth from N to 10N.
 bench-rss: build
 	./scripts/bench-rss.sh $(BIN)
+
+## bench-large: the same at 1,000,000 (needs about 6 GB of memory; not part of make test).
+bench-large: build
+	J1HCL_BENCH_LARGE=1 $(GO) test -run '^$$' -bench Plan -benchmem -benchtime 1x -timeout 60m ./internal/command
+	./scripts/bench-rss.sh $(BIN) "100000 1000000"
 
 demo: build
 	./scripts/demo.sh $(BIN)

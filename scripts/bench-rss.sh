@@ -1,22 +1,93 @@
 #!/usr/bin/env bash
-# Peak RSS and wall time of whole `j1hcl plan` processes on the specification's benchmark
-# graphs (README §5): 100,000 entities + 100,000 relationships from CSV, against an empty and a
-# matching state, and 10,000 entity blocks.
+# Wall time, CPU time and peak RSS of whole j1hcl processes on the rows of the README's
+# performance table, then a growth table (time at 10N divided by time at N).
+#
+#   scripts/bench-rss.sh [BIN] [SIZES]
+#
+# BIN defaults to bin/j1hcl; SIZES (entities per workload) to "1000 10000 100000"
+# (make bench-large passes "100000 1000000"; the 1M rows need several GB of memory).
+# The apply row starts `j1hcl serve` on a free loopback port and applies the CSV inventory to it.
 set -euo pipefail
 bin=$(realpath "${1:-bin/j1hcl}")
+sizes=${2:-"1000 10000 100000"}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$(dirname "$0")/.."
-go run ./internal/benchfixture/cmd -csv "$work/csv" -n 100000
-go run ./internal/benchfixture/cmd -blocks "$work/blocks" -n 10000
-
-measure() { # name dir args...
-	local name=$1 dir=$2; shift 2
-	/usr/bin/time -f "%e %M" -o "$work/time" "$bin" -chdir="$dir" "$@" >/dev/null 2>&1
-	read -r secs kb <"$work/time"
-	printf '%-42s %6.2f s wall %8.1f MB peak RSS\n' "$name" "$secs" "$(echo "$kb / 1024" | bc -l)"
+emulator_pid=
+cleanup() {
+	[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null
+	rm -rf "$work"
 }
-measure "plan, 100k+100k from CSV, empty state" "$work/csv" plan -compact
-go run ./internal/benchfixture/cmd -state-for "$work/csv"
-measure "plan, 100k+100k from CSV, matching state" "$work/csv" plan -compact
-measure "plan, 10k entity blocks, empty state" "$work/blocks" plan -compact
+trap cleanup EXIT
+cd "$(dirname "$0")/.."
+go build -o "$work/benchfixture" ./internal/benchfixture/cmd
+
+declare -A wall
+# measure NAME N DIR ARGS...: one run of BIN, output discarded, exit 0 or 2 expected.
+measure() {
+	local name=$1 n=$2 dir=$3; shift 3
+	local rc=0
+	/usr/bin/time -f "%e %M %U %S" -o "$work/time" "$bin" -chdir="$dir" "$@" >/dev/null 2>"$work/err" || rc=$?
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
+		echo "$name ($n): exit $rc" >&2
+		head -n 5 "$work/err" >&2
+		return 1
+	fi
+	local secs kb user sys
+	read -r secs kb user sys <"$work/time"
+	wall["$name,$n"]=$secs
+	printf '%-34s %8d %8.2f s wall %8.2f s CPU %8.0f MB peak RSS\n' "$name" "$n" "$secs" "$(echo "$user + $sys" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
+}
+
+start_emulator() { # a fresh emulator: every apply is a first apply
+	if [ -n "$emulator_pid" ]; then
+		kill "$emulator_pid" 2>/dev/null || true
+		wait "$emulator_pid" 2>/dev/null || true
+	fi
+	export JUPITERONE_API_KEY="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+	"$bin" serve --listen 127.0.0.1:0 --api-key "$JUPITERONE_API_KEY" >"$work/serve.log" 2>&1 &
+	emulator_pid=$!
+	local base=
+	for _ in $(seq 100); do
+		base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.log" | head -n1 || true)
+		[ -n "$base" ] && break
+		sleep 0.1
+	done
+	[ -n "$base" ] || { echo "the emulator did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
+	export JUPITERONE_API_BASE=$base
+}
+
+rows=("plan CSV, empty state" "plan CSV, no change" "plan CSV, 1% changed" "plan blocks, empty state" "plan blocks, no change" "plan JSON for_each, empty state" "apply CSV to serve")
+printf '%-34s %8s   (CSV: N entities + N relationships; blocks: N blocks + N/10 relationships)\n' workload N
+for n in $sizes; do
+	d="$work/$n"
+	mkdir -p "$d"
+	"$work/benchfixture" -csv "$d/csv" -blocks "$d/blocks" -json "$d/json" -n "$n"
+	"$work/benchfixture" -state-for "$d/csv"
+	mv "$d/csv/j1hcl.state.json" "$d/csv/match.json"
+	"$work/benchfixture" -state-for "$d/csv" -changed 1
+	mv "$d/csv/j1hcl.state.json" "$d/csv/changed.json"
+	"$work/benchfixture" -state-for "$d/blocks"
+	mv "$d/blocks/j1hcl.state.json" "$d/blocks/match.json"
+	plan=(plan -compact -lock=false)
+	measure "${rows[0]}" "$n" "$d/csv" "${plan[@]}" -state "$d/none.json"
+	measure "${rows[1]}" "$n" "$d/csv" "${plan[@]}" -state "$d/csv/match.json"
+	measure "${rows[2]}" "$n" "$d/csv" "${plan[@]}" -state "$d/csv/changed.json"
+	measure "${rows[3]}" "$n" "$d/blocks" "${plan[@]}" -state "$d/none.json"
+	measure "${rows[4]}" "$n" "$d/blocks" "${plan[@]}" -state "$d/blocks/match.json"
+	measure "${rows[5]}" "$n" "$d/json" "${plan[@]}" -state "$d/none.json"
+	start_emulator
+	measure "${rows[6]}" "$n" "$d/csv" apply -auto-approve -compact -state "$d/csv/applied.json"
+	rm -rf "$d"
+done
+
+echo
+echo "growth: wall time at 10N / wall time at N (linear: at most 11)"
+for row in "${rows[@]}"; do
+	line=$(printf '%-34s' "$row")
+	for n in $sizes; do
+		m=$((n * 10))
+		if [ -n "${wall[$row,$n]:-}" ] && [ -n "${wall[$row,$m]:-}" ]; then
+			line+=$(printf ' %7s->%-7s %5.1fx' "$n" "$m" "$(echo "${wall[$row,$m]} / ${wall[$row,$n]}" | bc -l)")
+		fi
+	done
+	echo "$line"
+done
