@@ -96,8 +96,9 @@
 //
 // Fault injection: Config.FailRate answers that share of upload, finalize and job status
 // requests 503, half of them after the request took effect, as when an answer is lost.
-// Config.RateLimit is a token bucket over every route (429, Retry-After: 1), and
-// Config.Latency delays every request.
+// Config.RateLimit is a token bucket over every route (429 with Retry-After: 1 and
+// RateLimit-Reset: 1; on /graphql, as on the platform, HTTP 200 with an error whose message
+// names the 429), and Config.Latency delays every request.
 //
 // Limits: a request's headers and body must arrive within Config.ReadTimeout (a late body
 // gets 408 REQUEST_TIMEOUT and the connection is closed; the handler sets this deadline
