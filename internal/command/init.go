@@ -31,6 +31,10 @@ integration {
   sync_mode   = "DIFF"
 }
 
+# Identity: JupiterOne knows an object by its _key. Without a _key attribute, j1hcl derives
+# one from the block's labels, so renaming a block replaces the object (a new _id; links from
+# other sources break). To rename a block and keep the object, pin _key = "<old key>" in it
+# or add moved { from = entity.team.old  to = entity.team.new }.
 entity "team" "platform" {
   _class      = "Team"
   name        = "platform"

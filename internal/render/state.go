@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/j1hcl/j1hcl/internal/model"
+	"github.com/j1hcl/j1hcl/internal/plan"
 	"github.com/j1hcl/j1hcl/internal/state"
 )
 
@@ -131,7 +132,12 @@ func ObjectJSON(w io.Writer, o *model.Object) error {
 //	 "pending_job_id","objects":[{"address","kind","key","type","values"}, …]}
 //
 // with one object per line, entities first.
-func StateJSON(w io.Writer, f *state.File) error {
+func StateJSON(w io.Writer, f *state.File) error { return StateJSONRefreshed(w, f, nil) }
+
+// StateJSONRefreshed is StateJSON of a state compared with the live graph: refreshed, the
+// refresh-only plan of that comparison, adds "live": "compared" and its "drift" (in the JSON
+// plan's change format) before the objects.
+func StateJSONRefreshed(w io.Writer, f *state.File, refreshed *plan.Plan) error {
 	out := newOutput(w)
 	field := func(name string, v any) {
 		b, err := compactJSON(v)
@@ -152,6 +158,12 @@ func StateJSON(w io.Writer, f *state.File) error {
 	field("target", f.Target)
 	field("last_job", f.LastJob)
 	field("pending_job_id", pending)
+	if refreshed != nil {
+		field("live", plan.LiveCompared)
+		out.str(`  "drift": `)
+		writeChanges(out, refreshed.Drift)
+		out.str(",\n")
+	}
 	all := f.Graph().All()
 	if len(all) == 0 {
 		out.line(`  "objects": []`)
