@@ -21,11 +21,12 @@ cd "$(dirname "$0")/.."
 go build -o "$work/benchfixture" ./internal/benchfixture/cmd
 
 declare -A wall
+api_env=()
 # measure NAME N DIR ARGS...: one run of BIN, output discarded, exit 0 or 2 expected.
 measure() {
 	local name=$1 n=$2 dir=$3; shift 3
 	local rc=0
-	/usr/bin/time -f "%e %M %U %S" -o "$work/time" "$bin" -chdir="$dir" "$@" >/dev/null 2>"$work/err" || rc=$?
+	env -u JUPITERONE_API_KEY -u JUPITERONE_API_BASE ${api_env[@]+"${api_env[@]}"} /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$bin" -chdir="$dir" "$@" >/dev/null 2>"$work/err" || rc=$?
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
 		echo "$name ($n): exit $rc" >&2
 		head -n 5 "$work/err" >&2
@@ -37,13 +38,16 @@ measure() {
 	printf '%-34s %8d %8.2f s wall %8.2f s CPU %8.0f MB peak RSS\n' "$name" "$n" "$secs" "$(echo "$user + $sys" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
 }
 
+# The emulator's address and key go only to the apply: a plan that saw them would also read
+# the live graph back.
+api_key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+api_base=
 start_emulator() { # a fresh emulator: every apply is a first apply
 	if [ -n "$emulator_pid" ]; then
 		kill "$emulator_pid" 2>/dev/null || true
 		wait "$emulator_pid" 2>/dev/null || true
 	fi
-	export JUPITERONE_API_KEY="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-	"$bin" serve --listen 127.0.0.1:0 --api-key "$JUPITERONE_API_KEY" >"$work/serve.log" 2>&1 &
+	"$bin" serve --listen 127.0.0.1:0 --api-key "$api_key" >"$work/serve.log" 2>&1 &
 	emulator_pid=$!
 	local base=
 	for _ in $(seq 100); do
@@ -52,7 +56,7 @@ start_emulator() { # a fresh emulator: every apply is a first apply
 		sleep 0.1
 	done
 	[ -n "$base" ] || { echo "the emulator did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
-	export JUPITERONE_API_BASE=$base
+	api_base=$base
 }
 
 rows=("plan CSV, empty state" "plan CSV, no change" "plan CSV, 1% changed" "plan blocks, empty state" "plan blocks, no change" "plan JSON for_each, empty state" "apply CSV to serve")
@@ -75,7 +79,9 @@ for n in $sizes; do
 	measure "${rows[4]}" "$n" "$d/blocks" "${plan[@]}" -state "$d/blocks/match.json"
 	measure "${rows[5]}" "$n" "$d/json" "${plan[@]}" -state "$d/none.json"
 	start_emulator
+	api_env=("JUPITERONE_API_KEY=$api_key" "JUPITERONE_API_BASE=$api_base")
 	measure "${rows[6]}" "$n" "$d/csv" apply -auto-approve -compact -state "$d/csv/applied.json"
+	api_env=()
 	rm -rf "$d"
 done
 
