@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"sync"
 	"time"
@@ -119,7 +120,12 @@ func (m *meta) settlePending(ctx context.Context, store backend.Backend, f *stat
 	if wait <= 0 {
 		wait = apply.DefaultPendingWait
 	}
-	runner := &apply.Runner{Client: client, Out: m.env.Stderr, Now: time.Now, ToolVersion: Version}
+	// What became of the job goes to standard error: standard output may carry a document.
+	var out io.Writer = escapingWriter{m.env.Stderr}
+	if _, ok := m.view.(jsonView); ok {
+		out = &jsonLog{w: m.env.Stderr}
+	}
+	runner := &apply.Runner{Client: client, Out: out, Now: time.Now, ToolVersion: Version}
 	return runner.ResolvePending(ctx, f, store, wait)
 }
 
