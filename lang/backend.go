@@ -123,6 +123,13 @@ func decodeEncryption(blocks []*hcl.Block, vars map[string]cty.Value, funcs map[
 	return &Encryption{Passphrase: s.AsString(), DeclRange: b.DefRange}, diags
 }
 
+// stateSchema picks the blocks LoadStateSettings reads.
+var stateSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: "backend", LabelNames: []string{"kind"}},
+	{Type: "encryption"},
+	{Type: "variable", LabelNames: []string{"name"}},
+}}
+
 // StateSettings are what locating and opening the state needs of a configuration.
 type StateSettings struct {
 	Backend    *Backend    // nil: no backend block (the local state file)
@@ -143,9 +150,28 @@ func LoadStateSettings(opts Options) (*StateSettings, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	decls, moreDiags := decodeFiles(files)
-	if moreDiags.HasErrors() {
-		return nil, append(diags, moreDiags...)
+	// Only the blocks the state needs: a configuration with other problems still lets the
+	// state commands work (plan and apply report those problems).
+	decls := &declarations{varByName: map[string]*variableBlock{}}
+	for _, f := range files {
+		if f == nil {
+			continue
+		}
+		content, _, moreDiags := f.Body.PartialContent(stateSchema)
+		diags = append(diags, moreDiags...)
+		for _, b := range content.Blocks {
+			switch b.Type {
+			case "backend":
+				decls.backends = append(decls.backends, b)
+			case "encryption":
+				decls.encryptions = append(decls.encryptions, b)
+			case "variable":
+				diags = append(diags, decls.addVariable(b)...)
+			}
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
 	}
 	out := &StateSettings{Files: map[string]*hcl.File{}}
 	for i, f := range files {
@@ -153,6 +179,7 @@ func LoadStateSettings(opts Options) (*StateSettings, hcl.Diagnostics) {
 			out.Files[paths[i]] = f
 		}
 	}
+	var moreDiags hcl.Diagnostics
 	out.Backend, moreDiags = decodeBackend(decls.backends)
 	diags = append(diags, moreDiags...)
 	if len(decls.encryptions) > 0 {

@@ -1,6 +1,8 @@
 package lang_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -101,5 +103,25 @@ entity "team" "a" {
 		if strings.Contains(d.Summary+d.Detail, "hunter2-secret") {
 			t.Errorf("diagnostic shows the passphrase: %s: %s", d.Summary, d.Detail)
 		}
+	}
+}
+
+// The state commands read the backend of a configuration that has other problems (here no
+// integration block and an entity without _class): those are plan's to report.
+func TestLoadStateSettingsIgnoresTheRest(t *testing.T) {
+	dir := t.TempDir()
+	src := "backend \"pg\" {\n  schema_name = \"s\"\n}\nentity \"team\" \"a\" {\n  name = 1\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, diags := lang.LoadStateSettings(lang.Options{Dir: dir})
+	if diags.HasErrors() || got.Backend == nil || got.Backend.Kind != "pg" {
+		t.Fatalf("LoadStateSettings = %+v, %v", got, diags)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte("backend {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, diags := lang.LoadStateSettings(lang.Options{Dir: dir}); !diags.HasErrors() {
+		t.Error("a backend block without its kind was accepted")
 	}
 }
