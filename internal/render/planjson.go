@@ -130,10 +130,7 @@ func PlanJSON(w io.Writer, p *plan.Plan) error {
 	out.str(`  "drift": `)
 	writeChanges(out, p.Drift)
 	out.str(",\n")
-	replacements := p.Replacements
-	if replacements == nil {
-		replacements = []plan.Replacement{}
-	}
+	replacements := redactedReplacements(p)
 	field("replacements", replacements, true)
 	out.str("}\n")
 	return out.flush()
@@ -197,3 +194,25 @@ func compactJSON(v any) ([]byte, error) { return model.MarshalJSON(v, "") }
 
 // jsonIndent marshals v indented by two spaces, without HTML escaping, ending in a newline.
 func jsonIndent(v any) ([]byte, error) { return model.MarshalJSON(v, "  ") }
+
+// redactedReplacements are the plan's replacements with a _key hidden wherever the change it
+// belongs to hides it.
+func redactedReplacements(p *plan.Plan) []plan.Replacement {
+	out := make([]plan.Replacement, 0, len(p.Replacements))
+	hidden := map[string]bool{}
+	for i := range p.Changes {
+		if ch := &p.Changes[i]; ch.IsSensitive(model.PropKey) {
+			hidden[identityOf(ch.Kind, ch.Key)] = true
+		}
+	}
+	for _, r := range p.Replacements {
+		if hidden[identityOf(r.Kind, r.OldKey)] {
+			r.OldKey = SensitiveValue
+		}
+		if hidden[identityOf(r.Kind, r.NewKey)] {
+			r.NewKey = SensitiveValue
+		}
+		out = append(out, r)
+	}
+	return out
+}
