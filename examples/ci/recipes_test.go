@@ -423,3 +423,48 @@ func TestBackendVariants(t *testing.T) {
 		checkNoKeyEcho(t, src)
 	}
 }
+
+// TestDriftCheckRecipes: the scheduled drift check runs ci/drift.sh on a schedule in both
+// recipes, with a key from a secret, and fails the job on drift (the script's exit 2).
+func TestDriftCheckRecipes(t *testing.T) {
+	doc, src := load(t, filepath.Join("github", "j1hcl-drift.yml"))
+	on := get(t, doc, "on").(map[string]any)
+	if _, ok := on["schedule"]; !ok {
+		t.Error("the drift workflow has no schedule")
+	}
+	if _, ok := on["pull_request"]; ok {
+		t.Error("the drift check must not run on pull requests: it needs the API key")
+	}
+	action := stepUsing(t, steps(t, doc, "drift"), "j1hcl/j1hcl@")
+	with := action["with"].(map[string]any)
+	if str(with["mode"]) != "drift" || !strings.Contains(str(with["jupiterone-api-key"]), "secrets.JUPITERONE_API_KEY") {
+		t.Errorf("the drift step runs with %v", with)
+	}
+	checkNoKeyEcho(t, src)
+
+	actionDoc, _ := load(t, filepath.Join("..", "..", "action.yml"))
+	var list []map[string]any
+	for _, s := range get(t, actionDoc, "runs", "steps").([]any) {
+		list = append(list, s.(map[string]any))
+	}
+	if drift := stepRunning(t, list, "ci/drift.sh"); !strings.Contains(str(drift["if"]), "'drift'") {
+		t.Errorf("the action's drift step runs when %q", drift["if"])
+	}
+	if !strings.Contains(str(stepRunning(t, list, "mode=$MODE")["run"]), "schedule) mode=drift") {
+		t.Error("a scheduled run of the action does not default to the drift check")
+	}
+
+	template := repoFile(t, "templates/j1hcl.gitlab-ci.yml")
+	job, _, ok := strings.Cut(template[strings.Index(template, "j1hcl:drift:"):]+"\n\n", "\n\n")
+	if !ok || !strings.Contains(job, `$CI_PIPELINE_SOURCE == "schedule"`) || !strings.Contains(job, "ci/drift.sh") {
+		t.Errorf("the GitLab template's drift job:\n%s", job)
+	}
+
+	script := repoFile(t, "ci/drift.sh")
+	checkNoKeyEcho(t, script)
+	for _, want := range []string{"plan -refresh-only -detailed-exitcode", `exit "$code"`} {
+		if !strings.Contains(script, want) {
+			t.Errorf("ci/drift.sh lacks %q", want)
+		}
+	}
+}
