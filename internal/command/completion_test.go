@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
 )
 
 // The bash script completes commands, subcommands and each command's own flags; run by a
@@ -53,4 +55,29 @@ func TestBashCompletionCompletes(t *testing.T) {
 			t.Errorf("completing %q = %q, want %q", tt.words, got, tt.want)
 		}
 	}
+}
+
+// Every command's help has an example, and every flag with a value shows a typed placeholder
+// (-format=text|markdown|json, never -format=VALUE).
+func TestEveryCommandHasExamplesAndTypedFlags(t *testing.T) {
+	app := newApp(&meta{env: benchEnv()})
+	for _, e := range completionTree(app.Commands)[1:] {
+		if len(commandDocs[e.path].examples) == 0 {
+			t.Errorf("%s: no example in commandDocs", e.path)
+		}
+	}
+	var walk func(path string, cmds []*cli.Command)
+	walk = func(path string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			p := strings.TrimSpace(path + " " + c.Name)
+			for _, f := range c.Flags {
+				head, _, _ := strings.Cut(flagString(f), "\t")
+				if s := head; strings.HasSuffix(s, "-"+f.Names()[len(f.Names())-1]+"=VALUE") {
+					t.Errorf("%s: flag %s has no typed placeholder: %q", p, f.Names()[0], s)
+				}
+			}
+			walk(p, c.Subcommands)
+		}
+	}
+	walk("", app.Commands)
 }

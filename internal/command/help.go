@@ -82,6 +82,18 @@ var commandDocs = map[string]commandDoc{
 		env:       syncEnv,
 		examples:  []string{"j1hcl state rm -dry-run entity.host.old", "j1hcl state rm entity.host.old"},
 	},
+	"state pull": {
+		examples: []string{"j1hcl state pull > backup.json"},
+	},
+	"state push": {
+		examples: []string{"j1hcl state push backup.json"},
+	},
+	"import": {
+		examples: []string{`j1hcl import 'entity.user.all["alice"]' acme:user:alice`},
+	},
+	"import-remote": {
+		examples: []string{"j1hcl import-remote -out=adopted"},
+	},
 	"export": {
 		paragraph: "Writes the desired graph as Sync API upload JSON ({\"entities\": [...], \"relationships\": [...]}).",
 		env:       configEnv,
