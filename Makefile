@@ -6,7 +6,7 @@ BIN     := bin/j1hcl
 VERSION ?= $(patsubst v%,%,$(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null))
 LDFLAGS := $(if $(VERSION),-X github.com/j1hcl/j1hcl/internal/command.Version=$(VERSION))
 
-.PHONY: all build test test-deps test-short race fuzz bench bench-rss lint demo datamodel release image clean
+.PHONY: all build test test-deps test-short race fuzz bench bench-rss bench-refresh lint demo datamodel release image clean
 
 all: build
 
@@ -50,6 +50,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./lang ./internal/command ./internal/validate ./internal/datamodel ./internal/state ./internal/render
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./internal/apply ./internal/e2e ./internal/syncapi ./internal/emulator ./internal/refresh
 	$(MAKE) bench-rss
+	$(MAKE) bench-refresh
 
 ## bench-rss: wall time, CPU and peak RSS of whole processes for every row of the README's
 ## performance table at 1k, 10k and 100k, and the growth from N to 10N.
@@ -60,6 +61,10 @@ bench-rss: build
 bench-large: build
 	J1HCL_BENCH_LARGE=1 $(GO) test -run '^$$' -bench Plan -benchmem -benchtime 1x -timeout 60m ./internal/command
 	./scripts/bench-rss.sh $(BIN) "100000 1000000"
+
+## bench-refresh: wall, CPU and peak RSS of `plan -refresh` reading 100k+100k from `j1hcl serve`.
+bench-refresh: build
+	./scripts/bench-refresh.sh $(BIN)
 
 demo: build
 	./scripts/demo.sh $(BIN)

@@ -42,21 +42,31 @@ func (hints) of(g *model.Graph) hints {
 }
 
 // entityOf turns one list row into an entity: _key, _type, _class and displayName from the
-// row's entity part, every other property from its properties part, metadata left out.
+// row's entity part, every other property from its properties part (which wins where both
+// have a name), metadata left out. The row is Read's own: its properties map becomes the
+// entity's, which spares copying every property of every entity.
 func entityOf(row syncapi.QueryItem, recorded model.Index) (*model.Object, error) {
 	key, _ := row.Entity[model.PropKey].(string)
 	if key == "" {
 		return nil, fmt.Errorf("an entity (_id %q) without a _key", row.ID)
 	}
-	props := model.Properties{model.PropKey: key}
-	for _, name := range []string{model.PropType, model.PropClass, model.PropDisplayName} {
-		if v, ok := row.Entity[name]; ok {
-			props[name] = v
+	props := model.Properties(row.Properties)
+	if props == nil {
+		props = model.Properties{}
+	}
+	for name := range props {
+		if isMetadata(name) {
+			delete(props, name)
 		}
 	}
-	for name, v := range row.Properties {
-		if !isMetadata(name) {
-			props[name] = v
+	if _, ok := props[model.PropKey]; !ok {
+		props[model.PropKey] = key
+	}
+	for _, name := range []string{model.PropType, model.PropClass, model.PropDisplayName} {
+		if v, ok := row.Entity[name]; ok {
+			if _, own := props[name]; !own {
+				props[name] = v
+			}
 		}
 	}
 	return object(model.KindEntity, props, recorded[key])
@@ -65,7 +75,8 @@ func entityOf(row syncapi.QueryItem, recorded model.Index) (*model.Object, error
 // relationshipOf turns one relationship, returned with its properties flattened, into a
 // direct or mapped relationship. A mapped relationship carries _mapping as uploaded; its
 // resolved endpoints are the mapper's work, not part of what was uploaded, so they are
-// dropped unless the recorded object has them.
+// dropped unless the recorded object has them. r is Read's own and becomes the object's
+// properties, the dropped names deleted from it.
 func relationshipOf(r map[string]any, recorded model.Index) (*model.Object, error) {
 	key, _ := r[model.PropKey].(string)
 	if key == "" {
@@ -76,24 +87,22 @@ func relationshipOf(r map[string]any, recorded model.Index) (*model.Object, erro
 	if _, mapped := r[model.PropMapping]; mapped {
 		kind = model.KindMappedRelationship
 	}
-	props := model.Properties{}
-	for name, v := range r {
+	for name := range r {
 		switch {
 		case name == metaFromEntityID || name == metaToEntityID:
 			// Metadata on every relationship, but also a way to upload an endpoint by _id.
 			if was == nil || was.Props[name] == nil {
-				continue
+				delete(r, name)
 			}
 		case kind == model.KindMappedRelationship && (name == model.PropFromKey || name == model.PropToKey):
 			if was == nil || was.Props[name] == nil {
-				continue
+				delete(r, name)
 			}
 		case isMetadata(name):
-			continue
+			delete(r, name)
 		}
-		props[name] = v
 	}
-	return object(kind, props, was)
+	return object(kind, model.Properties(r), was)
 }
 
 // object normalizes props (numbers in canonical form), spells _type and _class as recorded,
