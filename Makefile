@@ -19,9 +19,9 @@ test: lint test-deps
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race ./internal/emulator/... ./internal/syncapi/... ./internal/refresh/... ./internal/state/... ./internal/backend/... ./internal/apply/... ./lang/...
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzLoad -fuzztime 25s ./lang
-	$(GO) test -count=1 -run '^$$' -fuzz FuzzConvert -fuzztime 5s ./internal/importjson
-	$(GO) test -count=1 -run '^$$' -fuzz FuzzRequestBodies -fuzztime 5s ./internal/emulator
-	$(GO) test -count=1 -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 5s ./internal/plan
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzConvert -fuzztime 5s -fuzzminimizetime 50x ./internal/importjson
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzRequestBodies -fuzztime 5s -fuzzminimizetime 50x ./internal/emulator
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 5s -fuzzminimizetime 50x ./internal/plan
 
 ## test-deps: install the servers the backend tests start (PostgreSQL, versitygw) if missing.
 test-deps:
