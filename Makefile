@@ -76,12 +76,14 @@ release:
 	$(GO) run ./scripts/release -version "$(RELEASE_VERSION)" -out dist
 
 ## image: the container image (Dockerfile), with whichever of docker, podman or buildah exists.
+## IMAGE_ARGS passes more flags, e.g. --build-arg GO_IMAGE=mirror.example/golang:1.26.
 IMAGE ?= j1hcl:$(or $(RELEASE_VERSION),dev)
+IMAGE_ARGS ?=
 image:
 	@tool=$$(command -v docker || command -v podman || command -v buildah) || { echo "make image needs docker, podman or buildah"; exit 1; }; \
 	case "$$tool" in *buildah) set -- bud ;; *) set -- build ;; esac; \
-	echo "$$tool $$* --build-arg VERSION=$(or $(RELEASE_VERSION),dev) -t $(IMAGE) ."; \
-	"$$tool" "$$@" --build-arg VERSION=$(or $(RELEASE_VERSION),dev) -t $(IMAGE) .
+	echo "$$tool $$* --build-arg VERSION=$(or $(RELEASE_VERSION),dev) $(IMAGE_ARGS) -t $(IMAGE) ."; \
+	"$$tool" "$$@" --build-arg VERSION=$(or $(RELEASE_VERSION),dev) $(IMAGE_ARGS) -t $(IMAGE) .
 
 ## datamodel: regenerate the embedded JupiterOne data model (needs npm and the network).
 datamodel:
