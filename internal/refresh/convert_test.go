@@ -108,3 +108,16 @@ func clone(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+// TestEntityOfWithoutProperties: a row whose properties part is missing still yields the
+// entity's _key, _type, _class and displayName (the properties map is reused when present).
+func TestEntityOfWithoutProperties(t *testing.T) {
+	row := syncapi.QueryItem{ID: "id-1", Entity: map[string]any{"_id": "id-1", "_key": "k", "_type": []any{"acme_team"}, "_class": []any{"Team"}, "displayName": "K"}}
+	o, err := entityOf(row, model.Index{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(model.MarshalObject(o.Props)), `{"_key":"k","_type":"acme_team","_class":"Team","displayName":"K"}`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
