@@ -1,5 +1,7 @@
-// Package state reads, writes and locks the j1hcl state file, the record of what the remote
-// graph holds for one target.
+// Package state is the j1hcl state document, the record of what the remote graph holds for
+// one target: its content, encoding, decoding and checks. Where it is stored and how it is
+// locked is internal/backend's job; Read and Write here only serve fixtures and tests that
+// work on a state file directly.
 //
 // A File holds the objects exactly as last uploaded, sorted by _key, together with the target
 // they belong to, a lineage fixed at creation and a serial that grows whenever the objects
