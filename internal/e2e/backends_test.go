@@ -16,6 +16,7 @@ import (
 
 	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/backend/backendtest"
+	"github.com/j1hcl/j1hcl/internal/encryption"
 	"github.com/j1hcl/j1hcl/internal/state"
 )
 
@@ -361,9 +362,17 @@ func TestBackendFaults(t *testing.T) {
 		writeInventory(w, 5)
 		w.env = append(w.env, "J1HCL_STATE_PASSPHRASE="+statePassphrase)
 		w.must("apply", "-auto-approve", "-var=generation=1")
+		// Saved plans are encrypted too.
+		w.must("plan", "-var=generation=2", "-out=p.j1plan")
+		if plan := w.readFile("p.j1plan"); !encryption.IsSealed(plan) || bytes.Contains(plan, []byte("example.com")) {
+			t.Errorf("the saved plan is not encrypted:\n%.300s", plan)
+		}
 		before := w.stateBytes()
 		jobs := emu.startJobs()
 		w.env = append(w.env, "J1HCL_STATE_PASSPHRASE="+wrongPassphrase)
+		if r := w.run("apply", "p.j1plan"); r.code != 1 || !strings.Contains(r.stderr, "passphrase does not open it") {
+			t.Errorf("apply of an encrypted plan with a wrong passphrase = %s", r)
+		}
 		refused(t, w, "passphrase does not open it")
 		r := w.run("state", "list")
 		if r.code != 1 || !strings.Contains(r.stderr, "passphrase") {
