@@ -8,6 +8,19 @@ have_initdb() {
 	command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
 }
 
+# The CI scripts' tests (ci/) run them with the tools they use on a runner.
+missing_tools=""
+for tool in curl jq git; do
+	command -v "$tool" >/dev/null 2>&1 || missing_tools="$missing_tools $tool"
+done
+if [ -n "$missing_tools" ]; then
+	echo "test-deps: installing$missing_tools (apt-get)"
+	sudo=""
+	if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing_tools >/dev/null
+fi
+
 if ! have_initdb; then
 	echo "test-deps: installing PostgreSQL (apt-get install -y postgresql)"
 	sudo=""

@@ -25,6 +25,7 @@ var envDocs = map[string]string{
 	EnvInstanceID:         "integration instance id; overrides the integration block",
 	"JUPITERONE_API_BASE": "Sync API base URL (default https://api.us.jupiterone.io)",
 	"JUPITERONE_ACCOUNT":  "JupiterOne account id, sent as the JupiterOne-Account header",
+	syncapi.EnvGraphQLURL: "GraphQL URL for J1QL reads of the live graph (default derived from the API base)",
 	"J1HCL_VAR_<name>":    "value of variable <name>",
 	"J1HCL_LOG":           "debug|info|warn|error: a structured log on standard error",
 	"NO_COLOR":            "set: no colour",
@@ -35,7 +36,7 @@ var envDocs = map[string]string{
 var configEnv = []string{"J1HCL_VAR_<name>", EnvInstanceID}
 
 // syncEnv are the variables of commands that talk to the Sync API.
-var syncEnv = []string{syncapi.EnvAPIKey, "JUPITERONE_API_BASE", "JUPITERONE_ACCOUNT"}
+var syncEnv = []string{syncapi.EnvAPIKey, "JUPITERONE_API_BASE", "JUPITERONE_ACCOUNT", syncapi.EnvGraphQLURL}
 
 var commandDocs = map[string]commandDoc{
 	"init": {
@@ -52,17 +53,17 @@ var commandDocs = map[string]commandDoc{
 		examples:  []string{"j1hcl fmt -recursive", "j1hcl fmt -check -diff"},
 	},
 	"plan": {
-		paragraph: "Compares the configuration with the state and prints what apply would change. It takes the state lock while it reads. With -detailed-exitcode the exit status is 2 when there are changes; -out saves the plan for apply.",
+		paragraph: "Compares the configuration with the state and prints what apply would change. With an API key it first reads the live graph (-refresh, default on when JUPITERONE_API_KEY is set), shows what changed outside j1hcl and plans against what JupiterOne really holds; -refresh-only shows only that drift. It takes the state lock while it reads. With -detailed-exitcode the exit status is 2 when there are changes (or, with -refresh-only, drift); -out saves the plan for apply.",
 		env:       append(append([]string(nil), configEnv...), syncEnv...),
-		examples:  []string{"j1hcl plan", "j1hcl plan -out=plan.j1plan -format=markdown -detailed-exitcode"},
+		examples:  []string{"j1hcl plan", "j1hcl plan -out=plan.j1plan -format=markdown -detailed-exitcode", "j1hcl plan -refresh-only -detailed-exitcode"},
 	},
 	"apply": {
-		paragraph: "Plans (or reads PLANFILE, saved by plan -out), asks for confirmation, runs a Sync API job and records the new state. A saved plan is applied exactly as saved, without a question, and only to the state it was made for.",
+		paragraph: "Plans (or reads PLANFILE, saved by plan -out), asks for confirmation, runs a Sync API job and records the new state. A saved plan is applied exactly as saved, without a question, and only to the state it was made for. -refresh-only records the live graph in the state without any job.",
 		env:       append(append([]string(nil), configEnv...), syncEnv...),
 		examples:  []string{"j1hcl apply", "j1hcl apply plan.j1plan"},
 	},
 	"show": {
-		paragraph: "Renders a saved plan, or without PLANFILE the current state.",
+		paragraph: "Renders a saved plan, or without PLANFILE the current state; with -refresh (default on when JUPITERONE_API_KEY is set) the state is followed by what changed outside j1hcl.",
 		examples:  []string{"j1hcl show", "j1hcl show -json plan.j1plan"},
 	},
 	"state": {
@@ -89,10 +90,14 @@ var commandDocs = map[string]commandDoc{
 		examples: []string{"j1hcl state push backup.json"},
 	},
 	"import": {
-		examples: []string{`j1hcl import 'entity.user.all["alice"]' acme:user:alice`},
+		paragraph: "Reads the object with _key KEY from the target's live graph and records it in the state at ADDRESS, a block of the configuration that produces that _key. Nothing is sent to JupiterOne; the next plan shows how the configuration differs from the adopted object.",
+		env:       append(append([]string(nil), configEnv...), syncEnv...),
+		examples:  []string{`j1hcl import 'entity.user.all["alice"]' acme:user:alice`},
 	},
 	"import-remote": {
-		examples: []string{"j1hcl import-remote -out=adopted"},
+		paragraph: "Reads the target's whole live graph and writes an idiomatic configuration and a matching state into DIR, so that plan there shows No changes. The target is the configuration's in the current directory, else -instance-id or -scope.",
+		env:       syncEnv,
+		examples:  []string{"j1hcl import-remote -out=adopted"},
 	},
 	"export": {
 		paragraph: "Writes the desired graph as Sync API upload JSON ({\"entities\": [...], \"relationships\": [...]}).",

@@ -312,10 +312,16 @@ func TestContextCancellationStopsPromptly(t *testing.T) {
 	})
 	t.Run("waiting to retry", func(t *testing.T) {
 		rec := script(t, answerStatus(http.StatusTooManyRequests, "60"))
-		// The real sleep: a client that ignored the context would wait a minute per attempt.
-		c, _ := newTestClient(t, rec, func(cfg *Config) { cfg.Sleep = nil })
 		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(50*time.Millisecond, cancel)
+		// The real sleep, cancelled once the client waits to retry (not at a fixed time,
+		// which a loaded machine can reach before the 429 is even read): a client that
+		// ignored the context would wait a minute per attempt.
+		c, _ := newTestClient(t, rec, func(cfg *Config) {
+			cfg.Sleep = func(ctx context.Context, d time.Duration) error {
+				time.AfterFunc(20*time.Millisecond, cancel)
+				return sleepTimer(ctx, d)
+			}
+		})
 		start := time.Now()
 		err := c.Upload(ctx, "job-1", Entities, []model.Properties{entity("a")}, UploadOptions{})
 		if !errors.Is(err, context.Canceled) || StatusOf(err) != 429 {
