@@ -6,7 +6,7 @@ BIN     := bin/j1hcl
 VERSION ?= $(patsubst v%,%,$(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null))
 LDFLAGS := $(if $(VERSION),-X github.com/j1hcl/j1hcl/internal/command.Version=$(VERSION))
 
-.PHONY: all build test test-deps test-short race fuzz bench bench-rss bench-refresh lint demo datamodel release image clean
+.PHONY: all build test test-deps test-short race fuzz bench bench-rss bench-refresh bench-large lint demo datamodel release image clean
 
 all: build
 
