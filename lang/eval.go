@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -198,10 +199,10 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 		for lo := 0; lo < len(insts); lo += chunk {
 			hi := min(lo+chunk, len(insts))
 			wg.Add(1)
-			go func() {
+			crash.Go(func() {
 				defer wg.Done()
 				run(lo, hi)
-			}()
+			})
 		}
 		wg.Wait()
 	}

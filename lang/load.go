@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
+
+	"github.com/j1hcl/j1hcl/internal/crash"
 )
 
 // Configuration file name suffixes. Variable files conventionally end in .j1vars.
@@ -100,7 +102,7 @@ func parseFiles(paths []string, read func(string) ([]byte, error)) ([]*hcl.File,
 	for i, p := range paths {
 		wg.Add(1)
 		slots <- struct{}{}
-		go func() {
+		crash.Go(func() {
 			defer func() { <-slots; wg.Done() }()
 			src, err := read(p)
 			if err != nil {
@@ -112,7 +114,7 @@ func parseFiles(paths []string, read func(string) ([]byte, error)) ([]*hcl.File,
 				return
 			}
 			files[i], diags[i] = ParseFile(p, src)
-		}()
+		})
 	}
 	wg.Wait()
 	var all hcl.Diagnostics

@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/j1hcl/j1hcl/internal/backend"
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
 	"github.com/j1hcl/j1hcl/internal/state"
@@ -510,7 +511,7 @@ func reportWait(p Progress, jobID string, started time.Time) (stop func()) {
 	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
-	go func() {
+	crash.Go(func() {
 		defer close(finished)
 		tick := time.NewTicker(waitTick)
 		defer tick.Stop()
@@ -522,7 +523,7 @@ func reportWait(p Progress, jobID string, started time.Time) (stop func()) {
 				w.Wait(jobID, time.Since(started))
 			}
 		}
-	}()
+	})
 	return func() {
 		close(done)
 		<-finished

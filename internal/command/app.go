@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/render"
 )
 
@@ -107,6 +108,9 @@ func Main(env *Env, args []string) (code int) {
 			code = m.crashed(r, debug.Stack())
 		}
 	}()
+	// A panic in a worker goroutine ends the same way, but from that goroutine.
+	crash.SetHandler(m.crashExit)
+	defer crash.SetHandler(nil)
 	m.logger = newLogger(env)
 	if env.Signals != nil {
 		done := make(chan struct{})
@@ -181,6 +185,13 @@ func (m *meta) crashed(value any, stack []byte) int {
 		fmt.Fprintln(m.env.Stderr, render.EscapeLines(report))
 	}
 	return ExitError
+}
+
+// crashExit ends the process after a panic in a goroutine other than main's: the locks are
+// released, the report written, and the exit status is 1, never Go's 2.
+func (m *meta) crashExit(value any, stack []byte) {
+	m.locks.releaseAll()
+	os.Exit(m.crashed(value, stack))
 }
 
 // bugURL is where bugs are reported.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/j1hcl/j1hcl/internal/apply"
 	"github.com/j1hcl/j1hcl/internal/backend"
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/state"
 	"github.com/j1hcl/j1hcl/lang"
 )
@@ -228,10 +229,10 @@ func (s *lockSet) stop(wait time.Duration) {
 	}
 	s.mu.Unlock()
 	settled := make(chan struct{})
-	go func() {
+	crash.Go(func() {
 		s.taking.Wait()
 		close(settled)
-	}()
+	})
 	select {
 	case <-settled:
 	case <-time.After(wait):

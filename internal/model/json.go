@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/j1hcl/j1hcl/internal/crash"
 )
 
 // AppendObjectJSON appends the canonical compact JSON of a payload to buf: reserved fields
@@ -291,10 +293,10 @@ func HashGraph(g *Graph) Hash {
 func HashSortedGraph(g *Graph) Hash {
 	var rels [sha256.Size]byte
 	done := make(chan struct{})
-	go func() {
+	crash.Go(func() {
 		rels = hashList(g.Relationships)
 		close(done)
-	}()
+	})
 	ents := hashList(g.Entities)
 	<-done
 	h := sha256.New()

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -295,7 +296,7 @@ func (e *encoder) finish() [][]byte {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
-		go func() {
+		crash.Go(func() {
 			defer wg.Done()
 			var compact []byte // one object's canonical compact JSON, reused
 			perEntry := 512    // bytes per entry, learned from the previous chunk
@@ -307,7 +308,7 @@ func (e *encoder) finish() [][]byte {
 				compact = chunks[i].encode(compact, perEntry)
 				perEntry = len(chunks[i].text)/len(chunks[i].entries) + 64
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	parts := make([][]byte, len(e.segments))

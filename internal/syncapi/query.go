@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -247,10 +248,10 @@ func (c *Client) queryEach(ctx context.Context, j1ql string, opts QueryOptions, 
 	s := model.NewJSONScanner(nil)
 	s.KeepNumbers()
 	fetch := func(cursor *string) {
-		go func() {
+		crash.Go(func() {
 			p, err := c.queryPage(ctx, s, j1ql, cursor, opts)
 			inflight <- fetched{p, err}
-		}()
+		})
 	}
 	pending := true
 	defer func() {

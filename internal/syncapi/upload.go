@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -101,10 +102,10 @@ func (c *Client) Upload(ctx context.Context, jobID string, kind UploadKind, obje
 	var wg sync.WaitGroup
 	for range u.opts.Parallelism {
 		wg.Add(1)
-		go func() {
+		crash.Go(func() {
 			defer wg.Done()
 			u.work(ctx, batches)
-		}()
+		})
 	}
 	u.split(ctx, objects, batches)
 	close(batches)
