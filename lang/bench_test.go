@@ -1,6 +1,8 @@
 package lang_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/j1hcl/j1hcl/internal/benchfixture"
@@ -9,6 +11,8 @@ import (
 
 func benchLoad(b *testing.B, dir string) {
 	b.ReportAllocs()
+	start := cpuTime()
+	defer func() { b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op") }()
 	for b.Loop() {
 		cfg, diags := lang.Load(lang.Options{Dir: dir})
 		if diags.HasErrors() {
@@ -33,6 +37,40 @@ func BenchmarkLoadCSV100k(b *testing.B) {
 func BenchmarkLoadBlocks10k(b *testing.B) {
 	dir := b.TempDir()
 	if err := benchfixture.Blocks(dir, 10_000); err != nil {
+		b.Fatal(err)
+	}
+	benchLoad(b, dir)
+}
+
+// BenchmarkLoadForEachSet evaluates an entity block whose for_each is a set of 100,000
+// host names built with toset: every walk of a cty set sorts it, so this shows how many
+// times loading walks the set. Compare with BenchmarkLoadForEachSet10k.
+func BenchmarkLoadForEachSet(b *testing.B) { benchForEachSet(b, 100_000) }
+
+// BenchmarkLoadForEachSet10k is BenchmarkLoadForEachSet at a tenth of the size.
+func BenchmarkLoadForEachSet10k(b *testing.B) { benchForEachSet(b, 10_000) }
+
+func benchForEachSet(b *testing.B, n int) {
+	dir := b.TempDir()
+	if err := benchfixture.CSVInventory(dir, n); err != nil {
+		b.Fatal(err)
+	}
+	const cfg = `integration {
+  type        = "asset-inventory"
+  instance_id = "0f6c2a57-3f0e-4a53-8d4c-7a9b1e2c3d40"
+}
+
+locals {
+  hosts = toset([for h in csvdecode(file("hosts.csv")) : h.hostname])
+}
+
+entity "host" "all" {
+  for_each = local.hosts
+  _class   = "Host"
+  name     = each.key
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	benchLoad(b, dir)

@@ -120,6 +120,9 @@ func Functions(dir string) map[string]function.Function {
 	for name, f := range funcs {
 		funcs[name] = fastParams(f)
 	}
+	funcs["setunion"] = setOperation(funcs["setunion"], unionOp)
+	funcs["setintersection"] = setOperation(funcs["setintersection"], intersectionOp)
+	funcs["setsubtract"] = setOperation(funcs["setsubtract"], subtractOp)
 	funcs["templatefile"] = templateFileFunc(fsys, funcs)
 	return funcs
 }

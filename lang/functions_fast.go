@@ -179,7 +179,8 @@ func fastParams(f function.Function) function.Function {
 }
 
 // fastTo makes tolist, toset and tomap: cty's own function (MakeToFunc) except that tuples
-// and objects whose elements share a type convert in linear time.
+// and objects whose elements share a type convert in linear time, and a set of primitive
+// values becomes a list after one walk, or stays the set it is (see functions_sets.go).
 func fastTo(inner function.Function, want cty.Type) function.Function {
 	return function.New(&function.Spec{
 		Description: inner.Description(),
@@ -188,12 +189,21 @@ func fastTo(inner function.Function, want cty.Type) function.Function {
 			AllowNull: true, AllowMarked: true, AllowDynamicType: true,
 		}},
 		Type: func(args []cty.Value) (cty.Type, error) {
+			if ty, ok := primitiveSetType(args[0], want); ok {
+				return ty, nil
+			}
 			if conv, ok := fastCollection(args[0], want); ok {
 				return conv.Type(), nil
 			}
 			return inner.ReturnTypeForValues(args)
 		},
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if _, ok := primitiveSetType(args[0], want); ok && want.IsSetType() {
+				return args[0], nil
+			}
+			if list, ok := setToList(args[0]); ok && want.IsListType() {
+				return list, nil
+			}
 			if conv, ok := fastCollection(args[0], want); ok {
 				return conv, nil
 			}
@@ -255,7 +265,8 @@ var containsFunc = function.New(&function.Spec{
 		{Name: "list", Type: cty.DynamicPseudoType, AllowMarked: true},
 		{Name: "value", Type: cty.DynamicPseudoType, AllowNull: true, AllowMarked: true},
 	},
-	Type: function.StaticReturnType(cty.Bool),
+	Type:         function.StaticReturnType(cty.Bool),
+	RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull() },
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 		set, setMarks := args[0].Unmark()
 		v, vMarks := args[1].Unmark()
