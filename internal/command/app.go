@@ -115,7 +115,7 @@ func Main(env *Env, args []string) (code int) {
 	if env.Signals != nil {
 		done := make(chan struct{})
 		defer close(done)
-		go m.route(env.Signals, done)
+		crash.Go(func() { m.route(env.Signals, done) })
 	}
 
 	g, rest, err := extractGlobals(args[1:])

@@ -6,6 +6,7 @@ package crash
 
 import (
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 )
 
@@ -43,4 +44,13 @@ func recoverTo() {
 		(*h)(r, debug.Stack())
 	}
 	panic(r)
+}
+
+// GoWait is wg.Go with Go's panic handling: it adds f to wg and runs it in a new goroutine.
+func GoWait(wg *sync.WaitGroup, f func()) {
+	wg.Add(1)
+	Go(func() {
+		defer wg.Done()
+		f()
+	})
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -20,7 +21,7 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 	if opts.SkipHash || len(opts.Targets) > 0 {
 		hash <- ""
 	} else {
-		go func() { hash <- model.HashGraph(desired) }() // overlaps with the diff below
+		crash.Go(func() { hash <- model.HashGraph(desired) }) // overlaps with the diff below
 	}
 	p := &Plan{
 		ToolVersion: opts.ToolVersion,

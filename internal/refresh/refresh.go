@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/state"
 	"github.com/j1hcl/j1hcl/internal/syncapi"
@@ -84,14 +85,14 @@ func Read(ctx context.Context, c *syncapi.Client, target state.Target, recorded 
 	g := &model.Graph{}
 	var wg sync.WaitGroup
 	var entErr, relErr error
-	wg.Go(func() {
+	crash.GoWait(&wg, func() {
 		g.Entities, entErr = readEntities(ctx, c, entQuery, qopts, hints.entities)
 		if entErr != nil {
 			entErr = fmt.Errorf("read the entities of %s: %w", target, entErr)
 			cancel(entErr)
 		}
 	})
-	wg.Go(func() {
+	crash.GoWait(&wg, func() {
 		g.Relationships, relErr = readRelationships(ctx, c, relQuery, qopts, target, hints.relationships)
 		if relErr != nil {
 			relErr = fmt.Errorf("read the relationships of %s: %w", target, relErr)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/datamodel"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/suggest"
@@ -260,7 +261,7 @@ func (r *run) objectFindings(g *model.Graph) []Finding {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() {
+		crash.GoWait(&wg, func() {
 			c := r.newChecker()
 			for {
 				k := int(next.Add(1)) - 1
