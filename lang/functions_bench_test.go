@@ -99,6 +99,9 @@ func benchFunctions(b *testing.B, n int) {
 		"setsubtract(local.set, local.dups)",
 		"toset(local.set)",
 		"[for x in local.set : x]",
+		"sort(local.set)",
+		"distinct(local.set)",
+		"join(\",\", local.set)",
 		"toset([for r in local.rows : r.team])",
 		"{ for r in local.rows : r.id => r }",
 	} {

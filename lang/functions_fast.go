@@ -18,6 +18,11 @@ import (
 
 // fastConvert converts v to want, as convert.Convert does.
 func fastConvert(v cty.Value, want cty.Type) (cty.Value, error) {
+	if want.IsListType() && (want.ElementType() == cty.DynamicPseudoType || v.Type().IsSetType() && want.ElementType().Equals(v.Type().ElementType())) {
+		if list, ok := setToList(v); ok {
+			return list, nil // a set of primitive values, walked once (functions_sets.go)
+		}
+	}
 	if conv, ok := fastCollection(v, want); ok {
 		return conv, nil
 	}
@@ -128,6 +133,8 @@ func fastParams(f function.Function) function.Function {
 		return f
 	}
 	loose := func(p function.Parameter) function.Parameter {
+		// f itself answers for unknown arguments, refining its result as cty's functions do.
+		p.AllowUnknown = true
 		if collection(&p) {
 			p.Type = cty.DynamicPseudoType
 			p.AllowDynamicType = true
@@ -216,8 +223,9 @@ func fastTo(inner function.Function, want cty.Type) function.Function {
 // far (over two minutes for 10,000 strings): for lists of known, unmarked, non-null strings,
 // numbers or bools it remembers the elements seen in a map instead. Other lists go to cty's.
 var distinctFunc = function.New(&function.Spec{
-	Description: stdlib.DistinctFunc.Description(),
-	Params:      []function.Parameter{{Name: "list", Type: cty.List(cty.DynamicPseudoType)}},
+	Description:  stdlib.DistinctFunc.Description(),
+	Params:       []function.Parameter{{Name: "list", Type: cty.List(cty.DynamicPseudoType)}},
+	RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull() },
 	Type: func(args []cty.Value) (cty.Type, error) {
 		return stdlib.DistinctFunc.ReturnTypeForValues(args)
 	},

@@ -13,8 +13,8 @@ import (
 	"github.com/j1hcl/j1hcl/lang"
 )
 
-// TestSetFunctionsMatchCty: tolist, toset, contains and the set operations, which walk a
-// set once instead of cty's five or more times, give cty's own results, marks and errors
+// TestSetFunctionsMatchCty: tolist, toset, contains, the set operations and the functions
+// that take a list (given a set), which walk a set once instead of cty's several times, give cty's own results, marks and errors
 // for every pair of sample collections (sets, lists and tuples of strings, numbers, bools
 // and objects; unknown, null, empty and sensitive ones; mixed types).
 func TestSetFunctionsMatchCty(t *testing.T) {
@@ -46,13 +46,18 @@ func TestSetFunctionsMatchCty(t *testing.T) {
 		"setunion":        stdlib.SetUnionFunc,
 		"setintersection": stdlib.SetIntersectionFunc,
 		"setsubtract":     stdlib.SetSubtractFunc,
+		"sort":            stdlib.SortFunc,
+		"distinct":        stdlib.DistinctFunc,
+		"join":            stdlib.JoinFunc,
+		"concat":          stdlib.ConcatFunc,
 	}
 	var exprs []string
 	for a := range vars {
 		exprs = append(exprs,
 			fmt.Sprintf("tolist(%s)", a), fmt.Sprintf("toset(%s)", a),
 			fmt.Sprintf("contains(%s, \"a\")", a), fmt.Sprintf("contains(%s, 1)", a),
-			fmt.Sprintf("setunion(%s)", a))
+			fmt.Sprintf("setunion(%s)", a), fmt.Sprintf("sort(%s)", a), fmt.Sprintf("distinct(%s)", a),
+			fmt.Sprintf("join(\",\", %s)", a), fmt.Sprintf("concat(%s, [\"x\"])", a))
 		for b := range vars {
 			if a == "null" && b == "string" || a == "string" && b == "null" {
 				// Both calls fail; cty names the string argument first, j1hcl the null one,
