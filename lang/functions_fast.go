@@ -18,7 +18,7 @@ import (
 
 // fastConvert converts v to want, as convert.Convert does.
 func fastConvert(v cty.Value, want cty.Type) (cty.Value, error) {
-	if want.IsListType() && (want.ElementType() == cty.DynamicPseudoType || v.Type().IsSetType() && want.ElementType().Equals(v.Type().ElementType())) {
+	if _, ok := setListElementType(v, want); ok {
 		if list, ok := setToList(v); ok {
 			return list, nil // a set of primitive values, walked once (functions_sets.go)
 		}
@@ -27,6 +27,20 @@ func fastConvert(v cty.Value, want cty.Type) (cty.Value, error) {
 		return conv, nil
 	}
 	return convert.Convert(v, want)
+}
+
+// setListElementType returns the element type of v when it is a known, unmarked, non-null
+// set of primitive values that converts to want, a list type, element by element.
+func setListElementType(v cty.Value, want cty.Type) (cty.Type, bool) {
+	ty := v.Type()
+	if !ty.IsSetType() || !want.IsListType() || !v.IsKnown() || v.IsNull() || v.IsMarked() {
+		return cty.NilType, false
+	}
+	ety := ty.ElementType()
+	if !ety.IsPrimitiveType() || want.ElementType() != cty.DynamicPseudoType && !want.ElementType().Equals(ety) {
+		return cty.NilType, false
+	}
+	return ety, true
 }
 
 // fastCollection handles a known, unmarked, non-empty tuple converted to a list or set, and
@@ -149,7 +163,11 @@ func fastParams(f function.Function) function.Function {
 		vp := loose(*varParam)
 		spec.VarParam = &vp
 	}
-	convertArgs := func(args []cty.Value) ([]cty.Value, error) {
+	// convertArgs converts the collection arguments. For the Type function (typeOnly), a set
+	// of primitive values that becomes a list is passed as an unknown list of its element
+	// type instead, sparing a walk of the set (each walk sorts it); Impl converts it for real
+	// and f.Call checks the result again, so results and errors are f's.
+	convertArgs := func(args []cty.Value, typeOnly bool) ([]cty.Value, error) {
 		out := make([]cty.Value, len(args))
 		for i, a := range args {
 			p := varParam
@@ -158,6 +176,10 @@ func fastParams(f function.Function) function.Function {
 			}
 			if !collection(p) {
 				out[i] = a
+				continue
+			}
+			if ety, ok := setListElementType(a, p.Type); ok && typeOnly {
+				out[i] = cty.UnknownVal(cty.List(ety))
 				continue
 			}
 			c, err := fastConvert(a, p.Type)
@@ -169,14 +191,14 @@ func fastParams(f function.Function) function.Function {
 		return out, nil
 	}
 	spec.Type = func(args []cty.Value) (cty.Type, error) {
-		conv, err := convertArgs(args)
+		conv, err := convertArgs(args, true)
 		if err != nil {
 			return cty.NilType, err
 		}
 		return f.ReturnTypeForValues(conv)
 	}
 	spec.Impl = func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		conv, err := convertArgs(args)
+		conv, err := convertArgs(args, false)
 		if err != nil {
 			return cty.NilVal, err
 		}

@@ -50,6 +50,9 @@ func TestSetFunctionsMatchCty(t *testing.T) {
 		"distinct":        stdlib.DistinctFunc,
 		"join":            stdlib.JoinFunc,
 		"concat":          stdlib.ConcatFunc,
+		"chunklist":       stdlib.ChunklistFunc,
+		"compact":         stdlib.CompactFunc,
+		"zipmap":          stdlib.ZipmapFunc,
 	}
 	var exprs []string
 	for a := range vars {
@@ -57,7 +60,8 @@ func TestSetFunctionsMatchCty(t *testing.T) {
 			fmt.Sprintf("tolist(%s)", a), fmt.Sprintf("toset(%s)", a),
 			fmt.Sprintf("contains(%s, \"a\")", a), fmt.Sprintf("contains(%s, 1)", a),
 			fmt.Sprintf("setunion(%s)", a), fmt.Sprintf("sort(%s)", a), fmt.Sprintf("distinct(%s)", a),
-			fmt.Sprintf("join(\",\", %s)", a), fmt.Sprintf("concat(%s, [\"x\"])", a))
+			fmt.Sprintf("join(\",\", %s)", a), fmt.Sprintf("concat(%s, [\"x\"])", a),
+			fmt.Sprintf("chunklist(%s, 2)", a), fmt.Sprintf("compact(%s)", a), fmt.Sprintf("zipmap(%s, [1, 2, 3])", a))
 		for b := range vars {
 			if a == "null" && b == "string" || a == "string" && b == "null" {
 				// Both calls fail; cty names the string argument first, j1hcl the null one,
