@@ -291,71 +291,12 @@ func decodeList(raw any, l objectList) ([]*model.Object, *apiError) {
 		if !ok {
 			return nil, badRequest(l.invalid, "%s[%d] is %s, not an object", l.field, i, jsonKind(model.AppendValueJSON(nil, v)))
 		}
-		if err := normalizeInPlace(m); err != nil {
+		if err := model.NormalizeValues(m); err != nil {
 			return nil, badRequest(l.invalid, "%s[%d]: %v", l.field, i, err)
 		}
 		out[i] = &model.Object{Kind: model.KindOf(m, l.relationship), Props: m}
 	}
 	return out, nil
-}
-
-// normalizeInPlace spells every number of a freshly decoded object canonically, where it
-// stands: model.NormalizeValue does the same into a copy, which for large uploads is pure
-// cost.
-func normalizeInPlace(m map[string]any) error {
-	for k, v := range m {
-		n, err := normalizeValue(v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", k, err)
-		}
-		m[k] = n
-	}
-	return nil
-}
-
-func normalizeValue(v any) (any, error) {
-	switch x := v.(type) {
-	case json.Number:
-		if canonicalInt(string(x)) {
-			return x, nil
-		}
-		return model.NormalizeNumber(x)
-	case []any:
-		for i, e := range x {
-			n, err := normalizeValue(e)
-			if err != nil {
-				return nil, err
-			}
-			x[i] = n
-		}
-	case map[string]any:
-		if err := normalizeInPlace(x); err != nil {
-			return nil, err
-		}
-	}
-	return v, nil
-}
-
-// canonicalInt reports whether a number is an integer already in model.NormalizeNumber's
-// spelling (no sign but "-", no leading zero, no exponent, well within int64), which is most
-// numbers of a payload; it saves the exact big-float parse for the rest.
-func canonicalInt(s string) bool {
-	digits := s
-	if len(digits) > 0 && digits[0] == '-' {
-		digits = digits[1:]
-		if digits == "0" {
-			return false
-		}
-	}
-	if len(digits) == 0 || len(digits) > 18 || (digits[0] == '0' && len(digits) > 1) {
-		return false
-	}
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func jsonKind(raw []byte) string {

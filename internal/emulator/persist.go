@@ -317,7 +317,7 @@ func (g *graph) restore(sr storedRecord, relationship bool, byID map[string]*rec
 	if depthOf(map[string]any(sr.Object), maxValueDepth+1) > maxValueDepth {
 		return nil, fmt.Errorf("its object nests values more than %d levels deep, more than the emulator ever stores", maxValueDepth)
 	}
-	if err := normalizeInPlace(sr.Object); err != nil {
+	if err := model.NormalizeValues(sr.Object); err != nil {
 		return nil, fmt.Errorf("object: %w", err)
 	}
 	props := sr.Object

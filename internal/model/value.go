@@ -387,3 +387,61 @@ func orderedKeys(first []string, maps ...map[string]any) []string {
 	sort.Strings(keys[rest:])
 	return keys
 }
+
+// NormalizeValues is NormalizeValue for a freshly decoded object that nobody else holds: it
+// spells every number canonically in place, lists and nested objects included, without the
+// copies NormalizeValue makes (readers of large graphs decode millions of values). Only a
+// respelled number is stored back;
+// an integer already spelled canonically takes a fast path. A value that decoded JSON cannot
+// hold is an error naming its property.
+func NormalizeValues(m map[string]any) error {
+	for k, v := range m {
+		n, err := normalizeValue(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		if _, number := n.(json.Number); number && n != v {
+			m[k] = n
+		}
+	}
+	return nil
+}
+
+func normalizeValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, bool:
+		return x, nil
+	case json.Number:
+		if canonicalInt(string(x)) {
+			return x, nil
+		}
+		return NormalizeNumber(x)
+	case []any:
+		for i, e := range x {
+			n, err := normalizeValue(e)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = n
+		}
+		return x, nil
+	case map[string]any:
+		return x, NormalizeValues(x)
+	}
+	return nil, fmt.Errorf("unsupported value of Go type %T", v)
+}
+
+// canonicalInt reports whether s is an integer as NormalizeNumber spells it: an optional
+// minus (not on zero), no leading zero, and few enough digits to be exact in a float64.
+func canonicalInt(s string) bool {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || len(digits) > 15 || (digits[0] == '0' && len(digits) > 1) || (s != digits && digits == "0") {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

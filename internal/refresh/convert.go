@@ -1,7 +1,6 @@
 package refresh
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -108,7 +107,7 @@ func relationshipOf(r map[string]any, recorded model.Index) (*model.Object, erro
 // object normalizes props (numbers in canonical form), spells _type and _class as recorded,
 // and takes the recorded object's address and sensitive names.
 func object(kind model.Kind, props model.Properties, recorded *model.Object) (*model.Object, error) {
-	if err := normalize(props); err != nil {
+	if err := model.NormalizeValues(props); err != nil {
 		return nil, fmt.Errorf("%s %q: %w", kind, props[model.PropKey], err)
 	}
 	// The platform answers _type and _class as lists. j1hcl uploads _type as a string, and
@@ -137,61 +136,4 @@ func recordedClass(o *model.Object) any {
 		return nil
 	}
 	return o.Props[model.PropClass]
-}
-
-// normalize spells the numbers of a freshly decoded object canonically, in place (the object
-// is Read's own): model.NormalizeValue's result without copying every map, and without its
-// exact parse for the integers that most numbers are.
-func normalize(m map[string]any) error {
-	for k, v := range m {
-		n, err := normalizeValue(v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", k, err)
-		}
-		// Lists and objects are normalized in place; only a respelled number is stored back,
-		// which spares a map write per property.
-		if _, number := n.(json.Number); number && n != v {
-			m[k] = n
-		}
-	}
-	return nil
-}
-
-func normalizeValue(v any) (any, error) {
-	switch x := v.(type) {
-	case nil, string, bool:
-		return x, nil
-	case json.Number:
-		if canonicalInt(string(x)) {
-			return x, nil
-		}
-		return model.NormalizeNumber(x)
-	case []any:
-		for i, e := range x {
-			n, err := normalizeValue(e)
-			if err != nil {
-				return nil, err
-			}
-			x[i] = n
-		}
-		return x, nil
-	case map[string]any:
-		return x, normalize(x)
-	}
-	return nil, fmt.Errorf("unsupported value of Go type %T", v)
-}
-
-// canonicalInt reports whether s is an integer as NormalizeNumber spells it: an optional
-// minus, then digits without a leading zero, short enough to be exact.
-func canonicalInt(s string) bool {
-	digits := strings.TrimPrefix(s, "-")
-	if digits == "" || len(digits) > 15 || (digits[0] == '0' && len(digits) > 1) || (s != digits && digits == "0") {
-		return false
-	}
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

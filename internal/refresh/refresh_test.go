@@ -309,18 +309,3 @@ func TestQueries(t *testing.T) {
 		}
 	}
 }
-
-// normalize's fast path for integers spells every number exactly as model.NormalizeNumber.
-func TestNormalizeMatchesTheModel(t *testing.T) {
-	for _, n := range []string{"0", "-0", "7", "-7", "007", "12", "1420.50", "1.4205e3", "1e3", "-0.0",
-		"123456789012345", "1234567890123456", "12345678901234567890", "0.1", "-12.000"} {
-		want, err := model.NormalizeNumber(json.Number(n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := normalizeValue(json.Number(n))
-		if err != nil || got != want {
-			t.Errorf("normalizeValue(%s) = %v, %v; want %s", n, got, err, want)
-		}
-	}
-}
