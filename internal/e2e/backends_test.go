@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,7 @@ const (
 	wrongPassphrase  = "e2e-wrong-passphrase-0d4e"
 	wrongS3Secret    = "e2e-wrong-s3-secret-55aa"
 	wrongHTTPPasword = "e2e-wrong-http-password-12"
+	wrongPGPassword  = "e2e-wrong-pg-password-93"
 )
 
 // stateBackend is one kind of backend as the end-to-end tests use it.
@@ -110,7 +112,7 @@ func storedState(t *testing.T, b backend.Backend) *state.File {
 // every file under its folder.
 func assertNoSecrets(t *testing.T, w *workspace, extra ...[]byte) {
 	t.Helper()
-	secrets := []string{apiKey, httpPassword, statePassphrase, wrongPassphrase, wrongS3Secret, wrongHTTPPasword, backendtest.S3SecretKey}
+	secrets := []string{apiKey, httpPassword, statePassphrase, wrongPassphrase, wrongS3Secret, wrongHTTPPasword, wrongPGPassword, backendtest.PostgresPassword, backendtest.S3SecretKey}
 	check := func(where string, data []byte) {
 		for _, s := range secrets {
 			if bytes.Contains(data, []byte(s)) {
@@ -356,6 +358,23 @@ func TestBackendFaults(t *testing.T) {
 		writeInventory(w, 5)
 		w.env = append(w.env, "J1HCL_HTTP_PASSWORD="+wrongHTTPPasword)
 		refused(t, w, "refused the credentials")
+
+		// PostgreSQL: a role that must log in with a password, given a wrong one through
+		// PGPASSWORD, as libpq's environment allows.
+		conn, err := url.Parse(backendtest.Postgres(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.User = url.User(backendtest.PasswordRole)
+		w = newWorkspace(t, emu)
+		writeInventory(w, 5)
+		w.write("backend.hcl", []byte("backend \"pg\" {\n  conn_str = \""+conn.String()+"\"\n}\n"))
+		w.env = append(w.env, "PGPASSWORD="+wrongPGPassword)
+		jobs := emu.startJobs()
+		refused(t, w, "password authentication failed")
+		if emu.startJobs() != jobs {
+			t.Error("a job was started though PostgreSQL refused the credentials")
+		}
 	})
 	t.Run("wrong passphrase", func(t *testing.T) {
 		w := newWorkspace(t, emu)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 var (
@@ -72,6 +75,17 @@ func startPostgres() (*Server, string, error) {
 		s.Stop()
 		return nil, "", fmt.Errorf("initdb: %w\n%s", err, out)
 	}
+	// PasswordRole logs in with a password (SCRAM), every other role is trusted: the first
+	// matching line of pg_hba.conf decides, so this one goes first.
+	hba := filepath.Join(data, "pg_hba.conf")
+	rules, err := os.ReadFile(hba)
+	if err == nil {
+		err = os.WriteFile(hba, append([]byte("host all "+PasswordRole+" 127.0.0.1/32 scram-sha-256\n"), rules...), 0o600)
+	}
+	if err != nil {
+		s.Stop()
+		return nil, "", fmt.Errorf("require a password of %s: %w", PasswordRole, err)
+	}
 	port, err := freePort()
 	if err != nil {
 		s.Stop()
@@ -95,5 +109,29 @@ func startPostgres() (*Server, string, error) {
 	}
 	// Accepting TCP connections comes a moment before accepting logins.
 	time.Sleep(300 * time.Millisecond)
-	return s, fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable", addr), nil
+	conn := fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable", addr)
+	if err := createPasswordRole(ctx, conn); err != nil {
+		s.Stop()
+		return nil, "", err
+	}
+	return s, conn, nil
+}
+
+// PasswordRole is a role of the test cluster that must log in with PostgresPassword, for
+// tests of wrong credentials; it owns nothing.
+const (
+	PasswordRole     = "j1hcl_password_role"
+	PostgresPassword = "e2e-pg-right-password-71"
+)
+
+func createPasswordRole(ctx context.Context, conn string) error {
+	c, err := pgx.Connect(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("connect to the test cluster: %w", err)
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	if _, err := c.Exec(ctx, "CREATE ROLE "+PasswordRole+" LOGIN PASSWORD '"+PostgresPassword+"'"); err != nil {
+		return fmt.Errorf("create %s: %w", PasswordRole, err)
+	}
+	return nil
 }
