@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/urfave/cli/v2"
 
-	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
 	"github.com/j1hcl/j1hcl/internal/refresh"
@@ -104,9 +103,7 @@ func (m *meta) recordRefresh(ctx context.Context, a applyArgs, run *planRun) err
 	if f.SetObjects(run.live) {
 		f.Serial++
 	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancel()
-	if err := backend.WriteState(wctx, run.state.store, &f); err != nil {
+	if err := writeStateBounded(ctx, run.state.store, &f); err != nil {
 		return fmt.Errorf("record the live graph in the state: %w", err)
 	}
 	fmt.Fprintf(m.view.Log(), "\n%s The state now records the live graph: %s, serial %d.\n",
