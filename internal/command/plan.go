@@ -155,13 +155,12 @@ func (m *meta) makePlan(ctx context.Context, a planArgs, operation string, pendi
 	}
 	start = time.Now()
 	p, err := plan.Build(plan.Input{
-		Desired:      l.cfg.Graph,
-		Prior:        priorGraph,
-		PriorInfo:    priorInfo,
-		Live:         live,
-		Imports:      imports,
-		KeyDefaulted: keyDefaulted(l.cfg.Graph),
-		Options:      opts,
+		Desired:   l.cfg.Graph,
+		Prior:     priorGraph,
+		PriorInfo: priorInfo,
+		Live:      live,
+		Imports:   imports,
+		Options:   opts,
 	})
 	var importErr *plan.ImportError
 	if errors.As(err, &importErr) {

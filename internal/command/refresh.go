@@ -153,18 +153,6 @@ func importsOf(blocks []lang.Import, live *model.Graph, refreshing bool) []plan.
 	return out
 }
 
-// keyDefaulted reports, by address, whether the configuration derived an object's _key from
-// its block's labels (so that renaming the block changes it).
-func keyDefaulted(g *model.Graph) func(string) bool {
-	derived := map[string]bool{}
-	for _, o := range g.All() {
-		if o.DefaultKeyFrom != "" {
-			derived[o.Address] = true
-		}
-	}
-	return func(address string) bool { return derived[address] }
-}
-
 // importDiagnostic is a diagnostic at the import block the plan could not honour; nil when
 // no block matches.
 func importDiagnostic(blocks []lang.Import, e *plan.ImportError) *hcl.Diagnostic {
