@@ -272,3 +272,16 @@ func NewIndex(objs []*Object) Index {
 	}
 	return idx
 }
+
+// GraphOf returns the graph of two indexes, entities and relationships, sorted by _key.
+func GraphOf(entities, relationships Index) *Graph {
+	g := &Graph{}
+	for _, o := range entities {
+		g.Entities = append(g.Entities, o)
+	}
+	for _, o := range relationships {
+		g.Relationships = append(g.Relationships, o)
+	}
+	g.SortByKey()
+	return g
+}

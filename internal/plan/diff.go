@@ -237,13 +237,6 @@ func (p *Plan) Next(prior *model.Graph) *model.Graph {
 			idx[ch.Key] = &model.Object{Kind: ch.Kind, Address: ch.Address, Props: ch.After, Sensitive: model.SensitiveSet(kept)}
 		}
 	}
-	out := &model.Graph{}
-	for _, o := range ents {
-		out.Entities = append(out.Entities, o)
-	}
-	for _, o := range rels {
-		out.Relationships = append(out.Relationships, o)
-	}
-	out.SortByKey()
+	out := model.GraphOf(ents, rels)
 	return out
 }

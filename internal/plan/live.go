@@ -369,14 +369,7 @@ func (p *Plan) base(prior *model.Graph) (*model.Graph, error) {
 			}
 		}
 	}
-	out := &model.Graph{}
-	for _, o := range ents {
-		out.Entities = append(out.Entities, o)
-	}
-	for _, o := range rels {
-		out.Relationships = append(out.Relationships, o)
-	}
-	out.SortByKey()
+	out := model.GraphOf(ents, rels)
 	return out, nil
 }
 

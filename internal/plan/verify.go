@@ -152,14 +152,7 @@ func (p *Plan) desiredGraph(prior *model.Graph) (*model.Graph, error) {
 	if err := apply("not_applied", p.NotApplied); err != nil {
 		return nil, err
 	}
-	out := &model.Graph{}
-	for _, o := range ents {
-		out.Entities = append(out.Entities, o)
-	}
-	for _, o := range rels {
-		out.Relationships = append(out.Relationships, o)
-	}
-	out.SortByKey()
+	out := model.GraphOf(ents, rels)
 	return out, nil
 }
 
