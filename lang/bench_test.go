@@ -42,6 +42,42 @@ func BenchmarkLoadBlocks10k(b *testing.B) {
 	benchLoad(b, dir)
 }
 
+// BenchmarkLoadBlocks100k is BenchmarkLoadBlocks10k at ten times the size: 101 files of
+// 1,000 blocks, what import-json writes for 100,000 entities.
+func BenchmarkLoadBlocks100k(b *testing.B) {
+	dir := b.TempDir()
+	if err := benchfixture.Blocks(dir, 100_000); err != nil {
+		b.Fatal(err)
+	}
+	benchLoad(b, dir)
+}
+
+// BenchmarkParseBlocksFile parses one file of 1,000 entity and relationship blocks, the
+// size import-json writes: the cost of hclsyntax's lexer and parser per file.
+func BenchmarkParseBlocksFile(b *testing.B) {
+	dir := b.TempDir()
+	if err := benchfixture.Blocks(dir, 1_000); err != nil {
+		b.Fatal(err)
+	}
+	paths, err := lang.ConfigFiles(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var src []byte
+	for _, p := range paths { // the largest file: the blocks, not the integration block
+		if data, err := os.ReadFile(p); err == nil && len(data) > len(src) {
+			src = data
+		}
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, diags := lang.ParseFile("blocks.hcl", src); diags.HasErrors() {
+			b.Fatal(diags)
+		}
+	}
+}
+
 // BenchmarkLoadForEachSet evaluates an entity block whose for_each is a set of 100,000
 // host names built with toset: every walk of a cty set sorts it, so this shows how many
 // times loading walks the set. Compare with BenchmarkLoadForEachSet10k.

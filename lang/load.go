@@ -12,7 +12,6 @@ import (
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
 
 	"github.com/j1hcl/j1hcl/internal/crash"
@@ -88,7 +87,7 @@ func ParseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
 	if strings.HasSuffix(name, ".json") {
 		return hcljson.Parse(src, name)
 	}
-	return hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	return parseNative(src, name)
 }
 
 // parseFiles reads and parses files concurrently, as many at a time as there are CPUs (the
