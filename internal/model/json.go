@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/j1hcl/j1hcl/internal/crash"
@@ -23,28 +25,61 @@ func AppendObjectJSON(buf []byte, p Properties) []byte {
 // MarshalObject returns the canonical compact JSON of a payload.
 func MarshalObject(p Properties) []byte { return AppendObjectJSON(nil, p) }
 
+// member is one name and value of a map being written.
+type member struct {
+	name  string
+	value any
+}
+
+// inlineMembers is how many members appendMap orders without allocating; payloads rarely have
+// more.
+const inlineMembers = 32
+
 func appendMap(buf []byte, m map[string]any, order []string, top bool) []byte {
+	// The members are gathered with their values (one map lookup each) on the stack, leading
+	// names first in order, then the rest sorted: what orderedKeys returns, without its slice.
+	var inline [inlineMembers]member
+	members := inline[:0]
+	if len(m) > inlineMembers {
+		members = make([]member, 0, len(m))
+	}
+	for _, k := range order {
+		if v, ok := m[k]; ok {
+			members = append(members, member{k, v})
+		}
+	}
+	rest := len(members)
+	if rest == len(m) {
+		// Only leading names: nothing to sort.
+	} else {
+		for k, v := range m {
+			if rest > 0 && slices.Contains(order, k) {
+				continue
+			}
+			members = append(members, member{k, v})
+		}
+		slices.SortFunc(members[rest:], func(a, b member) int { return strings.Compare(a.name, b.name) })
+	}
 	buf = append(buf, '{')
-	for i, k := range orderedKeys(order, m) {
+	for i, mb := range members {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = appendString(buf, k)
+		buf = appendString(buf, mb.name)
 		buf = append(buf, ':')
-		v := m[k]
 		switch {
-		case top && k == PropMapping:
-			if mm, ok := v.(map[string]any); ok {
+		case top && mb.name == PropMapping:
+			if mm, ok := mb.value.(map[string]any); ok {
 				buf = appendMap(buf, mm, mappingOrder, false)
 				continue
 			}
-		case !top && k == MappingTargetEntity:
-			if mm, ok := v.(map[string]any); ok {
+		case !top && mb.name == MappingTargetEntity:
+			if mm, ok := mb.value.(map[string]any); ok {
 				buf = appendMap(buf, mm, targetEntityOrder, false)
 				continue
 			}
 		}
-		buf = AppendValueJSON(buf, v)
+		buf = AppendValueJSON(buf, mb.value)
 	}
 	return append(buf, '}')
 }
