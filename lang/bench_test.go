@@ -24,10 +24,23 @@ func benchLoad(b *testing.B, dir string) {
 	}
 }
 
-// BenchmarkLoadCSV100k evaluates 100,000 hosts and 100,000 relationships from CSV files.
-func BenchmarkLoadCSV100k(b *testing.B) {
+// BenchmarkLoadCSV100k evaluates 100,000 hosts and 100,000 relationships from CSV files
+// (for_each over a local built with csvdecode, entity.R.N[KEY] endpoints).
+func BenchmarkLoadCSV100k(b *testing.B) { benchFixture(b, benchfixture.CSVInventory, 100_000) }
+
+// BenchmarkLoadCSV10k is BenchmarkLoadCSV100k at a tenth of the size.
+func BenchmarkLoadCSV10k(b *testing.B) { benchFixture(b, benchfixture.CSVInventory, 10_000) }
+
+// BenchmarkLoadJSON100k evaluates 100,000 entities whose for_each is a local built from
+// jsondecode of a file.
+func BenchmarkLoadJSON100k(b *testing.B) { benchFixture(b, benchfixture.JSONInventory, 100_000) }
+
+// BenchmarkLoadJSON10k is BenchmarkLoadJSON100k at a tenth of the size.
+func BenchmarkLoadJSON10k(b *testing.B) { benchFixture(b, benchfixture.JSONInventory, 10_000) }
+
+func benchFixture(b *testing.B, write func(dir string, n int) error, n int) {
 	dir := b.TempDir()
-	if err := benchfixture.CSVInventory(dir, 100_000); err != nil {
+	if err := write(dir, n); err != nil {
 		b.Fatal(err)
 	}
 	benchLoad(b, dir)

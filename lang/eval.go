@@ -26,6 +26,58 @@ type evaluator struct {
 	keyTypes map[string]string
 	// movedTo indexes the moved blocks by their to address (see defaultEntityKey).
 	movedTo map[string]*moveDecl
+	// lazy holds the values of the blocks referenced only as endpoints (see lazyBlockValue).
+	lazy map[*objectBlock]*lazyBlockValue
+}
+
+// blockValue is what entity.R.N (or relationship.N) evaluates to.
+func (e *evaluator) blockValue(o *objectBlock) cty.Value {
+	if lv := e.lazy[o]; lv != nil {
+		return lv.value()
+	}
+	return o.value
+}
+
+// lazyBlockValue stands for the value of a block whose references are all relationship
+// endpoints: the endpoints find the entity by its instance key, and the cty value (an
+// object of every instance's _key, _type and _class) is built only if an expression that
+// the fast path leaves to hcl needs it.
+type lazyBlockValue struct {
+	byKey  map[string]*model.Object // for_each blocks: the instances by key
+	single *model.Object            // other blocks: the instance
+	once   sync.Once
+	v      cty.Value
+}
+
+func (lv *lazyBlockValue) value() cty.Value {
+	lv.once.Do(func() {
+		switch {
+		case lv.byKey != nil:
+			m := make(map[string]cty.Value, len(lv.byKey))
+			for k, o := range lv.byKey {
+				m[k] = endpointValue(o)
+			}
+			lv.v = cty.ObjectVal(m)
+		case lv.single != nil:
+			lv.v = endpointValue(lv.single)
+		default:
+			lv.v = cty.DynamicVal
+		}
+	})
+	return lv.v
+}
+
+// lazyContext builds a node's evaluation context on first use: the fast path needs none.
+type lazyContext struct {
+	e    *evaluator
+	n    *node
+	once sync.Once
+	ctx  *hcl.EvalContext
+}
+
+func (l *lazyContext) get() *hcl.EvalContext {
+	l.once.Do(func() { l.ctx = l.e.context(l.n) })
+	return l.ctx
 }
 
 func (e *evaluator) context(n *node) *hcl.EvalContext {
@@ -45,14 +97,14 @@ func (e *evaluator) context(n *node) *hcl.EvalContext {
 				if entities[o.resource] == nil {
 					entities[o.resource] = map[string]cty.Value{}
 				}
-				entities[o.resource][o.name] = o.value
+				entities[o.resource][o.name] = e.blockValue(o)
 				continue
 			}
 			root := o.kind.String()
 			if others[root] == nil {
 				others[root] = map[string]cty.Value{}
 			}
-			others[root][o.name] = o.value
+			others[root][o.name] = e.blockValue(o)
 		}
 		if len(entities) > 0 {
 			m := make(map[string]cty.Value, len(entities))
@@ -96,14 +148,21 @@ func (in instance) eachValue() cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(in.key), "value": in.value})
 }
 
-func (e *evaluator) instances(b *objectBlock, ctx *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
+func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hcl.Diagnostics) {
 	attr, ok := b.attrs["for_each"]
 	if !ok {
 		return []instance{{}}, nil
 	}
-	val, diags := attr.Expr.Value(ctx)
-	if diags.HasErrors() {
-		return nil, diags
+	var val cty.Value
+	fast := false
+	if f := (compiler{e: e, n: lctx.n}).compile(attr.Expr); f != nil {
+		val, fast = f.eval(&instance{})
+	}
+	if !fast {
+		var diags hcl.Diagnostics
+		if val, diags = attr.Expr.Value(lctx.get()); diags.HasErrors() {
+			return nil, diags
+		}
 	}
 	bad := func(detail string) hcl.Diagnostics {
 		return hcl.Diagnostics{{
@@ -112,7 +171,7 @@ func (e *evaluator) instances(b *objectBlock, ctx *hcl.EvalContext) ([]instance,
 			Detail:      detail,
 			Subject:     attr.Expr.Range().Ptr(),
 			Expression:  attr.Expr,
-			EvalContext: ctx,
+			EvalContext: lctx.get(),
 		}}
 	}
 	if val.IsMarked() {
@@ -163,13 +222,13 @@ func (e *evaluator) instances(b *objectBlock, ctx *hcl.EvalContext) ([]instance,
 // for large for_each collections.
 func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 	b := n.obj
-	ctx := e.context(n)
-	insts, diags := e.instances(b, ctx)
+	lctx := &lazyContext{e: e, n: n}
+	insts, diags := e.instances(b, lctx)
 	if diags.HasErrors() {
 		return diags
 	}
 	if b.preventDestroyExpr != nil {
-		v, pdDiags := b.preventDestroyExpr.Value(ctx)
+		v, pdDiags := b.preventDestroyExpr.Value(lctx.get())
 		diags = append(diags, pdDiags...)
 		if !pdDiags.HasErrors() {
 			if v, _ = v.Unmark(); v.Type() != cty.Bool || v.IsNull() {
@@ -183,8 +242,9 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 	objs := make([]*model.Object, len(insts))
 	vals := make([]cty.Value, len(insts))
 	instDiags := make([]hcl.Diagnostics, len(insts))
+	compiled := e.compileAttrs(n)
 	run := func(lo, hi int) {
-		sc := newScratch(ctx, b)
+		sc := newScratch(lctx, b, compiled)
 		slab := make([]model.Object, hi-lo) // one allocation for the chunk's objects
 		for i := lo; i < hi; i++ {
 			objs[i], vals[i], instDiags[i] = e.evalInstance(b, sc, insts[i], &slab[i-lo])
@@ -221,8 +281,26 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 			}
 		}
 	}
-	if b.needValue {
-		if _, forEach := b.attrs["for_each"]; forEach {
+	_, forEach := b.attrs["for_each"]
+	switch {
+	case b.needValue && !b.fullValue:
+		lv := &lazyBlockValue{}
+		if forEach {
+			lv.byKey = make(map[string]*model.Object, len(insts))
+			for i, in := range insts {
+				if objs[i] != nil {
+					lv.byKey[in.key] = objs[i]
+				}
+			}
+		} else if len(objs) == 1 {
+			lv.single = objs[0]
+		}
+		if e.lazy == nil {
+			e.lazy = map[*objectBlock]*lazyBlockValue{}
+		}
+		e.lazy[b] = lv
+	case b.needValue:
+		if forEach {
 			m := make(map[string]cty.Value, len(insts))
 			for i, in := range insts {
 				if vals[i] != cty.NilVal {
@@ -357,10 +435,20 @@ func endpointValue(o *model.Object) cty.Value {
 	return cty.ObjectVal(attrs)
 }
 
-// attrValues are one instance's evaluated attributes, in the block's attrNames order.
+// attrValues are one instance's evaluated attributes, in the block's attrNames order. An
+// endpoint that the fast path resolved has the entity in ep and no cty value.
 type attrValues struct {
-	b *objectBlock
-	v []cty.Value
+	b  *objectBlock
+	v  []cty.Value
+	ep []*model.Object
+}
+
+// endpointObject returns the entity the fast path found for the attribute name, or nil.
+func (a attrValues) endpointObject(name string) *model.Object {
+	if i, ok := a.b.attrIndex[name]; ok {
+		return a.ep[i]
+	}
+	return nil
 }
 
 func (a attrValues) get(name string) (cty.Value, bool) {
@@ -377,25 +465,38 @@ func (a attrValues) value(name string) cty.Value {
 }
 
 // scratch is what one worker reuses from instance to instance: the child context that holds
-// each, and the slice of attribute values. Nothing evaluated keeps a reference to either.
+// each, and the slices of attribute values. Nothing evaluated keeps a reference to them.
 type scratch struct {
-	parent *hcl.EvalContext
-	child  *hcl.EvalContext
-	vals   []cty.Value
+	lctx     *lazyContext
+	compiled []compiledAttr
+	child    *hcl.EvalContext // made on the first attribute left to hcl
+	eachSet  bool             // child holds the current instance's each
+	vals     []cty.Value
+	eps      []*model.Object
 }
 
-func newScratch(ctx *hcl.EvalContext, b *objectBlock) *scratch {
-	child := ctx.NewChild()
-	child.Variables = map[string]cty.Value{}
-	return &scratch{parent: ctx, child: child, vals: make([]cty.Value, len(b.attrNames))}
+func newScratch(lctx *lazyContext, b *objectBlock, compiled []compiledAttr) *scratch {
+	return &scratch{lctx: lctx, compiled: compiled, vals: make([]cty.Value, len(b.attrNames)), eps: make([]*model.Object, len(b.attrNames))}
+}
+
+// context returns the context hcl evaluates the instance's expressions in.
+func (sc *scratch) context(in *instance) *hcl.EvalContext {
+	if !in.forEach {
+		return sc.lctx.get()
+	}
+	if sc.child == nil {
+		sc.child = sc.lctx.get().NewChild()
+		sc.child.Variables = map[string]cty.Value{}
+	}
+	if !sc.eachSet {
+		sc.child.Variables["each"] = in.eachValue()
+		sc.eachSet = true
+	}
+	return sc.child
 }
 
 func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in instance, obj *model.Object) (*model.Object, cty.Value, hcl.Diagnostics) {
-	ctx := sc.parent
-	if in.forEach {
-		sc.child.Variables["each"] = in.eachValue()
-		ctx = sc.child
-	}
+	sc.eachSet = false
 	addr := in.address(b)
 	*obj = model.Object{Kind: b.kind, Address: addr, Props: make(model.Properties, len(b.attrs)+4)}
 	bl := &builder{b: b, in: in, obj: obj}
@@ -403,12 +504,24 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in instance, obj *
 		bl.cty = make(map[string]cty.Value, len(b.attrs)+4)
 	}
 	clear(sc.vals)
-	vals := attrValues{b: b, v: sc.vals}
+	clear(sc.eps)
+	vals := attrValues{b: b, v: sc.vals, ep: sc.eps}
 	for i, name := range b.attrNames {
 		if name == "for_each" {
 			continue
 		}
-		v, diags := b.attrs[name].Expr.Value(ctx)
+		if c := sc.compiled[i]; c.endpoint != nil {
+			if o, ok := c.endpoint.object(&in); ok {
+				vals.ep[i] = o
+				continue
+			}
+		} else if c.expr != nil {
+			if v, ok := c.expr.eval(&in); ok {
+				vals.v[i] = v
+				continue
+			}
+		}
+		v, diags := b.attrs[name].Expr.Value(sc.context(&in))
 		if diags.HasErrors() {
 			for _, d := range diags {
 				if in.forEach && d.Detail != "" {
@@ -436,11 +549,8 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in instance, obj *
 		return nil, cty.NilVal, bl.diags
 	}
 	var val cty.Value
-	switch {
-	case bl.cty != nil:
+	if bl.cty != nil {
 		val = cty.ObjectVal(bl.cty)
-	case b.needValue:
-		val = endpointValue(bl.obj)
 	}
 	return bl.obj, val, bl.diags
 }
@@ -495,6 +605,10 @@ func (bl *builder) classValue(vals attrValues) string {
 
 // endpoint reads from/to: an entity object (its _key and _type) or a _key string.
 func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, typ string, ok bool) {
+	if o := vals.endpointObject(name); o != nil {
+		// What endpointValue(o) gives the cases below.
+		return cty.NormalizeString(o.Key()), cty.NormalizeString(o.Type()), true
+	}
 	attr := bl.b.attrs[name]
 	v, _ := vals.value(name).Unmark()
 	switch {

@@ -1,0 +1,350 @@
+package lang
+
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/customdecode"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// A for_each block evaluates the same few expressions once per instance, and hcl's general
+// evaluation of even each.value.name allocates a context, a traversal split and diagnostics
+// on the way. The block's attribute expressions of the common shapes (literals, traversals
+// of each, var and local through attributes, string templates of those, calls with such
+// arguments, and entity.R.N[KEY] as a relationship endpoint) are compiled once into
+// fastExprs that walk the cty values directly. A fastExpr gives up (ok false) on anything
+// it cannot be sure hcl would evaluate the same way without a diagnostic: marks, unknown or
+// null values, a missing attribute or key, an unusual type, a failing function. The caller
+// then evaluates the hcl expression, so values and diagnostics stay exactly hcl's.
+
+// fastPathOff makes every expression go through hcl; tests compare the two paths with it.
+var fastPathOff = false
+
+// fastExpr evaluates one expression for one instance.
+type fastExpr interface {
+	eval(in *instance) (cty.Value, bool)
+}
+
+// fastConst is an expression whose value does not depend on anything: a literal, or a
+// template of literals.
+type fastConst struct{ v cty.Value }
+
+func (c fastConst) eval(*instance) (cty.Value, bool) { return c.v, true }
+
+// fastEach is each.key or each.value, followed by attribute names.
+type fastEach struct {
+	key   bool
+	steps []string
+}
+
+func (f fastEach) eval(in *instance) (cty.Value, bool) {
+	if f.key {
+		return getAttrs(cty.StringVal(in.key), f.steps)
+	}
+	return getAttrs(in.value, f.steps)
+}
+
+// fastRooted is a traversal of a value fixed for the whole block (var, or one local value),
+// through attribute names.
+type fastRooted struct {
+	root  cty.Value
+	steps []string
+}
+
+func (f fastRooted) eval(*instance) (cty.Value, bool) { return getAttrs(f.root, f.steps) }
+
+// getAttrs follows attribute names through known, unmarked, non-null objects and maps, as
+// hcl.GetAttr does for the cases it answers without a diagnostic.
+func getAttrs(v cty.Value, steps []string) (cty.Value, bool) {
+	for _, name := range steps {
+		if v.IsMarked() || !v.IsKnown() || v.IsNull() {
+			return cty.NilVal, false
+		}
+		ty := v.Type()
+		switch {
+		case ty.IsObjectType():
+			if !ty.HasAttribute(name) {
+				return cty.NilVal, false
+			}
+			v = v.GetAttr(name)
+		case ty.IsMapType():
+			idx := cty.StringVal(name)
+			if !v.HasIndex(idx).True() {
+				return cty.NilVal, false
+			}
+			v = v.Index(idx)
+		default:
+			return cty.NilVal, false
+		}
+	}
+	return v, true
+}
+
+// fastTemplate is a string template whose parts are fast expressions.
+type fastTemplate struct{ parts []fastExpr }
+
+func (t fastTemplate) eval(in *instance) (cty.Value, bool) {
+	var sb strings.Builder
+	for _, p := range t.parts {
+		v, ok := p.eval(in)
+		if !ok || v.IsMarked() || !v.IsKnown() || v.IsNull() {
+			return cty.NilVal, false
+		}
+		switch v.Type() {
+		case cty.String:
+			sb.WriteString(v.AsString())
+		case cty.Number, cty.Bool:
+			s, err := convert.Convert(v, cty.String)
+			if err != nil {
+				return cty.NilVal, false
+			}
+			sb.WriteString(s.AsString())
+		default:
+			return cty.NilVal, false
+		}
+	}
+	return cty.StringVal(sb.String()), true
+}
+
+// fastCall calls a function with fast arguments, converted to the parameter types as
+// hcl converts them.
+type fastCall struct {
+	f     function.Function
+	types []cty.Type // per argument
+	args  []fastExpr
+}
+
+func (c fastCall) eval(in *instance) (cty.Value, bool) {
+	var buf [4]cty.Value
+	vals := buf[:0]
+	for i, a := range c.args {
+		v, ok := a.eval(in)
+		if !ok {
+			return cty.NilVal, false
+		}
+		v, err := convert.Convert(v, c.types[i])
+		if err != nil {
+			return cty.NilVal, false
+		}
+		vals = append(vals, v)
+	}
+	out, err := c.f.Call(vals)
+	if err != nil {
+		return cty.NilVal, false
+	}
+	return out, true
+}
+
+// fastEndpoint is a relationship's from/to written as entity.R.N[KEY] (or entity.R.N of a
+// block without for_each), where the block's value is only ever used as an endpoint: it
+// finds the entity without the cty value of the block.
+type fastEndpoint struct {
+	target *lazyBlockValue
+	key    fastExpr // nil for entity.R.N
+}
+
+func (f fastEndpoint) object(in *instance) (*model.Object, bool) {
+	if f.key == nil {
+		return f.target.single, f.target.single != nil
+	}
+	k, ok := f.key.eval(in)
+	if !ok || k.IsMarked() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
+		return nil, false
+	}
+	o, ok := f.target.byKey[k.AsString()]
+	return o, ok
+}
+
+// compiledAttr is one attribute's fast evaluator: an expression, or an endpoint.
+type compiledAttr struct {
+	expr     fastExpr
+	endpoint *fastEndpoint
+}
+
+// compiler turns the expressions of one node into fast evaluators.
+type compiler struct {
+	e *evaluator
+	n *node
+	// each is set when each.key and each.value may be used (a for_each block, outside its
+	// for_each expression).
+	each bool
+}
+
+// compileAttrs compiles every attribute of an object block except for_each, in attrNames
+// order; a nil entry means the attribute is evaluated by hcl.
+func (e *evaluator) compileAttrs(n *node) []compiledAttr {
+	b := n.obj
+	_, forEach := b.attrs["for_each"]
+	c := compiler{e: e, n: n, each: forEach}
+	out := make([]compiledAttr, len(b.attrNames))
+	if fastPathOff {
+		return out
+	}
+	endpointAttrs := b.kind == model.KindRelationship || b.kind == model.KindMappedRelationship
+	for i, name := range b.attrNames {
+		if name == "for_each" {
+			continue
+		}
+		expr := b.attrs[name].Expr
+		if endpointAttrs && (name == "from" || name == "to" && b.kind == model.KindRelationship) {
+			if ep := c.endpoint(expr); ep != nil {
+				out[i].endpoint = ep
+				continue
+			}
+		}
+		out[i].expr = c.compile(expr)
+	}
+	return out
+}
+
+// compile returns a fast evaluator for expr, or nil when expr is not of a shape it handles.
+func (c compiler) compile(expr hcl.Expression) fastExpr {
+	if fastPathOff {
+		return nil
+	}
+	switch x := expr.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		return fastConst{x.Val}
+	case *hclsyntax.TemplateWrapExpr:
+		return c.compile(x.Wrapped)
+	case *hclsyntax.TemplateExpr:
+		return c.template(x)
+	case *hclsyntax.ScopeTraversalExpr:
+		return c.traversal(x.Traversal)
+	case *hclsyntax.FunctionCallExpr:
+		return c.call(x)
+	}
+	return nil
+}
+
+func (c compiler) template(x *hclsyntax.TemplateExpr) fastExpr {
+	if x.IsStringLiteral() {
+		v, diags := x.Value(nil)
+		if diags.HasErrors() || !v.IsKnown() || v.IsMarked() {
+			return nil
+		}
+		return fastConst{v}
+	}
+	parts := make([]fastExpr, len(x.Parts))
+	for i, p := range x.Parts {
+		if parts[i] = c.compile(p); parts[i] == nil {
+			return nil
+		}
+	}
+	return fastTemplate{parts}
+}
+
+// attrSteps returns the attribute names of a traversal's steps, or false when a step is
+// not an attribute.
+func attrSteps(tr hcl.Traversal) ([]string, bool) {
+	steps := make([]string, len(tr))
+	for i, s := range tr {
+		a, ok := s.(hcl.TraverseAttr)
+		if !ok {
+			return nil, false
+		}
+		steps[i] = a.Name
+	}
+	return steps, true
+}
+
+func (c compiler) traversal(tr hcl.Traversal) fastExpr {
+	if len(tr) < 2 {
+		return nil
+	}
+	steps, ok := attrSteps(tr[1:])
+	if !ok {
+		return nil
+	}
+	switch tr.RootName() {
+	case "each":
+		if !c.each || (steps[0] != "key" && steps[0] != "value") {
+			return nil
+		}
+		return fastEach{key: steps[0] == "key", steps: steps[1:]}
+	case "var":
+		return fastRooted{root: c.e.varObj, steps: steps}
+	case "local":
+		for _, l := range c.n.refLocals {
+			if l.name == steps[0] {
+				return fastRooted{root: l.val, steps: steps[1:]}
+			}
+		}
+	}
+	return nil
+}
+
+func (c compiler) call(x *hclsyntax.FunctionCallExpr) fastExpr {
+	f, ok := c.e.funcs[x.Name]
+	if !ok || x.ExpandFinal {
+		return nil
+	}
+	params := f.Params()
+	varParam := f.VarParam()
+	if len(x.Args) < len(params) || varParam == nil && len(x.Args) > len(params) {
+		return nil
+	}
+	call := fastCall{f: f, types: make([]cty.Type, len(x.Args)), args: make([]fastExpr, len(x.Args))}
+	for i, a := range x.Args {
+		p := varParam
+		if i < len(params) {
+			p = &params[i]
+		}
+		if customdecode.CustomExpressionDecoderForType(p.Type) != nil {
+			return nil
+		}
+		call.types[i] = p.Type
+		if call.args[i] = c.compile(a); call.args[i] == nil {
+			return nil
+		}
+	}
+	return call
+}
+
+// endpoint compiles entity.R.N[KEY], or entity.R.N, when R.N is a block whose value is
+// only used as an endpoint.
+func (c compiler) endpoint(expr hcl.Expression) *fastEndpoint {
+	var key hcl.Expression
+	if ix, ok := expr.(*hclsyntax.IndexExpr); ok {
+		expr, key = ix.Collection, ix.Key
+	}
+	st, ok := expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(st.Traversal) != 3 || st.Traversal.RootName() != "entity" {
+		return nil
+	}
+	steps, ok := attrSteps(st.Traversal[1:])
+	if !ok {
+		return nil
+	}
+	for _, o := range c.n.refObjects {
+		if o.kind != model.KindEntity || o.resource != steps[0] || o.name != steps[1] {
+			continue
+		}
+		lv := c.e.lazy[o]
+		if lv == nil {
+			return nil
+		}
+		_, forEach := o.attrs["for_each"]
+		if key == nil {
+			if forEach {
+				return nil
+			}
+			return &fastEndpoint{target: lv}
+		}
+		if !forEach {
+			return nil
+		}
+		k := c.compile(key)
+		if k == nil {
+			return nil
+		}
+		return &fastEndpoint{target: lv, key: k}
+	}
+	return nil
+}
