@@ -298,11 +298,12 @@ func (s *Server) upload(j *job, r *http.Request, route uploadRoute) *apiError {
 	if mode == ModePatch && route.onlyRelationships() {
 		return patchRelationships()
 	}
-	data, aerr := readBody(r, s.cfg.MaxBody)
+	data, release, aerr := readPooledBody(r, s.cfg.MaxBody)
 	if aerr != nil {
 		return aerr
 	}
 	body, aerr := decodeUpload(data, route)
+	release() // the decoded values do not alias the body
 	if aerr != nil {
 		return aerr
 	}
