@@ -52,7 +52,7 @@ func boundedDecoder(inner function.Function, check func(src string) error) funct
 }
 
 var (
-	jsonDecodeFunc = boundedDecoder(stdlib.JSONDecodeFunc, checkJSONData)
+	jsonDecodeFunc = jsonDecoderFunc(stdlib.JSONDecodeFunc, checkJSONData)
 	yamlDecodeFunc = boundedDecoder(yaml.YAMLDecodeFunc, checkYAMLData)
 )
 
