@@ -24,8 +24,8 @@ var jsonDecodeCases = []struct {
 	{`"caf\u00e9 \"quoted\" \\ \/ \n\t \ud83d\ude00"`, true},
 	{`"café"`, true},
 	{"\"cafe\u0301\"", true}, // normalized by cty.StringVal either way
-	{`"\ud800"`, true},      // a lone surrogate: encoding/json's replacement character
-	{"\"\xff\xfe\"", true},  // invalid UTF-8: encoding/json's replacement characters
+	{`"\ud800"`, true},       // a lone surrogate: encoding/json's replacement character
+	{"\"\xff\xfe\"", true},   // invalid UTF-8: encoding/json's replacement characters
 	{`{"café": 1}`, false},
 	{`{"a": 1, "a": 2}`, false},
 	{`{"a": 1, "a": "x"}`, false},
