@@ -121,6 +121,12 @@ func (e *evaluator) context(n *node) *hcl.EvalContext {
 }
 
 func (e *evaluator) evalLocal(n *node) hcl.Diagnostics {
+	if f := (compiler{e: e, n: n}).compile(n.local.attr.Expr); f != nil {
+		if val, ok := f.eval(&fastEnv{in: &instance{}}); ok {
+			n.local.val = val
+			return nil
+		}
+	}
 	val, diags := n.local.attr.Expr.Value(e.context(n))
 	if diags.HasErrors() {
 		val = cty.DynamicVal
@@ -156,7 +162,7 @@ func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hc
 	var val cty.Value
 	fast := false
 	if f := (compiler{e: e, n: lctx.n}).compile(attr.Expr); f != nil {
-		val, fast = f.eval(&instance{})
+		val, fast = f.eval(&fastEnv{in: &instance{}})
 	}
 	if !fast {
 		var diags hcl.Diagnostics
@@ -497,6 +503,7 @@ func (sc *scratch) context(in *instance) *hcl.EvalContext {
 
 func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in instance, obj *model.Object) (*model.Object, cty.Value, hcl.Diagnostics) {
 	sc.eachSet = false
+	env := fastEnv{in: &in}
 	addr := in.address(b)
 	*obj = model.Object{Kind: b.kind, Address: addr, Props: make(model.Properties, len(b.attrs)+4)}
 	bl := &builder{b: b, in: in, obj: obj}
@@ -511,12 +518,12 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in instance, obj *
 			continue
 		}
 		if c := sc.compiled[i]; c.endpoint != nil {
-			if o, ok := c.endpoint.object(&in); ok {
+			if o, ok := c.endpoint.object(&env); ok {
 				vals.ep[i] = o
 				continue
 			}
 		} else if c.expr != nil {
-			if v, ok := c.expr.eval(&in); ok {
+			if v, ok := c.expr.eval(&env); ok {
 				vals.v[i] = v
 				continue
 			}

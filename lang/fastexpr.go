@@ -26,16 +26,24 @@ import (
 // fastPathOff makes every expression go through hcl; tests compare the two paths with it.
 var fastPathOff = false
 
-// fastExpr evaluates one expression for one instance.
+// fastExpr evaluates one expression in an environment.
 type fastExpr interface {
-	eval(in *instance) (cty.Value, bool)
+	eval(env *fastEnv) (cty.Value, bool)
+}
+
+// fastEnv is what a fast expression's value depends on besides the block: the instance
+// (each), and the element a for expression is at.
+type fastEnv struct {
+	in    *instance
+	iterK cty.Value
+	iterV cty.Value
 }
 
 // fastConst is an expression whose value does not depend on anything: a literal, or a
 // template of literals.
 type fastConst struct{ v cty.Value }
 
-func (c fastConst) eval(*instance) (cty.Value, bool) { return c.v, true }
+func (c fastConst) eval(*fastEnv) (cty.Value, bool) { return c.v, true }
 
 // fastEach is each.key or each.value, followed by attribute names.
 type fastEach struct {
@@ -43,11 +51,70 @@ type fastEach struct {
 	steps []string
 }
 
-func (f fastEach) eval(in *instance) (cty.Value, bool) {
+func (f fastEach) eval(env *fastEnv) (cty.Value, bool) {
 	if f.key {
-		return getAttrs(cty.StringVal(in.key), f.steps)
+		return getAttrs(cty.StringVal(env.in.key), f.steps)
 	}
-	return getAttrs(in.value, f.steps)
+	return getAttrs(env.in.value, f.steps)
+}
+
+// fastIter is the key or value variable of the for expression being evaluated, followed
+// by attribute names.
+type fastIter struct {
+	key   bool
+	steps []string
+}
+
+func (f fastIter) eval(env *fastEnv) (cty.Value, bool) {
+	if f.key {
+		return getAttrs(env.iterK, f.steps)
+	}
+	return getAttrs(env.iterV, f.steps)
+}
+
+// fastFor is a for expression without an if clause or grouping, whose expressions are fast.
+type fastFor struct {
+	coll fastExpr
+	key  fastExpr // nil for a tuple-producing [for ...]
+	val  fastExpr
+}
+
+func (f fastFor) eval(env *fastEnv) (cty.Value, bool) {
+	coll, ok := f.coll.eval(env)
+	if !ok || coll.IsMarked() || !coll.IsKnown() || coll.IsNull() || !coll.CanIterateElements() {
+		return cty.NilVal, false
+	}
+	inner := fastEnv{in: env.in}
+	if f.key == nil {
+		vals := make([]cty.Value, 0, coll.LengthInt())
+		for it := coll.ElementIterator(); it.Next(); {
+			inner.iterK, inner.iterV = it.Element()
+			v, ok := f.val.eval(&inner)
+			if !ok {
+				return cty.NilVal, false
+			}
+			vals = append(vals, v)
+		}
+		return cty.TupleVal(vals), true
+	}
+	vals := make(map[string]cty.Value, coll.LengthInt())
+	for it := coll.ElementIterator(); it.Next(); {
+		inner.iterK, inner.iterV = it.Element()
+		k, ok := f.key.eval(&inner)
+		if !ok || k.IsMarked() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
+			return cty.NilVal, false
+		}
+		key := k.AsString()
+		if _, dup := vals[key]; dup {
+			return cty.NilVal, false
+		}
+		v, ok := f.val.eval(&inner)
+		if !ok {
+			return cty.NilVal, false
+		}
+		vals[key] = v
+	}
+	return cty.ObjectVal(vals), true
 }
 
 // fastRooted is a traversal of a value fixed for the whole block (var, or one local value),
@@ -57,7 +124,7 @@ type fastRooted struct {
 	steps []string
 }
 
-func (f fastRooted) eval(*instance) (cty.Value, bool) { return getAttrs(f.root, f.steps) }
+func (f fastRooted) eval(*fastEnv) (cty.Value, bool) { return getAttrs(f.root, f.steps) }
 
 // getAttrs follows attribute names through known, unmarked, non-null objects and maps, as
 // hcl.GetAttr does for the cases it answers without a diagnostic.
@@ -89,10 +156,10 @@ func getAttrs(v cty.Value, steps []string) (cty.Value, bool) {
 // fastTemplate is a string template whose parts are fast expressions.
 type fastTemplate struct{ parts []fastExpr }
 
-func (t fastTemplate) eval(in *instance) (cty.Value, bool) {
+func (t fastTemplate) eval(env *fastEnv) (cty.Value, bool) {
 	var sb strings.Builder
 	for _, p := range t.parts {
-		v, ok := p.eval(in)
+		v, ok := p.eval(env)
 		if !ok || v.IsMarked() || !v.IsKnown() || v.IsNull() {
 			return cty.NilVal, false
 		}
@@ -120,11 +187,11 @@ type fastCall struct {
 	args  []fastExpr
 }
 
-func (c fastCall) eval(in *instance) (cty.Value, bool) {
+func (c fastCall) eval(env *fastEnv) (cty.Value, bool) {
 	var buf [4]cty.Value
 	vals := buf[:0]
 	for i, a := range c.args {
-		v, ok := a.eval(in)
+		v, ok := a.eval(env)
 		if !ok {
 			return cty.NilVal, false
 		}
@@ -149,11 +216,11 @@ type fastEndpoint struct {
 	key    fastExpr // nil for entity.R.N
 }
 
-func (f fastEndpoint) object(in *instance) (*model.Object, bool) {
+func (f fastEndpoint) object(env *fastEnv) (*model.Object, bool) {
 	if f.key == nil {
 		return f.target.single, f.target.single != nil
 	}
-	k, ok := f.key.eval(in)
+	k, ok := f.key.eval(env)
 	if !ok || k.IsMarked() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
 		return nil, false
 	}
@@ -174,6 +241,8 @@ type compiler struct {
 	// each is set when each.key and each.value may be used (a for_each block, outside its
 	// for_each expression).
 	each bool
+	// keyVar and valVar are the variables of the for expression being compiled.
+	keyVar, valVar string
 }
 
 // compileAttrs compiles every attribute of an object block except for_each, in attrNames
@@ -219,8 +288,32 @@ func (c compiler) compile(expr hcl.Expression) fastExpr {
 		return c.traversal(x.Traversal)
 	case *hclsyntax.FunctionCallExpr:
 		return c.call(x)
+	case *hclsyntax.ForExpr:
+		return c.forExpr(x)
 	}
 	return nil
+}
+
+func (c compiler) forExpr(x *hclsyntax.ForExpr) fastExpr {
+	if x.CondExpr != nil || x.Group || c.valVar != "" { // one level of for only
+		return nil
+	}
+	coll := c.compile(x.CollExpr)
+	if coll == nil {
+		return nil
+	}
+	inner := c
+	inner.keyVar, inner.valVar = x.KeyVar, x.ValVar
+	f := fastFor{coll: coll, val: inner.compile(x.ValExpr)}
+	if f.val == nil {
+		return nil
+	}
+	if x.KeyExpr != nil {
+		if f.key = inner.compile(x.KeyExpr); f.key == nil {
+			return nil
+		}
+	}
+	return f
 }
 
 func (c compiler) template(x *hclsyntax.TemplateExpr) fastExpr {
@@ -255,11 +348,16 @@ func attrSteps(tr hcl.Traversal) ([]string, bool) {
 }
 
 func (c compiler) traversal(tr hcl.Traversal) fastExpr {
-	if len(tr) < 2 {
-		return nil
-	}
 	steps, ok := attrSteps(tr[1:])
 	if !ok {
+		return nil
+	}
+	switch root := tr.RootName(); {
+	case root == c.valVar && c.valVar != "":
+		return fastIter{steps: steps}
+	case root == c.keyVar && c.keyVar != "":
+		return fastIter{key: true, steps: steps}
+	case len(steps) == 0:
 		return nil
 	}
 	switch tr.RootName() {

@@ -39,7 +39,19 @@ func TestFastExprMatchesHCL(t *testing.T) {
 		funcs:  Functions(t.TempDir()),
 		varObj: cty.ObjectVal(map[string]cty.Value{"region": cty.StringVal("eu"), "token": secret}),
 	}
-	n := &node{refLocals: []*localValue{{name: "m", val: value}}}
+	row := func(id string, n int) cty.Value {
+		return cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(id), "n": cty.NumberIntVal(int64(n)), "tags": cty.ListVal([]cty.Value{cty.StringVal("t")})})
+	}
+	n := &node{refLocals: []*localValue{
+		{name: "m", val: value},
+		{name: "rows", val: cty.ListVal([]cty.Value{row("a", 1), row("b", 2)})},
+		{name: "dups", val: cty.TupleVal([]cty.Value{row("a", 1), row("a", 2)})},
+		{name: "nullid", val: cty.TupleVal([]cty.Value{row("a", 1), cty.ObjectVal(map[string]cty.Value{"id": cty.NullVal(cty.String)})})},
+		{name: "secret", val: cty.ListVal([]cty.Value{row("a", 1)}).Mark(SensitiveMark)},
+		{name: "secretkey", val: cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal("k").Mark(SensitiveMark)})})},
+		{name: "empty", val: cty.EmptyTupleVal},
+		{name: "null", val: cty.NullVal(cty.List(cty.String))},
+	}}
 	in := instance{key: "k-1", value: value, forEach: true}
 	ctx := e.context(n).NewChild()
 	ctx.Variables = map[string]cty.Value{"each": in.eachValue()}
@@ -98,6 +110,26 @@ func TestFastExprMatchesHCL(t *testing.T) {
 		{`format("%s-%s", each.key, each.value.num)`, true},
 		{`nosuchfunction(each.key)`, false},
 		{`each.value.name == "x"`, false},
+		{`{ for r in local.rows : r.id => r }`, true},
+		{`{ for i, r in local.rows : r.id => i }`, true},
+		{`{ for k, v in local.m : k => v }`, true},
+		{`{ for k, v in local.m.map : "${k}-x" => upper(v) }`, true},
+		{`[for r in local.rows : r.id]`, true},
+		{`[for r in local.rows : "${each.key}/${r.id}"]`, true},
+		{`[for each in local.rows : each.id]`, true},
+		{`{ for r in local.empty : r.id => r }`, true},
+		{`[for r in local.empty : r]`, true},
+		{`{ for r in local.dups : r.id => r }`, false},
+		{`{ for r in local.nullid : r.id => r }`, false},
+		{`{ for r in local.rows : r.n => r }`, false},
+		{`{ for r in local.secret : r.id => r }`, false},
+		{`{ for r in local.secretkey : r.id => r }`, false},
+		{`[for r in local.null : r]`, false},
+		{`[for r in local.m.name : r]`, false},
+		{`[for r in local.rows : r.missing]`, false},
+		{`{ for r in local.rows : r.id => r if r.n > 1 }`, false},
+		{`{ for r in local.rows : r.id => r... }`, false},
+		{`[for r in local.rows : [for t in r.tags : t]]`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -108,7 +140,7 @@ func TestFastExprMatchesHCL(t *testing.T) {
 			var got cty.Value
 			ok := false
 			if f := (compiler{e: e, n: n, each: true}).compile(expr); f != nil {
-				got, ok = f.eval(&in)
+				got, ok = f.eval(&fastEnv{in: &in})
 			}
 			if ok != tt.fast {
 				t.Fatalf("fast path answered %v, want %v", ok, tt.fast)
@@ -216,6 +248,22 @@ entity "host" "all" {
   b        = epochms("x${each.key}")
   c        = upper(var.team)
   d        = "${var.team}-x"
+}`},
+		{"for expressions", `locals {
+  rows = { for r in csvdecode("id,name\nx,X\ny,Y\n") : r.id => r }
+  names = [for r in csvdecode("id,name\nx,X\n") : "${r.id}=${r.name}"]
+}
+entity "row" "all" {
+  for_each = local.rows
+  _class   = "Row"
+  name     = each.value.name
+  names    = local.names
+}`},
+		{"duplicate for keys", `locals {
+  rows = { for r in csvdecode("id,name\nx,X\nx,Y\n") : r.id => r }
+}`},
+		{"null for key", `locals {
+  rows = { for r in jsondecode("[{\"id\": null}]") : r.id => r }
 }`},
 		{"for_each errors", `entity "y" "all" {
   for_each = local.hosts.a.team
