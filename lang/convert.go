@@ -2,6 +2,7 @@ package lang
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 
@@ -10,10 +11,16 @@ import (
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
+// errMarked is toModel's error for a value that holds a mark: the caller unmarks it first.
+var errMarked = errors.New("value is marked")
+
 // toModel converts an unmarked, known cty value to its JSON-shaped payload form. Lists,
 // tuples and sets become []any (a tuple keeps its element types, so ["a", 1] stays mixed for
 // the validator to report); maps and objects become map[string]any.
 func toModel(v cty.Value) (any, error) {
+	if v.IsMarked() {
+		return nil, errMarked
+	}
 	if !v.IsKnown() {
 		return nil, fmt.Errorf("value is not known")
 	}

@@ -1,12 +1,14 @@
 package lang
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -347,11 +349,23 @@ func (bl *builder) errorf(subject hcl.Range, summary, format string, args ...any
 
 // set stores a property, omitting nulls.
 func (bl *builder) set(name string, v cty.Value, subject hcl.Range) {
+	if !v.Type().IsPrimitiveType() && !v.IsMarked() && !v.IsNull() {
+		// Most collections hold no mark at all: convert them without the deep unmark's copy.
+		if conv, err := toModel(v); !errors.Is(err, errMarked) {
+			bl.store(name, v, conv, err, nil, subject)
+			return
+		}
+	}
 	plain, marks := unmark(v)
 	if plain.IsNull() {
 		return
 	}
 	conv, err := toModel(plain)
+	bl.store(name, v, conv, err, marks, subject)
+}
+
+// store finishes set with the converted value.
+func (bl *builder) store(name string, v cty.Value, conv any, err error, marks cty.ValueMarks, subject hcl.Range) {
 	if err != nil {
 		bl.errorf(subject, "Unsupported value", "property %q: %s", name, err)
 		return
@@ -614,7 +628,7 @@ func (bl *builder) classValue(vals attrValues) string {
 func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, typ string, ok bool) {
 	if o := vals.endpointObject(name); o != nil {
 		// What endpointValue(o) gives the cases below.
-		return cty.NormalizeString(o.Key()), cty.NormalizeString(o.Type()), true
+		return normalizeString(o.Key()), normalizeString(o.Type()), true
 	}
 	attr := bl.b.attrs[name]
 	v, _ := vals.value(name).Unmark()
@@ -680,6 +694,17 @@ func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 	bl.setString(model.PropType, RelationshipType(fromType, cls, toType))
 }
 
+// normalizeString is cty.NormalizeString, which leaves ASCII text as it is, without its
+// cost for ASCII text.
+func normalizeString(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return cty.NormalizeString(s)
+		}
+	}
+	return s
+}
+
 // EntityKey is an entity's default _key: "<key prefix>:<resource>:<name>".
 func EntityKey(keyPrefix, resource, name string) string {
 	return keyPrefix + ":" + resource + ":" + name
@@ -699,13 +724,19 @@ func RelationshipKey(from, class, to string) string {
 // the suffix is toType without its leading parts that equal fromType's parts at the same
 // positions, but never without its last part.
 func RelationshipType(fromType, class, toType string) string {
-	from := strings.Split(fromType, "_")
-	to := strings.Split(toType, "_")
-	i := 0
-	for i < len(to)-1 && i < len(from) && to[i] == from[i] {
-		i++
+	suffix, from := toType, fromType
+	for fromParts := true; fromParts; {
+		end := strings.IndexByte(suffix, '_')
+		if end < 0 {
+			break // the last part stays
+		}
+		part, rest, more := strings.Cut(from, "_")
+		if suffix[:end] != part {
+			break
+		}
+		suffix, from, fromParts = suffix[end+1:], rest, more
 	}
-	return fromType + "_" + strings.ToLower(class) + "_" + strings.Join(to[i:], "_")
+	return fromType + "_" + strings.ToLower(class) + "_" + suffix
 }
 
 // DefaultTargetFilterKeys is a mapped relationship's target_filter_keys when the block does not

@@ -1,0 +1,79 @@
+package lang
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// relationshipTypeBySplit is RelationshipType as first written, the reference for the
+// allocation-free one.
+func relationshipTypeBySplit(fromType, class, toType string) string {
+	from := strings.Split(fromType, "_")
+	to := strings.Split(toType, "_")
+	i := 0
+	for i < len(to)-1 && i < len(from) && to[i] == from[i] {
+		i++
+	}
+	return fromType + "_" + strings.ToLower(class) + "_" + strings.Join(to[i:], "_")
+}
+
+// TestRelationshipTypeMatchesSplit compares RelationshipType with the reference on every
+// pair of awkward types: empty, underscores at the ends, doubled, prefixes of each other.
+func TestRelationshipTypeMatchesSplit(t *testing.T) {
+	types := []string{"", "_", "__", "a", "a_", "_a", "a_b", "a_b_c", "a_b_d", "a__b", "ab_c", "a_bc", "x_y_z_w", "a_b_c_d"}
+	for _, from := range types {
+		for _, to := range types {
+			got, want := RelationshipType(from, "Has", to), relationshipTypeBySplit(from, "Has", to)
+			if got != want {
+				t.Errorf("RelationshipType(%q, %q) = %q, want %q", from, to, got, want)
+			}
+		}
+	}
+}
+
+// TestNormalizeString: ASCII text is returned as it is, other text as cty normalizes it.
+func TestNormalizeString(t *testing.T) {
+	for _, s := range []string{"", "inv:host:web-1", "cafe\u0301", "caf\u00e9", "\xff"} {
+		if got, want := normalizeString(s), cty.NormalizeString(s); got != want {
+			t.Errorf("normalizeString(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestCollectionMarks: a collection with a sensitive element makes its property sensitive;
+// one without marks (converted without unmarking) does not.
+func TestCollectionMarks(t *testing.T) {
+	src := `integration {
+  type        = "my-billing-acme"
+  instance_id = "i-1"
+}
+variable "secret" {
+  type      = string
+  sensitive = true
+  default   = "s3cr3t"
+}
+entity "team" "t" {
+  _class = "Team"
+  name   = "t"
+  tags   = ["x", var.secret]
+  meta   = { a = { b = var.secret } }
+  plain  = ["a", { b = 1 }]
+}
+`
+	cfg, diags := Load(Options{Dir: t.TempDir(), Sources: map[string][]byte{"main.hcl": []byte(src)}})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	o := cfg.Graph.Entities[0]
+	want := `{"_key":"my-billing-acme:team:t","_type":"team_my-billing-acme","_class":"Team","name":"t","displayName":"t","meta":{"a":{"b":"s3cr3t"}},"plain":["a",{"b":1}],"tags":["x","s3cr3t"]}`
+	if got := string(model.MarshalObject(o.Props)); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if !o.IsSensitive("tags") || !o.IsSensitive("meta") || o.IsSensitive("plain") || o.IsSensitive("name") {
+		t.Errorf("sensitive = %v, want tags and meta", o.Sensitive)
+	}
+}
