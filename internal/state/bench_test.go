@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/j1hcl/j1hcl/internal/model"
 )
@@ -101,5 +102,26 @@ func BenchmarkHash(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		f.Hash()
+	}
+}
+
+// BenchmarkPendingThenCommit is the state's part of an apply of 100,000 entities and 100,000
+// relationships: record the job as pending and encode, then commit the record and encode
+// again (the second Encode re-indents the first one's text).
+func BenchmarkPendingThenCommit(b *testing.B) {
+	next := benchGraph(100_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		f := New(sampleTarget(), "0.3.0")
+		f.RecordPending("job-1", "DIFF", next, time.Now())
+		if _, err := f.Encode(); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.ResolvePending(Job{ID: "job-1", SyncMode: "DIFF", Status: JobFinished}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.Encode(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -80,7 +81,7 @@ func (f *File) encodeParts() ([][]byte, error) {
 		}
 	}
 
-	e := &encoder{}
+	e := &encoder{reuse: &pendingText}
 	top := e.object(0)
 	top.key("format_version")
 	e.buf = strconv.AppendInt(e.buf, FormatVersion, 10)
@@ -112,15 +113,15 @@ func (f *File) encodeParts() ([][]byte, error) {
 		o.stringMember("sync_mode", p.SyncMode, false)
 		o.stringMember("recorded_at", p.RecordedAt, false)
 		o.key("entities")
-		e.entries(p.Entities, 2)
+		e.entries(p.Entities, 2, true)
 		o.key("relationships")
-		e.entries(p.Relationships, 2)
+		e.entries(p.Relationships, 2, true)
 		o.close()
 	}
 	top.key("entities")
-	e.entries(entities, 1)
+	e.entries(entities, 1, false)
 	top.key("relationships")
-	e.entries(relationships, 1)
+	e.entries(relationships, 1, false)
 	top.close()
 	e.buf = append(e.buf, '\n')
 	return e.finish(), nil
@@ -191,6 +192,18 @@ func sortEntries(list []Entry) {
 type encoder struct {
 	buf      []byte // the literal text since the last segment
 	segments []segment
+	// reuse, when set, offers the text of lists encoded before and keeps that of the lists
+	// marked to remember (see reuseCache).
+	reuse *reuseCache
+	// remember are the lists whose text finish hands to reuse.
+	remember []rememberedList
+}
+
+// rememberedList is a list of entries whose chunks are segments[from:to].
+type rememberedList struct {
+	list     []Entry
+	depth    int
+	from, to int
 }
 
 // segment is a piece of the output: literal text, or a chunk of a list of entries.
@@ -263,8 +276,9 @@ func (o *objectWriter) close() {
 }
 
 // entries writes a list of entries whose opening bracket sits at the given depth. The entries
-// themselves become chunk segments.
-func (e *encoder) entries(list []Entry, depth int) {
+// themselves become chunk segments, or the text of an earlier Encode of the same list when
+// e.reuse holds it. remember marks the list for e.reuse to keep.
+func (e *encoder) entries(list []Entry, depth int, remember bool) {
 	if len(list) == 0 {
 		e.buf = append(e.buf, '[', ']')
 		return
@@ -272,8 +286,22 @@ func (e *encoder) entries(list []Entry, depth int) {
 	e.buf = append(e.buf, '[')
 	e.segments = append(e.segments, segment{text: e.buf})
 	e.buf = nil
-	for i := 0; i < len(list); i += chunkSize {
-		e.segments = append(e.segments, segment{entries: list[i:min(i+chunkSize, len(list))], first: i == 0, depth: depth})
+	var reused [][]byte
+	if e.reuse != nil {
+		reused = e.reuse.take(list, depth)
+	}
+	if reused != nil {
+		for _, text := range reused {
+			e.segments = append(e.segments, segment{text: text})
+		}
+	} else {
+		from := len(e.segments)
+		for i := 0; i < len(list); i += chunkSize {
+			e.segments = append(e.segments, segment{entries: list[i:min(i+chunkSize, len(list))], first: i == 0, depth: depth})
+		}
+		if remember && e.reuse != nil {
+			e.remember = append(e.remember, rememberedList{list: list, depth: depth, from: from, to: len(e.segments)})
+		}
 	}
 	e.buf = append(e.buf, '\n')
 	e.indent(depth)
@@ -311,6 +339,19 @@ func (e *encoder) finish() [][]byte {
 		})
 	}
 	wg.Wait()
+	if e.reuse != nil {
+		// Keep what the next Encode may reuse, and nothing else: text not reused by the
+		// Encode after the one that produced it is not reused later either.
+		var lists []encodedList
+		for _, r := range e.remember {
+			chunks := make([][]byte, 0, r.to-r.from)
+			for _, s := range e.segments[r.from:r.to] {
+				chunks = append(chunks, s.text)
+			}
+			lists = append(lists, encodedList{first: weak.Make(&r.list[0]), n: len(r.list), depth: r.depth, chunks: chunks})
+		}
+		e.reuse.remember(lists)
+	}
 	parts := make([][]byte, len(e.segments))
 	for i, s := range e.segments {
 		parts[i] = s.text

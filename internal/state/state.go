@@ -11,6 +11,7 @@
 package state
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -126,7 +127,8 @@ func (e Entry) Key() string {
 
 // PendingJob records a job that apply finalized (or was about to finalize) but whose outcome
 // was not yet recorded; Entities and Relationships are the state to commit if the job turns
-// out FINISHED.
+// out FINISHED. Like every list of a File, they are replaced, never modified in place: the
+// text Encode wrote for them is reused once ResolvePending made them the state's objects.
 type PendingJob struct {
 	ID            string  `json:"id"`
 	SyncMode      string  `json:"sync_mode"`
@@ -209,7 +211,10 @@ func EntriesOf(objs []*model.Object) []Entry {
 // SetObjects replaces the recorded objects with g's and reports whether the recorded content
 // (objects or addresses) differs from before. It does not change Serial; see Commit.
 func (f *File) SetObjects(g *model.Graph) (changed bool) {
-	entities, relationships := EntriesOf(g.Entities), EntriesOf(g.Relationships)
+	return f.setEntries(EntriesOf(g.Entities), EntriesOf(g.Relationships))
+}
+
+func (f *File) setEntries(entities, relationships []Entry) (changed bool) {
 	changed = !sameEntries(f.Entities, entities) || !sameEntries(f.Relationships, relationships)
 	f.Entities, f.Relationships = entities, relationships
 	return changed
@@ -244,7 +249,12 @@ func (f *File) RecordPending(jobID, syncMode string, next *model.Graph, now time
 // grows by one when they changed, LastJob becomes job, and a pending record of that job is
 // cleared. It reports whether the objects changed.
 func (f *File) Commit(next *model.Graph, job Job) (changed bool) {
-	if f.SetObjects(next) {
+	return f.commitEntries(EntriesOf(next.Entities), EntriesOf(next.Relationships), job)
+}
+
+// commitEntries is Commit of the entries EntriesOf returns for the next graph.
+func (f *File) commitEntries(entities, relationships []Entry, job Job) (changed bool) {
+	if f.setEntries(entities, relationships) {
 		f.Serial++
 		changed = true
 	}
@@ -280,6 +290,29 @@ func (f *File) ResolvePending(job Job) (committed bool, err error) {
 	if job.SyncMode == "" {
 		job.SyncMode = p.SyncMode
 	}
-	f.Commit(p.Graph(), job)
+	entities, relationships := p.Entities, p.Relationships
+	if !canonicalList(entities) || !canonicalList(relationships) {
+		// A record read from a file someone edited: go through the graph, which sorts the
+		// entries and their sensitive names as EntriesOf always does.
+		g := p.Graph()
+		entities, relationships = EntriesOf(g.Entities), EntriesOf(g.Relationships)
+	}
+	f.commitEntries(entities, relationships, job)
 	return true, nil
+}
+
+// canonicalList reports whether list is as EntriesOf returns it: sorted by _key then address,
+// each entry's sensitive names sorted without repeats.
+func canonicalList(list []Entry) bool {
+	for i, e := range list {
+		if i > 0 && cmp.Or(cmp.Compare(list[i-1].Key(), e.Key()), cmp.Compare(list[i-1].Address, e.Address)) > 0 {
+			return false
+		}
+		for j := 1; j < len(e.Sensitive); j++ {
+			if e.Sensitive[j-1] >= e.Sensitive[j] {
+				return false
+			}
+		}
+	}
+	return true
 }
