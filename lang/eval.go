@@ -255,7 +255,7 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 		sc := newScratch(lctx, b, compiled)
 		slab := make([]model.Object, hi-lo) // one allocation for the chunk's objects
 		for i := lo; i < hi; i++ {
-			objs[i], vals[i], instDiags[i] = e.evalInstance(b, sc, insts[i], &slab[i-lo])
+			objs[i], vals[i], instDiags[i] = e.evalInstance(b, sc, &insts[i], &slab[i-lo])
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
@@ -515,12 +515,12 @@ func (sc *scratch) context(in *instance) *hcl.EvalContext {
 	return sc.child
 }
 
-func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in instance, obj *model.Object) (*model.Object, cty.Value, hcl.Diagnostics) {
+func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in *instance, obj *model.Object) (*model.Object, cty.Value, hcl.Diagnostics) {
 	sc.eachSet = false
-	env := fastEnv{in: &in}
+	env := fastEnv{in: in}
 	addr := in.address(b)
 	*obj = model.Object{Kind: b.kind, Address: addr, Props: make(model.Properties, len(b.attrs)+4)}
-	bl := &builder{b: b, in: in, obj: obj}
+	bl := &builder{b: b, in: *in, obj: obj}
 	if b.needValue && b.fullValue {
 		bl.cty = make(map[string]cty.Value, len(b.attrs)+4)
 	}
@@ -542,7 +542,7 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in instance, obj *
 				continue
 			}
 		}
-		v, diags := b.attrs[name].Expr.Value(sc.context(&in))
+		v, diags := b.attrs[name].Expr.Value(sc.context(in))
 		if diags.HasErrors() {
 			for _, d := range diags {
 				if in.forEach && d.Detail != "" {

@@ -409,15 +409,18 @@ var epochMSFunc = function.New(&function.Spec{
 	Type:        function.StaticReturnType(cty.Number),
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 		s := args[0].AsString()
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			d, derr := time.Parse("2006-01-02", s)
-			if derr != nil {
-				return cty.NilVal, function.NewArgErrorf(0, "%q is neither an RFC 3339 timestamp (2024-11-01T00:00:00Z) nor a date (2024-11-01)", s)
-			}
-			t = d
+		// A date is ten characters, shorter than any RFC 3339 timestamp: trying it first
+		// spares the timestamp parser's error value for every date.
+		layouts := [2]string{time.RFC3339Nano, time.DateOnly}
+		if len(s) == len(time.DateOnly) {
+			layouts[0], layouts[1] = layouts[1], layouts[0]
 		}
-		return cty.NumberVal(new(big.Float).SetInt64(t.UnixMilli())), nil
+		for _, layout := range layouts {
+			if t, err := time.Parse(layout, s); err == nil {
+				return cty.NumberVal(new(big.Float).SetInt64(t.UnixMilli())), nil
+			}
+		}
+		return cty.NilVal, function.NewArgErrorf(0, "%q is neither an RFC 3339 timestamp (2024-11-01T00:00:00Z) nor a date (2024-11-01)", s)
 	},
 })
 
