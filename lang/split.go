@@ -12,15 +12,18 @@ import (
 // copied each time it doubles and scanned by the collector while it lives. A file written
 // as many top-level blocks (what import-json writes) is therefore cut between blocks, each
 // piece parsed on its own from its exact start position, and the pieces' blocks joined into
-// one body. Every range comes out identical to a whole-file parse; whenever a piece has any
+// one body. Blocks of the plainest shape skip hclsyntax's lexer altogether (fastblock.go).
+// Every range comes out identical to a whole-file parse; whenever a piece has any
 // diagnostic, or the cutting scanner meets something it does not fully understand, the file
 // is parsed whole, so diagnostics are exactly those of a whole-file parse.
 
 // Chunking thresholds: files smaller than chunkMinFile are parsed whole; pieces hold at
 // least chunkBytes of source (whole blocks).
+// fastBlocks lets fastBlock parse the plainest blocks without hclsyntax (tests compare both).
 var (
 	chunkMinFile = 64 << 10
 	chunkBytes   = 2 << 10
+	fastBlocks   = true
 )
 
 // cut is a position between two top-level blocks: the start of the line after a block's
@@ -317,7 +320,7 @@ func (s *splitter) heredocByte() bool {
 // large and made of top-level blocks (see the top of this file).
 func parseNative(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
 	if len(src) >= chunkMinFile {
-		if f, ok := parseChunked(src, filename); ok {
+		if f, _, ok := parseChunked(src, filename); ok {
 			return f, nil
 		}
 	}
@@ -325,7 +328,8 @@ func parseNative(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
 }
 
 // parseChunked parses src piece by piece; ok is false when the result could differ from a
-// whole-file parse in any way, and the caller parses the file whole.
+// whole-file parse in any way, and the caller parses the file whole. fast counts the blocks
+// fastBlock parsed.
 //
 // Why the result is the same: the first piece starts at the file's start, so hclsyntax lexes
 // and parses its bytes exactly as it would in the whole file. A piece that parses without
@@ -335,49 +339,69 @@ func parseNative(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
 // position is passed on. By induction every piece yields the blocks the whole-file parse
 // yields there. Top-level attributes are the one thing a body merges across pieces (a
 // duplicate is an error only when both are seen), so a piece with any makes the whole file
-// parse whole.
-func parseChunked(src []byte, filename string) (*hcl.File, bool) {
+// parse whole. fastBlock takes only text that is valid without diagnostics and builds the
+// tree hclsyntax builds for it (tests compare them deeply). The first block and the text
+// after the last cut are always parsed by hclsyntax: they give the file body its start and
+// end ranges and its navigation.
+func parseChunked(src []byte, filename string) (f *hcl.File, fast int, ok bool) {
 	cuts, ok := topLevelCuts(src)
 	if !ok || len(cuts) < 2 {
-		return nil, false
+		return nil, 0, false
 	}
-	var pieces []*hcl.File
-	start := cut{byte: 0, line: 1}
-	for i, c := range cuts {
-		if c.byte-start.byte < chunkBytes && i < len(cuts)-1 {
-			continue
+	var first, last *hcl.File
+	blocks := make(hclsyntax.Blocks, 0, len(cuts))
+	// slow parses src[from.byte:to] with hclsyntax and keeps its blocks.
+	slow := func(from cut, to int) bool {
+		f, diags := hclsyntax.ParseConfig(src[from.byte:to], filename, hcl.Pos{Byte: from.byte, Line: from.line, Column: 1})
+		body := f.Body.(*hclsyntax.Body)
+		if len(diags) > 0 || len(body.Attributes) > 0 {
+			return false
 		}
-		end := c.byte
-		if i == len(cuts)-1 {
-			end = len(src) // the tail after the last block belongs to the last piece
+		if first == nil {
+			first = f
 		}
-		f, diags := hclsyntax.ParseConfig(src[start.byte:end], filename, hcl.Pos{Byte: start.byte, Line: start.line, Column: 1})
-		if len(diags) > 0 || len(f.Body.(*hclsyntax.Body).Attributes) > 0 {
-			return nil, false
-		}
-		pieces = append(pieces, f)
-		start = c
+		last = f
+		blocks = append(blocks, body.Blocks...)
+		return true
 	}
-	return mergePieces(src, pieces), true
+	if !slow(cut{byte: 0, line: 1}, cuts[0].byte) {
+		return nil, 0, false
+	}
+	pending := cuts[0] // start of the text not parsed yet
+	for i := 1; i < len(cuts); i++ {
+		from, to := cuts[i-1], cuts[i]
+		if fastBlocks {
+			if b, ok := fastBlock(src[from.byte:to.byte], filename, hcl.Pos{Byte: from.byte, Line: from.line, Column: 1}); ok {
+				if pending.byte < from.byte && !slow(pending, from.byte) {
+					return nil, 0, false
+				}
+				blocks = append(blocks, b)
+				fast++
+				pending = to
+				continue
+			}
+		}
+		if to.byte-pending.byte >= chunkBytes {
+			if !slow(pending, to.byte) {
+				return nil, 0, false
+			}
+			pending = to
+		}
+	}
+	if !slow(pending, len(src)) {
+		return nil, 0, false
+	}
+	return mergeBlocks(src, first, last, blocks), fast, true
 }
 
-// mergePieces joins the pieces' blocks into the first piece's body (its file's navigation
-// already points there) and gives that body the whole file's ranges.
-func mergePieces(src []byte, pieces []*hcl.File) *hcl.File {
-	first := pieces[0]
+// mergeBlocks gives the first piece's body (its file's navigation already points there)
+// all blocks and the whole file's ranges.
+func mergeBlocks(src []byte, first, last *hcl.File, blocks hclsyntax.Blocks) *hcl.File {
 	body := first.Body.(*hclsyntax.Body)
-	last := pieces[len(pieces)-1].Body.(*hclsyntax.Body)
-	n := 0
-	for _, p := range pieces {
-		n += len(p.Body.(*hclsyntax.Body).Blocks)
-	}
-	blocks := make(hclsyntax.Blocks, 0, n)
-	for _, p := range pieces {
-		blocks = append(blocks, p.Body.(*hclsyntax.Body).Blocks...)
-	}
+	end := last.Body.(*hclsyntax.Body)
 	body.Blocks = blocks
-	body.SrcRange = hcl.RangeBetween(body.SrcRange, last.SrcRange)
-	body.EndRange = last.EndRange
+	body.SrcRange = hcl.RangeBetween(body.SrcRange, end.SrcRange)
+	body.EndRange = end.EndRange
 	first.Bytes = src
 	return first
 }

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,32 +21,53 @@ func forceChunks(t testing.TB) {
 	t.Cleanup(func() { chunkMinFile, chunkBytes = minFile, size })
 }
 
-// sameAsWholeParse parses src in pieces and whole, and fails unless file and diagnostics are
-// deeply equal. It reports whether the file was really cut.
-func sameAsWholeParse(t *testing.T, name string, src []byte) bool {
+// sameAsWholeParse parses src in pieces (with and without fastBlock) and whole, and fails
+// unless files and diagnostics are deeply equal. It reports whether the file was really cut
+// and how many blocks fastBlock parsed.
+func sameAsWholeParse(t *testing.T, name string, src []byte) (chunked bool, fast int) {
 	t.Helper()
 	want, wantDiags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
-	got, gotDiags := parseNative(src, name)
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%s: pieces parse to a different file than the whole", name)
+	for _, fastOn := range []bool{true, false} {
+		fastBlocks = fastOn
+		got, gotDiags := parseNative(src, name)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s (fastBlock %t): pieces parse to a different file than the whole", name, fastOn)
+			if gb, ok := got.Body.(*hclsyntax.Body); ok {
+				wb := want.Body.(*hclsyntax.Body)
+				for i := range min(len(gb.Blocks), len(wb.Blocks)) {
+					if !reflect.DeepEqual(gb.Blocks[i], wb.Blocks[i]) {
+						t.Logf("first different block %d:\npieces: %s\nwhole:  %s", i, spew(gb.Blocks[i]), spew(wb.Blocks[i]))
+						break
+					}
+				}
+			}
+		}
+		if !reflect.DeepEqual(gotDiags, wantDiags) {
+			t.Errorf("%s (fastBlock %t): diagnostics differ:\npieces: %v\nwhole:  %v", name, fastOn, gotDiags, wantDiags)
+		}
 	}
-	if !reflect.DeepEqual(gotDiags, wantDiags) {
-		t.Errorf("%s: diagnostics differ:\npieces: %v\nwhole:  %v", name, gotDiags, wantDiags)
-	}
-	_, chunked := parseChunked(src, name)
-	return chunked
+	fastBlocks = true
+	_, fast, chunked = parseChunked(src, name)
+	return chunked, fast
+}
+
+// spew prints a syntax tree for a failure message.
+func spew(v any) string {
+	return strings.ReplaceAll(fmt.Sprintf("%#v", v), ", ", ",\n  ")
 }
 
 // TestParseChunkedProjectFiles parses every native file of the repository's examples and
 // testscripts (including the ones with syntax errors) in pieces and whole.
 func TestParseChunkedProjectFiles(t *testing.T) {
 	forceChunks(t)
-	files, chunked := 0, 0
+	files, chunked, fast := 0, 0, 0
 	check := func(name string, src []byte) {
 		files++
-		if sameAsWholeParse(t, name, src) {
+		cut, n := sameAsWholeParse(t, name, src)
+		if cut {
 			chunked++
 		}
+		fast += n
 	}
 	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -77,9 +99,9 @@ func TestParseChunkedProjectFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d files, %d parsed in pieces", files, chunked)
-	if files < 50 || chunked < files/3 {
-		t.Errorf("only %d of %d files were cut: the test no longer exercises parsing in pieces", chunked, files)
+	t.Logf("%d files, %d parsed in pieces, %d blocks by fastBlock", files, chunked, fast)
+	if files < 50 || chunked < files/3 || fast < 50 {
+		t.Errorf("only %d of %d files were cut, %d blocks parsed by fastBlock: the test no longer exercises parsing in pieces", chunked, files, fast)
 	}
 }
 
@@ -121,6 +143,76 @@ func TestParseChunkedTrickyInputs(t *testing.T) {
 	for name, src := range chunkCases {
 		t.Run(name, func(t *testing.T) {
 			sameAsWholeParse(t, "main.hcl", []byte(src))
+		})
+	}
+}
+
+// TestParseChunkedGenerated parses a file of 1,000 generated blocks shaped like
+// benchfixture.Blocks's (which imports lang) in pieces and whole: every block but the first
+// takes fastBlock's path.
+func TestParseChunkedGenerated(t *testing.T) {
+	var src strings.Builder
+	for k := range 1000 {
+		fmt.Fprintf(&src, "entity \"application\" \"app_%d\" {\n  _class    = \"Application\"\n  name      = \"app-%d\"\n  vendor    = \"Vendor %d\"\n  userCount = %d\n  isSso     = %t\n  tags      = [\"tier-%d\", \"generated\"]\n}\n", k, k, k%50, k*7%1000, k%2 == 0, k%3)
+		if k%10 == 0 && k > 0 {
+			fmt.Fprintf(&src, "relationship \"app_%d_uses_app_%d\" {\n  _class = \"USES\"\n  from   = entity.application.app_%d\n  to     = entity.application.app_%d\n}\n", k, k-1, k, k-1)
+		}
+		src.WriteString("\n")
+	}
+	_, fast := sameAsWholeParse(t, "apps-000.hcl", []byte(src.String()))
+	if want := 1000 + 99 - 1; fast != want {
+		t.Errorf("fastBlock parsed %d blocks, want %d", fast, want)
+	}
+}
+
+// TestFastBlockShapes checks fastBlock on each value shape it takes and on near misses it
+// must leave to hclsyntax; either way the pieces parse to the whole file's tree.
+func TestFastBlockShapes(t *testing.T) {
+	forceChunks(t)
+	const head = "integration {\n  type = \"x\"\n}\n"
+	const tail = "z {\n  a = -1\n}\n" // not fastBlock's shape
+	tests := []struct {
+		name, block string
+		fast        bool
+	}{
+		{"strings", "entity \"a\" \"b\" {\n  _class = \"App # } // x\"\n  name   = \"it's {x}\"\n}\n", true},
+		{"numbers", "e {\n  a = 0\n  b = 12.50\n  c = 123456789012345678901234567890\n}\n", true},
+		{"literals", "e {\n  a = true\n  b = false\n  c = null\n}\n", true},
+		{"traversals", "r {\n  from = entity.a-b.c_d\n  to = x\n  k = var.nul\n}\n", true},
+		{"tuples", "e {\n  t = [\"a\", 1, true, null, x.y]\n  u = [ 2 ]\n}\n", true},
+		{"blank lines and no labels", "\n\ne {\n\n  a = 1\n\n}   \n", true},
+		{"no space before brace", "e\"a\"{\n}\n", false},
+		{"empty body", "e {\n}\n", true},
+		{"empty string", "e {\n  a = \"\"\n}\n", false},
+		{"escape", "e {\n  a = \"a\\\"b\"\n}\n", false},
+		{"template", "e {\n  a = \"${x}\"\n  b = \"$${x}\"\n}\n", false},
+		{"dollar", "e {\n  a = \"US$\"\n}\n", false},
+		{"negative", "e {\n  a = -1\n}\n", false},
+		{"exponent", "e {\n  a = 1e3\n}\n", false},
+		{"call", "e {\n  a = epochms(\"2024-01-01\")\n}\n", false},
+		{"index", "e {\n  a = x[\"k\"]\n  b = x.0\n}\n", false},
+		{"operator", "e {\n  a = 1 + 2\n}\n", false},
+		{"comment", "e {\n  a = 1 # one\n}\n", false},
+		{"tab", "e {\n\ta = 1\n}\n", false},
+		{"crlf", "e {\r\n  a = 1\r\n}\r\n", false},
+		{"unicode", "e \"é\" {\n  a = \"ü\"\n}\n", false},
+		{"unicode ident", "e {\n  aé = 1\n}\n", false},
+		{"nested block", "e {\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n", false},
+		{"object", "e {\n  a = { b = 1 }\n}\n", false},
+		{"duplicate", "e {\n  a = 1\n  a = 2\n}\n", false},
+		{"trailing comma", "e {\n  a = [1, ]\n}\n", false},
+		{"empty tuple", "e {\n  a = []\n}\n", false},
+		{"multi-line tuple", "e {\n  a = [\n    1,\n  ]\n}\n", false},
+		{"true traversal", "e {\n  a = true.x\n}\n", false},
+		{"missing value", "e {\n  a =\n}\n", false},
+		{"equals equals", "e {\n  a == 1\n}\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, fast := sameAsWholeParse(t, "main.hcl", []byte(head+tt.block+tt.block+tail))
+			if got := fast > 0; got != tt.fast {
+				t.Errorf("fastBlock took %d blocks; want it to take them: %t", fast, tt.fast)
+			}
 		})
 	}
 }

@@ -1,0 +1,310 @@
+package lang
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// fastBlock parses one top-level block of the plainest shape, the one import-json and
+// generators write, straight into the syntax tree hclsyntax would build for it, without
+// hclsyntax's token slice. src is the text between two cuts (see topLevelCuts), start its
+// position. Anything outside this shape makes it return ok false, and the caller lets
+// hclsyntax parse the text:
+//
+//	\n* TYPE( "LABEL")* {\n
+//	  NAME = VALUE\n        (or blank lines)
+//	}\n
+//
+// where VALUE is a quoted string of printable ASCII without \, $, % (not empty), a number
+// of digits with an optional fraction, true, false, null, a traversal a.b.c of identifiers,
+// or a one-line tuple [VALUE, VALUE] of those; spaces are plain spaces. Every such text is
+// valid HCL without diagnostics, so the tree is all hclsyntax would return.
+func fastBlock(src []byte, filename string, start hcl.Pos) (*hclsyntax.Block, bool) {
+	p := fastParser{src: src, filename: filename, i: 0, line: start.Line, lineStart: -start.Column + 1, base: start.Byte}
+	for p.i < len(src) && src[p.i] == '\n' {
+		p.newline()
+	}
+	typeRange, ok := p.ident()
+	if !ok {
+		return nil, false
+	}
+	b := &hclsyntax.Block{Type: p.text(typeRange), TypeRange: typeRange}
+	for {
+		if !p.spaces() {
+			break
+		}
+		if p.peek() != '"' {
+			break
+		}
+		label, rng, ok := p.plainString()
+		if !ok {
+			return nil, false
+		}
+		b.Labels = append(b.Labels, label)
+		b.LabelRanges = append(b.LabelRanges, rng)
+	}
+	if p.peek() != '{' {
+		return nil, false
+	}
+	b.OpenBraceRange = p.take(1)
+	p.spaces()
+	if p.peek() != '\n' {
+		return nil, false
+	}
+	p.newline()
+	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, Blocks: hclsyntax.Blocks{}}
+	for {
+		p.spaces()
+		switch c := p.peek(); {
+		case c == '\n':
+			p.newline()
+			continue
+		case c == '}':
+			b.CloseBraceRange = p.take(1)
+			p.spaces()
+			if p.peek() != '\n' || p.i+1 != len(src) {
+				return nil, false
+			}
+			body.SrcRange = hcl.RangeBetween(b.OpenBraceRange, b.CloseBraceRange)
+			body.EndRange = hcl.Range{Filename: filename, Start: b.CloseBraceRange.End, End: b.CloseBraceRange.End}
+			b.Body = body
+			return b, true
+		}
+		a, ok := p.attribute()
+		if !ok {
+			return nil, false
+		}
+		if _, dup := body.Attributes[a.Name]; dup {
+			return nil, false
+		}
+		body.Attributes[a.Name] = a
+	}
+}
+
+type fastParser struct {
+	src       []byte
+	filename  string
+	i         int
+	line      int
+	lineStart int // offset in src of the current line's first byte (negative when it starts before src)
+	base      int // byte offset of src in the file
+}
+
+func (p *fastParser) peek() byte {
+	if p.i < len(p.src) {
+		return p.src[p.i]
+	}
+	return 0
+}
+
+func (p *fastParser) pos() hcl.Pos {
+	return hcl.Pos{Line: p.line, Column: p.i - p.lineStart + 1, Byte: p.base + p.i}
+}
+
+func (p *fastParser) newline() {
+	p.i++
+	p.line++
+	p.lineStart = p.i
+}
+
+// take moves past n bytes of one line and returns their range.
+func (p *fastParser) take(n int) hcl.Range {
+	start := p.pos()
+	p.i += n
+	return hcl.Range{Filename: p.filename, Start: start, End: p.pos()}
+}
+
+func (p *fastParser) text(r hcl.Range) string {
+	return string(p.src[r.Start.Byte-p.base : r.End.Byte-p.base])
+}
+
+// spaces moves past plain spaces and reports whether there were any.
+func (p *fastParser) spaces() bool {
+	start := p.i
+	for p.i < len(p.src) && p.src[p.i] == ' ' {
+		p.i++
+	}
+	return p.i > start
+}
+
+func isIdentStart(c byte) bool { return isASCIILetter(c) || c == '_' }
+
+func isIdentRest(c byte) bool { return isIdentStart(c) || isDigit(c) || c == '-' }
+
+// ident moves past an ASCII identifier.
+func (p *fastParser) ident() (hcl.Range, bool) {
+	if !isIdentStart(p.peek()) {
+		return hcl.Range{}, false
+	}
+	n := 1
+	for p.i+n < len(p.src) && isIdentRest(p.src[p.i+n]) {
+		n++
+	}
+	if p.i+n < len(p.src) && p.src[p.i+n] >= 0x80 {
+		return hcl.Range{}, false // the identifier may go on in Unicode
+	}
+	return p.take(n), true
+}
+
+// plainString moves past a non-empty quoted string of printable ASCII without escapes or
+// template sequences; rng covers the quotes, inner the text between them.
+func (p *fastParser) plainString() (text string, rng hcl.Range, ok bool) {
+	j := p.i + 1
+	for j < len(p.src) {
+		c := p.src[j]
+		if c == '"' {
+			break
+		}
+		if c < 0x20 || c > 0x7e || c == '\\' || c == '$' || c == '%' {
+			return "", hcl.Range{}, false
+		}
+		j++
+	}
+	if j >= len(p.src) || j == p.i+1 {
+		return "", hcl.Range{}, false
+	}
+	start := p.pos()
+	text = string(p.src[p.i+1 : j])
+	p.i = j + 1
+	return text, hcl.Range{Filename: p.filename, Start: start, End: p.pos()}, true
+}
+
+// attribute parses NAME = VALUE and the newline after it.
+func (p *fastParser) attribute() (*hclsyntax.Attribute, bool) {
+	nameRange, ok := p.ident()
+	if !ok {
+		return nil, false
+	}
+	p.spaces()
+	if p.peek() != '=' || p.i+1 < len(p.src) && (p.src[p.i+1] == '=' || p.src[p.i+1] == '>') {
+		return nil, false
+	}
+	equals := p.take(1)
+	p.spaces()
+	var expr hclsyntax.Expression
+	if p.peek() == '[' {
+		expr, ok = p.tuple()
+	} else {
+		expr, ok = p.value()
+	}
+	if !ok {
+		return nil, false
+	}
+	p.spaces()
+	if p.peek() != '\n' {
+		return nil, false
+	}
+	p.newline()
+	return &hclsyntax.Attribute{
+		Name:        p.text(nameRange),
+		Expr:        expr,
+		SrcRange:    hcl.RangeBetween(nameRange, expr.Range()),
+		NameRange:   nameRange,
+		EqualsRange: equals,
+	}, true
+}
+
+// tuple parses a one-line [VALUE, VALUE, …] with at least one element and no trailing comma.
+func (p *fastParser) tuple() (hclsyntax.Expression, bool) {
+	open := p.take(1)
+	var exprs []hclsyntax.Expression
+	for {
+		p.spaces()
+		v, ok := p.value()
+		if !ok {
+			return nil, false
+		}
+		exprs = append(exprs, v)
+		p.spaces()
+		switch p.peek() {
+		case ',':
+			p.i++
+			continue
+		case ']':
+			close := p.take(1)
+			return &hclsyntax.TupleConsExpr{Exprs: exprs, SrcRange: hcl.RangeBetween(open, close), OpenRange: open}, true
+		}
+		return nil, false
+	}
+}
+
+// value parses a quoted string, a number, true, false, null or a traversal.
+func (p *fastParser) value() (hclsyntax.Expression, bool) {
+	switch c := p.peek(); {
+	case c == '"':
+		s, rng, ok := p.plainString()
+		if !ok {
+			return nil, false
+		}
+		inner := hcl.Range{Filename: p.filename, Start: rng.Start, End: rng.End}
+		inner.Start.Byte++
+		inner.Start.Column++
+		inner.End.Byte--
+		inner.End.Column--
+		return &hclsyntax.TemplateExpr{
+			Parts:    []hclsyntax.Expression{&hclsyntax.LiteralValueExpr{Val: cty.StringVal(s), SrcRange: inner}},
+			SrcRange: rng,
+		}, true
+	case isDigit(c):
+		n := 0
+		for p.i+n < len(p.src) && isDigit(p.src[p.i+n]) {
+			n++
+		}
+		if p.i+n+1 < len(p.src) && p.src[p.i+n] == '.' && isDigit(p.src[p.i+n+1]) {
+			n++
+			for p.i+n < len(p.src) && isDigit(p.src[p.i+n]) {
+				n++
+			}
+		}
+		if p.i+n < len(p.src) && (isIdentRest(p.src[p.i+n]) || p.src[p.i+n] == '.' || p.src[p.i+n] >= 0x80) {
+			return nil, false // an exponent, or something glued to the number
+		}
+		rng := p.take(n)
+		v, err := cty.ParseNumberVal(p.text(rng))
+		if err != nil {
+			return nil, false
+		}
+		return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: rng}, true
+	case isIdentStart(c):
+		root, ok := p.ident()
+		if !ok {
+			return nil, false
+		}
+		name := p.text(root)
+		lit, isLit := cty.NilVal, true
+		switch name {
+		case "true":
+			lit = cty.True
+		case "false":
+			lit = cty.False
+		case "null":
+			lit = cty.NullVal(cty.DynamicPseudoType)
+		default:
+			isLit = false
+		}
+		if isLit {
+			if p.peek() == '.' {
+				return nil, false
+			}
+			return &hclsyntax.LiteralValueExpr{Val: lit, SrcRange: root}, true
+		}
+		t := &hclsyntax.ScopeTraversalExpr{Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: root}}, SrcRange: root}
+		for p.peek() == '.' {
+			dot := p.take(1)
+			attr, ok := p.ident()
+			if !ok {
+				return nil, false
+			}
+			rng := hcl.RangeBetween(dot, attr)
+			t.Traversal = append(t.Traversal, hcl.TraverseAttr{Name: p.text(attr), SrcRange: rng})
+			t.SrcRange = hcl.RangeBetween(t.SrcRange, rng)
+		}
+		switch p.peek() {
+		case '(', '[', ':':
+			return nil, false // a call, an index or a namespaced function
+		}
+		return t, true
+	}
+	return nil, false
+}
