@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +31,9 @@ type evaluator struct {
 	movedTo map[string]*moveDecl
 	// lazy holds the values of the blocks referenced only as endpoints (see lazyBlockValue).
 	lazy map[*objectBlock]*lazyBlockValue
+	// forEachLocal holds the instances of for_each = local.NAME, for the next block with
+	// the same for_each. Nothing writes to them.
+	forEachLocal map[*localValue][]instance
 }
 
 // blockValue is what entity.R.N (or relationship.N) evaluates to.
@@ -163,8 +167,17 @@ func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hc
 	}
 	var val cty.Value
 	fast := false
-	if f := (compiler{e: e, n: lctx.n}).compile(attr.Expr); f != nil {
+	f := (compiler{e: e, n: lctx.n}).compile(attr.Expr)
+	if f != nil {
 		val, fast = f.eval(&fastEnv{in: &instance{}})
+	}
+	// for_each = local.NAME in several blocks: the instances of the first serve them all.
+	var local *localValue
+	if r, ok := f.(fastRooted); ok && fast && len(r.steps) == 0 {
+		local = r.local
+		if insts, ok := e.forEachLocal[local]; ok {
+			return insts, nil
+		}
 	}
 	if !fast {
 		var diags hcl.Diagnostics
@@ -197,7 +210,18 @@ func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hc
 		out = append(out, instance{key: key, value: v, forEach: true})
 	}
 	switch {
-	case ty.IsMapType() || ty.IsObjectType():
+	case ty.IsObjectType():
+		// What ElementIterator gives, without a key value and a name normalization each.
+		names := make([]string, 0, len(ty.AttributeTypes()))
+		for name := range ty.AttributeTypes() {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		out = make([]instance, len(names))
+		for i, name := range names {
+			out[i] = instance{key: name, value: val.GetAttr(name), forEach: true}
+		}
+	case ty.IsMapType():
 		out = make([]instance, 0, val.LengthInt())
 		for it := val.ElementIterator(); it.Next(); {
 			k, v := it.Element()
@@ -222,6 +246,12 @@ func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hc
 		}
 	default:
 		return nil, bad(fmt.Sprintf("for_each must be a map, or a set or list of strings, not %s.", ty.FriendlyName()))
+	}
+	if local != nil {
+		if e.forEachLocal == nil {
+			e.forEachLocal = map[*localValue][]instance{}
+		}
+		e.forEachLocal[local] = out
 	}
 	return out, nil
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -75,5 +77,43 @@ entity "team" "t" {
 	}
 	if !o.IsSensitive("tags") || !o.IsSensitive("meta") || o.IsSensitive("plain") || o.IsSensitive("name") {
 		t.Errorf("sensitive = %v, want tags and meta", o.Sensitive)
+	}
+}
+
+// TestInstancesOfObject: the instances of an object for_each are its attributes in the
+// order, and with the keys and values, of cty's ElementIterator.
+func TestInstancesOfObject(t *testing.T) {
+	attrs := map[string]cty.Value{}
+	for i, k := range []string{"b", "a", "Z", "10", "9", "é", "e\u0301x", "a b", "_", "~", ""} {
+		attrs[k] = cty.NumberIntVal(int64(i))
+	}
+	val := cty.ObjectVal(attrs)
+	l := &localValue{name: "m", val: val}
+	src := "entity \"x\" \"all\" {\n  for_each = local.m\n}\n"
+	f, diags := hclsyntax.ParseConfig([]byte(src), "t.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	battrs, _ := f.Body.(*hclsyntax.Body).Blocks[0].Body.JustAttributes()
+	b := &objectBlock{kind: model.KindEntity, attrs: battrs}
+	e := &evaluator{}
+	n := &node{obj: b, refLocals: []*localValue{l}}
+	insts, diags := e.instances(b, &lazyContext{e: e, n: n})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	i := 0
+	for it := val.ElementIterator(); it.Next(); i++ {
+		k, v := it.Element()
+		if i >= len(insts) || insts[i].key != k.AsString() || !insts[i].value.RawEquals(v) || !insts[i].forEach {
+			t.Fatalf("instance %d = %+v, want %q = %#v", i, insts[i], k.AsString(), v)
+		}
+	}
+	if i != len(insts) {
+		t.Fatalf("%d instances, want %d", len(insts), i)
+	}
+	again, _ := e.instances(b, &lazyContext{e: e, n: n})
+	if &again[0] != &insts[0] {
+		t.Error("a second for_each = local.m did not reuse the instances")
 	}
 }

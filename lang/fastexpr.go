@@ -121,6 +121,7 @@ func (f fastFor) eval(env *fastEnv) (cty.Value, bool) {
 // through attribute names.
 type fastRooted struct {
 	root  cty.Value
+	local *localValue // the local value root is, if it is one
 	steps []string
 }
 
@@ -136,7 +137,8 @@ func getAttrs(v cty.Value, steps []string) (cty.Value, bool) {
 		ty := v.Type()
 		switch {
 		case ty.IsObjectType():
-			if !ty.HasAttribute(name) {
+			// Type.HasAttribute, for a name normalized by attrSteps.
+			if _, ok := ty.AttributeTypes()[name]; !ok {
 				return cty.NilVal, false
 			}
 			v = v.GetAttr(name)
@@ -342,7 +344,7 @@ func attrSteps(tr hcl.Traversal) ([]string, bool) {
 		if !ok {
 			return nil, false
 		}
-		steps[i] = a.Name
+		steps[i] = cty.NormalizeString(a.Name) // as cty's GetAttr and HasAttribute do
 	}
 	return steps, true
 }
@@ -371,7 +373,7 @@ func (c compiler) traversal(tr hcl.Traversal) fastExpr {
 	case "local":
 		for _, l := range c.n.refLocals {
 			if l.name == steps[0] {
-				return fastRooted{root: l.val, steps: steps[1:]}
+				return fastRooted{root: l.val, local: l, steps: steps[1:]}
 			}
 		}
 	}
