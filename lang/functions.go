@@ -41,7 +41,7 @@ func Functions(dir string) map[string]function.Function {
 		"compact":                stdlib.CompactFunc,
 		"concat":                 stdlib.ConcatFunc,
 		"contains":               containsFunc,
-		"csvdecode":              stdlib.CSVDecodeFunc,
+		"csvdecode":              csvDecodeFunc,
 		"distinct":               distinctFunc,
 		"element":                stdlib.ElementFunc,
 		"flatten":                stdlib.FlattenFunc,
