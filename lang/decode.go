@@ -241,7 +241,7 @@ func (d *declarations) addObject(b *hcl.Block, kind model.Kind) hcl.Diagnostics 
 	var diags hcl.Diagnostics
 	if kind == model.KindEntity {
 		ob.resource, ob.name = b.Labels[0], b.Labels[1]
-		ob.addr = fmt.Sprintf("entity.%s.%s", ob.resource, ob.name)
+		ob.addr = "entity." + ob.resource + "." + ob.name
 		diags = append(diags, checkLabel(b, 0, "resource")...)
 		diags = append(diags, checkLabel(b, 1, "name")...)
 	} else {
@@ -331,9 +331,14 @@ func attributesAndLifecycle(body hcl.Body) ([]*hcl.Block, hcl.Attributes, hcl.Di
 			Subject:  blk.TypeRange.Ptr(),
 		})
 	}
+	// One allocation for all of a block's attributes instead of one each (AsHCLAttribute).
 	attrs := make(hcl.Attributes, len(native.Attributes))
+	slab := make([]hcl.Attribute, len(native.Attributes))
+	i := 0
 	for name, a := range native.Attributes {
-		attrs[name] = a.AsHCLAttribute()
+		slab[i] = hcl.Attribute{Name: a.Name, Expr: a.Expr, Range: a.SrcRange, NameRange: a.NameRange}
+		attrs[name] = &slab[i]
+		i++
 	}
 	return lifecycles, attrs, diags
 }
@@ -348,7 +353,7 @@ func missingArgument(b *hcl.Block, name string, kind model.Kind) *hcl.Diagnostic
 }
 
 func checkLabel(b *hcl.Block, i int, what string) hcl.Diagnostics {
-	if hclsyntax.ValidIdentifier(b.Labels[i]) {
+	if asciiIdentifier(b.Labels[i]) || hclsyntax.ValidIdentifier(b.Labels[i]) {
 		return nil
 	}
 	r := b.DefRange
@@ -361,6 +366,21 @@ func checkLabel(b *hcl.Block, i int, what string) hcl.Diagnostics {
 		Detail:   fmt.Sprintf("The %s label %q is not a valid identifier: use letters, digits, underscores and dashes, starting with a letter.", what, b.Labels[i]),
 		Subject:  &r,
 	}}
+}
+
+// asciiIdentifier reports whether s is an identifier made of ASCII letters, digits,
+// underscores and dashes, starting with a letter or underscore: hclsyntax.ValidIdentifier
+// says the same of such text, without running its scanner.
+func asciiIdentifier(s string) bool {
+	if s == "" || !isIdentStart(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isIdentRest(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // literalKeyRanges returns the source range of each literal key of an object constructor

@@ -76,6 +76,40 @@ func (n *node) endpointTraversals() map[hcl.Range]bool {
 	return out
 }
 
+// variables returns expr.Variables(): the references of an expression, in the order
+// hclsyntax's walker finds them. The node types of plain blocks (literals, templates of
+// them, traversals, tuples) are read directly; any other expression asks hclsyntax.
+func variables(expr hcl.Expression) []hcl.Traversal {
+	if vars, ok := appendVariables(nil, expr); ok {
+		return vars
+	}
+	return expr.Variables()
+}
+
+func appendVariables(dst []hcl.Traversal, expr hcl.Expression) ([]hcl.Traversal, bool) {
+	switch e := expr.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		return dst, true
+	case *hclsyntax.ScopeTraversalExpr:
+		return append(dst, e.Traversal), true
+	case *hclsyntax.TemplateExpr:
+		return appendAllVariables(dst, e.Parts)
+	case *hclsyntax.TupleConsExpr:
+		return appendAllVariables(dst, e.Exprs)
+	}
+	return dst, false
+}
+
+func appendAllVariables(dst []hcl.Traversal, exprs []hclsyntax.Expression) ([]hcl.Traversal, bool) {
+	for _, e := range exprs {
+		var ok bool
+		if dst, ok = appendVariables(dst, e); !ok {
+			return dst, false
+		}
+	}
+	return dst, true
+}
+
 func sortedAttrs(attrs hcl.Attributes) []*hcl.Attribute {
 	out := make([]*hcl.Attribute, 0, len(attrs))
 	for _, a := range attrs {
@@ -114,11 +148,12 @@ func buildGraph(d *declarations) ([]*node, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	for _, n := range nodes {
 		forEach := n.obj != nil && n.obj.attrs["for_each"] != nil
-		seenL, seenO := map[*localValue]bool{}, map[*objectBlock]bool{}
+		var seenL map[*localValue]bool
+		var seenO map[*objectBlock]bool
 		endpoints := n.endpointTraversals()
 		for _, expr := range n.expressions() {
 			isForEach := n.obj != nil && n.obj.attrs["for_each"] != nil && expr == n.obj.attrs["for_each"].Expr
-			for _, tr := range expr.Variables() {
+			for _, tr := range variables(expr) {
 				ls, os, refDiags := resolveTraversal(d, tr, forEach && !isForEach)
 				if !endpoints[tr.SourceRange()] {
 					for _, o := range os {
@@ -127,6 +162,9 @@ func buildGraph(d *declarations) ([]*node, hcl.Diagnostics) {
 				}
 				diags = append(diags, refDiags...)
 				for _, l := range ls {
+					if seenL == nil {
+						seenL = map[*localValue]bool{}
+					}
 					if !seenL[l] {
 						seenL[l] = true
 						n.refLocals = append(n.refLocals, l)
@@ -134,6 +172,9 @@ func buildGraph(d *declarations) ([]*node, hcl.Diagnostics) {
 					}
 				}
 				for _, o := range os {
+					if seenO == nil {
+						seenO = map[*objectBlock]bool{}
+					}
 					if !seenO[o] {
 						seenO[o] = true
 						o.needValue = true

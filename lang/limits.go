@@ -215,7 +215,13 @@ func (s *sourceScanner) scanNative() {
 			}
 		case c == '<' && s.peek(1) == '<' && s.startHeredoc():
 		case c == '(' || c == '[' || c == '{':
-			kind := map[byte]int{'(': frameParen, '[': frameBracket, '{': frameBrace}[c]
+			kind := frameBrace
+			switch c {
+			case '(':
+				kind = frameParen
+			case '[':
+				kind = frameBracket
+			}
 			if s.push(frame{kind: kind}) {
 				s.advance(1)
 			}
