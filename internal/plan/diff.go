@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
@@ -141,46 +144,128 @@ func matchesAny(targets []string, ch Change) bool {
 	return false
 }
 
-// diffList compares one list (entities, or relationships) by _key and appends the changes.
+// diffList compares one list (entities, or relationships) by _key and appends the changes, in
+// no particular order (callers sort them): an update or no-op for each desired object whose
+// _key prior has, a create for each other desired object, a delete for each prior object no
+// desired object has. It also returns how many desired objects are unchanged.
 func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
+	d, dOK := byKeyView(desired)
+	p, pOK := byKeyView(prior)
+	if !dOK || !pOK {
+		return diffListIndexed(out, desired, prior)
+	}
+	// Both lists in _key order, no _key twice: one merge, no index.
+	unchanged := 0
+	i, j := 0, 0
+	for i < len(d.objs) || j < len(p.objs) {
+		switch {
+		case j == len(p.objs) || i < len(d.objs) && d.keys[i] < p.keys[j]:
+			out = appendChange(out, d.objs[i], d.keys[i], nil, &unchanged)
+			i++
+		case i == len(d.objs) || p.keys[j] < d.keys[i]:
+			out = appendDelete(out, p.objs[j], p.keys[j])
+			j++
+		default:
+			out = appendChange(out, d.objs[i], d.keys[i], p.objs[j], &unchanged)
+			i++
+			j++
+		}
+	}
+	return out, unchanged
+}
+
+// keyView is a list of objects in _key order, with their keys.
+type keyView struct {
+	objs []*model.Object
+	keys []string
+}
+
+// byKeyView returns objs in _key order (objs itself when it is in that order already, which
+// states and live graphs are), or false when a _key appears twice: diffListIndexed then
+// decides which object of the two counts.
+func byKeyView(objs []*model.Object) (keyView, bool) {
+	v := keyView{objs: objs, keys: make([]string, len(objs))}
+	sorted := true
+	for i, o := range objs {
+		v.keys[i] = o.Key()
+		if i > 0 && v.keys[i] <= v.keys[i-1] {
+			if v.keys[i] == v.keys[i-1] {
+				return keyView{}, false
+			}
+			sorted = false
+		}
+	}
+	if sorted {
+		return v, true
+	}
+	perm := make([]int32, len(objs))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int { return strings.Compare(v.keys[a], v.keys[b]) })
+	sortedView := keyView{objs: make([]*model.Object, len(objs)), keys: make([]string, len(objs))}
+	for i, k := range perm {
+		sortedView.objs[i], sortedView.keys[i] = objs[k], v.keys[k]
+		if i > 0 && sortedView.keys[i] == sortedView.keys[i-1] {
+			return keyView{}, false
+		}
+	}
+	return sortedView, true
+}
+
+// diffListIndexed is diffList through an index of prior, for lists where a _key appears twice:
+// the first prior object of a _key is the one compared, and a desired object whose _key an
+// earlier desired object already matched is created.
+func diffListIndexed(out []Change, desired, prior []*model.Object) ([]Change, int) {
 	byKey := model.NewIndex(prior)
 	unchanged := 0
 	for _, d := range desired {
 		key := d.Key()
-		ch := Change{Address: d.Address, Kind: d.Kind, Key: key, Type: d.Type(), After: d.Props, Sensitive: sensitiveList(d)}
 		old, ok := byKey[key]
 		if ok {
 			delete(byKey, key) // what stays in byKey is what the configuration no longer has
 		}
-		switch {
-		case !ok:
-			ch.Action = Create
-		case old.Kind != d.Kind || !model.EqualProperties(old.Props, d.Props):
-			ch.Action = Update
-			ch.Before = old.Props
-			// A value that was sensitive when recorded stays hidden on its way out.
-			ch.Sensitive = sensitiveList(d, old)
-		default:
-			ch.Action = NoOp
-			ch.Before = old.Props
-		}
-		if ok && old.Address != d.Address {
-			ch.PreviousAddress = old.Address
-		}
-		if ch.Action == NoOp && ch.PreviousAddress == "" {
-			unchanged++
-			continue
-		}
-		out = append(out, ch)
+		out = appendChange(out, d, key, old, &unchanged)
 	}
 	for _, o := range prior {
 		key := o.Key()
 		if byKey[key] != o {
 			continue
 		}
-		out = append(out, Change{Address: o.Address, Kind: o.Kind, Key: key, Type: o.Type(), Action: Delete, Before: o.Props, Sensitive: sensitiveList(o)})
+		out = appendDelete(out, o, key)
 	}
 	return out, unchanged
+}
+
+// appendChange appends the change from old (nil: none) to d, whose _key is key, unless d is
+// unchanged, which it counts instead.
+func appendChange(out []Change, d *model.Object, key string, old *model.Object, unchanged *int) []Change {
+	ch := Change{Address: d.Address, Kind: d.Kind, Key: key, Type: d.Type(), After: d.Props, Sensitive: sensitiveList(d)}
+	switch {
+	case old == nil:
+		ch.Action = Create
+	case old.Kind != d.Kind || !model.EqualProperties(old.Props, d.Props):
+		ch.Action = Update
+		ch.Before = old.Props
+		// A value that was sensitive when recorded stays hidden on its way out.
+		ch.Sensitive = sensitiveList(d, old)
+	default:
+		ch.Action = NoOp
+		ch.Before = old.Props
+	}
+	if old != nil && old.Address != d.Address {
+		ch.PreviousAddress = old.Address
+	}
+	if ch.Action == NoOp && ch.PreviousAddress == "" {
+		*unchanged++
+		return out
+	}
+	return append(out, ch)
+}
+
+// appendDelete appends the deletion of o, whose _key is key.
+func appendDelete(out []Change, o *model.Object, key string) []Change {
+	return append(out, Change{Address: o.Address, Kind: o.Kind, Key: key, Type: o.Type(), Action: Delete, Before: o.Props, Sensitive: sensitiveList(o)})
 }
 
 // sensitiveList names, sorted, the properties any of objs marks sensitive.

@@ -108,7 +108,7 @@ func Build(in Input) (*Plan, error) {
 		drift = Drift(prior, in.Live)
 		base = in.Live
 	}
-	explicit := map[string]bool{}
+	explicit := map[objectID]bool{}
 	if len(in.Imports) > 0 {
 		byAddress := make(map[string]*model.Object, in.Desired.Len())
 		for _, o := range in.Desired.All() {
@@ -170,26 +170,30 @@ func Build(in Input) (*Plan, error) {
 	return p, nil
 }
 
-func identity(k model.Kind, key string) string {
-	if k.IsRelationship() {
-		return "r " + key
-	}
-	return "e " + key
+// objectID identifies an object of a graph: entities and relationships have _keys of their
+// own.
+type objectID struct {
+	relationship bool
+	key          string
+}
+
+func identity(k model.Kind, key string) objectID {
+	return objectID{k.IsRelationship(), key}
 }
 
 // computeAdopting is Compute of desired against base, where objects of base that prior (the
 // state) does not record are imported: changes to them are marked, and those that match the
 // configuration already become no-op imports instead of unchanged objects.
-func computeAdopting(desired, base, prior *model.Graph, priorInfo Prior, opts Options, explicit map[string]bool) (*Plan, error) {
+func computeAdopting(desired, base, prior *model.Graph, priorInfo Prior, opts Options, explicit map[objectID]bool) (*Plan, error) {
 	p, err := Compute(desired, base, priorInfo, opts)
 	if err != nil || base == prior {
 		return p, err
 	}
-	known := map[string]bool{}
+	known := make(map[objectID]bool, prior.Len())
 	for _, o := range prior.All() {
 		known[identity(o.Kind, o.Key())] = true
 	}
-	inBase := map[string]*model.Object{}
+	inBase := map[objectID]*model.Object{}
 	for _, o := range base.All() {
 		if id := identity(o.Kind, o.Key()); !known[id] {
 			inBase[id] = o
@@ -198,13 +202,13 @@ func computeAdopting(desired, base, prior *model.Graph, priorInfo Prior, opts Op
 	if len(inBase) == 0 {
 		return p, nil
 	}
-	kind := func(id string) ImportKind {
+	kind := func(id objectID) ImportKind {
 		if explicit[id] {
 			return ImportBlock
 		}
 		return ImportAdopted
 	}
-	changed := map[string]bool{}
+	changed := map[objectID]bool{}
 	for _, list := range [][]Change{p.Changes, p.NotApplied} {
 		for i := range list {
 			ch := &list[i]

@@ -262,25 +262,37 @@ func CheckTargets(mode string, targets []string) error {
 }
 
 // sortChanges orders changes by kind, address and key. It sorts a permutation and moves each
-// (large) Change once, instead of swapping Changes O(n log n) times.
+// (large) Change once, instead of swapping Changes O(n log n) times; changes already in order
+// (a configuration declared in _key order) are left as they are, without the copy.
 func sortChanges(cs []Change) {
+	ordered := true
+	for i := 1; i < len(cs); i++ {
+		if compareChanges(&cs[i-1], &cs[i]) > 0 {
+			ordered = false
+			break
+		}
+	}
+	if ordered {
+		return
+	}
 	idx := make([]int32, len(cs))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	slices.SortFunc(idx, func(a, b int32) int {
-		x, y := &cs[a], &cs[b]
-		if x.Kind != y.Kind {
-			return int(x.Kind) - int(y.Kind)
-		}
-		if c := strings.Compare(x.Address, y.Address); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Key, y.Key)
-	})
+	slices.SortFunc(idx, func(a, b int32) int { return compareChanges(&cs[a], &cs[b]) })
 	sorted := make([]Change, len(cs))
 	for i, j := range idx {
 		sorted[i] = cs[j]
 	}
 	copy(cs, sorted)
+}
+
+func compareChanges(x, y *Change) int {
+	if x.Kind != y.Kind {
+		return int(x.Kind) - int(y.Kind)
+	}
+	if c := strings.Compare(x.Address, y.Address); c != 0 {
+		return c
+	}
+	return strings.Compare(x.Key, y.Key)
 }

@@ -50,7 +50,7 @@ func VerifyFile(p *Plan, prior *model.Graph) error {
 	if err != nil {
 		return modified("%s", err)
 	}
-	explicit := map[string]bool{}
+	explicit := map[objectID]bool{}
 	for _, list := range [][]Change{p.Changes, p.NotApplied} {
 		for i := range list {
 			if list[i].Import == ImportBlock {

@@ -1,0 +1,87 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/j1hcl/j1hcl/internal/model"
+)
+
+// TestDiffListMergeMatchesIndex compares diffList's merge of key-ordered lists with the
+// general indexed comparison on lists mixing every kind of change: same changes once sorted,
+// same count of unchanged objects.
+func TestDiffListMergeMatchesIndex(t *testing.T) {
+	mk := func(addr, key string, kind model.Kind, v any, sensitive ...string) *model.Object {
+		o := &model.Object{Kind: kind, Address: addr, Props: model.Properties{"_key": key, "_type": "t", "_class": "C", "v": v}}
+		if len(sensitive) > 0 {
+			o.Sensitive = model.SensitiveSet(sensitive)
+		}
+		return o
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 50 {
+		var desired, prior []*model.Object
+		for i := range 60 {
+			key := fmt.Sprintf("k%03d", i)
+			addr := "entity.a.x[\"" + key + "\"]"
+			switch rng.IntN(8) {
+			case 0: // created
+				desired = append(desired, mk(addr, key, model.KindEntity, json.Number("1")))
+			case 1: // deleted
+				prior = append(prior, mk(addr, key, model.KindEntity, "old", "v"))
+			case 2: // updated, sensitive before
+				desired = append(desired, mk(addr, key, model.KindEntity, "new"))
+				prior = append(prior, mk(addr, key, model.KindEntity, "old", "v"))
+			case 3: // moved
+				desired = append(desired, mk(addr, key, model.KindEntity, nil))
+				prior = append(prior, mk("entity.a.old[\""+key+"\"]", key, model.KindEntity, nil))
+			case 4: // kind changed
+				desired = append(desired, mk(addr, key, model.KindMappedRelationship, true))
+				prior = append(prior, mk(addr, key, model.KindRelationship, true))
+			case 5: // unchanged, sensitive now
+				desired = append(desired, mk(addr, key, model.KindEntity, []any{"a"}, "v"))
+				prior = append(prior, mk(addr, key, model.KindEntity, []any{"a"}))
+			default: // unchanged
+				desired = append(desired, mk(addr, key, model.KindEntity, "same"))
+				prior = append(prior, mk(addr, key, model.KindEntity, "same"))
+			}
+		}
+		if round%2 == 1 { // the configuration's declaration order is not _key order
+			rng.Shuffle(len(desired), func(i, j int) { desired[i], desired[j] = desired[j], desired[i] })
+		}
+		got, gotUnchanged := diffList(nil, desired, prior)
+		want, wantUnchanged := diffListIndexed(nil, desired, prior)
+		sortChanges(got)
+		sortChanges(want)
+		if gotUnchanged != wantUnchanged || !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: merge gives %d unchanged and\n%+v\nindex gives %d unchanged and\n%+v", round, gotUnchanged, got, wantUnchanged, want)
+		}
+	}
+}
+
+// TestDiffListDuplicateKeys: a _key twice in a list (which validation refuses, but a hand-made
+// state may hold) takes the indexed comparison, whose first object of a _key counts.
+func TestDiffListDuplicateKeys(t *testing.T) {
+	a1 := ent("entity.a.one", "k", "v", "1")
+	a2 := ent("entity.a.two", "k", "v", "2")
+	b := ent("entity.a.b", "m")
+	for _, tt := range []struct {
+		name           string
+		desired, prior []*model.Object
+		want           []string
+	}{
+		{"twice in the configuration", []*model.Object{a1, a2, b}, []*model.Object{a1}, []string{"create entity.a.b", "create entity.a.two"}},
+		{"twice in the state", []*model.Object{b}, []*model.Object{a2, a1}, []string{"create entity.a.b", "delete entity.a.two"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := diffList(nil, tt.desired, tt.prior)
+			sortChanges(got)
+			if s := summaryOf(got); !reflect.DeepEqual(s, tt.want) {
+				t.Errorf("changes %q, want %q", s, tt.want)
+			}
+		})
+	}
+}
