@@ -1,6 +1,10 @@
 package lang
 
 import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -28,6 +32,22 @@ func TestEpochMS(t *testing.T) {
 			t.Errorf("epochms(%q): %s", tt.in, err)
 		case got.AsBigFloat().Text('f', -1) != tt.want:
 			t.Errorf("epochms(%q) = %s, want %s", tt.in, got.AsBigFloat().Text('f', -1), tt.want)
+		}
+	}
+}
+
+// TestReadBounded: files of every size around the read buffer's margins come back whole.
+func TestReadBounded(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{0, 1, bytes.MinRead - 1, bytes.MinRead, bytes.MinRead + 1, 100_003} {
+		want := bytes.Repeat([]byte("abcdefg\n"), n/8+1)[:n]
+		p := filepath.Join(dir, fmt.Sprintf("f%d", n))
+		if err := os.WriteFile(p, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readBounded(p, filepath.Base(p))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("readBounded of %d bytes: %d bytes, %v", n, len(got), err)
 		}
 	}
 }
