@@ -293,35 +293,122 @@ func (p *Plan) Next(prior *model.Graph) *model.Graph {
 	if base, err := p.base(prior); err == nil {
 		prior = base // the live graph the changes start from, when the plan was refreshed
 	}
+	var entChanges, relChanges []*Change
+	for i := range p.Changes {
+		if ch := &p.Changes[i]; ch.Kind.IsRelationship() {
+			relChanges = append(relChanges, ch)
+		} else {
+			entChanges = append(entChanges, ch)
+		}
+	}
+	ents, entsOK := mergeNext(prior.Entities, entChanges)
+	rels, relsOK := mergeNext(prior.Relationships, relChanges)
+	if entsOK && relsOK {
+		return &model.Graph{Entities: ents, Relationships: rels}
+	}
+	return p.nextIndexed(prior)
+}
+
+// mergeNext applies changes to prior, one list of a graph, by merging the two in _key order,
+// and returns the list in that order. It reports false, leaving the work to nextIndexed, when
+// prior is not in _key order or a _key appears twice (in prior, or among the changes).
+func mergeNext(prior []*model.Object, changes []*Change) ([]*model.Object, bool) {
+	for i := 1; i < len(prior); i++ {
+		if prior[i-1].Key() >= prior[i].Key() {
+			return nil, false
+		}
+	}
+	if !slices.IsSortedFunc(changes, func(a, b *Change) int { return strings.Compare(a.Key, b.Key) }) {
+		changes = slices.Clone(changes)
+		slices.SortFunc(changes, func(a, b *Change) int { return strings.Compare(a.Key, b.Key) })
+	}
+	for i := 1; i < len(changes); i++ {
+		if changes[i-1].Key == changes[i].Key {
+			return nil, false
+		}
+	}
+	out := make([]*model.Object, 0, len(prior)+len(changes))
+	made := make([]model.Object, 0, len(changes)) // one allocation for the objects changes make
+	i, j := 0, 0
+	for i < len(prior) || j < len(changes) {
+		var old *model.Object
+		var ch *Change
+		switch {
+		case j == len(changes):
+			old = prior[i]
+			i++
+		case i == len(prior):
+			ch = changes[j]
+			j++
+		default:
+			switch c := strings.Compare(prior[i].Key(), changes[j].Key); {
+			case c < 0:
+				old = prior[i]
+				i++
+			case c > 0:
+				ch = changes[j]
+				j++
+			default:
+				old, ch = prior[i], changes[j]
+				i++
+				j++
+			}
+		}
+		if ch == nil {
+			out = append(out, old)
+			continue
+		}
+		if ch.Action == Delete {
+			continue
+		}
+		made = append(made, nextObject(ch, old))
+		out = append(out, &made[len(made)-1])
+	}
+	if len(out) == 0 {
+		return nil, true // as model.GraphOf leaves an empty list
+	}
+	return out, true
+}
+
+// nextObject is the object the state records for ch once applied, old being the object of
+// the same _key before (nil when none). ch is not a Delete.
+func nextObject(ch *Change, old *model.Object) model.Object {
+	if ch.Action == NoOp {
+		moved := model.Object{Kind: ch.Kind, Props: ch.After, Sensitive: model.SensitiveSet(ch.Sensitive)}
+		if old != nil {
+			moved = *old
+		}
+		moved.Address = ch.Address
+		return moved
+	}
+	// The state records as sensitive every property the change hides that is still present:
+	// what the configuration marks now, and what was marked before (once hidden, a value is
+	// never shown later). A saved plan carries only this union.
+	var kept []string
+	for _, name := range ch.Sensitive {
+		if _, ok := ch.After[name]; ok {
+			kept = append(kept, name)
+		}
+	}
+	return model.Object{Kind: ch.Kind, Address: ch.Address, Props: ch.After, Sensitive: model.SensitiveSet(kept)}
+}
+
+// nextIndexed is Next through indexes by _key, for graphs where a _key appears twice: the
+// first object of a _key in prior, and the last change of a _key, count.
+func (p *Plan) nextIndexed(prior *model.Graph) *model.Graph {
 	ents, rels := model.NewIndex(prior.Entities), model.NewIndex(prior.Relationships)
-	for _, ch := range p.Changes {
+	for i := range p.Changes {
+		ch := &p.Changes[i]
 		idx := ents
 		if ch.Kind.IsRelationship() {
 			idx = rels
 		}
-		switch ch.Action {
-		case Delete:
+		if ch.Action == Delete {
 			delete(idx, ch.Key)
-		case NoOp:
-			moved := model.Object{Kind: ch.Kind, Props: ch.After, Sensitive: model.SensitiveSet(ch.Sensitive)}
-			if old := idx[ch.Key]; old != nil {
-				moved = *old
-			}
-			moved.Address = ch.Address
-			idx[ch.Key] = &moved
-		default:
-			// The state records as sensitive every property the change hides that is still
-			// present: what the configuration marks now, and what was marked before (once
-			// hidden, a value is never shown later). A saved plan carries only this union.
-			var kept []string
-			for _, name := range ch.Sensitive {
-				if _, ok := ch.After[name]; ok {
-					kept = append(kept, name)
-				}
-			}
-			idx[ch.Key] = &model.Object{Kind: ch.Kind, Address: ch.Address, Props: ch.After, Sensitive: model.SensitiveSet(kept)}
+			continue
 		}
+		o := nextObject(ch, idx[ch.Key])
+		idx[ch.Key] = &o
 	}
-	out := model.GraphOf(ents, rels)
-	return out
+	return model.GraphOf(ents, rels)
 }
