@@ -15,16 +15,18 @@ import (
 
 // A for_each block evaluates the same few expressions once per instance, and hcl's general
 // evaluation of even each.value.name allocates a context, a traversal split and diagnostics
-// on the way. The block's attribute expressions of the common shapes (literals, traversals
-// of each, var and local through attributes, string templates of those, calls with such
-// arguments, and entity.R.N[KEY] as a relationship endpoint) are compiled once into
-// fastExprs that walk the cty values directly. A fastExpr gives up (ok false) on anything
-// it cannot be sure hcl would evaluate the same way without a diagnostic: marks, unknown or
-// null values, a missing attribute or key, an unusual type, a failing function. The caller
-// then evaluates the hcl expression, so values and diagnostics stay exactly hcl's.
+// on the way; a local's { for x in ROWS : x.id => x } makes a child context per row. The
+// expressions of the common shapes (literals, traversals of each, var, local and a for
+// expression's variables through attributes, string templates of those, calls with such
+// arguments, for expressions without if or grouping, and entity.R.N[KEY] as a relationship
+// endpoint) are compiled once into fastExprs that walk the cty values directly. A fastExpr
+// gives up (ok false) on anything it cannot be sure hcl would evaluate the same way without
+// a diagnostic: marks, unknown or null values, a missing attribute or key, a duplicate key,
+// an unusual type, a failing function. The caller then evaluates the hcl expression, so
+// values and diagnostics stay exactly hcl's.
 
 // fastPathOff makes every expression go through hcl; tests compare the two paths with it.
-var fastPathOff = false
+var fastPathOff bool
 
 // fastExpr evaluates one expression in an environment.
 type fastExpr interface {
