@@ -81,14 +81,18 @@ func (m *Model) AppendProblems(dst []Problem, classes []string, props model.Prop
 			Message: fmt.Sprintf("%s is an abstract base class: use a class that extends it", a),
 		})
 	}
-	for _, r := range p.required {
+	for i := range p.required {
+		r := &p.required[i]
 		if _, ok := props[r.name]; !ok {
 			dst = append(dst, Problem{
 				Keyword: KeywordRequired, Property: r.name, Class: r.class,
-				Message: "is required by " + r.class, Description: r.description,
+				Message: r.message, Description: r.description,
 			})
 		}
 	}
+	// The abstract and required problems are in their final order (p.required is sorted by
+	// name); only the rest, appended in map order, needs sorting.
+	rest := len(dst)
 	for name, v := range props {
 		e := p.props[name]
 		if e == nil {
@@ -116,8 +120,8 @@ func (m *Model) AppendProblems(dst []Problem, classes []string, props model.Prop
 			})
 		}
 	}
-	if len(dst)-start > 1 {
-		slices.SortStableFunc(dst[start:], compareProblems)
+	if tail := dst[rest:]; len(tail) > 1 {
+		slices.SortStableFunc(tail, compareProblems)
 	}
 	return dst
 }
@@ -195,8 +199,10 @@ type plan struct {
 	patternProps  []classPattern
 }
 
+// requirement is a required property and the class that requires it first, with the
+// message of its Problem.
 type requirement struct {
-	name, class, description string
+	name, class, description, message string
 }
 
 // propertyPlan holds every rule on one property name, most specific class first.
@@ -299,13 +305,15 @@ func (m *Model) compilePlan(classes []string) *plan {
 				continue
 			}
 			seenReq[r] = true
-			req := requirement{name: r, class: c.Name}
+			req := requirement{name: r, class: c.Name, message: "is required by " + c.Name}
 			if e := p.props[r]; e != nil {
 				req.description = e.definition.Description
 			}
 			p.required = append(p.required, req)
 		}
 	}
+	// In the order Check reports them, so that AppendProblems need not sort them.
+	slices.SortFunc(p.required, func(a, b requirement) int { return cmp.Compare(a.name, b.name) })
 	// Defined names are known now: settle the name rules for them once.
 	for name, e := range p.props {
 		for _, pn := range p.propertyNames {

@@ -249,3 +249,56 @@ func TestKeywordAdvisory(t *testing.T) {
 		}
 	}
 }
+
+// TestProblemOrder pins the order Check promises, keyword group then property, on entities
+// whose problems come from every source: abstract classes, requirements of several classes
+// (compiled in class order, not name order), defined and undefined properties, deprecated
+// ones. Each run iterates the properties in another map order.
+func TestProblemOrder(t *testing.T) {
+	m := testModel(t)
+	tests := []struct {
+		classes []string
+		props   model.Properties
+	}{
+		{[]string{"Host", "Device"}, model.Properties{"_class": "Host", "name": "a", "my_prop": "x", "criticality": json.Number("11"), "osType": json.Number("1")}},
+		{[]string{"User", "RecordEntity"}, model.Properties{"_key": "short", "email": "not-a-list", "active": true, "tag.x": []any{"a", "a"}, "bad name!": "x"}},
+		{[]string{"Entity", "Host"}, model.Properties{"fqdn": []any{"a", "a"}, "make": json.Number("1"), "zzz_prop": "x", "aaa_prop": "y"}},
+	}
+	for _, tt := range tests {
+		for range 20 {
+			ps := m.Check(tt.classes, tt.props)
+			if len(ps) < 5 {
+				t.Fatalf("%v: only %d problems%s", tt.classes, len(ps), formatProblems(ps))
+			}
+			if !slices.IsSortedFunc(ps, compareProblems) {
+				t.Fatalf("%v: problems out of order:%s", tt.classes, formatProblems(ps))
+			}
+			want := slices.Clone(ps)
+			slices.SortStableFunc(want, compareProblems)
+			if !slices.EqualFunc(ps, want, func(a, b Problem) bool {
+				return a.Property == b.Property && a.Keyword == b.Keyword && a.Message == b.Message
+			}) {
+				t.Fatalf("%v: not the stable order:%s", tt.classes, formatProblems(ps))
+			}
+		}
+	}
+}
+
+// TestMissingPropertiesCostNoAllocation: the instances of a block that all lack the same
+// required properties (a CSV without those columns) cost no allocation to check.
+func TestMissingPropertiesCostNoAllocation(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation allocates")
+	}
+	m := testModel(t)
+	props := model.Properties{"_key": "inv:host:i-0001", "_type": "host_inv", "_class": "Host", "name": "web-1", "displayName": "web-1", "hostname": "web-1", "osType": "linux"}
+	classes := []string{"Host"}
+	buf := m.AppendProblems(nil, classes, props)
+	if len(buf) < 10 {
+		t.Fatalf("%d problems, want the missing Host properties%s", len(buf), formatProblems(buf))
+	}
+	allocs := testing.AllocsPerRun(50, func() { buf = m.AppendProblems(buf[:0], classes, props) })
+	if allocs != 0 {
+		t.Errorf("%v allocations per check", allocs)
+	}
+}
