@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/j1hcl/j1hcl/internal/datamodel"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
@@ -121,6 +123,100 @@ func benchmarkGraph(b *testing.B, g *model.Graph, findings int) {
 	cpu := cpuTime()
 	for b.Loop() {
 		Graph(g, opts)
+	}
+	if cpu >= 0 {
+		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// csvInventory is the graph of the README's CSV benchmark: teams and hosts from two CSV
+// files, a for_each block each, and one team HAS host relationship per host. The hosts set
+// only a few of the properties Host requires, so every one of them gets a J1D401.
+func csvInventory(hosts int) *model.Graph {
+	num := func(i int) json.Number { return json.Number(fmt.Sprint(1700000000000 + i)) }
+	g := &model.Graph{}
+	teams := max(1, hosts/100)
+	for i := range teams {
+		id := fmt.Sprintf("team-%d", i)
+		g.Entities = append(g.Entities, &model.Object{Kind: model.KindEntity, Address: fmt.Sprintf("entity.team.all[%q]", id), Props: model.Properties{
+			"_key": "inv:team:" + id, "_type": "team_asset-inventory", "_class": "Team",
+			"name": id, "displayName": fmt.Sprintf("Team %d", i), "email": id + "@example.com",
+		}})
+	}
+	for i := range hosts {
+		id := fmt.Sprintf("i-%012x", i)
+		name := fmt.Sprintf("host-%d", i)
+		g.Entities = append(g.Entities, &model.Object{Kind: model.KindEntity, Address: fmt.Sprintf("entity.host.all[%q]", id), Props: model.Properties{
+			"_key": "inv:host:" + id, "_type": "host_asset-inventory", "_class": "Host",
+			"name": name, "displayName": name, "createdOn": num(i), "hostname": name,
+			"ipAddress": fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), "isManaged": true, "osType": "linux",
+		}})
+	}
+	for i := range hosts {
+		id := fmt.Sprintf("i-%012x", i)
+		g.Relationships = append(g.Relationships, &model.Object{Kind: model.KindRelationship, Address: fmt.Sprintf("relationship.team_has_host[%q]", id), Props: model.Properties{
+			"_key": fmt.Sprintf("inv:team:team-%d|has|inv:host:%s", i%teams, id), "_type": "team_has_host", "_class": "HAS",
+			"_fromEntityKey": fmt.Sprintf("inv:team:team-%d", i%teams), "_toEntityKey": "inv:host:" + id,
+		}})
+	}
+	return g
+}
+
+// blockLocator locates every object at its block's header, as the configuration does for
+// the instances of a for_each block.
+type blockLocator struct{ r hcl.Range }
+
+func (l *blockLocator) Range(*model.Object, string) *hcl.Range { r := l.r; return &r }
+
+// BenchmarkCSVInventory100k is the validation phase of planning the CSV inventory:
+// 101,000 entities and 100,000 relationships, a J1D401 on each of the 100,000 hosts, the
+// findings turned into diagnostics. The target is well under 0.2 s of CPU per operation.
+func BenchmarkCSVInventory100k(b *testing.B) {
+	benchmarkDiagnostics(b, csvInventory(100_000), 100_000)
+}
+
+// BenchmarkCSVInventory10k is the same at a tenth of the size, to check that the cost grows
+// linearly.
+func BenchmarkCSVInventory10k(b *testing.B) {
+	benchmarkDiagnostics(b, csvInventory(10_000), 10_000)
+}
+
+// applicationBlocks is what import-json writes: n Application blocks, valid, with a few
+// custom properties each.
+func applicationBlocks(n int) *model.Graph {
+	g := &model.Graph{}
+	for i := range n {
+		name := fmt.Sprintf("app-%d", i)
+		g.Entities = append(g.Entities, &model.Object{Kind: model.KindEntity, Address: fmt.Sprintf("entity.application.app_%d", i), Props: model.Properties{
+			"_key": "application:" + name, "_type": "application_asset-inventory", "_class": "Application",
+			"name": name, "displayName": name, "vendor": fmt.Sprintf("Vendor %d", i),
+			"userCount": json.Number(fmt.Sprint(i * 7)), "isSso": i%2 == 0, "tags": []any{fmt.Sprintf("tier-%d", i%3), "generated"},
+		}})
+	}
+	return g
+}
+
+// BenchmarkBlocks100k validates 100,000 individual Application blocks without findings.
+func BenchmarkBlocks100k(b *testing.B) {
+	benchmarkDiagnostics(b, applicationBlocks(100_000), 0)
+}
+
+// benchmarkDiagnostics measures what plan spends on validation: Graph, then Diagnostics.
+func benchmarkDiagnostics(b *testing.B, g *model.Graph, findings int) {
+	m, err := datamodel.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := Options{Mode: "DIFF", IntegrationType: "asset-inventory", Classes: NewDataModelCatalog(m)}
+	loc := &blockLocator{hcl.Range{Filename: "main.hcl", Start: hcl.InitialPos, End: hcl.Pos{Line: 1, Column: 20, Byte: 19}}}
+	if fs := Graph(g, opts); len(fs) != findings {
+		b.Fatalf("%d findings, want %d:\n%s", len(fs), findings, formatFindings(fs[:min(len(fs), 5)]))
+	}
+	b.ReportAllocs()
+	runtime.GC()
+	cpu := cpuTime()
+	for b.Loop() {
+		Diagnostics(Graph(g, opts), loc)
 	}
 	if cpu >= 0 {
 		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")

@@ -81,74 +81,72 @@ func (c *checker) missingProperties(o *model.Object) {
 	if c.severity("J1D401") == Off {
 		return // its detail is the costliest text of the rule set: build none of it
 	}
-	// Problems come sorted by keyword group then property; collect each class's in turn.
+	// Problems come sorted by keyword group then property; collect each class's in turn,
+	// in the order of its first missing property.
+	c.missingClasses = c.missingClasses[:0]
 	for i := range c.problems {
 		p := &c.problems[i]
-		if p.Keyword != datamodel.KeywordRequired || slices.Contains(entityRequired, p.Property) || c.classReported(i) {
+		if !c.leftToD401(p) || slices.Contains(c.missingClasses, p.Class) {
 			continue
 		}
+		c.missingClasses = append(c.missingClasses, p.Class)
 		c.missing = c.missing[:0]
 		for j := i; j < len(c.problems); j++ {
-			q := &c.problems[j]
-			if q.Keyword == datamodel.KeywordRequired && q.Class == p.Class && !slices.Contains(entityRequired, q.Property) {
+			if q := &c.problems[j]; q.Class == p.Class && c.leftToD401(q) {
 				c.missing = append(c.missing, q.Property)
 			}
 		}
-		c.report("J1D401", o, "", missingSummary(p.Class, len(c.missing)), c.missingDetail(o, p.Class, c.missing))
+		m := c.missingMessage(p.Class, c.missing)
+		c.report("J1D401", o, "", m.summary, describe(o)+m.detail)
 	}
 }
 
-// classReported reports whether a required problem before index i names the same class as
-// problem i and is not left to J1P001, so that its class has had its finding.
-func (c *checker) classReported(i int) bool {
-	for j := 0; j < i; j++ {
-		q := &c.problems[j]
-		if q.Keyword == datamodel.KeywordRequired && q.Class == c.problems[i].Class && !slices.Contains(entityRequired, q.Property) {
-			return true
-		}
-	}
-	return false
+// leftToD401 reports whether a problem is a missing property J1D401 reports rather than
+// J1P001.
+func (c *checker) leftToD401(p *datamodel.Problem) bool {
+	return p.Keyword == datamodel.KeywordRequired && !slices.Contains(entityRequired, p.Property)
 }
 
-func missingSummary(class string, n int) string {
-	if n == 1 {
-		return "Missing property required by " + class
-	}
-	return "Missing properties required by " + class
+// missingMessage is J1D401's text for one class, but for the entity's name that starts the
+// detail.
+type missingMessage struct {
+	summary string
+	detail  string // follows describe(o)
 }
 
-// missingDetail names the missing properties, quotes the class on each when there are
+// missingMessage names the missing properties, quotes the class on each when there are
 // few, and points at a custom property that looks like one of them under another spelling
-// (emial for email).
-func (c *checker) missingDetail(o *model.Object, class string, missing []string) string {
-	var head string
-	if len(missing) == 1 {
-		head = fmt.Sprintf("%s has no %s, which its class %s requires.", describe(o), missing[0], class)
-	} else {
-		head = fmt.Sprintf("%s lacks %d properties that its class %s requires: %s.", describe(o), len(missing), class, strings.Join(missing, ", "))
-	}
-	// The rest depends only on the classes, the missing names and the custom ones, which
-	// the instances of a block share: it is built once per combination.
+// (emial for email). It depends only on the classes, the missing names and the custom ones,
+// which the instances of a block share: it is built once per combination.
+func (c *checker) missingMessage(class string, missing []string) missingMessage {
 	custom := c.customNames()
-	c.keyBuf = c.keyBuf[:0]
+	c.keyBuf = append(append(c.keyBuf[:0], class...), 1)
 	for _, list := range [...][]string{c.classes, missing, custom} {
 		for _, s := range list {
 			c.keyBuf = append(append(c.keyBuf, s...), 0)
 		}
 		c.keyBuf = append(c.keyBuf, 1)
 	}
-	tail, ok := c.missingTails[string(c.keyBuf)]
-	if !ok {
-		key := string(c.keyBuf)
-		tail = c.missingTail(missing, custom)
-		if c.missingTails == nil {
-			c.missingTails = map[string]string{}
-		}
-		if len(c.missingTails) < maxRemembered {
-			c.missingTails[key] = tail
-		}
+	if m, ok := c.missingMessages[string(c.keyBuf)]; ok {
+		return m
 	}
-	return head + tail
+	key := string(c.keyBuf)
+	var m missingMessage
+	if len(missing) == 1 {
+		m.summary = "Missing property required by " + class
+		m.detail = fmt.Sprintf(" has no %s, which its class %s requires.", missing[0], class)
+	} else {
+		m.summary = "Missing properties required by " + class
+		m.detail = fmt.Sprintf(" lacks %d properties that its class %s requires: %s.", len(missing), class, strings.Join(missing, ", "))
+	}
+	m.detail += c.missingTail(missing, custom)
+	if c.missingMessages == nil {
+		c.missingMessages = map[string]missingMessage{}
+	}
+	if len(c.missingMessages) < maxRemembered {
+		c.missingMessages[key] = m
+	}
+	return m
 }
 
 // missingTail is the part of J1D401's detail after its first sentence: what the classes say

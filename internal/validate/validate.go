@@ -222,9 +222,12 @@ type checker struct {
 	remembered   int
 	// meanings remembers J1D401's "did you mean" pairs by missing and custom names.
 	meanings map[string][]meaning
-	// missingTails remembers the per-class part of J1D401's detail (see missingDetail).
-	missingTails map[string]string
-	keyBuf       []byte
+	// missingClasses are the classes J1D401 has reported on the current entity.
+	missingClasses []string
+	// missingMessages remembers J1D401's text by class combination, missing and custom
+	// names (see missingMessage).
+	missingMessages map[string]missingMessage
+	keyBuf          []byte
 }
 
 // property is one property of the object being checked.
