@@ -20,8 +20,10 @@ import (
 // of digits with an optional fraction, true, false, null, a traversal a.b.c of identifiers,
 // or a one-line tuple [VALUE, VALUE] of those; spaces are plain spaces. Every such text is
 // valid HCL without diagnostics, so the tree is all hclsyntax would return.
-func fastBlock(src []byte, filename string, start hcl.Pos) (*hclsyntax.Block, bool) {
-	p := fastParser{src: src, filename: filename, i: 0, line: start.Line, lineStart: -start.Column + 1, base: start.Byte}
+//
+// names interns attribute names and traversal roots across the blocks of a file (nil: none).
+func fastBlock(src []byte, filename string, start hcl.Pos, names map[string]string) (*hclsyntax.Block, bool) {
+	p := fastParser{src: src, filename: filename, i: 0, line: start.Line, lineStart: -start.Column + 1, base: start.Byte, names: names}
 	for p.i < len(src) && src[p.i] == '\n' {
 		p.newline()
 	}
@@ -29,7 +31,7 @@ func fastBlock(src []byte, filename string, start hcl.Pos) (*hclsyntax.Block, bo
 	if !ok {
 		return nil, false
 	}
-	b := &hclsyntax.Block{Type: p.text(typeRange), TypeRange: typeRange}
+	b := &hclsyntax.Block{Type: p.name(typeRange), TypeRange: typeRange}
 	for {
 		if !p.spaces() {
 			break
@@ -89,6 +91,20 @@ type fastParser struct {
 	line      int
 	lineStart int // offset in src of the current line's first byte (negative when it starts before src)
 	base      int // byte offset of src in the file
+	names     map[string]string
+}
+
+// name returns the text of r, interned.
+func (p *fastParser) name(r hcl.Range) string {
+	b := p.src[r.Start.Byte-p.base : r.End.Byte-p.base]
+	if s, ok := p.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if p.names != nil {
+		p.names[s] = s
+	}
+	return s
 }
 
 func (p *fastParser) peek() byte {
@@ -197,7 +213,7 @@ func (p *fastParser) attribute() (*hclsyntax.Attribute, bool) {
 	}
 	p.newline()
 	return &hclsyntax.Attribute{
-		Name:        p.text(nameRange),
+		Name:        p.name(nameRange),
 		Expr:        expr,
 		SrcRange:    hcl.RangeBetween(nameRange, expr.Range()),
 		NameRange:   nameRange,
@@ -271,7 +287,7 @@ func (p *fastParser) value() (hclsyntax.Expression, bool) {
 		if !ok {
 			return nil, false
 		}
-		name := p.text(root)
+		name := p.name(root)
 		lit, isLit := cty.NilVal, true
 		switch name {
 		case "true":

@@ -368,10 +368,11 @@ func parseChunked(src []byte, filename string) (f *hcl.File, fast int, ok bool) 
 		return nil, 0, false
 	}
 	pending := cuts[0] // start of the text not parsed yet
+	names := map[string]string{}
 	for i := 1; i < len(cuts); i++ {
 		from, to := cuts[i-1], cuts[i]
 		if fastBlocks {
-			if b, ok := fastBlock(src[from.byte:to.byte], filename, hcl.Pos{Byte: from.byte, Line: from.line, Column: 1}); ok {
+			if b, ok := fastBlock(src[from.byte:to.byte], filename, hcl.Pos{Byte: from.byte, Line: from.line, Column: 1}, names); ok {
 				if pending.byte < from.byte && !slow(pending, from.byte) {
 					return nil, 0, false
 				}
