@@ -18,6 +18,8 @@ import (
 // errors are the reference.
 
 // jsonDecoderFunc is jsondecode: checkJSONData's bounds first, then decodeJSON, then cty's.
+// A document decodeJSON reads and finds well within the bounds (shallow, with short numbers
+// and small exponents) would pass check, so check runs only on the others.
 func jsonDecoderFunc(inner function.Function, check func(src string) error) function.Function {
 	var cache struct {
 		sync.Mutex
@@ -33,7 +35,8 @@ func jsonDecoderFunc(inner function.Function, check func(src string) error) func
 			return v, true
 		}
 		cache.Unlock()
-		return decodeJSON(src)
+		v, ok, _ := decodeJSON(src)
+		return v, ok
 	}
 	return function.New(&function.Spec{
 		Description: inner.Description(),
@@ -43,10 +46,12 @@ func jsonDecoderFunc(inner function.Function, check func(src string) error) func
 				return inner.ReturnTypeForValues(args)
 			}
 			src := args[0].AsString()
-			if err := check(src); err != nil {
-				return cty.NilType, function.NewArgError(0, err)
+			v, ok, bounded := decodeJSON(src)
+			if !ok || !bounded {
+				if err := check(src); err != nil {
+					return cty.NilType, function.NewArgError(0, err)
+				}
 			}
-			v, ok := decodeJSON(src)
 			if !ok {
 				return inner.ReturnTypeForValues(args)
 			}
@@ -66,24 +71,26 @@ func jsonDecoderFunc(inner function.Function, check func(src string) error) func
 }
 
 // decodeJSON returns the value cty's jsondecode gives src, or false when src is anything
-// but a plain well-formed document.
-func decodeJSON(src string) (cty.Value, bool) {
-	d := jsonDecoder{src: src}
+// but a plain well-formed document. bounded reports a document far within checkJSONData's
+// bounds: nested less than half as deep, numbers of at most 64 characters and exponents of
+// at most two digits.
+func decodeJSON(src string) (v cty.Value, ok, bounded bool) {
+	d := jsonDecoder{src: src, bounded: true}
 	d.space()
-	v, ok := d.value(0)
-	if !ok {
-		return cty.NilVal, false
+	if v, ok = d.value(0); !ok {
+		return cty.NilVal, false, false
 	}
 	d.space()
 	if d.pos != len(src) {
-		return cty.NilVal, false
+		return cty.NilVal, false, false
 	}
-	return v, true
+	return v, true, d.bounded
 }
 
 type jsonDecoder struct {
-	src string
-	pos int
+	src     string
+	pos     int
+	bounded bool
 }
 
 func (d *jsonDecoder) space() {
@@ -108,6 +115,9 @@ func (d *jsonDecoder) literal(word string) bool {
 func (d *jsonDecoder) value(depth int) (cty.Value, bool) {
 	if d.pos >= len(d.src) || depth > MaxDecodeDepth {
 		return cty.NilVal, false
+	}
+	if depth >= MaxDecodeDepth/2 {
+		d.bounded = false
 	}
 	switch c := d.src[d.pos]; {
 	case c == '{':
@@ -277,9 +287,16 @@ func (d *jsonDecoder) number() (cty.Value, bool) {
 		if d.pos < len(d.src) && (d.src[d.pos] == '+' || d.src[d.pos] == '-') {
 			d.pos++
 		}
-		if digits() == 0 {
+		n := digits()
+		if n == 0 {
 			return cty.NilVal, false
 		}
+		if n > 2 {
+			d.bounded = false
+		}
+	}
+	if d.pos-start > 64 {
+		d.bounded = false
 	}
 	v, err := cty.ParseNumberVal(d.src[start:d.pos])
 	if err != nil {

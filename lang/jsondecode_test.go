@@ -58,7 +58,7 @@ var jsonDecodeCases = []struct {
 func TestDecodeJSONMatchesCty(t *testing.T) {
 	for _, tt := range jsonDecodeCases {
 		t.Run(tt.src, func(t *testing.T) {
-			got, ok := decodeJSON(tt.src)
+			got, ok, _ := decodeJSON(tt.src)
 			if ok != tt.fast {
 				t.Fatalf("decodeJSON answered %v, want %v", ok, tt.fast)
 			}
@@ -77,15 +77,16 @@ func TestDecodeJSONMatchesCty(t *testing.T) {
 	}
 }
 
-// compareJSONDecode checks that jsondecode as lang defines it gives what cty gives.
+// referenceJSONDecode is jsondecode as it was before decodeJSON: checkJSONData's bounds,
+// then cty's function.
+var referenceJSONDecode = boundedDecoder(stdlib.JSONDecodeFunc, checkJSONData)
+
+// compareJSONDecode checks that jsondecode gives what the reference gives.
 func compareJSONDecode(t *testing.T, src string) {
 	t.Helper()
 	arg := []cty.Value{cty.StringVal(src)}
 	got, gotErr := jsonDecodeFunc.Call(arg)
-	if gotErr != nil && strings.Contains(gotErr.Error(), "JSON document") {
-		return // checkJSONData's bounds, which cty does not have
-	}
-	want, wantErr := stdlib.JSONDecodeFunc.Call(arg)
+	want, wantErr := referenceJSONDecode.Call(arg)
 	switch {
 	case (gotErr == nil) != (wantErr == nil):
 		t.Fatalf("jsondecode: error %v, cty's: %v", gotErr, wantErr)
@@ -93,6 +94,31 @@ func compareJSONDecode(t *testing.T, src string) {
 		t.Fatalf("jsondecode: error %q, cty's: %q", gotErr, wantErr)
 	case gotErr == nil && (!got.RawEquals(want) || !got.Type().Equals(want.Type())):
 		t.Fatalf("jsondecode gave %#v, cty %#v", got, want)
+	}
+}
+
+// TestJSONDecodeBounds: documents at checkJSONData's limits, and at the limits of what
+// decodeJSON trusts to be within them, get the reference's value or error.
+func TestJSONDecodeBounds(t *testing.T) {
+	nest := func(n int, inner string) string {
+		return strings.Repeat("[", n) + inner + strings.Repeat("]", n)
+	}
+	nestObj := func(n int) string {
+		return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n)
+	}
+	digits := func(n int) string { return "1" + strings.Repeat("0", n-1) }
+	var srcs []string
+	for _, n := range []int{MaxDecodeDepth/2 - 1, MaxDecodeDepth / 2, MaxDecodeDepth/2 + 1, MaxDecodeDepth - 1, MaxDecodeDepth, MaxDecodeDepth + 1, MaxDecodeDepth + 2} {
+		srcs = append(srcs, nest(n, ""), nest(n, "1"), nestObj(n))
+	}
+	for _, e := range []string{"99", "100", "399", "400", "401", "0400", "00401", "-400", "-401", "+401", "22221010"} {
+		srcs = append(srcs, "[1e"+e+"]", `{"n": -2.5E`+e+"}")
+	}
+	for _, n := range []int{64, 65, 999, 1000, 1001} {
+		srcs = append(srcs, "["+digits(n)+"]", "[-"+digits(n-1)+"]")
+	}
+	for _, src := range srcs {
+		t.Run(src[:min(len(src), 40)], func(t *testing.T) { compareJSONDecode(t, src) })
 	}
 }
 
