@@ -144,73 +144,87 @@ func matchesAny(targets []string, ch Change) bool {
 	return false
 }
 
-// diffList compares one list (entities, or relationships) by _key and appends the changes, in
-// no particular order (callers sort them): an update or no-op for each desired object whose
-// _key prior has, a create for each other desired object, a delete for each prior object no
-// desired object has. It also returns how many desired objects are unchanged.
+// diffList compares one list (entities, or relationships) by _key and appends the changes: an
+// update or no-op for each desired object whose _key prior has, a create for each other
+// desired object (in desired's order), then a delete for each prior object no desired object
+// has (in prior's order). It also returns how many desired objects are unchanged.
 func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
-	d, dOK := byKeyView(desired)
-	p, pOK := byKeyView(prior)
+	d, dOK := keyOrder(desired)
+	p, pOK := keyOrder(prior)
 	if !dOK || !pOK {
 		return diffListIndexed(out, desired, prior)
 	}
-	// Both lists in _key order, no _key twice: one merge, no index.
-	unchanged := 0
-	i, j := 0, 0
-	for i < len(d.objs) || j < len(p.objs) {
-		switch {
-		case j == len(p.objs) || i < len(d.objs) && d.keys[i] < p.keys[j]:
-			out = appendChange(out, d.objs[i], d.keys[i], nil, &unchanged)
+	// No _key twice in either list: a merge of the two in _key order pairs them, no index.
+	match := make([]*model.Object, len(desired))
+	matched := make([]bool, len(prior))
+	for i, j := 0, 0; i < len(desired) && j < len(prior); {
+		di, pj := d.at(i), p.at(j)
+		switch c := strings.Compare(d.keys[di], p.keys[pj]); {
+		case c < 0:
 			i++
-		case i == len(d.objs) || p.keys[j] < d.keys[i]:
-			out = appendDelete(out, p.objs[j], p.keys[j])
+		case c > 0:
 			j++
 		default:
-			out = appendChange(out, d.objs[i], d.keys[i], p.objs[j], &unchanged)
+			match[di], matched[pj] = prior[pj], true
 			i++
 			j++
+		}
+	}
+	unchanged := 0
+	for i, o := range desired {
+		out = appendChange(out, o, d.keys[i], match[i], &unchanged)
+	}
+	for j, o := range prior {
+		if !matched[j] {
+			out = appendDelete(out, o, p.keys[j])
 		}
 	}
 	return out, unchanged
 }
 
-// keyView is a list of objects in _key order, with their keys.
-type keyView struct {
-	objs []*model.Object
-	keys []string
+// keyedList holds the _keys of a list of objects and the list's order by _key.
+type keyedList struct {
+	keys  []string // keys[i] is the _key of the list's object i
+	order []int32  // the indexes of the objects in _key order; nil when that is the list's own
 }
 
-// byKeyView returns objs in _key order (objs itself when it is in that order already, which
-// states and live graphs are), or false when a _key appears twice: diffListIndexed then
-// decides which object of the two counts.
-func byKeyView(objs []*model.Object) (keyView, bool) {
-	v := keyView{objs: objs, keys: make([]string, len(objs))}
+// at returns the index of the object at position k in _key order.
+func (l keyedList) at(k int) int {
+	if l.order == nil {
+		return k
+	}
+	return int(l.order[k])
+}
+
+// keyOrder returns the _keys of objs and their order by _key (none to compute when objs is
+// in that order already, as states and live graphs are), or false when a _key appears twice:
+// diffListIndexed then decides which object of the two counts.
+func keyOrder(objs []*model.Object) (keyedList, bool) {
+	l := keyedList{keys: make([]string, len(objs))}
 	sorted := true
 	for i, o := range objs {
-		v.keys[i] = o.Key()
-		if i > 0 && v.keys[i] <= v.keys[i-1] {
-			if v.keys[i] == v.keys[i-1] {
-				return keyView{}, false
+		l.keys[i] = o.Key()
+		if i > 0 && l.keys[i] <= l.keys[i-1] {
+			if l.keys[i] == l.keys[i-1] {
+				return keyedList{}, false
 			}
 			sorted = false
 		}
 	}
 	if sorted {
-		return v, true
+		return l, true
 	}
-	perm := make([]int32, len(objs))
-	for i := range perm {
-		perm[i] = int32(i)
+	l.order = make([]int32, len(objs))
+	for i := range l.order {
+		l.order[i] = int32(i)
 	}
-	slices.SortFunc(perm, func(a, b int32) int { return strings.Compare(v.keys[a], v.keys[b]) })
-	sortedView := keyView{objs: make([]*model.Object, len(objs)), keys: make([]string, len(objs))}
-	for i, k := range perm {
-		sortedView.objs[i], sortedView.keys[i] = objs[k], v.keys[k]
-		if i > 0 && sortedView.keys[i] == sortedView.keys[i-1] {
-			return keyView{}, false
+	slices.SortFunc(l.order, func(a, b int32) int { return strings.Compare(l.keys[a], l.keys[b]) })
+	for k := 1; k < len(l.order); k++ {
+		if l.keys[l.order[k]] == l.keys[l.order[k-1]] {
+			return keyedList{}, false
 		}
 	}
-	return sortedView, true
+	return l, true
 }
 
 // diffListIndexed is diffList through an index of prior, for lists where a _key appears twice:

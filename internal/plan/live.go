@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -104,10 +106,14 @@ func Build(in Input) (*Plan, error) {
 	}
 	base := prior
 	var drift []Change
+	var driftDone sync.WaitGroup
 	if in.Live != nil {
-		drift = Drift(prior, in.Live)
+		// The drift (state vs live) and the plan (configuration vs live) are two independent
+		// comparisons of the whole graph: they run side by side.
+		crash.GoWait(&driftDone, func() { drift = Drift(prior, in.Live) })
 		base = in.Live
 	}
+	defer driftDone.Wait() // every return waits: the goroutine never outlives Build
 	explicit := map[objectID]bool{}
 	if len(in.Imports) > 0 {
 		byAddress := make(map[string]*model.Object, in.Desired.Len())
@@ -151,6 +157,7 @@ func Build(in Input) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	driftDone.Wait()
 	p.Drift = drift
 	p.Live = LiveNotCompared
 	if in.Live != nil {
