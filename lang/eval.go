@@ -514,15 +514,17 @@ func (a attrValues) value(name string) cty.Value {
 	return v
 }
 
-// scratch is what one worker reuses from instance to instance: the child context that holds
-// each, and the slices of attribute values. Nothing evaluated keeps a reference to them.
+// scratch is what one worker reuses from instance to instance: the slices of attribute
+// values, which nothing evaluated keeps a reference to.
 type scratch struct {
 	lctx     *lazyContext
 	compiled []compiledAttr
-	child    *hcl.EvalContext // made on the first attribute left to hcl
-	eachSet  bool             // child holds the current instance's each
-	vals     []cty.Value
-	eps      []*model.Object
+	// child holds the current instance's each, made on its first attribute left to hcl.
+	// Each instance has its own: diagnostics keep their context for the "with each.key
+	// as ..." lines they are printed with.
+	child *hcl.EvalContext
+	vals  []cty.Value
+	eps   []*model.Object
 }
 
 func newScratch(lctx *lazyContext, b *objectBlock, compiled []compiledAttr) *scratch {
@@ -536,17 +538,13 @@ func (sc *scratch) context(in *instance) *hcl.EvalContext {
 	}
 	if sc.child == nil {
 		sc.child = sc.lctx.get().NewChild()
-		sc.child.Variables = map[string]cty.Value{}
-	}
-	if !sc.eachSet {
-		sc.child.Variables["each"] = in.eachValue()
-		sc.eachSet = true
+		sc.child.Variables = map[string]cty.Value{"each": in.eachValue()}
 	}
 	return sc.child
 }
 
 func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in *instance, obj *model.Object) (*model.Object, cty.Value, hcl.Diagnostics) {
-	sc.eachSet = false
+	sc.child = nil
 	env := fastEnv{in: in}
 	addr := in.address(b)
 	*obj = model.Object{Kind: b.kind, Address: addr, Props: make(model.Properties, len(b.attrs)+4)}

@@ -117,3 +117,47 @@ func TestInstancesOfObject(t *testing.T) {
 		t.Error("a second for_each = local.m did not reuse the instances")
 	}
 }
+
+// TestDiagnosticContextIsTheInstances: a diagnostic of a for_each instance keeps a context
+// whose each is that instance's, also when later instances of the same worker go through
+// hcl too: the "with each.value.team as ..." lines of the terminal come from it.
+func TestDiagnosticContextIsTheInstances(t *testing.T) {
+	src := `integration {
+  type        = "my-billing-acme"
+  instance_id = "i-1"
+}
+locals {
+  hosts = { "a" = { team = "t1" }, "b" = { team = "x1" }, "c" = { team = "t1" }, "d" = { team = "x2" }, "e" = { team = "t1" } }
+}
+entity "team" "all" {
+  for_each = toset(["t1"])
+  _class   = "Team"
+  name     = each.key
+}
+entity "host" "all" {
+  for_each = local.hosts
+  _class   = "Host"
+  name     = each.key
+}
+relationship "team_has_host" {
+  for_each = local.hosts
+  _class   = "HAS"
+  from     = entity.team.all[each.value.team]
+  to       = entity.host.all[each.key]
+  note     = each.key == "" ? "" : each.value.team
+}
+`
+	_, diags := Load(Options{Dir: t.TempDir(), Sources: map[string][]byte{"main.hcl": []byte(src)}})
+	want := map[string]string{`relationship.team_has_host["b"]`: "x1", `relationship.team_has_host["d"]`: "x2"}
+	if len(diags) != len(want) {
+		t.Fatalf("%d diagnostics, want %d: %s", len(diags), len(want), diags.Error())
+	}
+	team := hcl.Traversal{hcl.TraverseRoot{Name: "each"}, hcl.TraverseAttr{Name: "value"}, hcl.TraverseAttr{Name: "team"}}
+	for _, d := range diags {
+		addr := d.Detail[strings.Index(d.Detail, "(in ")+4 : len(d.Detail)-1]
+		got, vd := team.TraverseAbs(d.EvalContext)
+		if vd.HasErrors() || got.AsString() != want[addr] {
+			t.Errorf("%s: the diagnostic's each.value.team is %#v, want %q", addr, got, want[addr])
+		}
+	}
+}
