@@ -128,7 +128,6 @@ func Parse(data []byte) (*Model, error) {
 		classes:     make(map[string]*Class, len(doc.EntityClasses)),
 		relIndex:    make(map[string]*RelationshipClass, len(doc.RelationshipClasses)),
 		rules:       doc.RelationshipRules,
-		plans:       planCache{plans: map[string]*plan{}},
 		patterns:    c.regexps,
 		formats:     formats,
 		formatsUsed: c.formatsUsed,

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -226,12 +228,37 @@ type classPattern struct {
 
 // planCache holds compiled plans by class combination. It is bounded so that a stream of
 // distinct combinations (an emulator receiving arbitrary payloads) cannot grow it forever.
+// Readers load an immutable map and take no lock: validation workers look a plan up for
+// every entity, and a shared lock's counter, written by each of them, costs more than the
+// lookup. A new plan replaces the map with a copy (at most maxCachedPlans times).
 type planCache struct {
-	mu    sync.RWMutex
-	plans map[string]*plan
+	mu    sync.Mutex // serialises writers
+	plans atomic.Pointer[map[string]*plan]
 }
 
 const maxCachedPlans = 1024
+
+// load returns the cached plans; nil before the first plan is stored.
+func (c *planCache) load() map[string]*plan {
+	if m := c.plans.Load(); m != nil {
+		return *m
+	}
+	return nil
+}
+
+// store caches p under key unless the cache is full.
+func (c *planCache) store(key string, p *plan) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.load()
+	if _, ok := old[key]; ok || len(old) >= maxCachedPlans {
+		return
+	}
+	m := make(map[string]*plan, len(old)+1)
+	maps.Copy(m, old)
+	m[key] = p
+	c.plans.Store(&m)
+}
 
 func (m *Model) plan(classes []string) *plan {
 	var buf [256]byte
@@ -242,18 +269,11 @@ func (m *Model) plan(classes []string) *plan {
 		}
 		key = append(key, c...)
 	}
-	m.plans.mu.RLock()
-	p := m.plans.plans[string(key)]
-	m.plans.mu.RUnlock()
-	if p != nil {
+	if p := m.plans.load()[string(key)]; p != nil {
 		return p
 	}
-	p = m.compilePlan(classes)
-	m.plans.mu.Lock()
-	if len(m.plans.plans) < maxCachedPlans {
-		m.plans.plans[string(key)] = p
-	}
-	m.plans.mu.Unlock()
+	p := m.compilePlan(classes)
+	m.plans.store(string(key), p)
 	return p
 }
 

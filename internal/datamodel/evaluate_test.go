@@ -197,9 +197,7 @@ func TestPlanCacheIsBounded(t *testing.T) {
 	for i := 0; i < maxCachedPlans+50; i++ {
 		m.Check([]string{"Host", fmt.Sprintf("Unknown%d", i)}, p)
 	}
-	m.plans.mu.RLock()
-	n := len(m.plans.plans)
-	m.plans.mu.RUnlock()
+	n := len(m.plans.load())
 	if n != maxCachedPlans {
 		t.Errorf("%d cached plans, want the bound %d", n, maxCachedPlans)
 	}
