@@ -22,6 +22,22 @@ type DiagnosticExtra struct {
 	Code string
 }
 
+// extras holds each rule's DiagnosticExtra as an interface value, boxed once.
+var extras = func() map[string]any {
+	m := make(map[string]any, len(Rules))
+	for _, r := range Rules {
+		m[r.Code] = DiagnosticExtra{Code: r.Code}
+	}
+	return m
+}()
+
+func extraOf(code string) any {
+	if x, ok := extras[code]; ok {
+		return x
+	}
+	return DiagnosticExtra{Code: code}
+}
+
 // CodeOf returns the rule code a diagnostic carries, or "".
 func CodeOf(d *hcl.Diagnostic) string {
 	if x, ok := d.Extra.(DiagnosticExtra); ok {
@@ -33,12 +49,14 @@ func CodeOf(d *hcl.Diagnostic) string {
 // Diagnostics turns findings into HCL diagnostics located by loc (which may be nil).
 func Diagnostics(fs []Finding, loc Locator) hcl.Diagnostics {
 	diags := make(hcl.Diagnostics, 0, len(fs))
-	for _, f := range fs {
-		d := &hcl.Diagnostic{
+	all := make([]hcl.Diagnostic, len(fs)) // one allocation rather than one per finding
+	for i, f := range fs {
+		d := &all[i]
+		*d = hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
 			Summary:  f.Summary,
 			Detail:   f.Detail,
-			Extra:    DiagnosticExtra{Code: f.Code},
+			Extra:    extraOf(f.Code),
 		}
 		if f.Severity == Error {
 			d.Severity = hcl.DiagError

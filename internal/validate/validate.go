@@ -252,34 +252,31 @@ func (r *run) objectFindings(g *model.Graph) []Finding {
 		return g.Relationships[i-len(g.Entities)]
 	}
 	chunks := (n + chunkSize - 1) / chunkSize
-	workers := min(runtime.GOMAXPROCS(0), chunks)
-	if workers <= 1 {
-		c := r.newChecker()
-		for i := range n {
-			c.object(at(i))
-		}
-		return c.findings
-	}
 	results := make([][]Finding, chunks)
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		crash.GoWait(&wg, func() {
-			c := r.newChecker()
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= chunks {
-					return
-				}
-				c.findings = nil
-				for i := k * chunkSize; i < min(n, (k+1)*chunkSize); i++ {
-					c.object(at(i))
-				}
-				results[k] = c.findings
+	work := func() {
+		c := r.newChecker()
+		for {
+			k := int(next.Add(1)) - 1
+			if k >= chunks {
+				return
 			}
-		})
+			c.findings = c.findings[:0] // one buffer per worker, copied out at its size
+			for i := k * chunkSize; i < min(n, (k+1)*chunkSize); i++ {
+				c.object(at(i))
+			}
+			results[k] = slices.Clone(c.findings)
+		}
 	}
-	wg.Wait()
+	if workers := min(runtime.GOMAXPROCS(0), chunks); workers <= 1 {
+		work()
+	} else {
+		var wg sync.WaitGroup
+		for range workers {
+			crash.GoWait(&wg, work)
+		}
+		wg.Wait()
+	}
 	total := 0
 	for _, fs := range results {
 		total += len(fs)
