@@ -275,6 +275,7 @@ func (d *declarations) addObject(b *hcl.Block, kind model.Kind) hcl.Diagnostics 
 		}
 	}
 	ob.attrs = attrs
+	ob.attrNames = make([]string, 0, len(attrs))
 	for name := range attrs {
 		ob.attrNames = append(ob.attrNames, name)
 	}
