@@ -2,12 +2,15 @@ package lang
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -146,37 +149,53 @@ func decodeFiles(files []*hcl.File) (*declarations, hcl.Diagnostics) {
 		varByName:   map[string]*variableBlock{},
 		localByName: map[string]*localValue{},
 	}
-	var diags hcl.Diagnostics
+	// Diagnostics come in segments, in declaration order; an object block's body is decoded
+	// after all blocks are registered (in parallel, see decodeBodies) into its own segment.
+	var parts []hcl.Diagnostics
+	var bodies []bodyJob
+	object := func(b *hcl.Block, kind model.Kind) {
+		ob, labelDiags := d.addObject(b, kind)
+		parts = append(parts, labelDiags)
+		if ob != nil {
+			bodies = append(bodies, bodyJob{ob: ob, block: b, part: len(parts)})
+			parts = append(parts, nil)
+		}
+	}
 	for _, f := range files {
 		if f == nil {
 			continue
 		}
 		content, moreDiags := f.Body.Content(fileSchema)
-		diags = append(diags, moreDiags...)
+		parts = append(parts, moreDiags)
 		for _, b := range content.Blocks {
 			switch b.Type {
 			case "integration":
-				diags = append(diags, d.addIntegration(b)...)
+				parts = append(parts, d.addIntegration(b))
 			case "entity":
-				diags = append(diags, d.addObject(b, model.KindEntity)...)
+				object(b, model.KindEntity)
 			case "relationship":
-				diags = append(diags, d.addObject(b, model.KindRelationship)...)
+				object(b, model.KindRelationship)
 			case "mapped_relationship":
-				diags = append(diags, d.addObject(b, model.KindMappedRelationship)...)
+				object(b, model.KindMappedRelationship)
 			case "variable":
-				diags = append(diags, d.addVariable(b)...)
+				parts = append(parts, d.addVariable(b))
 			case "locals":
-				diags = append(diags, d.addLocals(b)...)
+				parts = append(parts, d.addLocals(b))
 			case "backend":
 				d.backends = append(d.backends, b)
 			case "encryption":
 				d.encryptions = append(d.encryptions, b)
 			case "import":
-				diags = append(diags, d.addImport(b)...)
+				parts = append(parts, d.addImport(b))
 			case "moved":
-				diags = append(diags, d.addMoved(b)...)
+				parts = append(parts, d.addMoved(b))
 			}
 		}
+	}
+	decodeBodies(bodies, parts)
+	var diags hcl.Diagnostics
+	for _, p := range parts {
+		diags = append(diags, p...)
 	}
 	diags = append(diags, d.checkMoves()...)
 	switch len(d.integration) {
@@ -236,9 +255,11 @@ func (d *declarations) addIntegration(b *hcl.Block) hcl.Diagnostics {
 	return diags
 }
 
-func (d *declarations) addObject(b *hcl.Block, kind model.Kind) hcl.Diagnostics {
-	ob := &objectBlock{kind: kind, defRange: b.DefRange}
-	var diags hcl.Diagnostics
+// addObject registers an entity, relationship or mapped_relationship block by its labels;
+// the block's body is decoded later (decodeBody). ob is nil when the labels are invalid or
+// already taken.
+func (d *declarations) addObject(b *hcl.Block, kind model.Kind) (ob *objectBlock, diags hcl.Diagnostics) {
+	ob = &objectBlock{kind: kind, defRange: b.DefRange}
 	if kind == model.KindEntity {
 		ob.resource, ob.name = b.Labels[0], b.Labels[1]
 		ob.addr = "entity." + ob.resource + "." + ob.name
@@ -250,19 +271,63 @@ func (d *declarations) addObject(b *hcl.Block, kind model.Kind) hcl.Diagnostics 
 		diags = append(diags, checkLabel(b, 0, "name")...)
 	}
 	if diags.HasErrors() {
-		return diags
+		return nil, diags
 	}
 	if prev, dup := d.byAddr[ob.addr]; dup {
-		return append(diags, &hcl.Diagnostic{
+		return nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Duplicate block",
 			Detail:   fmt.Sprintf("%s is already declared at %s. Give each block its own labels.", ob.addr, prev.defRange),
 			Subject:  b.DefRange.Ptr(),
 		})
 	}
+	d.byAddr[ob.addr] = ob
+	d.objects = append(d.objects, ob)
+	if kind == model.KindEntity {
+		d.resources[ob.resource] = append(d.resources[ob.resource], ob)
+	}
+	return ob, diags
+}
 
-	lifecycles, attrs, moreDiags := attributesAndLifecycle(b.Body)
-	diags = append(diags, moreDiags...)
+// parallelBodies is the number of object blocks per goroutine below which decodeBodies does
+// not start one (tests lower and raise it).
+var parallelBodies = 256
+
+// bodyJob is an object block whose body is still to be decoded, and the index of its
+// diagnostics segment.
+type bodyJob struct {
+	ob    *objectBlock
+	block *hcl.Block
+	part  int
+}
+
+// decodeBodies runs decodeBody for every job, on as many goroutines as there are CPUs when
+// there are many: each job touches only its own block.
+func decodeBodies(jobs []bodyJob, parts []hcl.Diagnostics) {
+	workers := min(runtime.GOMAXPROCS(0), len(jobs)/parallelBodies)
+	if workers <= 1 {
+		for _, j := range jobs {
+			parts[j.part] = decodeBody(j.ob, j.block)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (len(jobs) + workers - 1) / workers
+	for lo := 0; lo < len(jobs); lo += per {
+		share := jobs[lo:min(lo+per, len(jobs))]
+		crash.GoWait(&wg, func() {
+			for _, j := range share {
+				parts[j.part] = decodeBody(j.ob, j.block)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// decodeBody reads an object block's attributes and lifecycle block.
+func decodeBody(ob *objectBlock, b *hcl.Block) hcl.Diagnostics {
+	kind := ob.kind
+	lifecycles, attrs, diags := attributesAndLifecycle(b.Body)
 	for i, lb := range lifecycles {
 		if i > 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate lifecycle block", Detail: "A block has at most one lifecycle block; merge them.", Subject: lb.DefRange.Ptr()})
@@ -299,11 +364,6 @@ func (d *declarations) addObject(b *hcl.Block, kind model.Kind) hcl.Diagnostics 
 		if _, ok := attrs["target"]; !ok && kind == model.KindMappedRelationship {
 			diags = append(diags, missingArgument(b, "target", kind))
 		}
-	}
-	d.byAddr[ob.addr] = ob
-	d.objects = append(d.objects, ob)
-	if kind == model.KindEntity {
-		d.resources[ob.resource] = append(d.resources[ob.resource], ob)
 	}
 	return diags
 }

@@ -1,7 +1,9 @@
 package lang
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -55,4 +57,51 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// TestDecodeBodiesInParallel decodes a thousand object blocks, some with errors in their
+// bodies, with and without goroutines: the diagnostics (in order) and the decoded blocks
+// must be the same.
+func TestDecodeBodiesInParallel(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("integration {\n  type = \"x\"\n}\n")
+	for i := range 1000 {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&src, "entity \"a\" \"e%d\" {\n  _class = \"A\"\n  n = %d\n  properties = { k%d = 1 }\n}\n", i, i, i)
+		case 1:
+			fmt.Fprintf(&src, "relationship \"r%d\" {\n  _class = \"HAS\"\n  from = entity.a.e%d\n}\n", i, i-1)
+		case 2:
+			fmt.Fprintf(&src, "entity \"a\" \"e%d\" {\n  nested {\n  }\n  lifecycle {\n    prevent_destroy = true\n  }\n  lifecycle {\n  }\n}\n", i)
+		case 3:
+			fmt.Fprintf(&src, "entity \"a\" \"e%d\" {\n}\nentity \"a\" \"e%d\" {\n}\n", i-1, i)
+		}
+	}
+	decode := func(perGoroutine int) (*declarations, hcl.Diagnostics) {
+		old := parallelBodies
+		parallelBodies = perGoroutine
+		defer func() { parallelBodies = old }()
+		f, diags := hclsyntax.ParseConfig([]byte(src.String()), "main.hcl", hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		return decodeFiles([]*hcl.File{f})
+	}
+	seqDecls, seqDiags := decode(1 << 30)
+	parDecls, parDiags := decode(1)
+	if len(seqDiags) < 700 {
+		t.Fatalf("only %d diagnostics: the test lost its errors", len(seqDiags))
+	}
+	if !reflect.DeepEqual(parDiags, seqDiags) {
+		t.Errorf("diagnostics differ in parallel")
+	}
+	if len(parDecls.objects) != len(seqDecls.objects) {
+		t.Fatalf("%d objects in parallel, %d in sequence", len(parDecls.objects), len(seqDecls.objects))
+	}
+	for i, ob := range seqDecls.objects {
+		p := parDecls.objects[i]
+		if ob.addr != p.addr || !reflect.DeepEqual(ob.attrNames, p.attrNames) || !reflect.DeepEqual(ob.propKeyRanges, p.propKeyRanges) || (ob.preventDestroyExpr == nil) != (p.preventDestroyExpr == nil) {
+			t.Errorf("object %d (%s) decoded differently in parallel", i, ob.addr)
+		}
+	}
 }
