@@ -339,3 +339,19 @@ func TestPlatformObjectChecksMappings(t *testing.T) {
 		t.Errorf("findings = %v, want one J1P009", fs)
 	}
 }
+
+// TestMayBeDate: the pre-check of J1C206 never rejects what isoDate matches.
+func TestMayBeDate(t *testing.T) {
+	for _, s := range []string{
+		"2024-01-01", "2024-01-01T10:00", "2024-01-01 10:00:00.123+02:00", "2024-01-01T10:00:00Z",
+		"host-12345", "2024-1-01xx", "20240-01-01", "abcd-ef-gh", "2024-01-0", "2024-01-01T10:00:00.123456789+0200xxxxxxxxxxxxx",
+		"٢٠٢٤-01-01", "2024/01/01", "2024-0a-01", "",
+	} {
+		if isoDate.MatchString(s) && !mayBeDate(s) {
+			t.Errorf("mayBeDate(%q) = false, but isoDate matches it", s)
+		}
+	}
+	if mayBeDate("host-12345") {
+		t.Error(`mayBeDate("host-12345") = true`)
+	}
+}
