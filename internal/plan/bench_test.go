@@ -79,3 +79,36 @@ func BenchmarkNextCreate(b *testing.B) {
 		p.Next(nil)
 	}
 }
+
+// BenchmarkFileEncode writes BenchmarkComputeCreate's plan as a saved plan (plan -out).
+func BenchmarkFileEncode(b *testing.B) {
+	p, err := Compute(benchInventory(benchN), nil, Prior{}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Encode(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFileDecode reads it back (apply PLANFILE).
+func BenchmarkFileDecode(b *testing.B) {
+	p, err := Compute(benchInventory(benchN), nil, Prior{}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := p.Encode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(data, "bench.plan"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -152,43 +152,6 @@ type priorJSON struct {
 	Hash    model.Hash `json:"hash"`
 }
 
-// Encode returns the saved-plan form of p.
-func (p *Plan) Encode() ([]byte, error) {
-	var upload bytes.Buffer
-	if err := p.Upload.WriteJSON(&upload, ""); err != nil {
-		return nil, err
-	}
-	f := fileJSON{
-		FormatVersion: FileFormatVersion,
-		ToolVersion:   p.ToolVersion,
-		Mode:          p.Mode,
-		Target:        p.Target,
-		Prior:         priorJSON(p.Prior),
-		DesiredHash:   p.DesiredHash,
-		Targets:       p.Targets,
-		Unchanged:     p.Unchanged,
-		MassDelete:    p.MassDelete,
-		Changes:       nonNil(p.Changes),
-		NotApplied:    nonNil(p.NotApplied),
-		Upload:        upload.Bytes(),
-		Live:          p.Live,
-		Drift:         p.Drift,
-		Replacements:  p.Replacements,
-	}
-	b, err := model.MarshalJSON(f, " ")
-	if err != nil {
-		return nil, fmt.Errorf("encode plan: %w", err)
-	}
-	return b, nil
-}
-
-func nonNil(cs []Change) []Change {
-	if cs == nil {
-		return []Change{}
-	}
-	return cs
-}
-
 // Decode reads a saved plan file; name is used in error messages.
 func Decode(data []byte, name string) (*Plan, error) {
 	var f fileJSON
