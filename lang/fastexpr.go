@@ -338,15 +338,23 @@ func (c compiler) template(x *hclsyntax.TemplateExpr) fastExpr {
 }
 
 // attrSteps returns the attribute names of a traversal's steps, or false when a step is
-// not an attribute.
+// neither an attribute nor an index with a literal string, which hcl.Index looks up in an
+// object or a map as hcl.GetAttr looks up an attribute.
 func attrSteps(tr hcl.Traversal) ([]string, bool) {
 	steps := make([]string, len(tr))
 	for i, s := range tr {
-		a, ok := s.(hcl.TraverseAttr)
-		if !ok {
+		switch s := s.(type) {
+		case hcl.TraverseAttr:
+			steps[i] = cty.NormalizeString(s.Name) // as cty's GetAttr and HasAttribute do
+		case hcl.TraverseIndex:
+			k := s.Key
+			if k.IsMarked() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
+				return nil, false
+			}
+			steps[i] = k.AsString()
+		default:
 			return nil, false
 		}
-		steps[i] = cty.NormalizeString(a.Name) // as cty's GetAttr and HasAttribute do
 	}
 	return steps, true
 }

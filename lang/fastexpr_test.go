@@ -80,7 +80,17 @@ func TestFastExprMatchesHCL(t *testing.T) {
 		{`each.value.name.x`, false},
 		{`each.key.x`, false},
 		{`each.other`, false},
-		{`each.value["name"]`, false},
+		{`each.value["name"]`, true},
+		{`each.value["nested"]["a"].b`, true},
+		{`each.value.map["k"]`, true},
+		{`each.value["missing"]`, false},
+		{`each.value.map["missing"]`, false},
+		{`each.value.list[0]`, false},
+		{`each.value.list["0"]`, false},
+		{`each.value[0]`, false},
+		{`each["key"]`, true},
+		{`local.m["café"]`, true},
+		{`"x${each.value["num"]}"`, true},
 		{`var.region`, true},
 		{`var.token`, true},
 		{`var.missing`, false},
@@ -264,6 +274,13 @@ entity "row" "all" {
 }`},
 		{"null for key", `locals {
   rows = { for r in jsondecode("[{\"id\": null}]") : r.id => r }
+}`},
+		{"index syntax", `entity "z" "all" {
+  for_each = local.hosts
+  _class   = "Z"
+  team     = each.value["team"]
+  n        = "${each.key}-${each.value["n"]}"
+  missing  = each.value["nope"]
 }`},
 		{"for_each errors", `entity "y" "all" {
   for_each = local.hosts.a.team
