@@ -3,6 +3,8 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -35,7 +37,10 @@ func referenceEncode(t *testing.T, p *Plan) []byte {
 	return b
 }
 
-func TestEncodeMatchesEncodingJSON(t *testing.T) {
+// encodeTestPlans are plans with every member a saved plan has, and strings encoding/json
+// escapes its own way.
+func encodeTestPlans(t *testing.T) map[string]*Plan {
+	t.Helper()
 	// Strings encoding/json escapes its own way: control characters (\b, \f), quotes,
 	// backslashes, HTML characters (kept), line separators, invalid UTF-8, non-ASCII.
 	odd := "a<b>&c \"q\" \\ \b\f\n\t\x01 \u2028\u2029 é 😀 \xff"
@@ -75,6 +80,11 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	}
 	plans["large"] = large
 
+	return plans
+}
+
+func TestEncodeMatchesEncodingJSON(t *testing.T) {
+	plans := encodeTestPlans(t)
 	for name, p := range plans {
 		t.Run(name, func(t *testing.T) {
 			got, err := p.Encode()
@@ -126,5 +136,83 @@ func TestIndentedSize(t *testing.T) {
 				t.Errorf("%s cut at %d indented as\n%s", doc, i, all)
 			}
 		}
+	}
+}
+
+// generalDecode is how Decode reads a file it leaves to encoding/json.
+func generalDecode(data []byte) (fileJSON, *model.Graph, error) {
+	var f fileJSON
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return f, nil, err
+	}
+	g, err := model.DecodePayload(f.Upload)
+	f.Upload = nil
+	return f, g, err
+}
+
+// TestDecodeFastPath: the scanner reads every plan Encode writes exactly as encoding/json
+// does, and leaves any file it is not sure of to encoding/json.
+func TestDecodeFastPath(t *testing.T) {
+	for name, p := range encodeTestPlans(t) {
+		t.Run(name, func(t *testing.T) {
+			data, err := p.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, gotUpload, fast := scanFile(data)
+			if !fast {
+				t.Fatal("the scanner left a file Encode wrote to encoding/json")
+			}
+			want, wantUpload, err := generalDecode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotUpload, wantUpload) {
+				t.Errorf("scanner read\n%+v\n%+v\nencoding/json read\n%+v\n%+v", got, gotUpload, want, wantUpload)
+			}
+		})
+	}
+	base, err := encodeTestPlans(t)["diff"].Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(base)
+	variants := map[string]string{
+		"name in other case":    strings.Replace(doc, `"mode"`, `"Mode"`, 1),
+		"unknown member":        strings.Replace(doc, `"mode"`, `"extra": 1, "mode"`, 1),
+		"member twice":          strings.Replace(doc, `"mode": "DIFF"`, `"mode": "DIFF", "mode": "PATCH"`, 1),
+		"unknown change member": strings.Replace(doc, `"address"`, `"note": "x", "address"`, 1),
+		"two actions":           strings.Replace(doc, `"actions": [`, `"actions": ["create", `, 1),
+		"null changes":          strings.Replace(doc, `"changes": [`, `"changes": null, "x": [`, 1),
+		"fractional version":    strings.Replace(doc, `"format_version": 1`, `"format_version": 1.0`, 1),
+		"trailing data":         doc + "{}",
+		"unknown target member": strings.Replace(doc, `"source"`, `"sauce": "x", "source"`, 1),
+	}
+	for name, v := range variants {
+		t.Run(name, func(t *testing.T) {
+			if v == doc {
+				t.Fatal("the variant changed nothing")
+			}
+			if _, _, fast := scanFile([]byte(v)); fast {
+				t.Error("the scanner took a file it should leave to encoding/json")
+			}
+			got, gotErr := Decode([]byte(v), "p")
+			want, wantUpload, wantErr := generalDecode([]byte(v))
+			if wantErr != nil {
+				if gotErr == nil {
+					t.Errorf("Decode accepted what encoding/json refuses: %v", wantErr)
+				}
+				return
+			}
+			if gotErr != nil {
+				// Decode's own checks (mode, actions, …) refuse what encoding/json read.
+				return
+			}
+			if got.Mode != want.Mode || len(got.Changes) != len(want.Changes) || len(got.Upload.Entities) != len(wantUpload.Entities) {
+				t.Errorf("Decode read %+v, encoding/json %+v", got, want)
+			}
+		})
 	}
 }

@@ -154,11 +154,13 @@ type priorJSON struct {
 
 // Decode reads a saved plan file; name is used in error messages.
 func Decode(data []byte, name string) (*Plan, error) {
-	var f fileJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s is not a j1hcl plan file: %w", name, err)
+	f, upload, fast := scanFile(data)
+	if !fast {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("%s is not a j1hcl plan file: %w", name, err)
+		}
 	}
 	if f.FormatVersion != FileFormatVersion {
 		return nil, fmt.Errorf("%s is a plan file of format version %d; this j1hcl reads version %d: create the plan again with this version", name, f.FormatVersion, FileFormatVersion)
@@ -171,9 +173,11 @@ func Decode(data []byte, name string) (*Plan, error) {
 	default:
 		return nil, fmt.Errorf("%s: unknown live status %q", name, f.Live)
 	}
-	upload, err := model.DecodePayload(f.Upload)
-	if err != nil {
-		return nil, fmt.Errorf("%s: upload: %w", name, err)
+	if !fast {
+		var err error
+		if upload, err = model.DecodePayload(f.Upload); err != nil {
+			return nil, fmt.Errorf("%s: upload: %w", name, err)
+		}
 	}
 	return &Plan{
 		ToolVersion:  f.ToolVersion,
