@@ -19,7 +19,7 @@ type change struct {
 	entities      []*model.Object
 	relationships []*model.Object
 	// byKey holds the uploads by _key, entities and relationships together.
-	byKey map[string]*model.Object
+	byKey map[string]heldObject
 	// partialTypes are the _types a DIFF leaves alone (partialDatasets.types).
 	partialTypes map[string]bool
 	// deleteEntities and deleteRelationships are applied before the upload.
@@ -31,7 +31,7 @@ func (c *change) partial(r *record) bool { return len(c.partialTypes) > 0 && c.p
 
 // uploaded reports whether the job uploaded an object of the kind's list under key.
 func (c *change) uploaded(key string, relationship bool) bool {
-	u := c.byKey[key]
+	u := c.byKey[key].obj
 	return u != nil && u.Kind.IsRelationship() == relationship
 }
 

@@ -126,28 +126,33 @@ type job struct {
 	// Accepted uploads by _key (entities and relationships together), and in upload order.
 	// Released when finalize takes them and when the job is aborted or expires: only the
 	// record and its counters outlive AWAITING_UPLOADS.
-	byKey         map[string]*model.Object
+	byKey         map[string]heldObject
 	entities      []*model.Object
 	relationships []*model.Object
-	// slot is where each _key's object stands in entities or relationships, so that
-	// ignoreDuplicates replaces it in place; a replaced slot of the other list is nil.
-	slot map[string]int
 	// deletes are the deleteEntities and deleteRelationships of /upload, applied at finalize.
 	deleteEntities, deleteRelationships []deleteRef
 
 	events []Event
 }
 
+// heldObject is an accepted upload and where it stands in the job's entities or
+// relationships, so that ignoreDuplicates replaces it in place (a replaced slot of the other
+// list is nil).
+type heldObject struct {
+	obj  *model.Object
+	slot int
+}
+
 // release drops the job's uploads. The caller holds j.mu.
 func (j *job) release() {
-	j.entities, j.relationships, j.byKey, j.slot = nil, nil, nil, nil
+	j.entities, j.relationships, j.byKey = nil, nil, nil
 	j.deleteEntities, j.deleteRelationships = nil, nil
 }
 
 // holdsUploads reports whether the job still references uploaded objects. The caller holds
 // j.mu.
 func (j *job) holdsUploads() bool {
-	return j.byKey != nil || j.entities != nil || j.relationships != nil || j.slot != nil ||
+	return j.byKey != nil || j.entities != nil || j.relationships != nil ||
 		j.deleteEntities != nil || j.deleteRelationships != nil
 }
 

@@ -163,8 +163,8 @@ func (s *Server) newJob(req startRequest) (*job, *apiError) {
 	now := s.nowMillis()
 	j := &job{
 		id: s.newID(), source: req.Source, mode: mode, target: target,
-		status: StatusAwaitingUploads, start: now, touched: now, byKey: make(map[string]*model.Object),
-		slot: make(map[string]int), account: s.cfg.Account, ignoreDuplicates: req.IgnoreDuplicates,
+		status: StatusAwaitingUploads, start: now, touched: now, byKey: make(map[string]heldObject),
+		account: s.cfg.Account, ignoreDuplicates: req.IgnoreDuplicates,
 	}
 	s.jobsMu.Lock()
 	defer s.jobsMu.Unlock()
@@ -339,7 +339,7 @@ func (j *job) accept(body *uploadBody) *apiError {
 			key := u.Key()
 			prev, holder := fresh[key], "an earlier object of this request has"
 			if prev == nil {
-				prev, holder = j.byKey[key], "this job already holds"
+				prev, holder = j.byKey[key].obj, "this job already holds"
 			}
 			switch {
 			case prev == nil:
@@ -371,22 +371,20 @@ func (j *job) accept(body *uploadBody) *apiError {
 // The caller holds j.mu.
 func (j *job) put(key string, u *model.Object) {
 	isRel := u.Kind.IsRelationship()
-	if prev := j.byKey[key]; prev != nil {
-		i := j.slot[key]
-		if prev.Kind.IsRelationship() == isRel {
-			j.list(isRel)[i] = u
-			j.byKey[key] = u
+	if prev, ok := j.byKey[key]; ok {
+		if prev.obj.Kind.IsRelationship() == isRel {
+			j.list(isRel)[prev.slot] = u
+			j.byKey[key] = heldObject{u, prev.slot}
 			return
 		}
-		j.list(!isRel)[i] = nil
+		j.list(!isRel)[prev.slot] = nil
 		j.count(!isRel, -1)
 	}
-	j.byKey[key] = u
 	if isRel {
-		j.slot[key] = len(j.relationships)
+		j.byKey[key] = heldObject{u, len(j.relationships)}
 		j.relationships = append(j.relationships, u)
 	} else {
-		j.slot[key] = len(j.entities)
+		j.byKey[key] = heldObject{u, len(j.entities)}
 		j.entities = append(j.entities, u)
 	}
 	j.count(isRel, 1)
