@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -198,14 +199,12 @@ func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, sto
 	if prior != nil {
 		priorGraph = prior.Graph()
 	}
-	next := p.Next(priorGraph)
-
 	// The working copy: prior itself stays as it was, so a failure can write it back.
 	f := r.working(prior, p.Target)
 
 	if summary.All.Total() == 0 {
 		// Only moves: the remote graph has nothing to change, the state's addresses do.
-		if f.SetObjects(next) {
+		if f.SetObjects(p.Next(priorGraph)) {
 			f.Serial++
 			res.StateChanged = true
 		}
@@ -216,15 +215,20 @@ func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, sto
 		return res, nil
 	}
 
-	job, err := r.startAndUpload(ctx, p, opts)
+	// Record the job before finalize: if this process dies from here on, the next command
+	// finds the record and completes it from the job's outcome. The record is built and
+	// encoded while the uploads run (the client mostly waits for the API then), and written
+	// only once they all succeeded.
+	var pending []byte
+	var pendingErr error
+	job, err := r.startAndUpload(ctx, p, opts, func(job *syncapi.Job) {
+		f.RecordPending(job.ID, p.Mode, p.Next(priorGraph), r.now())
+		pending, pendingErr = f.Encode()
+	})
 	if err != nil {
 		return nil, err
 	}
-
-	// Record the job before finalize: if this process dies from here on, the next command
-	// finds the record and completes it from the job's outcome.
-	f.RecordPending(job.ID, p.Mode, next, r.now())
-	if err := r.writeState(ctx, store, f); err != nil {
+	if err := r.putState(ctx, store, pending, pendingErr); err != nil {
 		e := r.abort(ctx, job.ID, fmt.Errorf("record job %s as pending in the state: %w", job.ID, err), "the state is unchanged")
 		r.restoreInto(ctx, e, store, prior)
 		return nil, e
@@ -281,9 +285,10 @@ func (r *Runner) stateJob(j *syncapi.Job, mode string) state.Job {
 	return out
 }
 
-// startAndUpload starts the job and uploads the plan's payload. On failure after the start,
-// the job has been aborted and the error says so.
-func (r *Runner) startAndUpload(ctx context.Context, p *plan.Plan, opts Options) (*syncapi.Job, error) {
+// startAndUpload starts the job and uploads the plan's payload, running meanwhile(job) beside
+// the uploads once the job started; it returns when both are done. On failure after the
+// start, the job has been aborted and the error says so.
+func (r *Runner) startAndUpload(ctx context.Context, p *plan.Plan, opts Options, meanwhile func(*syncapi.Job)) (*syncapi.Job, error) {
 	spec := syncapi.JobSpec{
 		Source:                syncapi.Source(p.Target.Source),
 		IntegrationInstanceID: p.Target.IntegrationInstanceID,
@@ -295,6 +300,9 @@ func (r *Runner) startAndUpload(ctx context.Context, p *plan.Plan, opts Options)
 		return nil, &Error{Err: interrupted(ctx, err), Outcome: "No job was started; nothing was sent and the state is unchanged. " + nextStep(ctx, err)}
 	}
 	r.printf("Started %s job %s for %s.\n", p.Mode, job.ID, p.Target)
+	var besides sync.WaitGroup
+	crash.GoWait(&besides, func() { meanwhile(job) })
+	defer besides.Wait()
 
 	ents, rels := p.Upload.Entities, p.Upload.Relationships
 	total := len(ents) + len(rels)
@@ -440,6 +448,20 @@ func (r *Runner) restore(ctx context.Context, store backend.Backend, prior *stat
 		return nil // no state, or not the one Apply wrote
 	}
 	return store.Delete(ctx)
+}
+
+// putState stores data, the encoding of a state (encErr when encoding failed), as writeState
+// does.
+func (r *Runner) putState(ctx context.Context, store backend.Backend, data []byte, encErr error) error {
+	if encErr != nil {
+		return encErr
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stateTimeout)
+	defer cancel()
+	if err := store.Put(ctx, data); err != nil {
+		return fmt.Errorf("write state to %s: %w", store, err) // as backend.WriteState says it
+	}
+	return nil
 }
 
 // writeState stores f on a context an interrupt does not cancel: once a job may change the
