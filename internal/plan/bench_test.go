@@ -3,7 +3,9 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -108,6 +110,20 @@ func BenchmarkFileDecode(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Decode(data, "bench.plan"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkComputeNoChangeDeclared is BenchmarkComputeNoChange with the relationships in
+// declaration order (by host), which is not their _key order (by team), as in the CSV
+// benchmark's configuration.
+func BenchmarkComputeNoChangeDeclared(b *testing.B) {
+	desired, prior := benchInventory(benchN), benchInventory(benchN)
+	slices.SortFunc(desired.Relationships, func(x, y *model.Object) int { return strings.Compare(x.Address, y.Address) })
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compute(desired, prior, Prior{}, Options{SkipHash: true}); err != nil {
 			b.Fatal(err)
 		}
 	}

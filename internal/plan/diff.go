@@ -149,87 +149,56 @@ func matchesAny(targets []string, ch Change) bool {
 // desired object (in desired's order), then a delete for each prior object no desired object
 // has (in prior's order). It also returns how many desired objects are unchanged.
 func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
-	d, dOK := keyOrder(desired)
-	p, pOK := keyOrder(prior)
+	dKeys, dOK := sortedKeys(desired)
+	pKeys, pOK := sortedKeys(prior)
 	if !dOK || !pOK {
 		return diffListIndexed(out, desired, prior)
 	}
-	// No _key twice in either list: a merge of the two in _key order pairs them, no index.
+	// Both lists in _key order without a _key twice (a state and a live graph are; so is a
+	// configuration declared in that order): one merge pairs them, no index.
 	match := make([]*model.Object, len(desired))
 	matched := make([]bool, len(prior))
 	for i, j := 0, 0; i < len(desired) && j < len(prior); {
-		di, pj := d.at(i), p.at(j)
-		switch c := strings.Compare(d.keys[di], p.keys[pj]); {
+		switch c := strings.Compare(dKeys[i], pKeys[j]); {
 		case c < 0:
 			i++
 		case c > 0:
 			j++
 		default:
-			match[di], matched[pj] = prior[pj], true
+			match[i], matched[j] = prior[j], true
 			i++
 			j++
 		}
 	}
 	unchanged := 0
 	for i, o := range desired {
-		out = appendChange(out, o, d.keys[i], match[i], &unchanged)
+		out = appendChange(out, o, dKeys[i], match[i], &unchanged)
 	}
 	for j, o := range prior {
 		if !matched[j] {
-			out = appendDelete(out, o, p.keys[j])
+			out = appendDelete(out, o, pKeys[j])
 		}
 	}
 	return out, unchanged
 }
 
-// keyedList holds the _keys of a list of objects and the list's order by _key.
-type keyedList struct {
-	keys  []string // keys[i] is the _key of the list's object i
-	order []int32  // the indexes of the objects in _key order; nil when that is the list's own
-}
-
-// at returns the index of the object at position k in _key order.
-func (l keyedList) at(k int) int {
-	if l.order == nil {
-		return k
-	}
-	return int(l.order[k])
-}
-
-// keyOrder returns the _keys of objs and their order by _key (none to compute when objs is
-// in that order already, as states and live graphs are), or false when a _key appears twice:
-// diffListIndexed then decides which object of the two counts.
-func keyOrder(objs []*model.Object) (keyedList, bool) {
-	l := keyedList{keys: make([]string, len(objs))}
-	sorted := true
+// sortedKeys returns the _keys of objs, and whether they are in strictly increasing order.
+// For a list in any other order, sorting the keys would cost more than diffListIndexed's
+// index.
+func sortedKeys(objs []*model.Object) ([]string, bool) {
+	keys := make([]string, len(objs))
 	for i, o := range objs {
-		l.keys[i] = o.Key()
-		if i > 0 && l.keys[i] <= l.keys[i-1] {
-			if l.keys[i] == l.keys[i-1] {
-				return keyedList{}, false
-			}
-			sorted = false
+		keys[i] = o.Key()
+		if i > 0 && keys[i] <= keys[i-1] {
+			return nil, false
 		}
 	}
-	if sorted {
-		return l, true
-	}
-	l.order = make([]int32, len(objs))
-	for i := range l.order {
-		l.order[i] = int32(i)
-	}
-	slices.SortFunc(l.order, func(a, b int32) int { return strings.Compare(l.keys[a], l.keys[b]) })
-	for k := 1; k < len(l.order); k++ {
-		if l.keys[l.order[k]] == l.keys[l.order[k-1]] {
-			return keyedList{}, false
-		}
-	}
-	return l, true
+	return keys, true
 }
 
-// diffListIndexed is diffList through an index of prior, for lists where a _key appears twice:
-// the first prior object of a _key is the one compared, and a desired object whose _key an
-// earlier desired object already matched is created.
+// diffListIndexed is diffList through an index of prior, for lists out of _key order or where
+// a _key appears twice: the first prior object of a _key is the one compared, and a desired
+// object whose _key an earlier desired object already matched is created.
 func diffListIndexed(out []Change, desired, prior []*model.Object) ([]Change, int) {
 	byKey := model.NewIndex(prior)
 	unchanged := 0
