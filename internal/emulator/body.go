@@ -424,5 +424,5 @@ func describeFinding(field string, i int, o *model.Object, f validate.Finding) s
 	if k, ok := o.Props[model.PropKey].(string); ok {
 		key = fmt.Sprintf("_key %q", k)
 	}
-	return fmt.Sprintf("%s[%d] %s breaks %s (%s): %s", field, i, key, f.Code, f.Summary, f.Detail)
+	return fmt.Sprintf("%s[%d] %s breaks %s (%s): %s", field, i, key, f.Code, f.Summary, f.Detail())
 }

@@ -97,7 +97,7 @@ func (c *checker) missingProperties(o *model.Object) {
 			}
 		}
 		m := c.missingMessage(p.Class, c.missing)
-		c.report("J1D401", o, "", m.summary, describe(o)+m.detail)
+		c.reportNamed("J1D401", o, "", m.summary, m.detail)
 	}
 }
 

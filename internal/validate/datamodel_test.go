@@ -136,8 +136,8 @@ func TestDataModelRules(t *testing.T) {
 				t.Fatalf("findings = %q, want %q\n%s", got, tt.want, formatFindings(fs))
 			}
 			for _, want := range tt.detail {
-				if !strings.Contains(fs[0].Detail, want) {
-					t.Errorf("%s detail lacks %q:\n%s", fs[0].Code, want, fs[0].Detail)
+				if !strings.Contains(fs[0].Detail(), want) {
+					t.Errorf("%s detail lacks %q:\n%s", fs[0].Code, want, fs[0].Detail())
 				}
 			}
 		})
@@ -151,15 +151,15 @@ func checkMessage(t *testing.T, f Finding) {
 	if f.Summary == "" || strings.HasSuffix(f.Summary, ".") || len(f.Summary) > 60 {
 		t.Errorf("%s: summary %q: want a short phrase without a period", f.Code, f.Summary)
 	}
-	if !strings.HasPrefix(f.Detail, describe(f.Object)) {
-		t.Errorf("%s: detail does not start with the object's address %s: %s", f.Code, describe(f.Object), f.Detail)
+	if !strings.HasPrefix(f.Detail(), describe(f.Object)) {
+		t.Errorf("%s: detail does not start with the object's address %s: %s", f.Code, describe(f.Object), f.Detail())
 	}
-	if !strings.HasSuffix(f.Detail, ".") && !strings.HasSuffix(f.Detail, "?") {
-		t.Errorf("%s: detail does not end a sentence: %s", f.Code, f.Detail)
+	if !strings.HasSuffix(f.Detail(), ".") && !strings.HasSuffix(f.Detail(), "?") {
+		t.Errorf("%s: detail does not end a sentence: %s", f.Code, f.Detail())
 	}
 	for _, v := range f.Object.Props {
-		if s, ok := v.(string); ok && SecretKind(s) != "" && strings.Contains(f.Detail, s) {
-			t.Errorf("%s repeats a secret: %s", f.Code, f.Detail)
+		if s, ok := v.(string); ok && SecretKind(s) != "" && strings.Contains(f.Detail(), s) {
+			t.Errorf("%s repeats a secret: %s", f.Code, f.Detail())
 		}
 	}
 }
@@ -167,7 +167,7 @@ func checkMessage(t *testing.T, f Finding) {
 func formatFindings(fs []Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&b, "  %s %s [%s] %s\n    %s\n", f.Code, f.Severity, f.Property, f.Summary, f.Detail)
+		fmt.Fprintf(&b, "  %s %s [%s] %s\n    %s\n", f.Code, f.Severity, f.Property, f.Summary, f.Detail())
 	}
 	return b.String()
 }
@@ -223,8 +223,8 @@ func TestRelationshipRules(t *testing.T) {
 				if !slices.Equal(got, tt.want) {
 					t.Fatalf("findings = %q, want %q\n%s", got, tt.want, formatFindings(fs))
 				}
-				if tt.detail != "" && !strings.Contains(fs[0].Detail, tt.detail) {
-					t.Errorf("detail lacks %q:\n%s", tt.detail, fs[0].Detail)
+				if tt.detail != "" && !strings.Contains(fs[0].Detail(), tt.detail) {
+					t.Errorf("detail lacks %q:\n%s", tt.detail, fs[0].Detail())
 				}
 			})
 		}
@@ -374,8 +374,8 @@ func TestUnknownClassMessages(t *testing.T) {
 			continue
 		}
 		checkMessage(t, *hit)
-		if !strings.Contains(hit.Detail, tt.detail) {
-			t.Errorf("J1P007 detail lacks %q:\n%s", tt.detail, hit.Detail)
+		if !strings.Contains(hit.Detail(), tt.detail) {
+			t.Errorf("J1P007 detail lacks %q:\n%s", tt.detail, hit.Detail())
 		}
 	}
 }
@@ -408,7 +408,7 @@ func TestParallelDeterministic(t *testing.T) {
 		t.Fatalf("%d findings in parallel, %d serially", len(parallel), len(serial))
 	}
 	for i := range serial {
-		if serial[i].Object != parallel[i].Object || serial[i].Code != parallel[i].Code || serial[i].Detail != parallel[i].Detail {
+		if serial[i].Object != parallel[i].Object || serial[i].Code != parallel[i].Code || serial[i].Detail() != parallel[i].Detail() {
 			t.Fatalf("finding %d differs: %s %s vs %s %s", i, serial[i].Code, describe(serial[i].Object), parallel[i].Code, describe(parallel[i].Object))
 		}
 	}
@@ -452,7 +452,7 @@ func TestJ1D403Advice(t *testing.T) {
 		var detail string
 		for _, f := range fs {
 			if f.Code == "J1D403" {
-				detail = f.Detail
+				detail = f.Detail()
 			}
 		}
 		if detail == "" {

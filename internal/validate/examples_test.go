@@ -39,7 +39,7 @@ func TestExamples(t *testing.T) {
 				Written: cfg.Written, Classes: classes,
 			})
 			for _, f := range fs {
-				t.Logf("%s %s %s: %s", f.Code, f.Severity, f.Summary, f.Detail)
+				t.Logf("%s %s %s: %s", f.Code, f.Severity, f.Summary, f.Detail())
 				if f.Severity == validate.Error {
 					t.Errorf("%s is an error", f.Code)
 				}

@@ -62,10 +62,21 @@ type Finding struct {
 	Property string
 	// Summary is a short phrase without a final period.
 	Summary string
-	// Detail names the object, says what is wrong with the actual value and what to do.
-	Detail string
+	// detail is the text Detail returns; when named is set, what follows the object's name.
+	detail string
+	named  bool
 	// Related is a second object involved (the first holder of a duplicate _key).
 	Related *model.Object
+}
+
+// Detail names the object, says what is wrong with the actual value and what to do. A
+// rule that fires on every instance of a block shares the text after the name between them,
+// and the two are joined only here: a terminal shows one of 100,000 such details.
+func (f Finding) Detail() string {
+	if f.named {
+		return describe(f.Object) + f.detail
+	}
+	return f.detail
 }
 
 // Options tune a validation run.
@@ -294,8 +305,15 @@ func (c *checker) report(code string, o *model.Object, prop, summary, detail str
 	if sev == Off {
 		return nil
 	}
-	c.findings = append(c.findings, Finding{Code: code, Severity: sev, Object: o, Property: prop, Summary: summary, Detail: detail})
+	c.findings = append(c.findings, Finding{Code: code, Severity: sev, Object: o, Property: prop, Summary: summary, detail: detail})
 	return &c.findings[len(c.findings)-1]
+}
+
+// reportNamed is report for a detail that starts with describe(o), given without it.
+func (c *checker) reportNamed(code string, o *model.Object, prop, summary, afterName string) {
+	if f := c.report(code, o, prop, summary, afterName); f != nil {
+		f.named = true
+	}
 }
 
 func (c *checker) severity(code string) Severity {

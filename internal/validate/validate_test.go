@@ -90,11 +90,11 @@ func TestObjectRules(t *testing.T) {
 			var got []string
 			for _, f := range fs {
 				got = append(got, f.Code+" "+f.Property)
-				if f.Summary == "" || f.Detail == "" || strings.HasSuffix(f.Summary, ".") {
-					t.Errorf("%s: summary %q / detail %q: want a short summary without a period and a detail", f.Code, f.Summary, f.Detail)
+				if f.Summary == "" || f.Detail() == "" || strings.HasSuffix(f.Summary, ".") {
+					t.Errorf("%s: summary %q / detail %q: want a short summary without a period and a detail", f.Code, f.Summary, f.Detail())
 				}
-				if !strings.Contains(f.Detail, "entity.team.eng") {
-					t.Errorf("%s: detail %q does not name the object", f.Code, f.Detail)
+				if !strings.Contains(f.Detail(), "entity.team.eng") {
+					t.Errorf("%s: detail %q does not name the object", f.Code, f.Detail())
 				}
 			}
 			if strings.Join(got, ", ") != strings.Join(tt.want, ", ") {
@@ -111,8 +111,8 @@ func TestSecretsNeverEchoed(t *testing.T) {
 		t.Fatalf("want J1S301 and J1S302 on apiToken, J1S302 on notes; got %v", fs)
 	}
 	for _, f := range fs {
-		if strings.Contains(f.Detail, secret) || strings.Contains(f.Summary, secret) {
-			t.Errorf("%s repeats the secret: %s", f.Code, f.Detail)
+		if strings.Contains(f.Detail(), secret) || strings.Contains(f.Summary, secret) {
+			t.Errorf("%s repeats the secret: %s", f.Code, f.Detail())
 		}
 	}
 }
@@ -294,11 +294,11 @@ func TestSensitiveValuesWithheld(t *testing.T) {
 		t.Fatalf("%d findings, want %d: %v", len(fs), len(props), fs)
 	}
 	for _, f := range fs {
-		if strings.Contains(f.Detail, secret) || strings.Contains(f.Detail, date) {
-			t.Errorf("%s shows a sensitive value: %s", f.Code, f.Detail)
+		if strings.Contains(f.Detail(), secret) || strings.Contains(f.Detail(), date) {
+			t.Errorf("%s shows a sensitive value: %s", f.Code, f.Detail())
 		}
-		if !strings.Contains(f.Detail, sensitiveValue) {
-			t.Errorf("%s does not say the value is sensitive: %s", f.Code, f.Detail)
+		if !strings.Contains(f.Detail(), sensitiveValue) {
+			t.Errorf("%s does not say the value is sensitive: %s", f.Code, f.Detail())
 		}
 	}
 }
@@ -317,7 +317,7 @@ func TestReservedNameMessage(t *testing.T) {
 		var detail string
 		for _, f := range PlatformObject(o) {
 			if f.Code == "J1P003" {
-				detail = f.Detail
+				detail = f.Detail()
 			}
 		}
 		if !strings.Contains(detail, tt.want) {
