@@ -131,7 +131,11 @@ func (m *meta) load(opts loadOptions) *loaded {
 		Written:         cfg.Written,
 		Classes:         dataModelCatalog(),
 	})
-	l.diags = append(l.diags, validate.Diagnostics(findings, cfg)...)
+	diagnose := validate.Diagnostics
+	if _, text := m.view.(textView); text {
+		diagnose = validate.FoldedDiagnostics // the text view shows one of each kind (consolidate)
+	}
+	l.diags = append(l.diags, diagnose(findings, cfg)...)
 	m.logger.Debug("configuration validated", "findings", len(findings), "duration", time.Since(start))
 	return l
 }
