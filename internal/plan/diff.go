@@ -149,9 +149,12 @@ func matchesAny(targets []string, ch Change) bool {
 // desired object (in desired's order), then a delete for each prior object no desired object
 // has (in prior's order). It also returns how many desired objects are unchanged.
 func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
-	dKeys, dOK := sortedKeys(desired)
-	pKeys, pOK := sortedKeys(prior)
-	if !dOK || !pOK {
+	dKeys, ok := sortedKeys(desired)
+	var pKeys []string
+	if ok {
+		pKeys, ok = sortedKeys(prior)
+	}
+	if !ok {
 		return diffListIndexed(out, desired, prior)
 	}
 	// Both lists in _key order without a _key twice (a state and a live graph are; so is a
