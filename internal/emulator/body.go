@@ -334,6 +334,7 @@ var errNotFast = errors.New("left to encoding/json")
 func (b *uploadBody) validate() *apiError {
 	var bad []string
 	code := ""
+	checker := validate.NewPlatformChecker()
 	for _, l := range []objectList{entityList, relationshipList} {
 		objs := b.entities
 		if l.relationship {
@@ -348,7 +349,7 @@ func (b *uploadBody) validate() *apiError {
 				bad = append(bad, describeProblem(l.field, i, o, p))
 			}
 			// The client's own platform rules: what the client accepts, the emulator accepts.
-			findings := validate.PlatformObject(view)
+			findings := checker.Check(view)
 			if len(findings) == 0 {
 				continue
 			}

@@ -131,11 +131,31 @@ func Graph(g *model.Graph, opts Options) []Finding {
 // object: J1P001–J1P005, and J1P009 for a mapped relationship (the mapper cannot follow a bad
 // _mapping). The emulator checks uploads with it.
 func PlatformObject(o *model.Object) []Finding {
-	c := newRun(nil, Options{}).newChecker()
+	return NewPlatformChecker().Check(o)
+}
+
+// PlatformChecker runs PlatformObject's rules over one object after another, reusing its
+// buffers from object to object (an upload of thousands of objects costs a checker, not
+// thousands). It is not safe for concurrent use.
+type PlatformChecker struct{ c *checker }
+
+// NewPlatformChecker returns a checker for PlatformObject's rules.
+func NewPlatformChecker() *PlatformChecker {
+	return &PlatformChecker{c: newRun(nil, Options{}).newChecker()}
+}
+
+// Check returns o's findings, as PlatformObject does; the slice is the caller's.
+func (p *PlatformChecker) Check(o *model.Object) []Finding {
+	c := p.c
+	c.findings = c.findings[:0]
+	c.obj = nil // load again even if o is where the previous object was
 	c.platformObject(o)
 	c.mappingRule(o)
 	c.sortFindings(0)
-	return c.findings
+	if len(c.findings) == 0 {
+		return nil
+	}
+	return slices.Clone(c.findings)
 }
 
 // HasErrors reports whether any finding is an error.

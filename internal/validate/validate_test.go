@@ -209,6 +209,51 @@ func TestPlatformObject(t *testing.T) {
 	}
 }
 
+// TestPlatformCheckerReuse: one PlatformChecker over a sequence of objects answers for each
+// exactly what PlatformObject answers alone; nothing carries over from the object before,
+// findings or clean results, and a returned slice is not overwritten by the next check.
+func TestPlatformCheckerReuse(t *testing.T) {
+	mapped := &model.Object{Kind: model.KindMappedRelationship, Address: "m", Props: model.Properties{
+		"_key": "billing-acme:m:1", "_type": "a_uses_role", "_class": "USES",
+		"_mapping": map[string]any{"sourceEntityKey": "billing-acme:app:1", "relationshipDirection": "SIDEWAYS",
+			"targetFilterKeys": []any{[]any{"_type", "_key"}}, "targetEntity": map[string]any{"_type": "aws_iam_role", "_key": "r"}},
+	}}
+	objs := []*model.Object{
+		entity(model.Properties{"_key": "", "x": map[string]any{}}),
+		entity(nil),
+		mapped,
+		{Kind: model.KindRelationship, Address: "r", Props: model.Properties{"_x": "1"}},
+		entity(nil),
+		{Kind: model.KindEntity, Address: "e", Props: model.Properties{"_x": "1", "_key": "k"}},
+	}
+	describeAll := func(fs []Finding) string {
+		var b strings.Builder
+		for _, f := range fs {
+			fmt.Fprintf(&b, "%s %s %s: %s\n", f.Code, f.Property, f.Summary, f.Detail())
+		}
+		return b.String()
+	}
+	c := NewPlatformChecker()
+	var kept []string
+	var results [][]Finding
+	for i, o := range objs {
+		got, want := c.Check(o), PlatformObject(o)
+		if describeAll(got) != describeAll(want) {
+			t.Errorf("object %d: reused checker found\n%s\nalone:\n%s", i, describeAll(got), describeAll(want))
+		}
+		kept = append(kept, describeAll(got))
+		results = append(results, got)
+	}
+	if kept[0] == "" || kept[1] != "" || kept[2] == "" {
+		t.Fatalf("the cases do not cover findings then none: %q", kept)
+	}
+	for i, fs := range results {
+		if describeAll(fs) != kept[i] {
+			t.Errorf("object %d: its findings changed after later checks", i)
+		}
+	}
+}
+
 // TestDuplicateKeysAcrossKinds: entities and relationships share one key space; every later
 // holder of a key is reported once, against the first holder, entities before
 // relationships.
