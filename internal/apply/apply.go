@@ -219,11 +219,11 @@ func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, sto
 	// finds the record and completes it from the job's outcome. The record is built and
 	// encoded while the uploads run (the client mostly waits for the API then), and written
 	// only once they all succeeded.
-	var pending []byte
+	var pending state.Parts
 	var pendingErr error
 	job, err := r.startAndUpload(ctx, p, opts, func(job *syncapi.Job) {
 		f.RecordPending(job.ID, p.Mode, p.Next(priorGraph), r.now())
-		pending, pendingErr = f.Encode()
+		pending, pendingErr = f.EncodeParts()
 	})
 	if err != nil {
 		return nil, err
@@ -452,13 +452,13 @@ func (r *Runner) restore(ctx context.Context, store backend.Backend, prior *stat
 
 // putState stores data, the encoding of a state (encErr when encoding failed), as writeState
 // does.
-func (r *Runner) putState(ctx context.Context, store backend.Backend, data []byte, encErr error) error {
+func (r *Runner) putState(ctx context.Context, store backend.Backend, data state.Parts, encErr error) error {
 	if encErr != nil {
 		return encErr
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stateTimeout)
 	defer cancel()
-	if err := store.Put(ctx, data); err != nil {
+	if err := backend.PutParts(ctx, store, data); err != nil {
 		return fmt.Errorf("write state to %s: %w", store, err) // as backend.WriteState says it
 	}
 	return nil

@@ -77,14 +77,29 @@ func ReadState(ctx context.Context, b Backend) (*state.File, error) {
 
 // WriteState encodes f and stores it in b.
 func WriteState(ctx context.Context, b Backend, f *state.File) error {
-	data, err := f.Encode()
+	parts, err := f.EncodeParts()
 	if err != nil {
 		return err
 	}
-	if err := b.Put(ctx, data); err != nil {
+	if err := PutParts(ctx, b, parts); err != nil {
 		return fmt.Errorf("write state to %s: %w", b, err)
 	}
 	return nil
+}
+
+// partsPutter is a Backend that stores a document given in consecutive parts without
+// joining them first: a state of a million objects is hundreds of megabytes.
+type partsPutter interface {
+	PutParts(ctx context.Context, parts state.Parts) error
+}
+
+// PutParts stores the document made of parts in b, as Put does; the parts are joined into
+// one buffer only for a backend that needs one (a network request, an encryption).
+func PutParts(ctx context.Context, b Backend, parts state.Parts) error {
+	if p, ok := b.(partsPutter); ok {
+		return p.PutParts(ctx, parts)
+	}
+	return b.Put(ctx, parts.Join())
 }
 
 // opTimeout bounds one request of a network backend when the caller's context sets no

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"os"
 
 	"github.com/j1hcl/j1hcl/internal/atomicfile"
+	"github.com/j1hcl/j1hcl/internal/state"
 )
 
 // File name suffixes of the local backend, appended to the state path.
@@ -46,6 +48,18 @@ func (l *Local) Get(context.Context) ([]byte, error) {
 // atomicfile.Writer). A new file gets mode 0600: the state may hold sensitive values.
 func (l *Local) Put(_ context.Context, data []byte) error {
 	return atomicfile.Writer{BackupSuffix: BackupSuffix}.WriteBytes(l.Path, 0o600, data)
+}
+
+// PutParts is Put for a document in parts, written one after the other.
+func (l *Local) PutParts(_ context.Context, parts state.Parts) error {
+	return atomicfile.Writer{BackupSuffix: BackupSuffix}.Write(l.Path, 0o600, func(w *bufio.Writer) error {
+		for _, p := range parts {
+			if _, err := w.Write(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Delete removes the state file (not its backup).

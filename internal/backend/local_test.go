@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/j1hcl/j1hcl/internal/state"
 )
 
 func localKind() kind {
@@ -68,6 +70,48 @@ func TestLocalWriteKeepsTheBackupAndMode(t *testing.T) {
 	}
 	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
 		t.Errorf("state file mode %v, want 0600", info.Mode().Perm())
+	}
+}
+
+// TestPutParts: a document in parts is stored as the parts joined, whether the backend
+// writes the parts one after the other (local) or needs one buffer (an encrypted one), and
+// the local one keeps its backup and mode as Put does.
+func TestPutParts(t *testing.T) {
+	ctx := context.Background()
+	parts := state.Parts{[]byte(`{"a": `), nil, []byte(strings.Repeat("x", 70_000)), []byte(`}` + "\n")}
+	want := string(parts.Join())
+	if len(want) != parts.Len() || !strings.HasPrefix(want, `{"a": xxx`) {
+		t.Fatalf("Join/Len disagree: %d bytes, Len %d", len(want), parts.Len())
+	}
+	path := filepath.Join(t.TempDir(), "j1hcl.state.json")
+	local := NewLocal(path)
+	if err := local.Put(ctx, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := Backend(local).(partsPutter); !ok {
+		t.Fatal("the local backend does not write parts directly")
+	}
+	if err := PutParts(ctx, local, parts); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != want {
+		t.Errorf("local: stored %d bytes, want the %d joined", len(got), len(want))
+	}
+	if got, _ := os.ReadFile(path + BackupSuffix); string(got) != "one" {
+		t.Errorf("local: backup holds %q, want the previous state", got)
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("local: state file mode %v, want 0600", info.Mode().Perm())
+	}
+	enc, err := NewEncrypted(NewLocal(filepath.Join(t.TempDir(), "sealed.json")), "correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := PutParts(ctx, enc, parts); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := enc.Get(ctx); err != nil || string(got) != want {
+		t.Errorf("encrypted: read back %d bytes (%v), want the %d joined", len(got), err, len(want))
 	}
 }
 

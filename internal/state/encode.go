@@ -23,24 +23,38 @@ import (
 // without _key, a _key twice in one list), so that a written state can always be read back.
 // It does not modify f: unsorted lists are sorted in a copy.
 func (f *File) Encode() ([]byte, error) {
-	parts, err := f.encodeParts()
+	parts, err := f.EncodeParts()
 	if err != nil {
 		return nil, err
 	}
-	size := 0
-	for _, p := range parts {
-		size += len(p)
-	}
-	out := make([]byte, 0, size)
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out, nil
+	return parts.Join(), nil
 }
 
-// encodeParts returns Encode's bytes in consecutive parts, so that Write can store a large
-// state without first joining it into one buffer.
-func (f *File) encodeParts() ([][]byte, error) {
+// Parts are an encoded state in consecutive pieces, in order. A large state is written from
+// its parts without first being copied into one buffer (see backend.PutParts).
+type Parts [][]byte
+
+// Len is the length of the whole document.
+func (p Parts) Len() int {
+	n := 0
+	for _, b := range p {
+		n += len(b)
+	}
+	return n
+}
+
+// Join returns the whole document in one buffer.
+func (p Parts) Join() []byte {
+	out := make([]byte, 0, p.Len())
+	for _, b := range p {
+		out = append(out, b...)
+	}
+	return out
+}
+
+// EncodeParts returns Encode's bytes in consecutive parts, so that a large state can be
+// stored without first joining it into one buffer.
+func (f *File) EncodeParts() (Parts, error) {
 	if f.Lineage == "" {
 		return nil, fmt.Errorf("encode state: the state has no lineage")
 	}

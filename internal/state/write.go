@@ -15,7 +15,7 @@ const BackupSuffix = ".backup"
 // failure leaves the old state byte for byte. A new file gets mode 0600 (the state may hold
 // sensitive values).
 func Write(path string, f *File) error {
-	parts, err := f.encodeParts()
+	parts, err := f.EncodeParts()
 	if err != nil {
 		return err
 	}
