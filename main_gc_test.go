@@ -2,20 +2,26 @@ package main
 
 import "testing"
 
-// TestMemoryLimitFor: the soft limit never falls below twice the live heap, so the collector
-// cannot end up running continuously however large the graph is.
-func TestMemoryLimitFor(t *testing.T) {
+// TestGCPercentFor: small heaps grow four times their live size between collections, the
+// growth is capped at 512 MiB in between, and a large heap never grows by less than its
+// live size (GOGC=100), so the collector cannot end up running continuously however large
+// the graph is, nor let memory pass twice the live heap once it is large.
+func TestGCPercentFor(t *testing.T) {
 	for _, tc := range []struct {
 		live uint64
-		want int64
+		want int
 	}{
-		{0, 512 << 20},
-		{200 << 20, 512 << 20},
-		{300 << 20, 664 << 20},
-		{4 << 30, 8<<30 + 64<<20},
+		{0, 400},
+		{1 << 20, 400},
+		{128 << 20, 400},
+		{256 << 20, 200},
+		{400 << 20, 128},
+		{512 << 20, 100},
+		{4 << 30, 100},
+		{1 << 40, 100},
 	} {
-		if got := memoryLimitFor(tc.live); got != tc.want {
-			t.Errorf("memoryLimitFor(%d MiB) = %d MiB, want %d MiB", tc.live>>20, got>>20, tc.want>>20)
+		if got := gcPercentFor(tc.live); got != tc.want {
+			t.Errorf("gcPercentFor(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)
 		}
 	}
 }
