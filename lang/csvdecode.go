@@ -4,8 +4,12 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -28,34 +32,101 @@ var csvDecodeFunc = function.New(&function.Spec{
 	},
 })
 
-// decodeCSV reads src, whose header the return type retType describes.
+// decodeCSV reads src, whose header the return type retType describes. The rows of a large
+// document are read in parts on all CPUs (see splitCSVRows); the list is the same.
 func decodeCSV(src string, retType cty.Type) (cty.Value, error) {
 	ety := retType.ElementType()
 	cr := csv.NewReader(strings.NewReader(src))
 	cr.FieldsPerRecord = len(ety.AttributeTypes())
-	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
 		return cty.NilVal, err
 	}
-	header = append([]string(nil), header...)
-	rows := make([]cty.Value, 0, strings.Count(src, "\n"))
+	header = slices.Clone(header)
+	parts := splitCSVRows(src[cr.InputOffset():], runtime.GOMAXPROCS(0), csvSplitMin)
+	rows := make([][]cty.Value, len(parts))
+	errs := make([]error, len(parts))
+	if len(parts) == 1 {
+		rows[0], errs[0] = csvRows(parts[0], header)
+	} else {
+		var wg sync.WaitGroup
+		for i, part := range parts {
+			crash.GoWait(&wg, func() { rows[i], errs[i] = csvRows(part, header) })
+		}
+		wg.Wait()
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cty.NilVal, err
+	}
+	all := slices.Concat(rows...)
+	if len(all) == 0 {
+		return cty.ListValEmpty(ety), nil
+	}
+	return cty.ListVal(all), nil
+}
+
+// csvSplitMin is the size of the rows from which decodeCSV reads them in parts.
+var csvSplitMin = 1 << 20
+
+// splitCSVRows cuts the rows of a CSV document (what follows its header) into at most n
+// parts of about the same size, each ending after a newline that is outside any quoted
+// field, so that reading the parts one after the other gives the records the whole gives.
+// In valid CSV a quote either opens or closes a quoted field or is one of a doubled pair
+// inside one, so a position is outside every quoted field exactly when an even number of
+// quotes precede it; in invalid CSV any cut is as good, since reading it fails either way.
+// Rows shorter than minSize are one part.
+func splitCSVRows(rows string, n, minSize int) []string {
+	if n < 2 || len(rows) < minSize {
+		return []string{rows}
+	}
+	var parts []string
+	start, quotes := 0, 0 // quotes: the number of quotes in rows[start:i]
+	for i := 0; len(parts) < n-1; {
+		target := start + (len(rows)-start)/(n-len(parts))
+		if target <= i {
+			target = i
+		}
+		quotes += strings.Count(rows[i:target], `"`)
+		i = target
+		cut := -1
+		for cut < 0 {
+			nl := strings.IndexByte(rows[i:], '\n')
+			if nl < 0 {
+				break
+			}
+			quotes += strings.Count(rows[i:i+nl], `"`)
+			i += nl + 1
+			if quotes%2 == 0 {
+				cut = i
+			}
+		}
+		if cut < 0 || cut == len(rows) {
+			break
+		}
+		parts = append(parts, rows[start:cut])
+		start, quotes = cut, 0
+	}
+	return append(parts, rows[start:])
+}
+
+// csvRows reads rows, records of len(header) fields, into objects of the header's names.
+func csvRows(rows string, header []string) ([]cty.Value, error) {
+	cr := csv.NewReader(strings.NewReader(rows))
+	cr.FieldsPerRecord = len(header)
+	cr.ReuseRecord = true
+	out := make([]cty.Value, 0, strings.Count(rows, "\n")+1)
 	for {
 		cols, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			break
+			return out, nil
 		}
 		if err != nil {
-			return cty.NilVal, err
+			return nil, err
 		}
 		vals := make(map[string]cty.Value, len(cols))
 		for i, s := range cols {
 			vals[header[i]] = cty.StringVal(s)
 		}
-		rows = append(rows, cty.ObjectVal(vals))
+		out = append(out, cty.ObjectVal(vals))
 	}
-	if len(rows) == 0 {
-		return cty.ListValEmpty(ety), nil
-	}
-	return cty.ListVal(rows), nil
 }

@@ -1,6 +1,10 @@
 package lang
 
 import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -32,19 +36,83 @@ func TestCSVDecodeMatchesCty(t *testing.T) {
 	}
 }
 
+// compareCSVDecode compares csvdecode with cty's on src, reading the rows in one part and,
+// whatever their size, in parts on several goroutines.
 func compareCSVDecode(t *testing.T, src string) {
 	t.Helper()
 	arg := []cty.Value{cty.StringVal(src)}
-	got, gotErr := csvDecodeFunc.Call(arg)
 	want, wantErr := stdlib.CSVDecodeFunc.Call(arg)
-	switch {
-	case (gotErr == nil) != (wantErr == nil):
-		t.Fatalf("csvdecode: error %v, cty's: %v", gotErr, wantErr)
-	case gotErr != nil && gotErr.Error() != wantErr.Error():
-		t.Fatalf("csvdecode: error %q, cty's: %q", gotErr, wantErr)
-	case gotErr == nil && (!got.RawEquals(want) || !got.Type().Equals(want.Type())):
-		t.Fatalf("csvdecode gave %#v, cty %#v", got, want)
+	defer func(min int) { csvSplitMin = min }(csvSplitMin)
+	for _, splitMin := range []int{1 << 30, 1} {
+		csvSplitMin = splitMin
+		got, gotErr := csvDecodeFunc.Call(arg)
+		switch {
+		case (gotErr == nil) != (wantErr == nil):
+			t.Fatalf("split from %d bytes: csvdecode: error %v, cty's: %v", splitMin, gotErr, wantErr)
+		case gotErr != nil && gotErr.Error() != wantErr.Error():
+			t.Fatalf("split from %d bytes: csvdecode: error %q, cty's: %q", splitMin, gotErr, wantErr)
+		case gotErr == nil && (!got.RawEquals(want) || !got.Type().Equals(want.Type())):
+			t.Fatalf("split from %d bytes: csvdecode gave %#v, cty %#v", splitMin, got, want)
+		}
 	}
+}
+
+// TestSplitCSVRows: the parts put back together are the rows, there are at most n, each but
+// the last ends with a newline outside quoted fields, and reading the parts one after the
+// other gives the records reading the whole gives.
+func TestSplitCSVRows(t *testing.T) {
+	var big strings.Builder
+	for i := range 2000 {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&big, "%d,plain\n", i)
+		case 1:
+			fmt.Fprintf(&big, "%d,\"two\nlines, \"\"quoted\"\"\"\r\n", i)
+		case 2:
+			fmt.Fprintf(&big, "%d,\"\n\n\n\"\n\n", i)
+		default:
+			fmt.Fprintf(&big, "%d,\"\"\n", i)
+		}
+	}
+	cases := append([]string{big.String(), "", "\n", "a,b", "a,b\n", "\"\n\n\n\n\"", "a,\"b\nc\n"}, csvDecodeCases...)
+	for ci, rows := range cases {
+		for n := 1; n <= 7; n++ {
+			parts := splitCSVRows(rows, n, 1)
+			if strings.Join(parts, "") != rows {
+				t.Fatalf("case %d, n=%d: the parts do not make the rows", ci, n)
+			}
+			if len(parts) > max(n, 1) {
+				t.Fatalf("case %d, n=%d: %d parts", ci, n, len(parts))
+			}
+			for _, p := range parts[:len(parts)-1] {
+				if !strings.HasSuffix(p, "\n") || strings.Count(p, `"`)%2 != 0 {
+					t.Fatalf("case %d, n=%d: a part of %d bytes ending %q is cut inside a quoted field or a line", ci, n, len(p), p[max(0, len(p)-20):])
+				}
+			}
+			whole, wholeErr := readCSV(rows)
+			var joined [][]string
+			var joinedErr error
+			for _, p := range parts {
+				recs, err := readCSV(p)
+				joined, joinedErr = append(joined, recs...), errors.Join(joinedErr, err)
+			}
+			if (wholeErr == nil) != (joinedErr == nil) || wholeErr == nil && fmt.Sprint(whole) != fmt.Sprint(joined) {
+				t.Fatalf("case %d, n=%d: the parts read %q (%v), the whole %q (%v)", ci, n, joined, joinedErr, whole, wholeErr)
+			}
+		}
+	}
+	if got := len(splitCSVRows(big.String(), 2, 1)); got != 2 {
+		t.Errorf("%d parts of a large document for 2 CPUs, want 2", got)
+	}
+	if got := len(splitCSVRows(big.String(), 2, big.Len()+1)); got != 1 {
+		t.Errorf("%d parts of a document under the minimum size, want 1", got)
+	}
+}
+
+func readCSV(s string) ([][]string, error) {
+	cr := csv.NewReader(strings.NewReader(s))
+	cr.FieldsPerRecord = -1
+	return cr.ReadAll()
 }
 
 // TestCSVDecodeUnknown: an unknown document gives cty's unknown result.
