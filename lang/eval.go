@@ -32,7 +32,7 @@ type evaluator struct {
 	// lazy holds the values of the blocks referenced only as endpoints (see lazyBlockValue).
 	lazy map[*objectBlock]*lazyBlockValue
 	// forEachLocal holds the instances of for_each = local.NAME, for the next block with
-	// the same for_each. Nothing writes to them.
+	// the same for_each, or from the local's own {for ...} evaluation. Nothing writes to them.
 	forEachLocal map[*localValue][]instance
 }
 
@@ -127,7 +127,20 @@ func (e *evaluator) context(n *node) *hcl.EvalContext {
 }
 
 func (e *evaluator) evalLocal(n *node) hcl.Diagnostics {
-	if f := (compiler{e: e, n: n}).compile(n.local.attr.Expr); f != nil {
+	f := (compiler{e: e, n: n}).compile(n.local.attr.Expr)
+	if ff, ok := f.(fastFor); ok && ff.key != nil {
+		// A local built by {for ...} is what for_each is usually given: its instances come
+		// with it, for the blocks that iterate over it (see instances).
+		if val, insts, ok := ff.object(&fastEnv{in: &instance{}}, true); ok {
+			n.local.val = val
+			if e.forEachLocal == nil {
+				e.forEachLocal = map[*localValue][]instance{}
+			}
+			e.forEachLocal[n.local] = insts
+			return nil
+		}
+	}
+	if f != nil {
 		if val, ok := f.eval(&fastEnv{in: &instance{}}); ok {
 			n.local.val = val
 			return nil

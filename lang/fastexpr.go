@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -82,41 +83,82 @@ type fastFor struct {
 }
 
 func (f fastFor) eval(env *fastEnv) (cty.Value, bool) {
+	if f.key == nil {
+		return f.tuple(env)
+	}
+	v, _, ok := f.object(env, false)
+	return v, ok
+}
+
+// collection evaluates what the expression iterates over; ok is false when the fast path
+// cannot iterate it.
+func (f fastFor) collection(env *fastEnv) (cty.Value, bool) {
 	coll, ok := f.coll.eval(env)
 	if !ok || coll.IsMarked() || !coll.IsKnown() || coll.IsNull() || !coll.CanIterateElements() {
 		return cty.NilVal, false
 	}
-	inner := fastEnv{in: env.in}
-	if f.key == nil {
-		vals := make([]cty.Value, 0, coll.LengthInt())
-		for it := coll.ElementIterator(); it.Next(); {
-			inner.iterK, inner.iterV = it.Element()
-			v, ok := f.val.eval(&inner)
-			if !ok {
-				return cty.NilVal, false
-			}
-			vals = append(vals, v)
-		}
-		return cty.TupleVal(vals), true
+	return coll, true
+}
+
+// tuple evaluates a [for ...] expression.
+func (f fastFor) tuple(env *fastEnv) (cty.Value, bool) {
+	coll, ok := f.collection(env)
+	if !ok {
+		return cty.NilVal, false
 	}
-	vals := make(map[string]cty.Value, coll.LengthInt())
+	inner := fastEnv{in: env.in}
+	vals := make([]cty.Value, 0, coll.LengthInt())
 	for it := coll.ElementIterator(); it.Next(); {
 		inner.iterK, inner.iterV = it.Element()
-		k, ok := f.key.eval(&inner)
-		if !ok || k.IsMarked() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
-			return cty.NilVal, false
-		}
-		key := k.AsString()
-		if _, dup := vals[key]; dup {
-			return cty.NilVal, false
-		}
 		v, ok := f.val.eval(&inner)
 		if !ok {
 			return cty.NilVal, false
 		}
-		vals[key] = v
+		vals = append(vals, v)
 	}
-	return cty.ObjectVal(vals), true
+	return cty.TupleVal(vals), true
+}
+
+// object evaluates a {for ...} expression. With withInstances, it also returns the object's
+// attributes as for_each instances in the order for_each takes them (cty's: by name), which
+// spares a for_each over the result a lookup of each attribute and a sort of a million names.
+func (f fastFor) object(env *fastEnv, withInstances bool) (cty.Value, []instance, bool) {
+	coll, ok := f.collection(env)
+	if !ok {
+		return cty.NilVal, nil, false
+	}
+	inner := fastEnv{in: env.in}
+	n := coll.LengthInt()
+	vals := make(map[string]cty.Value, n)
+	var insts []instance
+	if withInstances {
+		insts = make([]instance, 0, n)
+	}
+	for it := coll.ElementIterator(); it.Next(); {
+		inner.iterK, inner.iterV = it.Element()
+		k, ok := f.key.eval(&inner)
+		if !ok || k.IsMarked() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
+			return cty.NilVal, nil, false
+		}
+		key := k.AsString()
+		if _, dup := vals[key]; dup {
+			return cty.NilVal, nil, false
+		}
+		v, ok := f.val.eval(&inner)
+		if !ok {
+			return cty.NilVal, nil, false
+		}
+		vals[key] = v
+		if withInstances {
+			insts = append(insts, instance{key: key, value: v, forEach: true})
+		}
+	}
+	// Rows usually come in key order already: the check is all the sorting they need.
+	byKey := func(a, b instance) int { return strings.Compare(a.key, b.key) }
+	if !slices.IsSortedFunc(insts, byKey) {
+		slices.SortFunc(insts, byKey)
+	}
+	return cty.ObjectVal(vals), insts, true
 }
 
 // fastRooted is a traversal of a value fixed for the whole block (var, or one local value),

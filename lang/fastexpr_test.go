@@ -269,6 +269,25 @@ entity "row" "all" {
   name     = each.value.name
   names    = local.names
 }`},
+		{"for_each over for expressions out of key order", `locals {
+  byname = { for r in csvdecode("id,name\nz,Z\nb,B\nm,M\nb-1,B1\nb!,Bx\n") : r.id => r }
+  none   = { for r in csvdecode("id,name\n") : r.id => r }
+}
+entity "row" "all" {
+  for_each = local.byname
+  _class   = "Row"
+  name     = "${each.key}-${each.value.name}"
+}
+entity "none" "all" {
+  for_each = local.none
+  _class   = "Row"
+}
+relationship "row_has_row" {
+  for_each = local.byname
+  _class   = "HAS"
+  from     = entity.row.all[each.key]
+  to       = entity.row.all["m"]
+}`},
 		{"duplicate for keys", `locals {
   rows = { for r in csvdecode("id,name\nx,X\nx,Y\n") : r.id => r }
 }`},

@@ -17,14 +17,28 @@ func consolidate(diags hcl.Diagnostics) hcl.Diagnostics {
 		first *hcl.Diagnostic
 		more  int
 	}
-	groups := map[string]*group{}
+	// What makes diagnostics alike: the fields compared as values (a range's positions, not
+	// its text), so that a million of them fold without formatting a key for each.
+	type foldKey struct {
+		severity               hcl.DiagnosticSeverity
+		code, summary          string
+		filename               string
+		startLine, startColumn int
+		endLine, endColumn     int
+		located                bool
+		detail                 string // no location: only identical messages fold
+	}
+	groups := map[foldKey]*group{}
 	var order []*group
 	for _, d := range diags {
-		key := fmt.Sprintf("%d|%s|%s", d.Severity, validate.CodeOf(d), d.Summary)
-		if d.Subject != nil {
-			key += "|" + d.Subject.String()
+		key := foldKey{severity: d.Severity, code: validate.CodeOf(d), summary: d.Summary}
+		if s := d.Subject; s != nil {
+			key.located = true
+			key.filename = s.Filename
+			key.startLine, key.startColumn = s.Start.Line, s.Start.Column
+			key.endLine, key.endColumn = s.End.Line, s.End.Column
 		} else {
-			key += "|" + d.Detail // no location: only identical messages fold
+			key.detail = d.Detail
 		}
 		if g, ok := groups[key]; ok {
 			g.more++

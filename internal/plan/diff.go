@@ -41,7 +41,7 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 	all, unchanged = diffList(all, desired.Relationships, prior.Relationships)
 	p.Unchanged += unchanged
 
-	p.Changes = make([]Change, 0, len(all))
+	p.Changes = all[:0] // filtered in place: an element is written behind the one read
 	for _, ch := range all {
 		if len(opts.Targets) > 0 && !matchesAny(opts.Targets, ch) {
 			continue

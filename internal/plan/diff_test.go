@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -176,4 +177,52 @@ func dumpGraph(g *model.Graph) string {
 		b = fmt.Appendf(b, "%s %s %v %v\n", o.Address, o.Kind, o.Props, o.Sensitive)
 	}
 	return string(b)
+}
+
+// TestSortChanges compares sortChanges with a plain stable sort on lists made of runs already
+// in order (as blocks produce them), reversed lists, random ones and the edge cases.
+func TestSortChanges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	change := func() Change {
+		return Change{
+			Kind:    model.Kind(rng.IntN(2)),
+			Address: fmt.Sprintf("entity.b%d.all[%q]", rng.IntN(4), fmt.Sprint(rng.IntN(50))),
+			Key:     fmt.Sprint(rng.IntN(3)),
+			Type:    fmt.Sprint(rng.IntN(1000)), // not compared: tells equal changes apart
+		}
+	}
+	lists := [][]Change{nil, {change()}}
+	for round := range 60 {
+		var cs []Change
+		switch round % 3 {
+		case 0: // runs in order, concatenated
+			for range 1 + rng.IntN(6) {
+				run := make([]Change, rng.IntN(40))
+				for i := range run {
+					run[i] = change()
+				}
+				slices.SortStableFunc(run, func(a, b Change) int { return compareChanges(&a, &b) })
+				cs = append(cs, run...)
+			}
+		case 1: // reversed
+			for range rng.IntN(100) {
+				cs = append(cs, change())
+			}
+			slices.SortStableFunc(cs, func(a, b Change) int { return -compareChanges(&a, &b) })
+		default:
+			for range rng.IntN(200) {
+				cs = append(cs, change())
+			}
+		}
+		lists = append(lists, cs)
+	}
+	for n, cs := range lists {
+		want := slices.Clone(cs)
+		slices.SortStableFunc(want, func(a, b Change) int { return compareChanges(&a, &b) })
+		got := slices.Clone(cs)
+		sortChanges(got)
+		if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Fatalf("list %d (%d changes): sortChanges gives\n%v\nwant\n%v", n, len(cs), got, want)
+		}
+	}
 }
