@@ -120,7 +120,7 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return cfg, diags
 	}
-	e := &evaluator{funcs: funcs, varObj: cty.ObjectVal(vars), keyTypes: map[string]string{}, movedTo: decls.movedTo}
+	e := &evaluator{funcs: funcs, varObj: cty.ObjectVal(vars), movedTo: decls.movedTo}
 	cfg.Imports, moreDiags = decls.evalImports(&hcl.EvalContext{Variables: map[string]cty.Value{"var": e.varObj}, Functions: funcs})
 	diags = append(diags, moreDiags...)
 	for _, m := range decls.moves {
@@ -141,7 +141,11 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 		}
 	}
 	cfg.Integration = e.integ
-	cfg.origins = make(map[*model.Object]*objectBlock)
+	count := 0
+	for _, b := range decls.objects {
+		count += len(b.instances)
+	}
+	cfg.origins = make(map[*model.Object]*objectBlock, count) // a million objects: no growing
 	cfg.protected = map[string]bool{}
 	for _, b := range decls.objects {
 		// References are resolved: let the collector have the cty copies of the graph and

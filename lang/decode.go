@@ -115,6 +115,20 @@ type localValue struct {
 	name string
 	attr *hcl.Attribute
 	val  cty.Value
+	// build, when set, makes val on first use (see value): a local made by {for ...} is
+	// often only iterated by for_each, which takes its instances and never needs the object.
+	build func() cty.Value
+	once  sync.Once
+}
+
+// value returns the local's value once it is evaluated.
+func (l *localValue) value() cty.Value {
+	l.once.Do(func() {
+		if l.build != nil {
+			l.val = l.build()
+		}
+	})
+	return l.val
 }
 
 // integrationBlock is the integration block as written.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -25,8 +26,13 @@ type evaluator struct {
 	varObj cty.Value
 	integ  Integration
 	// keyTypes maps the _key of every entity evaluated so far to its _type, for the default
-	// _type of relationships whose endpoints are written as key strings.
-	keyTypes map[string]string
+	// _type of relationships whose endpoints are written as key strings. It is built on first
+	// use (see keyType): most configurations write endpoints as references, and a million
+	// entities would cost a million insertions for nothing.
+	keyTypes      map[string]string
+	keyTypesMu    sync.Mutex
+	keyTypesMore  [][]*model.Object // entity blocks' instances not yet in keyTypes
+	keyTypesStale atomic.Bool       // keyTypesMore is not empty
 	// movedTo indexes the moved blocks by their to address (see defaultEntityKey).
 	movedTo map[string]*moveDecl
 	// lazy holds the values of the blocks referenced only as endpoints (see lazyBlockValue).
@@ -49,10 +55,56 @@ func (e *evaluator) blockValue(o *objectBlock) cty.Value {
 // object of every instance's _key, _type and _class) is built only if an expression that
 // the fast path leaves to hcl needs it.
 type lazyBlockValue struct {
-	byKey  map[string]*model.Object // for_each blocks: the instances by key
-	single *model.Object            // other blocks: the instance
+	byKey  map[string]*entityRef // for_each blocks: the instances by key
+	single *entityRef            // other blocks: the instance
 	once   sync.Once
 	v      cty.Value
+}
+
+// entityRef is an entity as a relationship endpoint sees it: its _key and _type (normalized,
+// as endpoint returns them) read once, when the entity is built, rather than looked up again
+// in its properties for every relationship that points at it.
+type entityRef struct {
+	obj      *model.Object
+	key, typ string
+}
+
+func newEntityRef(o *model.Object) entityRef {
+	return entityRef{obj: o, key: normalizeString(o.Key()), typ: normalizeString(o.Type())}
+}
+
+// keyType returns the _type of the entity evaluated so far whose _key is key, or "". Workers
+// of one block may call it at once: the first brings keyTypes up to date with the blocks
+// evaluated before (which do not change while a block is evaluated), the others then only
+// read it.
+func (e *evaluator) keyType(key string) string {
+	if e.keyTypesStale.Load() {
+		e.updateKeyTypes()
+	}
+	return e.keyTypes[key]
+}
+
+func (e *evaluator) updateKeyTypes() {
+	e.keyTypesMu.Lock()
+	defer e.keyTypesMu.Unlock()
+	if len(e.keyTypesMore) > 0 {
+		if e.keyTypes == nil {
+			n := 0
+			for _, objs := range e.keyTypesMore {
+				n += len(objs)
+			}
+			e.keyTypes = make(map[string]string, n)
+		}
+		for _, objs := range e.keyTypesMore {
+			for _, o := range objs {
+				if k := o.Key(); k != "" {
+					e.keyTypes[k] = o.Type()
+				}
+			}
+		}
+		e.keyTypesMore = nil
+		e.keyTypesStale.Store(false)
+	}
 }
 
 func (lv *lazyBlockValue) value() cty.Value {
@@ -60,12 +112,12 @@ func (lv *lazyBlockValue) value() cty.Value {
 		switch {
 		case lv.byKey != nil:
 			m := make(map[string]cty.Value, len(lv.byKey))
-			for k, o := range lv.byKey {
-				m[k] = endpointValue(o)
+			for k, r := range lv.byKey {
+				m[k] = endpointValue(r.obj)
 			}
 			lv.v = cty.ObjectVal(m)
 		case lv.single != nil:
-			lv.v = endpointValue(lv.single)
+			lv.v = endpointValue(lv.single.obj)
 		default:
 			lv.v = cty.DynamicVal
 		}
@@ -91,7 +143,7 @@ func (e *evaluator) context(n *node) *hcl.EvalContext {
 	if len(n.refLocals) > 0 {
 		m := make(map[string]cty.Value, len(n.refLocals))
 		for _, l := range n.refLocals {
-			m[l.name] = l.val
+			m[l.name] = l.value()
 		}
 		vars["local"] = cty.ObjectVal(m)
 	}
@@ -131,8 +183,8 @@ func (e *evaluator) evalLocal(n *node) hcl.Diagnostics {
 	if ff, ok := f.(fastFor); ok && ff.key != nil {
 		// A local built by {for ...} is what for_each is usually given: its instances come
 		// with it, for the blocks that iterate over it (see instances).
-		if val, insts, ok := ff.object(&fastEnv{in: &instance{}}, true); ok {
-			n.local.val = val
+		if insts, ok := ff.instances(&fastEnv{in: &instance{}}); ok {
+			n.local.build = func() cty.Value { return objectOf(insts) }
 			if e.forEachLocal == nil {
 				e.forEachLocal = map[*localValue][]instance{}
 			}
@@ -178,19 +230,20 @@ func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hc
 	if !ok {
 		return []instance{{}}, nil
 	}
-	var val cty.Value
-	fast := false
 	f := (compiler{e: e, n: lctx.n}).compile(attr.Expr)
-	if f != nil {
-		val, fast = f.eval(&fastEnv{in: &instance{}})
-	}
-	// for_each = local.NAME in several blocks: the instances of the first serve them all.
+	// for_each = local.NAME in several blocks: the instances of the first serve them all;
+	// a local made by {for ...} has them before any block (see evalLocal).
 	var local *localValue
-	if r, ok := f.(fastRooted); ok && fast && len(r.steps) == 0 {
+	if r, ok := f.(fastRooted); ok && r.local != nil && len(r.steps) == 0 {
 		local = r.local
 		if insts, ok := e.forEachLocal[local]; ok {
 			return insts, nil
 		}
+	}
+	var val cty.Value
+	fast := false
+	if f != nil {
+		val, fast = f.eval(&fastEnv{in: &instance{}})
 	}
 	if !fast {
 		var diags hcl.Diagnostics
@@ -294,11 +347,19 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 	vals := make([]cty.Value, len(insts))
 	instDiags := make([]hcl.Diagnostics, len(insts))
 	compiled := e.compileAttrs(n)
+	lazy := b.needValue && !b.fullValue
+	var refs []entityRef // for a lazy value: read while each entity is fresh in the cache
+	if lazy {
+		refs = make([]entityRef, len(insts))
+	}
 	run := func(lo, hi int) {
 		sc := newScratch(lctx, b, compiled)
 		slab := make([]model.Object, hi-lo) // one allocation for the chunk's objects
 		for i := lo; i < hi; i++ {
 			objs[i], vals[i], instDiags[i] = e.evalInstance(b, sc, &insts[i], &slab[i-lo])
+			if lazy && objs[i] != nil {
+				refs[i] = newEntityRef(objs[i])
+			}
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
@@ -325,26 +386,27 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 		if o != nil {
 			o.PreventDestroy = b.preventDestroy
 			b.instances = append(b.instances, o)
-			if o.Kind == model.KindEntity {
-				if k := o.Key(); k != "" {
-					e.keyTypes[k] = o.Type()
-				}
-			}
 		}
+	}
+	if b.kind == model.KindEntity && len(b.instances) > 0 {
+		e.keyTypesMu.Lock() // no worker runs between blocks; the lock is for the race detector
+		e.keyTypesMore = append(e.keyTypesMore, b.instances)
+		e.keyTypesStale.Store(true)
+		e.keyTypesMu.Unlock()
 	}
 	_, forEach := b.attrs["for_each"]
 	switch {
-	case b.needValue && !b.fullValue:
+	case lazy:
 		lv := &lazyBlockValue{}
 		if forEach {
-			lv.byKey = make(map[string]*model.Object, len(insts))
+			lv.byKey = make(map[string]*entityRef, len(insts))
 			for i, in := range insts {
 				if objs[i] != nil {
-					lv.byKey[in.key] = objs[i]
+					lv.byKey[in.key] = &refs[i]
 				}
 			}
-		} else if len(objs) == 1 {
-			lv.single = objs[0]
+		} else if len(objs) == 1 && objs[0] != nil {
+			lv.single = &refs[0]
 		}
 		if e.lazy == nil {
 			e.lazy = map[*objectBlock]*lazyBlockValue{}
@@ -503,11 +565,11 @@ func endpointValue(o *model.Object) cty.Value {
 type attrValues struct {
 	b  *objectBlock
 	v  []cty.Value
-	ep []*model.Object
+	ep []*entityRef
 }
 
 // endpointObject returns the entity the fast path found for the attribute name, or nil.
-func (a attrValues) endpointObject(name string) *model.Object {
+func (a attrValues) endpointObject(name string) *entityRef {
 	if i, ok := a.b.attrIndex[name]; ok {
 		return a.ep[i]
 	}
@@ -537,11 +599,11 @@ type scratch struct {
 	// as ..." lines they are printed with.
 	child *hcl.EvalContext
 	vals  []cty.Value
-	eps   []*model.Object
+	eps   []*entityRef
 }
 
 func newScratch(lctx *lazyContext, b *objectBlock, compiled []compiledAttr) *scratch {
-	return &scratch{lctx: lctx, compiled: compiled, vals: make([]cty.Value, len(b.attrNames)), eps: make([]*model.Object, len(b.attrNames))}
+	return &scratch{lctx: lctx, compiled: compiled, vals: make([]cty.Value, len(b.attrNames)), eps: make([]*entityRef, len(b.attrNames))}
 }
 
 // context returns the context hcl evaluates the instance's expressions in.
@@ -667,9 +729,9 @@ func (bl *builder) classValue(vals attrValues) string {
 
 // endpoint reads from/to: an entity object (its _key and _type) or a _key string.
 func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, typ string, ok bool) {
-	if o := vals.endpointObject(name); o != nil {
-		// What endpointValue(o) gives the cases below.
-		return normalizeString(o.Key()), normalizeString(o.Type()), true
+	if r := vals.endpointObject(name); r != nil {
+		// What endpointValue(r.obj) gives the cases below.
+		return r.key, r.typ, true
 	}
 	attr := bl.b.attrs[name]
 	v, _ := vals.value(name).Unmark()
@@ -677,7 +739,7 @@ func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, ty
 	case v.IsNull():
 	case v.Type() == cty.String:
 		key = v.AsString()
-		return key, e.keyTypes[key], true
+		return key, e.keyType(key), true
 	case v.Type().IsObjectType() && v.Type().HasAttribute(model.PropKey):
 		k, _ := v.GetAttr(model.PropKey).Unmark()
 		if k.Type() == cty.String && !k.IsNull() {

@@ -86,8 +86,7 @@ func (f fastFor) eval(env *fastEnv) (cty.Value, bool) {
 	if f.key == nil {
 		return f.tuple(env)
 	}
-	v, _, ok := f.object(env, false)
-	return v, ok
+	return f.object(env)
 }
 
 // collection evaluates what the expression iterates over; ok is false when the fast path
@@ -119,57 +118,74 @@ func (f fastFor) tuple(env *fastEnv) (cty.Value, bool) {
 	return cty.TupleVal(vals), true
 }
 
-// object evaluates a {for ...} expression. With withInstances, it also returns the object's
-// attributes as for_each instances in the order for_each takes them (cty's: by name), which
-// spares a for_each over the result a lookup of each attribute and a sort of a million names.
-func (f fastFor) object(env *fastEnv, withInstances bool) (cty.Value, []instance, bool) {
+// object evaluates a {for ...} expression.
+func (f fastFor) object(env *fastEnv) (cty.Value, bool) {
+	insts, ok := f.instances(env)
+	if !ok {
+		return cty.NilVal, false
+	}
+	return objectOf(insts), true
+}
+
+// instances evaluates a {for ...} expression as the for_each instances of its result: its
+// attributes in the order for_each takes them (cty's: by name). For a local value that only
+// for_each iterates, the object itself is never built (see localValue).
+func (f fastFor) instances(env *fastEnv) ([]instance, bool) {
 	coll, ok := f.collection(env)
 	if !ok {
-		return cty.NilVal, nil, false
+		return nil, false
 	}
 	inner := fastEnv{in: env.in}
-	n := coll.LengthInt()
-	vals := make(map[string]cty.Value, n)
-	var insts []instance
-	if withInstances {
-		insts = make([]instance, 0, n)
-	}
+	insts := make([]instance, 0, coll.LengthInt())
 	for it := coll.ElementIterator(); it.Next(); {
 		inner.iterK, inner.iterV = it.Element()
 		k, ok := f.key.eval(&inner)
 		if !ok || k.IsMarked() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
-			return cty.NilVal, nil, false
-		}
-		key := k.AsString()
-		if _, dup := vals[key]; dup {
-			return cty.NilVal, nil, false
+			return nil, false
 		}
 		v, ok := f.val.eval(&inner)
 		if !ok {
-			return cty.NilVal, nil, false
+			return nil, false
 		}
-		vals[key] = v
-		if withInstances {
-			insts = append(insts, instance{key: key, value: v, forEach: true})
-		}
+		// A cty string is normalized (NFC) already: the key is the attribute name.
+		insts = append(insts, instance{key: k.AsString(), value: v, forEach: true})
 	}
 	// Rows usually come in key order already: the check is all the sorting they need.
 	byKey := func(a, b instance) int { return strings.Compare(a.key, b.key) }
 	if !slices.IsSortedFunc(insts, byKey) {
 		slices.SortFunc(insts, byKey)
 	}
-	return cty.ObjectVal(vals), insts, true
+	for i := 1; i < len(insts); i++ {
+		if insts[i].key == insts[i-1].key {
+			return nil, false // a key twice: hcl's evaluation says where
+		}
+	}
+	return insts, true
+}
+
+// objectOf is the object whose attributes are the instances' keys and values.
+func objectOf(insts []instance) cty.Value {
+	attrs := make(map[string]cty.Value, len(insts))
+	for _, in := range insts {
+		attrs[in.key] = in.value
+	}
+	return cty.ObjectVal(attrs)
 }
 
 // fastRooted is a traversal of a value fixed for the whole block (var, or one local value),
 // through attribute names.
 type fastRooted struct {
-	root  cty.Value
-	local *localValue // the local value root is, if it is one
+	root  cty.Value   // var's object
+	local *localValue // or the local value, whose value is taken when evaluated
 	steps []string
 }
 
-func (f fastRooted) eval(*fastEnv) (cty.Value, bool) { return getAttrs(f.root, f.steps) }
+func (f fastRooted) eval(*fastEnv) (cty.Value, bool) {
+	if f.local != nil {
+		return getAttrs(f.local.value(), f.steps)
+	}
+	return getAttrs(f.root, f.steps)
+}
 
 // getAttrs follows attribute names through known, unmarked, non-null objects and maps, as
 // hcl.GetAttr does for the cases it answers without a diagnostic.
@@ -262,7 +278,7 @@ type fastEndpoint struct {
 	key    fastExpr // nil for entity.R.N
 }
 
-func (f fastEndpoint) object(env *fastEnv) (*model.Object, bool) {
+func (f fastEndpoint) object(env *fastEnv) (*entityRef, bool) {
 	if f.key == nil {
 		return f.target.single, f.target.single != nil
 	}
@@ -425,7 +441,7 @@ func (c compiler) traversal(tr hcl.Traversal) fastExpr {
 	case "local":
 		for _, l := range c.n.refLocals {
 			if l.name == steps[0] {
-				return fastRooted{root: l.val, local: l, steps: steps[1:]}
+				return fastRooted{local: l, steps: steps[1:]}
 			}
 		}
 	}

@@ -277,6 +277,9 @@ entity "row" "all" {
   for_each = local.byname
   _class   = "Row"
   name     = "${each.key}-${each.value.name}"
+  first    = local.byname["b"].name
+  ids      = keys(local.byname)
+  by       = local.byname.m.name
 }
 entity "none" "all" {
   for_each = local.none

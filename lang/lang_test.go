@@ -483,3 +483,38 @@ entity "t" "x" {
 		}
 	}
 }
+
+// TestKeyStringEndpointsInParallel: relationships whose endpoints are _key strings take the
+// _type of the entities evaluated before them, also when enough of them are evaluated by
+// several workers at once (go test -race checks the lookup table they share). The entities
+// come from two blocks, so the table is built from both.
+func TestKeyStringEndpointsInParallel(t *testing.T) {
+	src := integ + `entity "team" "all" {
+  for_each = toset([for i in concat(range(1000), range(1000, 1500)) : tostring(i)])
+  _class   = "Team"
+  name     = "t${each.key}"
+}
+entity "host" "one" {
+  _class = "Host"
+  name   = "h"
+}
+relationship "team_has_host" {
+  for_each = toset([for i in concat(range(1000), range(1000, 1500)) : tostring(i)])
+  _class   = "HAS"
+  from     = "billing-acme:team:${each.key}"
+  to       = "billing-acme:host:one"
+}
+`
+	cfg, diags := lang.Load(lang.Options{Dir: t.TempDir(), Sources: map[string][]byte{"main.hcl": []byte(src)}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if len(cfg.Graph.Relationships) != 1500 {
+		t.Fatalf("%d relationships, want 1500", len(cfg.Graph.Relationships))
+	}
+	for _, r := range cfg.Graph.Relationships {
+		if got, want := r.Type(), "team_my-billing-acme_has_host_my-billing-acme"; got != want {
+			t.Fatalf("%s: _type %q, want %q", r.Address, got, want)
+		}
+	}
+}
