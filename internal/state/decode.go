@@ -319,63 +319,77 @@ func checkTimestamp(name, v string) error {
 // and sorts the list.
 func decodeEntries(s *model.JSONScanner, what string) ([]Entry, error) {
 	list := []Entry{}
-	err := s.Array(what, func(i int) error {
-		start := s.Offset()
-		var e Entry
-		hasAddress := false
-		objectOffset := -1
-		err := s.Object("an entry", func(name string, offset int) error {
-			switch name {
-			case "address":
-				if hasAddress {
-					return s.Errorf(offset, "%s[%d]: field \"address\" appears twice", what, i)
-				}
-				hasAddress = true
-				var err error
-				e.Address, err = s.Str("address")
-				return err
-			case "object":
-				if objectOffset >= 0 {
-					return s.Errorf(offset, "%s[%d]: field \"object\" appears twice", what, i)
-				}
-				objectOffset = s.Offset()
-				v, err := s.Value()
-				if err != nil {
-					return err
-				}
-				m, ok := v.(map[string]any)
-				if !ok {
-					return s.Errorf(objectOffset, "%s[%d].object is a %s, not an object", what, i, model.TypeName(v))
-				}
-				e.Object = m
-				return nil
-			case "sensitive":
-				if e.Sensitive != nil {
-					return s.Errorf(offset, "%s[%d]: field \"sensitive\" appears twice", what, i)
-				}
-				e.Sensitive = []string{}
-				return s.Array("sensitive", func(int) error {
-					name, err := s.Str("a sensitive property name")
-					e.Sensitive = append(e.Sensitive, name)
-					return err
-				})
-			}
-			return s.Errorf(offset, "%s[%d]: unknown field %q (an entry has \"address\", \"object\" and \"sensitive\")", what, i, name)
-		})
+	// A state of a million objects is parsed on all CPUs: each entry stands alone.
+	err := s.ParallelArray(what, func(n int) { list = make([]Entry, n) }, func(s *model.JSONScanner, i int) error {
+		e, err := decodeEntry(s, what, i)
 		if err != nil {
 			return err
 		}
-		if objectOffset < 0 {
-			return s.Errorf(start, "%s[%d] has no \"object\"", what, i)
+		if i < len(list) {
+			list[i] = e // sized: entries are parsed in parallel
+		} else {
+			list = append(list, e)
 		}
-		if k, ok := e.Object[model.PropKey].(string); !ok || k == "" {
-			return s.Errorf(objectOffset, "%s[%d].object has no _key: every recorded object is identified by its _key", what, i)
-		}
-		list = append(list, e)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return canonicalEntries(list, what, true)
+}
+
+// decodeEntry parses entry i of a list of entries.
+func decodeEntry(s *model.JSONScanner, what string, i int) (Entry, error) {
+	start := s.Offset()
+	var e Entry
+	hasAddress := false
+	objectOffset := -1
+	err := s.Object("an entry", func(name string, offset int) error {
+		switch name {
+		case "address":
+			if hasAddress {
+				return s.Errorf(offset, "%s[%d]: field \"address\" appears twice", what, i)
+			}
+			hasAddress = true
+			var err error
+			e.Address, err = s.Str("address")
+			return err
+		case "object":
+			if objectOffset >= 0 {
+				return s.Errorf(offset, "%s[%d]: field \"object\" appears twice", what, i)
+			}
+			objectOffset = s.Offset()
+			v, err := s.Value()
+			if err != nil {
+				return err
+			}
+			m, ok := v.(map[string]any)
+			if !ok {
+				return s.Errorf(objectOffset, "%s[%d].object is a %s, not an object", what, i, model.TypeName(v))
+			}
+			e.Object = m
+			return nil
+		case "sensitive":
+			if e.Sensitive != nil {
+				return s.Errorf(offset, "%s[%d]: field \"sensitive\" appears twice", what, i)
+			}
+			e.Sensitive = []string{}
+			return s.Array("sensitive", func(int) error {
+				name, err := s.Str("a sensitive property name")
+				e.Sensitive = append(e.Sensitive, name)
+				return err
+			})
+		}
+		return s.Errorf(offset, "%s[%d]: unknown field %q (an entry has \"address\", \"object\" and \"sensitive\")", what, i, name)
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	if objectOffset < 0 {
+		return Entry{}, s.Errorf(start, "%s[%d] has no \"object\"", what, i)
+	}
+	if k, ok := e.Object[model.PropKey].(string); !ok || k == "" {
+		return Entry{}, s.Errorf(objectOffset, "%s[%d].object has no _key: every recorded object is identified by its _key", what, i)
+	}
+	return e, nil
 }

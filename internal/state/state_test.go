@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -212,7 +213,10 @@ func TestRoundTrip(t *testing.T) {
 	apiScope := New(Target{Source: SourceAPI, Scope: "asset-inventory"}, "")
 	big := sampleFile()
 	big.Serial = 1<<64 - 1
+	large := New(sampleTarget(), "0.3.0") // lists long enough to be parsed in parallel
+	large.SetObjects(benchGraph(6000))
 	for name, f := range map[string]*File{
+		"large":           large,
 		"sample":          sampleFile(),
 		"new":             New(sampleTarget(), "0.3.0"),
 		"no jobs":         withoutPending,
@@ -631,6 +635,25 @@ func TestCheckReplace(t *testing.T) {
 		err := CheckReplace(tt.current, tt.next)
 		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("%s: CheckReplace = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestDecodeLargeReportsTheFirstBadEntry: in lists parsed in parallel, the error is the one of
+// the first bad entry, as when they are parsed in order.
+func TestDecodeLargeReportsTheFirstBadEntry(t *testing.T) {
+	f := New(sampleTarget(), "0.3.0")
+	f.SetObjects(benchGraph(6000))
+	data := string(mustEncode(t, f))
+	for _, bad := range []int{5999, 4500, 10} {
+		key := fmt.Sprintf(`"_key": "acme:host:host-%06d"`, bad)
+		if !strings.Contains(data, key) {
+			t.Fatalf("no %s in the encoded state", key)
+		}
+		data = strings.Replace(data, key, `"_key": ""`, 1)
+		_, err := Decode([]byte(data), "state.json")
+		if want := fmt.Sprintf("entities[%d].object has no _key", bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("entity %d without _key: got %v, want an error with %q", bad, err, want)
 		}
 	}
 }
