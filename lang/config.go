@@ -61,7 +61,7 @@ type Config struct {
 	// State says where the state lives and how it is encrypted (backend.go).
 	State StateSettings
 
-	origins   map[*model.Object]*objectBlock
+	blocks    map[string]*objectBlock // by address: the block of each object (see origin)
 	protected map[string]bool
 }
 
@@ -141,28 +141,28 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 		}
 	}
 	cfg.Integration = e.integ
-	count := 0
-	for _, b := range decls.objects {
-		count += len(b.instances)
-	}
-	cfg.origins = make(map[*model.Object]*objectBlock, count) // a million objects: no growing
+	cfg.blocks = make(map[string]*objectBlock, len(decls.objects))
 	cfg.protected = map[string]bool{}
+	count := 0
 	for _, b := range decls.objects {
 		// References are resolved: let the collector have the cty copies of the graph and
 		// the syntax trees; what later stages need of a block is its ranges.
 		b.release()
+		cfg.blocks[b.addr] = b
 		if b.preventDestroy {
 			cfg.protected[b.addr] = true
 		}
 		for _, o := range b.instances {
-			cfg.origins[o] = b
 			cfg.Graph.Add(o)
 		}
+		count += len(b.instances)
 	}
 	if len(cfg.Imports) > 0 || len(decls.moves) > 0 {
-		addrs := make(map[string]bool, len(cfg.origins))
-		for o := range cfg.origins {
-			addrs[o.Address] = true
+		addrs := make(map[string]bool, count)
+		for _, b := range decls.objects {
+			for _, o := range b.instances {
+				addrs[o.Address] = true
+			}
 		}
 		diags = append(diags, checkImportInstances(cfg.Imports, addrs)...)
 		diags = append(diags, decls.checkMoveInstances(addrs)...)
@@ -170,9 +170,21 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	return cfg, diags
 }
 
-// Range locates a property of an object (see validate.Locator).
+// origin returns the block that declared an object of the configuration, found by its
+// address (the block's, with the instance key of a for_each block), or nil. Block labels are
+// identifiers, so the key starts at the first '['. A table of the blocks rather than one of
+// the objects: a handful of blocks can make a million objects.
+func (c *Config) origin(o *model.Object) *objectBlock {
+	addr := o.Address
+	if i := strings.IndexByte(addr, '['); i >= 0 {
+		addr = addr[:i]
+	}
+	return c.blocks[addr]
+}
+
+// Range locates a property of an object of the configuration (see validate.Locator).
 func (c *Config) Range(o *model.Object, prop string) *hcl.Range {
-	b := c.origins[o]
+	b := c.origin(o)
 	if b == nil {
 		return nil
 	}
@@ -211,7 +223,7 @@ func (c *Config) Range(o *model.Object, prop string) *hcl.Range {
 // Written reports whether a property was written in the configuration rather than filled in
 // by a default (_key, _type, displayName).
 func (c *Config) Written(o *model.Object, prop string) bool {
-	b := c.origins[o]
+	b := c.origin(o)
 	if b == nil {
 		return true
 	}

@@ -36,10 +36,14 @@ entity "application" "web" {
 			t.Errorf("%s: Files keeps the body (%v) or lost the source", name, f.Body != nil)
 		}
 	}
-	if len(cfg.origins) != 2 {
-		t.Fatalf("%d origins, want 2", len(cfg.origins))
+	if len(cfg.Graph.Entities) != 2 {
+		t.Fatalf("%d entities, want 2", len(cfg.Graph.Entities))
 	}
-	for o, b := range cfg.origins {
+	for _, o := range cfg.Graph.Entities {
+		b := cfg.origin(o)
+		if b == nil {
+			t.Fatalf("%s: no origin", o.Address)
+		}
 		if b.attrs != nil || b.preventDestroyExpr != nil {
 			t.Errorf("%s: block keeps its attributes' syntax trees", o.Address)
 		}
