@@ -3,6 +3,7 @@ package plan
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -34,11 +35,7 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 		Targets:     opts.Targets,
 	}
 
-	all := make([]Change, 0, desired.Len()+prior.Len())
-	var unchanged int
-	all, unchanged = diffList(all, desired.Entities, prior.Entities)
-	p.Unchanged += unchanged
-	all, unchanged = diffList(all, desired.Relationships, prior.Relationships)
+	all, unchanged := diffGraphs(desired, prior)
 	p.Unchanged += unchanged
 
 	p.Changes = all[:0] // filtered in place: an element is written behind the one read
@@ -94,6 +91,34 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 	}
 	return p, nil
 }
+
+// diffGraphs compares the entities, then the relationships, of desired and prior (see
+// diffList). Large lists are compared at once on two goroutines: each list's changes have a
+// region of one array, the relationships' after the room the entities' could take, and are
+// moved down behind the entities' at the end.
+func diffGraphs(desired, prior *model.Graph) ([]Change, int) {
+	all := make([]Change, 0, desired.Len()+prior.Len())
+	entRoom := len(desired.Entities) + len(prior.Entities)
+	if len(desired.Relationships)+len(prior.Relationships) < parallelDiffMin || entRoom < parallelDiffMin {
+		all, entUnchanged := diffList(all, desired.Entities, prior.Entities)
+		all, relUnchanged := diffList(all, desired.Relationships, prior.Relationships)
+		return all, entUnchanged + relUnchanged
+	}
+	var rels []Change
+	var relUnchanged int
+	var wg sync.WaitGroup
+	crash.GoWait(&wg, func() {
+		rels, relUnchanged = diffList(all[entRoom:entRoom], desired.Relationships, prior.Relationships)
+	})
+	// Appends stay below entRoom: a list gives at most one change per object of either side.
+	all, entUnchanged := diffList(all, desired.Entities, prior.Entities)
+	wg.Wait()
+	return append(all, rels...), entUnchanged + relUnchanged // copy moves overlapping ranges
+}
+
+// parallelDiffMin is the list size from which diffGraphs compares entities and relationships
+// at once.
+const parallelDiffMin = 4096
 
 // patchApplies reports whether a PATCH job can make the change: it adds and updates entities
 // and never deletes; it does not accept relationships. A pure move only touches the state.

@@ -226,3 +226,36 @@ func TestSortChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffGraphsInParallel: graphs large enough for entities and relationships to be compared
+// at once give the changes of comparing them one after the other, whichever side is longer.
+func TestDiffGraphsInParallel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	build := func(n int, version string) *model.Graph {
+		g := &model.Graph{}
+		for i := range n {
+			if rng.IntN(10) == 0 {
+				continue // absent on this side: a create or a delete
+			}
+			v := "1"
+			if rng.IntN(10) == 0 {
+				v = version // an update
+			}
+			g.Add(ent(fmt.Sprintf("entity.a.all[%q]", fmt.Sprint(i)), fmt.Sprintf("k%d", rng.IntN(2*n)), "v", v))
+			g.Add(rel(fmt.Sprintf("relationship.r[%q]", fmt.Sprint(i)), fmt.Sprintf("k%d", i), fmt.Sprintf("k%d", rng.IntN(n))))
+		}
+		return g
+	}
+	for _, tt := range []struct{ desired, prior int }{{9000, 8000}, {5000, 0}, {0, 6000}, {100, 9000}, {9000, 100}} {
+		desired, prior := build(tt.desired, "2"), build(tt.prior, "3")
+		got, gotUnchanged := diffGraphs(desired, prior)
+		want, entUnchanged := diffList(nil, desired.Entities, prior.Entities)
+		want, relUnchanged := diffList(want, desired.Relationships, prior.Relationships)
+		if gotUnchanged != entUnchanged+relUnchanged || len(got) != len(want) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%d desired, %d prior: %d changes, %d unchanged; want %d, %d", tt.desired, tt.prior, len(got), gotUnchanged, len(want), entUnchanged+relUnchanged)
+		}
+		if len(got) == 0 {
+			t.Fatalf("%d desired, %d prior: no changes to compare", tt.desired, tt.prior)
+		}
+	}
+}
