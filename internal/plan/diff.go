@@ -93,27 +93,41 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 }
 
 // diffGraphs compares the entities, then the relationships, of desired and prior (see
-// diffList). Large lists are compared at once on two goroutines: each list's changes have a
-// region of one array, the relationships' after the room the entities' could take, and are
-// moved down behind the entities' at the end.
+// diffList). Each list is paired first, on two goroutines for large graphs; the changes then
+// fill an array of the exact size, each list its own part of it: a plan that changes nothing
+// allocates nothing for its million unchanged objects.
 func diffGraphs(desired, prior *model.Graph) ([]Change, int) {
-	all := make([]Change, 0, desired.Len()+prior.Len())
-	entRoom := len(desired.Entities) + len(prior.Entities)
-	if len(desired.Relationships)+len(prior.Relationships) < parallelDiffMin || entRoom < parallelDiffMin {
-		all, entUnchanged := diffList(all, desired.Entities, prior.Entities)
-		all, relUnchanged := diffList(all, desired.Relationships, prior.Relationships)
-		return all, entUnchanged + relUnchanged
+	var ents, rels *pairing
+	parallel := len(desired.Relationships)+len(prior.Relationships) >= parallelDiffMin &&
+		len(desired.Entities)+len(prior.Entities) >= parallelDiffMin
+	both := func(f func(ents bool)) {
+		if !parallel {
+			f(true)
+			f(false)
+			return
+		}
+		var wg sync.WaitGroup
+		crash.GoWait(&wg, func() { f(false) })
+		f(true)
+		wg.Wait()
 	}
-	var rels []Change
-	var relUnchanged int
-	var wg sync.WaitGroup
-	crash.GoWait(&wg, func() {
-		rels, relUnchanged = diffList(all[entRoom:entRoom], desired.Relationships, prior.Relationships)
+	both(func(entities bool) {
+		if entities {
+			ents = pairList(desired.Entities, prior.Entities)
+		} else {
+			rels = pairList(desired.Relationships, prior.Relationships)
+		}
 	})
-	// Appends stay below entRoom: a list gives at most one change per object of either side.
-	all, entUnchanged := diffList(all, desired.Entities, prior.Entities)
-	wg.Wait()
-	return append(all, rels...), entUnchanged + relUnchanged // copy moves overlapping ranges
+	n := ents.changes + rels.changes
+	all := make([]Change, n)
+	both(func(entities bool) {
+		if entities {
+			ents.appendTo(all[:0:ents.changes])
+		} else {
+			rels.appendTo(all[ents.changes:ents.changes:n])
+		}
+	})
+	return all, ents.unchanged + rels.unchanged
 }
 
 // parallelDiffMin is the list size from which diffGraphs compares entities and relationships
@@ -174,17 +188,74 @@ func matchesAny(targets []string, ch Change) bool {
 // desired object (in desired's order), then a delete for each prior object no desired object
 // has (in prior's order). It also returns how many desired objects are unchanged.
 func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
+	p := pairList(desired, prior)
+	return p.appendTo(out), p.unchanged
+}
+
+// diffListIndexed is diffList through pairIndexed, whatever the order of the lists.
+func diffListIndexed(out []Change, desired, prior []*model.Object) ([]Change, int) {
+	p := pairIndexed(desired, prior)
+	return p.appendTo(out), p.unchanged
+}
+
+// pairing is how one list of desired objects pairs with prior's by _key, before any change
+// is made of it: for each desired object its _key, the prior object it is compared with (nil:
+// none) and whether it is unchanged; the prior objects no desired object has, in prior's
+// order, with their _keys; and how many changes all that makes.
+type pairing struct {
+	desired            []*model.Object
+	dKeys              []string
+	match              []*model.Object
+	same               []bool
+	gone               []*model.Object
+	goneKeys           []string
+	changes, unchanged int
+}
+
+func newPairing(desired []*model.Object) *pairing {
+	return &pairing{desired: desired, match: make([]*model.Object, len(desired)), same: make([]bool, len(desired))}
+}
+
+// finish compares each desired object with its match and counts the changes.
+func (p *pairing) finish() *pairing {
+	for i, d := range p.desired {
+		old := p.match[i]
+		p.same[i] = old != nil && old.Address == d.Address && old.Kind == d.Kind && model.EqualProperties(old.Props, d.Props)
+		if p.same[i] {
+			p.unchanged++
+		}
+	}
+	p.changes = len(p.desired) - p.unchanged + len(p.gone)
+	return p
+}
+
+// appendTo appends the changes of the pairing, in diffList's order.
+func (p *pairing) appendTo(out []Change) []Change {
+	for i, d := range p.desired {
+		if !p.same[i] {
+			out = appendChange(out, d, p.dKeys[i], p.match[i])
+		}
+	}
+	for j, o := range p.gone {
+		out = appendDelete(out, o, p.goneKeys[j])
+	}
+	return out
+}
+
+// pairList pairs two lists by a merge when both are in _key order without a _key twice (a
+// state and a live graph are; so is a configuration declared in that order), by an index of
+// prior otherwise.
+func pairList(desired, prior []*model.Object) *pairing {
 	dKeys, ok := sortedKeys(desired)
 	var pKeys []string
 	if ok {
 		pKeys, ok = sortedKeys(prior)
 	}
 	if !ok {
-		return diffListIndexed(out, desired, prior)
+		return pairIndexed(desired, prior)
 	}
-	// Both lists in _key order without a _key twice (a state and a live graph are; so is a
-	// configuration declared in that order): one merge pairs them, no index.
-	match := make([]*model.Object, len(desired))
+	p := newPairing(desired)
+	p.dKeys = dKeys
 	matched := make([]bool, len(prior))
 	for i, j := 0, 0; i < len(desired) && j < len(prior); {
 		switch c := strings.Compare(dKeys[i], pKeys[j]); {
@@ -193,26 +264,22 @@ func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
 		case c > 0:
 			j++
 		default:
-			match[i], matched[j] = prior[j], true
+			p.match[i], matched[j] = prior[j], true
 			i++
 			j++
 		}
 	}
-	unchanged := 0
-	for i, o := range desired {
-		out = appendChange(out, o, dKeys[i], match[i], &unchanged)
-	}
 	for j, o := range prior {
 		if !matched[j] {
-			out = appendDelete(out, o, pKeys[j])
+			p.gone = append(p.gone, o)
+			p.goneKeys = append(p.goneKeys, pKeys[j])
 		}
 	}
-	return out, unchanged
+	return p.finish()
 }
 
 // sortedKeys returns the _keys of objs, and whether they are in strictly increasing order.
-// For a list in any other order, sorting the keys would cost more than diffListIndexed's
-// index.
+// For a list in any other order, sorting the keys would cost more than pairIndexed's index.
 func sortedKeys(objs []*model.Object) ([]string, bool) {
 	keys := make([]string, len(objs))
 	for i, o := range objs {
@@ -224,33 +291,33 @@ func sortedKeys(objs []*model.Object) ([]string, bool) {
 	return keys, true
 }
 
-// diffListIndexed is diffList through an index of prior, for lists out of _key order or where
-// a _key appears twice: the first prior object of a _key is the one compared, and a desired
-// object whose _key an earlier desired object already matched is created.
-func diffListIndexed(out []Change, desired, prior []*model.Object) ([]Change, int) {
+// pairIndexed pairs through an index of prior, for lists out of _key order or where a _key
+// appears twice: the first prior object of a _key is the one compared, and a desired object
+// whose _key an earlier desired object already matched is created.
+func pairIndexed(desired, prior []*model.Object) *pairing {
 	byKey := model.NewIndex(prior)
-	unchanged := 0
-	for _, d := range desired {
+	p := newPairing(desired)
+	p.dKeys = make([]string, len(desired))
+	for i, d := range desired {
 		key := d.Key()
-		old, ok := byKey[key]
-		if ok {
+		p.dKeys[i] = key
+		if old, ok := byKey[key]; ok {
+			p.match[i] = old
 			delete(byKey, key) // what stays in byKey is what the configuration no longer has
 		}
-		out = appendChange(out, d, key, old, &unchanged)
 	}
 	for _, o := range prior {
-		key := o.Key()
-		if byKey[key] != o {
-			continue
+		if key := o.Key(); byKey[key] == o {
+			p.gone = append(p.gone, o)
+			p.goneKeys = append(p.goneKeys, key)
 		}
-		out = appendDelete(out, o, key)
 	}
-	return out, unchanged
+	return p.finish()
 }
 
-// appendChange appends the change from old (nil: none) to d, whose _key is key, unless d is
-// unchanged, which it counts instead.
-func appendChange(out []Change, d *model.Object, key string, old *model.Object, unchanged *int) []Change {
+// appendChange appends the change from old (nil: none) to d, whose _key is key: d is not
+// unchanged (see pairing).
+func appendChange(out []Change, d *model.Object, key string, old *model.Object) []Change {
 	ch := Change{Address: d.Address, Kind: d.Kind, Key: key, Type: d.Type(), After: d.Props, Sensitive: sensitiveList(d)}
 	switch {
 	case old == nil:
@@ -266,10 +333,6 @@ func appendChange(out []Change, d *model.Object, key string, old *model.Object, 
 	}
 	if old != nil && old.Address != d.Address {
 		ch.PreviousAddress = old.Address
-	}
-	if ch.Action == NoOp && ch.PreviousAddress == "" {
-		*unchanged++
-		return out
 	}
 	return append(out, ch)
 }
