@@ -17,29 +17,10 @@ func consolidate(diags hcl.Diagnostics) hcl.Diagnostics {
 		first *hcl.Diagnostic
 		more  int
 	}
-	// What makes diagnostics alike: the fields compared as values (a range's positions, not
-	// its text), so that a million of them fold without formatting a key for each.
-	type foldKey struct {
-		severity               hcl.DiagnosticSeverity
-		code, summary          string
-		filename               string
-		startLine, startColumn int
-		endLine, endColumn     int
-		located                bool
-		detail                 string // no location: only identical messages fold
-	}
-	groups := map[foldKey]*group{}
+	groups := map[validate.FoldKey]*group{}
 	var order []*group
 	for _, d := range diags {
-		key := foldKey{severity: d.Severity, code: validate.CodeOf(d), summary: d.Summary}
-		if s := d.Subject; s != nil {
-			key.located = true
-			key.filename = s.Filename
-			key.startLine, key.startColumn = s.Start.Line, s.Start.Column
-			key.endLine, key.endColumn = s.End.Line, s.End.Column
-		} else {
-			key.detail = d.Detail
-		}
+		key := validate.FoldKeyOf(d)
 		if g, ok := groups[key]; ok {
 			g.more++
 			continue

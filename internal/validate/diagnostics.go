@@ -60,21 +60,39 @@ func FoldedDiagnostics(fs []Finding, loc Locator) hcl.Diagnostics {
 	return diagnostics(fs, loc, true)
 }
 
-// foldKey is what makes diagnostics alike for FoldedDiagnostics: the fields the text view
-// compares, the range as hcl.Range.String shows it.
-type foldKey struct {
-	severity                hcl.DiagnosticSeverity
-	code, summary, filename string
-	startLine, startColumn  int
-	endLine, endColumn      int
+// FoldKey is what makes diagnostics alike for a reader shown only the first of each kind
+// (FoldedDiagnostics, and the text view that folds the others into "and N more like it"):
+// the same severity, rule code and summary, and the same source range, its positions compared
+// as values. Diagnostics without a range are alike only when their details are the same too.
+type FoldKey struct {
+	severity               hcl.DiagnosticSeverity
+	code, summary          string
+	located                bool
+	filename               string
+	startLine, startColumn int
+	endLine, endColumn     int
+	detail                 string
+}
+
+// FoldKeyOf returns what makes d alike to other diagnostics (see FoldKey).
+func FoldKeyOf(d *hcl.Diagnostic) FoldKey {
+	k := FoldKey{severity: d.Severity, code: CodeOf(d), summary: d.Summary}
+	if s := d.Subject; s != nil {
+		k.located, k.filename = true, s.Filename
+		k.startLine, k.startColumn = s.Start.Line, s.Start.Column
+		k.endLine, k.endColumn = s.End.Line, s.End.Column
+	} else {
+		k.detail = d.Detail
+	}
+	return k
 }
 
 func diagnostics(fs []Finding, loc Locator, fold bool) hcl.Diagnostics {
 	diags := make(hcl.Diagnostics, 0, len(fs))
 	all := make([]hcl.Diagnostic, len(fs)) // one allocation rather than one per finding
-	var seen map[foldKey]bool
+	var seen map[FoldKey]bool
 	if fold {
-		seen = map[foldKey]bool{}
+		seen = map[FoldKey]bool{}
 	}
 	for i, f := range fs {
 		d := &all[i]
@@ -90,8 +108,8 @@ func diagnostics(fs []Finding, loc Locator, fold bool) hcl.Diagnostics {
 			d.Subject = loc.Range(f.Object, f.Property)
 		}
 		diags = append(diags, d)
-		if s := d.Subject; fold && s != nil {
-			k := foldKey{d.Severity, f.Code, f.Summary, s.Filename, s.Start.Line, s.Start.Column, s.End.Line, s.End.Column}
+		if fold && d.Subject != nil { // located: its key does not depend on the detail
+			k := FoldKeyOf(d)
 			if seen[k] {
 				continue // folded into the first like it: no detail
 			}
