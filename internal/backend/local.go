@@ -53,12 +53,8 @@ func (l *Local) Put(_ context.Context, data []byte) error {
 // PutParts is Put for a document in parts, written one after the other.
 func (l *Local) PutParts(_ context.Context, parts state.Parts) error {
 	return atomicfile.Writer{BackupSuffix: BackupSuffix}.Write(l.Path, 0o600, func(w *bufio.Writer) error {
-		for _, p := range parts {
-			if _, err := w.Write(p); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := parts.WriteTo(w)
+		return err
 	})
 }
 

@@ -3,6 +3,7 @@ package state
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"runtime"
 	"slices"
 	"strconv"
@@ -41,6 +42,19 @@ func (p Parts) Len() int {
 		n += len(b)
 	}
 	return n
+}
+
+// WriteTo writes the parts one after the other, as io.WriterTo does.
+func (p Parts) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for _, b := range p {
+		m, err := w.Write(b)
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Join returns the whole document in one buffer.

@@ -20,12 +20,8 @@ func Write(path string, f *File) error {
 		return err
 	}
 	err = atomicfile.Writer{BackupSuffix: BackupSuffix}.Write(path, 0o600, func(w *bufio.Writer) error {
-		for _, p := range parts {
-			if _, err := w.Write(p); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := parts.WriteTo(w)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("write state: %w", err)
