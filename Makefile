@@ -22,7 +22,7 @@ test: lint test-deps
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzConvert -fuzztime 5s -fuzzminimizetime 50x ./internal/importjson
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzRequestBodies -fuzztime 5s -fuzzminimizetime 50x ./internal/emulator
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 5s -fuzzminimizetime 50x ./internal/plan
-	$(GO) test -count=1 -run '^$$' -fuzz FuzzParallelArray -fuzztime 5s -fuzzminimizetime 50x ./internal/model
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzParseArray -fuzztime 5s -fuzzminimizetime 50x ./internal/model
 
 ## test-deps: install the servers the backend tests start (PostgreSQL, versitygw) if missing.
 test-deps:
@@ -42,7 +42,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./lang
 	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 60s ./internal/importjson
 	$(GO) test -run '^$$' -fuzz FuzzScannerMatchesEncodingJSON -fuzztime 60s ./internal/model
-	$(GO) test -run '^$$' -fuzz FuzzParallelArray -fuzztime 60s ./internal/model
+	$(GO) test -run '^$$' -fuzz FuzzParseArray -fuzztime 60s ./internal/model
 	$(GO) test -run '^$$' -fuzz FuzzRequestBodies -fuzztime 60s ./internal/emulator
 	$(GO) test -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 60s ./internal/plan
 

@@ -7,31 +7,40 @@ import (
 	"github.com/j1hcl/j1hcl/internal/crash"
 )
 
-// parallelArrayMin is the element count from which ParallelArray spreads a list over the
-// CPUs; below it, the goroutines cost more than they save. A variable for tests.
+// parallelArrayMin is the element count from which ParseArray spreads a list over the CPUs;
+// below it, the goroutines cost more than they save. A variable for tests.
 var parallelArrayMin = 4096
 
-// ParallelArray is Array for long lists of independent elements, such as the objects of a
-// state file: a quick structural pass finds where each element starts, then the elements
-// are parsed on as many goroutines as there are CPUs, each with a scanner of its own. elem
-// must read through the scanner it is given and may run concurrently for different indexes;
-// in that case sized is called first, with the number of elements, so that elem can store
-// each at its index.
+// ParseArray parses a list whose elements stand alone, such as the objects of a state file,
+// with elem, and returns the elements in order (an empty list as an empty, non-nil slice).
+// A long list is parsed on as many goroutines as there are CPUs: a quick structural pass
+// finds where each element starts, and each goroutine parses its share with a scanner of
+// its own, which elem must read through (elem may run concurrently for different indexes).
 // The outcome is Array's: the error returned is the one of the first element that has one,
 // and a list the quick pass cannot delimit (malformed) or a short one is parsed by Array.
-func (s *JSONScanner) ParallelArray(context string, sized func(n int), elem func(sc *JSONScanner, i int) error) error {
+func ParseArray[T any](s *JSONScanner, context string, elem func(s *JSONScanner, i int) (T, error)) ([]T, error) {
 	workers := runtime.GOMAXPROCS(0)
-	if s.Peek() != '[' || workers < 2 {
-		return s.Array(context, func(i int) error { return elem(s, i) })
+	var starts []int
+	end, ok := 0, false
+	if s.Peek() == '[' && workers > 1 {
+		starts, end, ok = elementStarts(s.data, s.pos)
 	}
-	starts, end, ok := elementStarts(s.data, s.pos)
 	if !ok || len(starts) < parallelArrayMin {
-		return s.Array(context, func(i int) error { return elem(s, i) })
+		list := []T{}
+		err := s.Array(context, func(i int) error {
+			v, err := elem(s, i)
+			list = append(list, v)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return list, nil
 	}
 	if err := s.enter(); err != nil {
-		return err
+		return nil, err
 	}
-	sized(len(starts))
+	list := make([]T, len(starts))
 	chunk := (len(starts) + workers - 1) / workers
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
@@ -45,10 +54,12 @@ func (s *JSONScanner) ParallelArray(context string, sized func(n int), elem func
 		crash.GoWait(&wg, func() {
 			for i := lo; i < hi; i++ {
 				sc.pos = starts[i]
-				if err := elem(sc, i); err != nil {
+				v, err := elem(sc, i)
+				if err != nil {
 					errs[w] = err
 					return
 				}
+				list[i] = v
 				// What Array checks after each element: the quick pass found a ',' or the
 				// closing ']' next, but the element may have ended early (say "1 2").
 				if c := sc.Peek(); c != ',' && c != ']' {
@@ -61,12 +72,12 @@ func (s *JSONScanner) ParallelArray(context string, sized func(n int), elem func
 	wg.Wait()
 	for _, err := range errs { // chunks are in order: the first error is the first element's
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	s.pos = end
 	s.depth--
-	return nil
+	return list, nil
 }
 
 // elementStarts finds, for the array whose '[' is at data[open], the offset where each

@@ -9,23 +9,16 @@ import (
 	"testing"
 )
 
-// parseList parses a top-level list with Array or ParallelArray (every list parallel: the
+// parseList parses a top-level list with Array or ParseArray (every list parallel: the
 // minimum is 1), and what follows it: the values, or the error with its offset.
 func parseList(data []byte, parallel bool) ([]any, string) {
 	s := NewJSONScanner(data)
 	var list []any
 	var err error
 	if parallel {
-		err = s.ParallelArray("the list", func(n int) { list = make([]any, n) }, func(sc *JSONScanner, i int) error {
-			v, err := sc.Value()
-			if i < len(list) {
-				list[i] = v
-			} else {
-				list = append(list, v)
-			}
-			return err
-		})
+		list, err = ParseArray(s, "the list", func(sc *JSONScanner, _ int) (any, error) { return sc.Value() })
 	} else {
+		list = []any{} // as ParseArray gives an empty list
 		err = s.Array("the list", func(int) error {
 			v, err := s.Value()
 			list = append(list, v)
@@ -62,9 +55,9 @@ var parallelArrayCases = []string{
 	`["a\\",1,"b\\\"",2,3,4]`,
 }
 
-// TestParallelArrayMatchesArray: whatever the input, ParallelArray gives Array's values and
+// TestParseArrayMatchesArray: whatever the input, ParseArray gives Array's values and
 // Array's first error, at the same offset.
-func TestParallelArrayMatchesArray(t *testing.T) {
+func TestParseArrayMatchesArray(t *testing.T) {
 	withParallelLists(t)
 	for _, in := range parallelArrayCases {
 		want, wantErr := parseList([]byte(in), false)
@@ -98,7 +91,7 @@ func TestElementStarts(t *testing.T) {
 	}
 }
 
-func FuzzParallelArray(f *testing.F) {
+func FuzzParseArray(f *testing.F) {
 	for _, in := range parallelArrayCases {
 		f.Add([]byte(in))
 	}

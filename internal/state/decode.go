@@ -318,19 +318,9 @@ func checkTimestamp(name, v string) error {
 // decodeEntries parses a list of entries, checks every object has a _key and no _key repeats,
 // and sorts the list.
 func decodeEntries(s *model.JSONScanner, what string) ([]Entry, error) {
-	list := []Entry{}
 	// A state of a million objects is parsed on all CPUs: each entry stands alone.
-	err := s.ParallelArray(what, func(n int) { list = make([]Entry, n) }, func(s *model.JSONScanner, i int) error {
-		e, err := decodeEntry(s, what, i)
-		if err != nil {
-			return err
-		}
-		if i < len(list) {
-			list[i] = e // sized: entries are parsed in parallel
-		} else {
-			list = append(list, e)
-		}
-		return nil
+	list, err := model.ParseArray(s, what, func(s *model.JSONScanner, i int) (Entry, error) {
+		return decodeEntry(s, what, i)
 	})
 	if err != nil {
 		return nil, err
