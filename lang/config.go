@@ -143,7 +143,6 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	cfg.Integration = e.integ
 	cfg.blocks = make(map[string]*objectBlock, len(decls.objects))
 	cfg.protected = map[string]bool{}
-	count := 0
 	for _, b := range decls.objects {
 		// References are resolved: let the collector have the cty copies of the graph and
 		// the syntax trees; what later stages need of a block is its ranges.
@@ -155,14 +154,11 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 		for _, o := range b.instances {
 			cfg.Graph.Add(o)
 		}
-		count += len(b.instances)
 	}
 	if len(cfg.Imports) > 0 || len(decls.moves) > 0 {
-		addrs := make(map[string]bool, count)
-		for _, b := range decls.objects {
-			for _, o := range b.instances {
-				addrs[o.Address] = true
-			}
+		addrs := make(map[string]bool, cfg.Graph.Len())
+		for _, o := range cfg.Graph.All() {
+			addrs[o.Address] = true
 		}
 		diags = append(diags, checkImportInstances(cfg.Imports, addrs)...)
 		diags = append(diags, decls.checkMoveInstances(addrs)...)

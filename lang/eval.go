@@ -25,14 +25,9 @@ type evaluator struct {
 	funcs  map[string]function.Function
 	varObj cty.Value
 	integ  Integration
-	// keyTypes maps the _key of every entity evaluated so far to its _type, for the default
-	// _type of relationships whose endpoints are written as key strings. It is built on first
-	// use (see keyType): most configurations write endpoints as references, and a million
-	// entities would cost a million insertions for nothing.
-	keyTypes      map[string]string
-	keyTypesMu    sync.Mutex
-	keyTypesMore  [][]*model.Object // entity blocks' instances not yet in keyTypes
-	keyTypesStale atomic.Bool       // keyTypesMore is not empty
+	// keyTypes gives the _type of every entity evaluated so far by its _key, for the default
+	// _type of relationships whose endpoints are written as key strings.
+	keyTypes keyTypeTable
 	// movedTo indexes the moved blocks by their to address (see defaultEntityKey).
 	movedTo map[string]*moveDecl
 	// lazy holds the values of the blocks referenced only as endpoints (see lazyBlockValue).
@@ -73,38 +68,52 @@ func newEntityRef(o *model.Object) entityRef {
 	return entityRef{obj: o, key: normalizeString(o.Key()), typ: normalizeString(o.Type())}
 }
 
-// keyType returns the _type of the entity evaluated so far whose _key is key, or "". Workers
-// of one block may call it at once: the first brings keyTypes up to date with the blocks
-// evaluated before (which do not change while a block is evaluated), the others then only
-// read it.
-func (e *evaluator) keyType(key string) string {
-	if e.keyTypesStale.Load() {
-		e.updateKeyTypes()
-	}
-	return e.keyTypes[key]
+// keyTypeTable maps entities' _keys to their _types, built on first lookup: most
+// configurations write endpoints as references, and a million entities would cost a million
+// insertions for nothing. Blocks are added between evaluations; the workers of one block may
+// look up at once: the first brings the map up to date, the others then only read it.
+type keyTypeTable struct {
+	mu      sync.Mutex
+	pending [][]*model.Object // entity blocks' instances not yet in m
+	stale   atomic.Bool       // pending is not empty
+	m       map[string]string
 }
 
-func (e *evaluator) updateKeyTypes() {
-	e.keyTypesMu.Lock()
-	defer e.keyTypesMu.Unlock()
-	if len(e.keyTypesMore) > 0 {
-		if e.keyTypes == nil {
-			n := 0
-			for _, objs := range e.keyTypesMore {
-				n += len(objs)
-			}
-			e.keyTypes = make(map[string]string, n)
-		}
-		for _, objs := range e.keyTypesMore {
-			for _, o := range objs {
-				if k := o.Key(); k != "" {
-					e.keyTypes[k] = o.Type()
-				}
-			}
-		}
-		e.keyTypesMore = nil
-		e.keyTypesStale.Store(false)
+// add records the instances of an entity block evaluated.
+func (t *keyTypeTable) add(objs []*model.Object) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.pending = append(t.pending, objs)
+	t.stale.Store(true)
+}
+
+// get returns the _type of the entity whose _key is key, or "".
+func (t *keyTypeTable) get(key string) string {
+	if t.stale.Load() {
+		t.update()
 	}
+	return t.m[key]
+}
+
+func (t *keyTypeTable) update() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		n := 0
+		for _, objs := range t.pending {
+			n += len(objs)
+		}
+		t.m = make(map[string]string, n)
+	}
+	for _, objs := range t.pending {
+		for _, o := range objs {
+			if k := o.Key(); k != "" {
+				t.m[k] = o.Type()
+			}
+		}
+	}
+	t.pending = nil
+	t.stale.Store(false)
 }
 
 func (lv *lazyBlockValue) value() cty.Value {
@@ -191,8 +200,7 @@ func (e *evaluator) evalLocal(n *node) hcl.Diagnostics {
 			e.forEachLocal[n.local] = insts
 			return nil
 		}
-	}
-	if f != nil {
+	} else if f != nil {
 		if val, ok := f.eval(&fastEnv{in: &instance{}}); ok {
 			n.local.val = val
 			return nil
@@ -389,10 +397,7 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 		}
 	}
 	if b.kind == model.KindEntity && len(b.instances) > 0 {
-		e.keyTypesMu.Lock() // no worker runs between blocks; the lock is for the race detector
-		e.keyTypesMore = append(e.keyTypesMore, b.instances)
-		e.keyTypesStale.Store(true)
-		e.keyTypesMu.Unlock()
+		e.keyTypes.add(b.instances)
 	}
 	_, forEach := b.attrs["for_each"]
 	switch {
@@ -739,7 +744,7 @@ func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, ty
 	case v.IsNull():
 	case v.Type() == cty.String:
 		key = v.AsString()
-		return key, e.keyType(key), true
+		return key, e.keyTypes.get(key), true
 	case v.Type().IsObjectType() && v.Type().HasAttribute(model.PropKey):
 		k, _ := v.GetAttr(model.PropKey).Unmark()
 		if k.Type() == cty.String && !k.IsNull() {
