@@ -56,17 +56,18 @@ func followLiveHeap() {
 	arm()
 }
 
-// smallHeap is the growth every heap is allowed up to four times its live size.
-const smallHeap = 512 << 20
+// growthCap caps the growth a heap is allowed beyond its live size (four times it for a
+// small heap); a heap whose live size passes it grows by its live size (GOGC=100).
+const growthCap = 512 << 20
 
 // gcPercentFor is the GOGC that lets a heap of live bytes grow by
-// max(live, min(4 × live, smallHeap)) before the next collection: 400 for a small heap,
-// falling to 100 from smallHeap live on.
+// max(live, min(4 × live, growthCap)) before the next collection: 400 for a small heap,
+// falling to 100 from growthCap live on.
 func gcPercentFor(live uint64) int {
 	if live == 0 {
 		return 400
 	}
-	growth := max(live, min(4*live, smallHeap))
+	growth := max(live, min(4*live, growthCap))
 	return int(growth * 100 / live)
 }
 

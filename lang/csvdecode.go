@@ -46,15 +46,11 @@ func decodeCSV(src string, retType cty.Type) (cty.Value, error) {
 	parts := splitCSVRows(src[cr.InputOffset():], runtime.GOMAXPROCS(0), csvSplitMin)
 	rows := make([][]cty.Value, len(parts))
 	errs := make([]error, len(parts))
-	if len(parts) == 1 {
-		rows[0], errs[0] = csvRows(parts[0], header)
-	} else {
-		var wg sync.WaitGroup
-		for i, part := range parts {
-			crash.GoWait(&wg, func() { rows[i], errs[i] = csvRows(part, header) })
-		}
-		wg.Wait()
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		crash.GoWait(&wg, func() { rows[i], errs[i] = csvRows(part, header) })
 	}
+	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return cty.NilVal, err
 	}

@@ -97,36 +97,27 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 // fill an array of the exact size, each list its own part of it: a plan that changes nothing
 // allocates nothing for its million unchanged objects.
 func diffGraphs(desired, prior *model.Graph) ([]Change, int) {
-	var ents, rels *pairing
 	parallel := len(desired.Relationships)+len(prior.Relationships) >= parallelDiffMin &&
 		len(desired.Entities)+len(prior.Entities) >= parallelDiffMin
-	both := func(f func(ents bool)) {
+	// both runs the entities' step and the relationships' one, at once when parallel.
+	both := func(entities, relationships func()) {
 		if !parallel {
-			f(true)
-			f(false)
+			entities()
+			relationships()
 			return
 		}
 		var wg sync.WaitGroup
-		crash.GoWait(&wg, func() { f(false) })
-		f(true)
+		crash.GoWait(&wg, relationships)
+		entities()
 		wg.Wait()
 	}
-	both(func(entities bool) {
-		if entities {
-			ents = pairList(desired.Entities, prior.Entities)
-		} else {
-			rels = pairList(desired.Relationships, prior.Relationships)
-		}
-	})
+	var ents, rels *pairing
+	both(func() { ents = pairList(desired.Entities, prior.Entities) },
+		func() { rels = pairList(desired.Relationships, prior.Relationships) })
 	n := ents.changes + rels.changes
 	all := make([]Change, n)
-	both(func(entities bool) {
-		if entities {
-			ents.appendTo(all[:0:ents.changes])
-		} else {
-			rels.appendTo(all[ents.changes:ents.changes:n])
-		}
-	})
+	both(func() { ents.appendTo(all[:0:ents.changes]) },
+		func() { rels.appendTo(all[ents.changes:ents.changes:n]) })
 	return all, ents.unchanged + rels.unchanged
 }
 
