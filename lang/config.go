@@ -134,6 +134,7 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 			moreDiags = e.evalLocal(n)
 		case n.obj != nil:
 			moreDiags = e.evalObjectBlock(n)
+			n.obj.release()
 		}
 		diags = append(diags, moreDiags...)
 		if diags.HasErrors() {
@@ -144,9 +145,8 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	cfg.blocks = make(map[string]*objectBlock, len(decls.objects))
 	cfg.protected = map[string]bool{}
 	for _, b := range decls.objects {
-		// References are resolved: let the collector have the cty copies of the graph and
-		// the syntax trees; what later stages need of a block is its ranges.
-		b.release()
+		// References are resolved: let the collector have the cty copies of the graph.
+		b.value = cty.NilVal
 		cfg.blocks[b.addr] = b
 		if b.preventDestroy {
 			cfg.protected[b.addr] = true

@@ -3,7 +3,9 @@ package lang
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -60,14 +62,15 @@ type objectBlock struct {
 	addr     string
 	defRange hcl.Range
 
-	attrs map[string]*hcl.Attribute
-	// attrNames lists attrs' names sorted, for deterministic evaluation; attrIndex inverts it.
-	attrNames []string
-	attrIndex map[string]int
+	// attrs are the block's attributes sorted by name: one allocation for all of them and no
+	// map, since a configuration can hold a million blocks. release drops them.
+	attrs   []hcl.Attribute
+	forEach bool // the block has a for_each attribute
 	// propKeyRanges locates the keys of a literal properties = { ... } map.
 	propKeyRanges map[string]hcl.Range
-	// attrRanges are the ranges of the attributes, in attrNames order, kept once release has
-	// dropped attrs.
+	// attrNames and attrRanges are the attributes' names and ranges, in name order, kept once
+	// release has dropped attrs.
+	attrNames  []string
 	attrRanges []hcl.Range
 
 	preventDestroy     bool
@@ -84,22 +87,41 @@ type objectBlock struct {
 	fullValue bool
 }
 
-// release drops what only evaluation needs (the attributes' syntax trees, the cty value of
-// the block) and keeps the source ranges that diagnostics of later stages point at: for a
-// configuration of 100,000 blocks the syntax trees are most of the live heap.
+// release drops the attributes' syntax trees once the block is evaluated, and keeps the
+// source ranges that diagnostics of later stages point at: for a configuration of a million
+// blocks the syntax trees are most of the live heap, so each block lets go of its own as
+// soon as it is done. (Its value, which later blocks may read, goes when Load returns.)
 func (b *objectBlock) release() {
-	b.attrRanges = make([]hcl.Range, len(b.attrNames))
-	for i, name := range b.attrNames {
-		b.attrRanges[i] = b.attrs[name].Range
+	if b.attrs == nil {
+		return
 	}
-	b.attrs, b.attrIndex, b.preventDestroyExpr = nil, nil, nil
-	b.value = cty.NilVal
+	b.attrNames = make([]string, len(b.attrs))
+	b.attrRanges = make([]hcl.Range, len(b.attrs))
+	for i := range b.attrs {
+		b.attrNames[i], b.attrRanges[i] = b.attrs[i].Name, b.attrs[i].Range
+	}
+	b.attrs, b.preventDestroyExpr = nil, nil
+}
+
+// attrIndex returns the position of the attribute name in attrs.
+func (b *objectBlock) attrIndex(name string) (int, bool) {
+	return slices.BinarySearchFunc(b.attrs, name, func(a hcl.Attribute, name string) int {
+		return strings.Compare(a.Name, name)
+	})
+}
+
+// attr returns the attribute name, or nil when the block does not set it (or is released).
+func (b *objectBlock) attr(name string) *hcl.Attribute {
+	if i, ok := b.attrIndex(name); ok {
+		return &b.attrs[i]
+	}
+	return nil
 }
 
 // attrRange returns the range of the attribute name, before or after release.
 func (b *objectBlock) attrRange(name string) (hcl.Range, bool) {
 	if b.attrs != nil {
-		if a, ok := b.attrs[name]; ok {
+		if a := b.attr(name); a != nil {
 			return a.Range, true
 		}
 		return hcl.Range{}, false
@@ -354,28 +376,20 @@ func decodeBody(ob *objectBlock, b *hcl.Block) hcl.Diagnostics {
 		}
 	}
 	ob.attrs = attrs
-	ob.attrNames = make([]string, 0, len(attrs))
-	for name := range attrs {
-		ob.attrNames = append(ob.attrNames, name)
-	}
-	sort.Strings(ob.attrNames)
-	ob.attrIndex = make(map[string]int, len(ob.attrNames))
-	for i, n := range ob.attrNames {
-		ob.attrIndex[n] = i
-	}
-	if a, ok := attrs["properties"]; ok {
+	ob.forEach = ob.attr("for_each") != nil
+	if a := ob.attr("properties"); a != nil {
 		ob.propKeyRanges = literalKeyRanges(a.Expr)
 	}
 	if kind != model.KindEntity {
 		for _, req := range []string{"_class", "from"} {
-			if _, ok := attrs[req]; !ok {
+			if ob.attr(req) == nil {
 				diags = append(diags, missingArgument(b, req, kind))
 			}
 		}
-		if _, ok := attrs["to"]; !ok && kind == model.KindRelationship {
+		if ob.attr("to") == nil && kind == model.KindRelationship {
 			diags = append(diags, missingArgument(b, "to", kind))
 		}
-		if _, ok := attrs["target"]; !ok && kind == model.KindMappedRelationship {
+		if ob.attr("target") == nil && kind == model.KindMappedRelationship {
 			diags = append(diags, missingArgument(b, "target", kind))
 		}
 	}
@@ -383,14 +397,18 @@ func decodeBody(ob *objectBlock, b *hcl.Block) hcl.Diagnostics {
 }
 
 // attributesAndLifecycle splits an object block's body into its lifecycle blocks and its
-// attributes; any other nested block is an error. (hclsyntax's JustAttributes does not skip
-// blocks that PartialContent consumed, so native bodies are read directly.)
-func attributesAndLifecycle(body hcl.Body) ([]*hcl.Block, hcl.Attributes, hcl.Diagnostics) {
+// attributes, sorted by name; any other nested block is an error. (hclsyntax's JustAttributes
+// does not skip blocks that PartialContent consumed, so native bodies are read directly.)
+func attributesAndLifecycle(body hcl.Body) ([]*hcl.Block, []hcl.Attribute, hcl.Diagnostics) {
 	native, ok := body.(*hclsyntax.Body)
 	if !ok {
 		content, remain, diags := body.PartialContent(lifecycleSchema)
 		attrs, moreDiags := remain.JustAttributes()
-		return content.Blocks, attrs, append(diags, moreDiags...)
+		out := make([]hcl.Attribute, 0, len(attrs))
+		for _, a := range attrs {
+			out = append(out, *a)
+		}
+		return content.Blocks, sortAttributes(out), append(diags, moreDiags...)
 	}
 	var diags hcl.Diagnostics
 	var lifecycles []*hcl.Block
@@ -406,16 +424,16 @@ func attributesAndLifecycle(body hcl.Body) ([]*hcl.Block, hcl.Attributes, hcl.Di
 			Subject:  blk.TypeRange.Ptr(),
 		})
 	}
-	// One allocation for all of a block's attributes instead of one each (AsHCLAttribute).
-	attrs := make(hcl.Attributes, len(native.Attributes))
-	slab := make([]hcl.Attribute, len(native.Attributes))
-	i := 0
-	for name, a := range native.Attributes {
-		slab[i] = hcl.Attribute{Name: a.Name, Expr: a.Expr, Range: a.SrcRange, NameRange: a.NameRange}
-		attrs[name] = &slab[i]
-		i++
+	attrs := make([]hcl.Attribute, 0, len(native.Attributes))
+	for _, a := range native.Attributes {
+		attrs = append(attrs, hcl.Attribute{Name: a.Name, Expr: a.Expr, Range: a.SrcRange, NameRange: a.NameRange})
 	}
-	return lifecycles, attrs, diags
+	return lifecycles, sortAttributes(attrs), diags
+}
+
+func sortAttributes(attrs []hcl.Attribute) []hcl.Attribute {
+	slices.SortFunc(attrs, func(a, b hcl.Attribute) int { return strings.Compare(a.Name, b.Name) })
+	return attrs
 }
 
 func missingArgument(b *hcl.Block, name string, kind model.Kind) *hcl.Diagnostic {

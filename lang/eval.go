@@ -234,8 +234,8 @@ func (in instance) eachValue() cty.Value {
 }
 
 func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hcl.Diagnostics) {
-	attr, ok := b.attrs["for_each"]
-	if !ok {
+	attr := b.attr("for_each")
+	if attr == nil {
 		return []instance{{}}, nil
 	}
 	f := (compiler{e: e, n: lctx.n}).compile(attr.Expr)
@@ -399,7 +399,7 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 	if b.kind == model.KindEntity && len(b.instances) > 0 {
 		e.keyTypes.add(b.instances)
 	}
-	_, forEach := b.attrs["for_each"]
+	forEach := b.forEach
 	switch {
 	case lazy:
 		lv := &lazyBlockValue{}
@@ -520,16 +520,16 @@ func unmark(v cty.Value) (cty.Value, cty.ValueMarks) {
 // properties stores the attributes that are not meta-arguments, then the properties map.
 func (bl *builder) properties(vals attrValues) {
 	meta := metaArguments[bl.b.kind]
-	for _, name := range bl.b.attrNames {
-		if !meta[name] {
-			bl.set(name, vals.value(name), bl.b.attrs[name].Range)
+	for i := range bl.b.attrs {
+		if a := &bl.b.attrs[i]; !meta[a.Name] {
+			bl.set(a.Name, vals.v[i], a.Range)
 		}
 	}
 	pv, ok := vals.get("properties")
 	if !ok {
 		return
 	}
-	attr := bl.b.attrs["properties"]
+	attr := bl.b.attr("properties")
 	pv, marks := pv.Unmark()
 	if pv.IsNull() {
 		return
@@ -545,7 +545,7 @@ func (bl *builder) properties(vals attrValues) {
 		if r, ok := bl.b.propKeyRanges[name]; ok {
 			rng = r
 		}
-		if _, dup := bl.b.attrs[name]; dup || (meta[name] && name != "properties") {
+		if dup := bl.b.attr(name) != nil; dup || (meta[name] && name != "properties") {
 			bl.errorf(rng, "Property set twice", "%q is set both as an attribute and as a key of properties. Keep one of them.", name)
 			continue
 		}
@@ -575,14 +575,14 @@ type attrValues struct {
 
 // endpointObject returns the entity the fast path found for the attribute name, or nil.
 func (a attrValues) endpointObject(name string) *entityRef {
-	if i, ok := a.b.attrIndex[name]; ok {
+	if i, ok := a.b.attrIndex(name); ok {
 		return a.ep[i]
 	}
 	return nil
 }
 
 func (a attrValues) get(name string) (cty.Value, bool) {
-	i, ok := a.b.attrIndex[name]
+	i, ok := a.b.attrIndex(name)
 	if !ok || name == "for_each" {
 		return cty.NilVal, false
 	}
@@ -608,7 +608,7 @@ type scratch struct {
 }
 
 func newScratch(lctx *lazyContext, b *objectBlock, compiled []compiledAttr) *scratch {
-	return &scratch{lctx: lctx, compiled: compiled, vals: make([]cty.Value, len(b.attrNames)), eps: make([]*entityRef, len(b.attrNames))}
+	return &scratch{lctx: lctx, compiled: compiled, vals: make([]cty.Value, len(b.attrs)), eps: make([]*entityRef, len(b.attrs))}
 }
 
 // context returns the context hcl evaluates the instance's expressions in.
@@ -635,8 +635,8 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in *instance, obj 
 	clear(sc.vals)
 	clear(sc.eps)
 	vals := attrValues{b: b, v: sc.vals, ep: sc.eps}
-	for i, name := range b.attrNames {
-		if name == "for_each" {
+	for i := range b.attrs {
+		if b.attrs[i].Name == "for_each" {
 			continue
 		}
 		if c := sc.compiled[i]; c.endpoint != nil {
@@ -650,7 +650,7 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in *instance, obj 
 				continue
 			}
 		}
-		v, diags := b.attrs[name].Expr.Value(sc.context(in))
+		v, diags := b.attrs[i].Expr.Value(sc.context(in))
 		if diags.HasErrors() {
 			for _, d := range diags {
 				if in.forEach && d.Detail != "" {
@@ -695,17 +695,17 @@ func (e *evaluator) buildEntity(bl *builder, vals attrValues) {
 	b := bl.b
 	bl.properties(vals)
 	if v, ok := vals.get("_class"); ok {
-		bl.set(model.PropClass, v, b.attrs["_class"].Range)
+		bl.set(model.PropClass, v, b.attr("_class").Range)
 	}
 	if v, ok := vals.get("_key"); ok {
-		bl.set(model.PropKey, v, b.attrs["_key"].Range)
+		bl.set(model.PropKey, v, b.attr("_key").Range)
 	} else {
 		key, from := e.defaultEntityKey(bl)
 		bl.setString(model.PropKey, key)
 		bl.obj.DefaultKeyFrom = from
 	}
 	if v, ok := vals.get("_type"); ok {
-		bl.set(model.PropType, v, b.attrs["_type"].Range)
+		bl.set(model.PropType, v, b.attr("_type").Range)
 	} else {
 		bl.setString(model.PropType, EntityType(b.resource, e.integ.Type))
 	}
@@ -721,7 +721,7 @@ func (e *evaluator) buildEntity(bl *builder, vals attrValues) {
 
 // classValue reads a relationship's _class: a string, uploaded upper-case.
 func (bl *builder) classValue(vals attrValues) string {
-	attr := bl.b.attrs["_class"]
+	attr := bl.b.attr("_class")
 	v, _ := vals.value("_class").Unmark()
 	if v.IsNull() || v.Type() != cty.String || v.AsString() == "" {
 		bl.errorf(attr.Expr.Range(), "Invalid relationship class", "_class must be a relationship class name such as \"OWNS\", not %s.", describeValue(v))
@@ -738,7 +738,7 @@ func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, ty
 		// What endpointValue(r.obj) gives the cases below.
 		return r.key, r.typ, true
 	}
-	attr := bl.b.attrs[name]
+	attr := bl.b.attr(name)
 	v, _ := vals.value(name).Unmark()
 	switch {
 	case v.IsNull():
@@ -785,12 +785,12 @@ func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 		}
 	}
 	if v, ok := vals.get("_key"); ok {
-		bl.set(model.PropKey, v, b.attrs["_key"].Range)
+		bl.set(model.PropKey, v, b.attr("_key").Range)
 	} else {
 		bl.setString(model.PropKey, RelationshipKey(fromKey, cls, toKey))
 	}
 	if v, ok := vals.get("_type"); ok {
-		bl.set(model.PropType, v, b.attrs["_type"].Range)
+		bl.set(model.PropType, v, b.attr("_type").Range)
 		return
 	}
 	if fromType == "" || toType == "" {
@@ -862,12 +862,12 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	if v, ok := vals.get("direction"); ok {
 		v, _ = v.Unmark()
 		if v.Type() != cty.String || v.IsNull() {
-			bl.errorf(b.attrs["direction"].Expr.Range(), "Invalid direction", "direction must be \"FORWARD\" or \"REVERSE\", not %s.", describeValue(v))
+			bl.errorf(b.attr("direction").Expr.Range(), "Invalid direction", "direction must be \"FORWARD\" or \"REVERSE\", not %s.", describeValue(v))
 			return
 		}
 		direction = strings.ToUpper(v.AsString())
 	}
-	targetAttr := b.attrs["target"]
+	targetAttr := b.attr("target")
 	tv, _ := vals.value("target").UnmarkDeep()
 	if tv.IsNull() || !(tv.Type().IsObjectType() || tv.Type().IsMapType()) {
 		bl.errorf(targetAttr.Expr.Range(), "Invalid target", "target must be an object of the properties that identify the target entity, e.g. { _type = \"aws_iam_role\", _key = \"arn:…\" }, not %s.", describeValue(tv))
@@ -890,7 +890,7 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 		fk, err := toModel(v)
 		list, isList := fk.([]any)
 		if err != nil || !isList {
-			bl.errorf(b.attrs["target_filter_keys"].Expr.Range(), "Invalid target_filter_keys", "target_filter_keys must be a list of lists of property names, e.g. [[\"_type\", \"_key\"]].")
+			bl.errorf(b.attr("target_filter_keys").Expr.Range(), "Invalid target_filter_keys", "target_filter_keys must be a list of lists of property names, e.g. [[\"_type\", \"_key\"]].")
 			return
 		}
 		filterKeys = list
@@ -899,7 +899,7 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	if v, ok := vals.get("skip_target_creation"); ok {
 		v, _ = v.Unmark()
 		if v.Type() != cty.Bool || v.IsNull() {
-			bl.errorf(b.attrs["skip_target_creation"].Expr.Range(), "Invalid skip_target_creation", "skip_target_creation must be true or false.")
+			bl.errorf(b.attr("skip_target_creation").Expr.Range(), "Invalid skip_target_creation", "skip_target_creation must be true or false.")
 			return
 		}
 		skip = v.True()
@@ -916,18 +916,18 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	bl.setValue(model.PropMapping, mapping, mappingCty)
 
 	if v, ok := vals.get("_key"); ok {
-		bl.set(model.PropKey, v, b.attrs["_key"].Range)
+		bl.set(model.PropKey, v, b.attr("_key").Range)
 	} else {
 		bl.setString(model.PropKey, RelationshipKey(srcKey, cls, MappedKeySuffix(direction, target, filterKeys)))
 	}
 	if v, ok := vals.get("_type"); ok {
-		bl.set(model.PropType, v, b.attrs["_type"].Range)
+		bl.set(model.PropType, v, b.attr("_type").Range)
 		return
 	}
 	targetType, _ := target[model.PropType].(string)
 	switch {
 	case srcType == "":
-		bl.errorf(b.attrs["from"].Expr.Range(), "Cannot derive relationship _type", "from is the key %q, which is not an entity of this configuration, so the default _type cannot be derived. Set _type explicitly.", srcKey)
+		bl.errorf(b.attr("from").Expr.Range(), "Cannot derive relationship _type", "from is the key %q, which is not an entity of this configuration, so the default _type cannot be derived. Set _type explicitly.", srcKey)
 	case targetType == "":
 		bl.errorf(targetAttr.Expr.Range(), "Cannot derive relationship _type", "target has no _type string, so the default _type cannot be derived. Set target._type, or _type explicitly.")
 	default:

@@ -94,8 +94,8 @@ func TestInstancesOfObject(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	battrs, _ := f.Body.(*hclsyntax.Body).Blocks[0].Body.JustAttributes()
-	b := &objectBlock{kind: model.KindEntity, attrs: battrs}
+	_, battrs, _ := attributesAndLifecycle(f.Body.(*hclsyntax.Body).Blocks[0].Body)
+	b := &objectBlock{kind: model.KindEntity, attrs: battrs, forEach: true}
 	e := &evaluator{}
 	n := &node{obj: b, refLocals: []*localValue{l}}
 	insts, diags := e.instances(b, &lazyContext{e: e, n: n})

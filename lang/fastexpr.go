@@ -311,18 +311,18 @@ type compiler struct {
 // order; a nil entry means the attribute is evaluated by hcl.
 func (e *evaluator) compileAttrs(n *node) []compiledAttr {
 	b := n.obj
-	_, forEach := b.attrs["for_each"]
-	c := compiler{e: e, n: n, each: forEach}
-	out := make([]compiledAttr, len(b.attrNames))
+	c := compiler{e: e, n: n, each: b.forEach}
+	out := make([]compiledAttr, len(b.attrs))
 	if fastPathOff {
 		return out
 	}
 	endpointAttrs := b.kind == model.KindRelationship || b.kind == model.KindMappedRelationship
-	for i, name := range b.attrNames {
+	for i := range b.attrs {
+		name := b.attrs[i].Name
 		if name == "for_each" {
 			continue
 		}
-		expr := b.attrs[name].Expr
+		expr := b.attrs[i].Expr
 		if endpointAttrs && (name == "from" || name == "to" && b.kind == model.KindRelationship) {
 			if ep := c.endpoint(expr); ep != nil {
 				out[i].endpoint = ep
@@ -498,7 +498,7 @@ func (c compiler) endpoint(expr hcl.Expression) *fastEndpoint {
 		if lv == nil {
 			return nil
 		}
-		_, forEach := o.attrs["for_each"]
+		forEach := o.forEach
 		if key == nil {
 			if forEach {
 				return nil

@@ -42,8 +42,8 @@ func (n *node) expressions() []hcl.Expression {
 	case n.local != nil:
 		out = append(out, n.local.attr.Expr)
 	case n.obj != nil:
-		for _, name := range n.obj.attrNames {
-			out = append(out, n.obj.attrs[name].Expr)
+		for _, a := range n.obj.attrs {
+			out = append(out, a.Expr)
 		}
 		if n.obj.preventDestroyExpr != nil {
 			out = append(out, n.obj.preventDestroyExpr)
@@ -61,8 +61,8 @@ func (n *node) endpointTraversals() map[hcl.Range]bool {
 	}
 	out := map[hcl.Range]bool{}
 	for _, name := range []string{"from", "to"} {
-		a, ok := n.obj.attrs[name]
-		if !ok {
+		a := n.obj.attr(name)
+		if a == nil {
 			continue
 		}
 		expr := a.Expr
@@ -147,12 +147,12 @@ func buildGraph(d *declarations) ([]*node, hcl.Diagnostics) {
 
 	var diags hcl.Diagnostics
 	for _, n := range nodes {
-		forEach := n.obj != nil && n.obj.attrs["for_each"] != nil
+		forEach := n.obj != nil && n.obj.forEach
 		var seenL map[*localValue]bool
 		var seenO map[*objectBlock]bool
 		endpoints := n.endpointTraversals()
 		for _, expr := range n.expressions() {
-			isForEach := n.obj != nil && n.obj.attrs["for_each"] != nil && expr == n.obj.attrs["for_each"].Expr
+			isForEach := forEach && expr == n.obj.attr("for_each").Expr
 			for _, tr := range variables(expr) {
 				ls, os, refDiags := resolveTraversal(d, tr, forEach && !isForEach)
 				if !endpoints[tr.SourceRange()] {

@@ -77,11 +77,11 @@ func (d *declarations) evalImports(ctx *hcl.EvalContext) ([]Import, hcl.Diagnost
 				Detail:  fmt.Sprintf("to names %s, which is not a block of this configuration.%s Declare the block the object should belong to, then import into it.", im.to.block(), didYouMean(im.to.block(), d.addresses())),
 				Subject: im.toRange.Ptr()})
 			continue
-		case im.to.indexed && !target.hasForEach():
+		case im.to.indexed && !target.forEach:
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Instance key on a block without for_each",
 				Detail: fmt.Sprintf("%s has no for_each, so it has no instance %s. Write its address without [\"…\"].", im.to.block(), imp.To), Subject: im.toRange.Ptr()})
 			continue
-		case !im.to.indexed && target.hasForEach():
+		case !im.to.indexed && target.forEach:
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Import to a for_each block",
 				Detail: fmt.Sprintf("%s has for_each: import into one of its instances, e.g. %s[\"KEY\"].", imp.To, imp.To), Subject: im.toRange.Ptr()})
 			continue

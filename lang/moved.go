@@ -87,7 +87,7 @@ func (d *declarations) checkMoves() hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Moved to an undeclared block",
 				Detail:  fmt.Sprintf("to names %s, which is not a block of this configuration.%s A moved block's to is the block's new address.", m.to.block(), didYouMean(m.to.block(), d.addresses())),
 				Subject: m.ToRange.Ptr()})
-		case m.to.indexed && !target.hasForEach():
+		case m.to.indexed && !target.forEach:
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Instance key on a block without for_each",
 				Detail:  fmt.Sprintf("%s has no for_each, so it has no instance %s. Write its address without [\"…\"].", m.to.block(), m.To),
 				Subject: m.ToRange.Ptr()})
@@ -134,11 +134,6 @@ func (d *declarations) addresses() []string {
 		out = append(out, b.addr)
 	}
 	return out
-}
-
-func (b *objectBlock) hasForEach() bool {
-	_, ok := b.attrs["for_each"]
-	return ok
 }
 
 // defaultEntityKey is an entity's _key when the block does not write one, and the address
