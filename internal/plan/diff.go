@@ -2,6 +2,7 @@ package plan
 
 import (
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -233,31 +234,34 @@ func (p *pairing) appendTo(out []Change) []Change {
 	return out
 }
 
-// pairList pairs two lists by a merge when both are in _key order without a _key twice (a
-// state and a live graph are; so is a configuration declared in that order), by an index of
-// prior otherwise.
+// pairList pairs two lists by merging when prior is in _key order without a _key twice (a
+// state and a live graph are) and desired is made of long runs in _key order (a configuration
+// is: each block's instances are in key order, and so, mostly, are the keys made of them); by
+// an index of prior otherwise. Both ways pair alike (see pairIndexed).
 func pairList(desired, prior []*model.Object) *pairing {
-	dKeys, ok := sortedKeys(desired)
-	var pKeys []string
-	if ok {
-		pKeys, ok = sortedKeys(prior)
-	}
+	pKeys, ok := sortedKeys(prior)
 	if !ok {
+		return pairIndexed(desired, prior)
+	}
+	dKeys, runs := keyRuns(desired)
+	if len(runs) > 1 && len(runs)*minMergedRun > len(desired) {
 		return pairIndexed(desired, prior)
 	}
 	p := newPairing(desired)
 	p.dKeys = dKeys
 	matched := make([]bool, len(prior))
-	for i, j := 0, 0; i < len(desired) && j < len(prior); {
-		switch c := strings.Compare(dKeys[i], pKeys[j]); {
-		case c < 0:
-			i++
-		case c > 0:
-			j++
-		default:
-			p.match[i], matched[j] = prior[j], true
-			i++
-			j++
+	for r, lo := range runs {
+		hi := len(desired)
+		if r+1 < len(runs) {
+			hi = runs[r+1]
+		}
+		j := 0
+		for i := lo; i < hi && j < len(pKeys); i++ {
+			j = seek(pKeys, j, dKeys[i])
+			// A _key an earlier run matched is created again, as through the index.
+			if j < len(pKeys) && pKeys[j] == dKeys[i] && !matched[j] {
+				p.match[i], matched[j] = prior[j], true
+			}
 		}
 	}
 	for j, o := range prior {
@@ -269,8 +273,38 @@ func pairList(desired, prior []*model.Object) *pairing {
 	return p.finish()
 }
 
+// minMergedRun is the average length of desired's runs in _key order below which pairList
+// takes the index: each run starts with a binary search of prior.
+const minMergedRun = 16
+
+// keyRuns returns the _keys of objs and where each run of strictly increasing keys starts.
+func keyRuns(objs []*model.Object) (keys []string, runs []int) {
+	keys = make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = o.Key()
+		if i == 0 || keys[i] <= keys[i-1] {
+			runs = append(runs, i)
+		}
+	}
+	return keys, runs
+}
+
+// seek returns the first position from j on whose key is not below key, in sorted keys:
+// galloping, so that a run of desired keys costs what its gaps in prior do, not prior's length.
+func seek(keys []string, j int, key string) int {
+	if j >= len(keys) || keys[j] >= key {
+		return j
+	}
+	step := 1
+	for j+step < len(keys) && keys[j+step] < key {
+		j += step
+		step *= 2
+	}
+	hi := min(j+step, len(keys)-1) + 1
+	return j + 1 + sort.SearchStrings(keys[j+1:hi], key)
+}
+
 // sortedKeys returns the _keys of objs, and whether they are in strictly increasing order.
-// For a list in any other order, sorting the keys would cost more than pairIndexed's index.
 func sortedKeys(objs []*model.Object) ([]string, bool) {
 	keys := make([]string, len(objs))
 	for i, o := range objs {

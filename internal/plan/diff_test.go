@@ -50,8 +50,18 @@ func TestDiffListMergeMatchesIndex(t *testing.T) {
 				prior = append(prior, mk(addr, key, model.KindEntity, "same"))
 			}
 		}
-		if round%2 == 1 { // the configuration's declaration order is not _key order
+		switch {
+		case round%2 == 1: // the configuration's declaration order is not _key order
 			rng.Shuffle(len(desired), func(i, j int) { desired[i], desired[j] = desired[j], desired[i] })
+		case round%4 == 2: // blocks, each in _key order: runs, some _keys in two of them
+			half := len(desired) / 2
+			var again []*model.Object
+			for _, o := range desired {
+				if rng.IntN(4) == 0 {
+					again = append(again, mk("entity.a.again"+o.Address[len("entity.a.x"):], o.Key(), model.KindEntity, "again"))
+				}
+			}
+			desired = append(append(slices.Clone(desired[half:]), desired[:half]...), again...)
 		}
 		if round%3 == 2 { // nor, in a hand-made state, the state's
 			rng.Shuffle(len(prior), func(i, j int) { prior[i], prior[j] = prior[j], prior[i] })
