@@ -57,6 +57,7 @@ func (g *graph) apply(c *change, now int64, newID func() string) Counters {
 	g.gen++ // relationships change without invalidating the sorted entities
 	a := &applier{g: g, c: c, t: g.target(c.target, true), now: now, newID: newID}
 	a.mapper = mapper{g: g, newID: newID, now: now}
+	a.reserve()
 	a.deletes()
 	if c.mode == ModePatch {
 		a.patchEntities()
@@ -66,6 +67,21 @@ func (g *graph) apply(c *change, now int64, newID func() string) Counters {
 	}
 	a.mapper.retryPending()
 	return a.counters
+}
+
+// reserve sizes the target's and the graph's tables for the job's objects when they are still
+// empty: a first import of a million objects would otherwise rehash each of them some twenty
+// times on the way.
+func (a *applier) reserve() {
+	if len(a.t.entities) == 0 && len(a.c.entities) > 0 {
+		a.t.entities = make(map[string]*record, len(a.c.entities))
+	}
+	if len(a.t.relationships) == 0 && len(a.c.relationships) > 0 {
+		a.t.relationships = make(map[string]*record, len(a.c.relationships))
+	}
+	if len(a.g.byKey) == 0 && len(a.c.entities) > 0 {
+		a.g.byKey = make(map[string][]*record, len(a.c.entities))
+	}
 }
 
 func (a *applier) newRecord(kind model.Kind, props model.Properties) *record {
