@@ -81,7 +81,8 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	if len(paths) == 0 {
 		return cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No configuration files", Detail: fmt.Sprintf("%s holds no *.hcl or *.hcl.json files. Create one (j1hcl init writes a starter main.hcl), or pass -chdir=DIR.", opts.Dir)}}
 	}
-	files, diags := parseFiles(paths, read)
+	blocks := make([]*fileBlocks, len(paths))
+	files, diags := parseFiles(paths, read, func(i int, f *hcl.File) { blocks[i] = readBlocks(f) })
 	for i, f := range files {
 		if f != nil {
 			// Diagnostics need only the source text: the syntax tree is released with the
@@ -92,7 +93,7 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return cfg, diags
 	}
-	decls, moreDiags := decodeFiles(files)
+	decls, moreDiags := decodeFiles(files, blocks)
 	diags = append(diags, moreDiags...)
 	if diags.HasErrors() {
 		return cfg, diags

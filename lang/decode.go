@@ -178,7 +178,7 @@ type declarations struct {
 	movedTo map[string]*moveDecl
 }
 
-func decodeFiles(files []*hcl.File) (*declarations, hcl.Diagnostics) {
+func decodeFiles(files []*hcl.File, blocks []*fileBlocks) (*declarations, hcl.Diagnostics) {
 	d := &declarations{
 		byAddr:      map[string]*objectBlock{},
 		resources:   map[string][]*objectBlock{},
@@ -189,30 +189,36 @@ func decodeFiles(files []*hcl.File) (*declarations, hcl.Diagnostics) {
 	// after all blocks are registered (in parallel, see decodeBodies) into its own segment.
 	var parts []hcl.Diagnostics
 	var bodies []bodyJob
-	object := func(b *hcl.Block, kind model.Kind) {
+	object := func(b *hcl.Block, body *objectBody, kind model.Kind) {
 		ob, labelDiags := d.addObject(b, kind)
 		parts = append(parts, labelDiags)
 		if ob != nil {
-			bodies = append(bodies, bodyJob{ob: ob, block: b, part: len(parts)})
+			bodies = append(bodies, bodyJob{ob: ob, block: b, body: body, part: len(parts)})
 			parts = append(parts, nil)
 		}
 	}
-	for _, f := range files {
+	for i, f := range files {
 		if f == nil {
 			continue
 		}
-		content, moreDiags := f.Body.Content(fileSchema)
-		parts = append(parts, moreDiags)
-		for _, b := range content.Blocks {
+		var fb *fileBlocks
+		if i < len(blocks) {
+			fb = blocks[i]
+		}
+		if fb == nil {
+			fb = readBlocks(f)
+		}
+		parts = append(parts, fb.diags)
+		for k, b := range fb.content.Blocks {
 			switch b.Type {
 			case "integration":
 				parts = append(parts, d.addIntegration(b))
 			case "entity":
-				object(b, model.KindEntity)
+				object(b, &fb.bodies[k], model.KindEntity)
 			case "relationship":
-				object(b, model.KindRelationship)
+				object(b, &fb.bodies[k], model.KindRelationship)
 			case "mapped_relationship":
-				object(b, model.KindMappedRelationship)
+				object(b, &fb.bodies[k], model.KindMappedRelationship)
 			case "variable":
 				parts = append(parts, d.addVariable(b))
 			case "locals":
@@ -334,7 +340,44 @@ var parallelBodies = 256
 type bodyJob struct {
 	ob    *objectBlock
 	block *hcl.Block
+	body  *objectBody
 	part  int
+}
+
+// fileBlocks is a file's top-level blocks as fileSchema reads them, with the body of each
+// object block read (see readBlocks).
+type fileBlocks struct {
+	content *hcl.BodyContent
+	diags   hcl.Diagnostics
+	bodies  []objectBody // per content.Blocks; empty for blocks of other types
+}
+
+// objectBody is what attributesAndLifecycle reads of an object block's body.
+type objectBody struct {
+	lifecycles []*hcl.Block
+	attrs      []hcl.Attribute
+	diags      hcl.Diagnostics
+}
+
+// readBlocks reads a file's top-level blocks and the attributes of its object blocks. Load
+// runs it in the goroutine that parsed the file, right after: each object block's syntax
+// tree of attributes (hclsyntax's attribute map and nodes, several times the attributes'
+// own size) is let go as soon as its copy is made, instead of the trees of every file at
+// once being the heap's peak, as they were with a million blocks.
+func readBlocks(f *hcl.File) *fileBlocks {
+	content, diags := f.Body.Content(fileSchema)
+	fb := &fileBlocks{content: content, diags: diags, bodies: make([]objectBody, len(content.Blocks))}
+	for i, b := range content.Blocks {
+		switch b.Type {
+		case "entity", "relationship", "mapped_relationship":
+			ob := &fb.bodies[i]
+			ob.lifecycles, ob.attrs, ob.diags = attributesAndLifecycle(b.Body)
+			if native, ok := b.Body.(*hclsyntax.Body); ok {
+				native.Attributes = nil // nothing reads them but attributesAndLifecycle
+			}
+		}
+	}
+	return fb
 }
 
 // decodeBodies runs decodeBody for every job, on as many goroutines as there are CPUs when
@@ -343,7 +386,7 @@ func decodeBodies(jobs []bodyJob, parts []hcl.Diagnostics) {
 	workers := min(runtime.GOMAXPROCS(0), len(jobs)/parallelBodies)
 	if workers <= 1 {
 		for _, j := range jobs {
-			parts[j.part] = decodeBody(j.ob, j.block)
+			parts[j.part] = decodeBody(j.ob, j.block, j.body)
 		}
 		return
 	}
@@ -353,7 +396,7 @@ func decodeBodies(jobs []bodyJob, parts []hcl.Diagnostics) {
 		share := jobs[lo:min(lo+per, len(jobs))]
 		crash.GoWait(&wg, func() {
 			for _, j := range share {
-				parts[j.part] = decodeBody(j.ob, j.block)
+				parts[j.part] = decodeBody(j.ob, j.block, j.body)
 			}
 		})
 	}
@@ -361,9 +404,9 @@ func decodeBodies(jobs []bodyJob, parts []hcl.Diagnostics) {
 }
 
 // decodeBody reads an object block's attributes and lifecycle block.
-func decodeBody(ob *objectBlock, b *hcl.Block) hcl.Diagnostics {
+func decodeBody(ob *objectBlock, b *hcl.Block, body *objectBody) hcl.Diagnostics {
 	kind := ob.kind
-	lifecycles, attrs, diags := attributesAndLifecycle(b.Body)
+	lifecycles, attrs, diags := body.lifecycles, body.attrs, body.diags
 	for i, lb := range lifecycles {
 		if i > 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate lifecycle block", Detail: "A block has at most one lifecycle block; merge them.", Subject: lb.DefRange.Ptr()})

@@ -85,7 +85,7 @@ func TestDecodeBodiesInParallel(t *testing.T) {
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
-		return decodeFiles([]*hcl.File{f})
+		return decodeFiles([]*hcl.File{f}, nil)
 	}
 	seqDecls, seqDiags := decode(1 << 30)
 	parDecls, parDiags := decode(1)

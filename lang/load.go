@@ -93,7 +93,9 @@ func ParseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
 // parseFiles reads and parses files concurrently, as many at a time as there are CPUs (the
 // scanner's token list of a file is several times its size: parsing hundreds of files at
 // once would hold them all); the result keeps the input order.
-func parseFiles(paths []string, read func(string) ([]byte, error)) ([]*hcl.File, hcl.Diagnostics) {
+//
+// then, when set, runs in the goroutine that parsed a file, right after, with its index.
+func parseFiles(paths []string, read func(string) ([]byte, error), then func(int, *hcl.File)) ([]*hcl.File, hcl.Diagnostics) {
 	files := make([]*hcl.File, len(paths))
 	diags := make([]hcl.Diagnostics, len(paths))
 	var wg sync.WaitGroup
@@ -113,6 +115,9 @@ func parseFiles(paths []string, read func(string) ([]byte, error)) ([]*hcl.File,
 				return
 			}
 			files[i], diags[i] = ParseFile(p, src)
+			if then != nil {
+				then(i, files[i])
+			}
 		})
 	}
 	wg.Wait()
