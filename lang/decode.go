@@ -179,16 +179,34 @@ type declarations struct {
 }
 
 func decodeFiles(files []*hcl.File, blocks []*fileBlocks) (*declarations, hcl.Diagnostics) {
+	// Load reads each file's blocks as it parses it; other callers leave that to here.
+	if len(blocks) < len(files) {
+		blocks = append(slices.Clone(blocks), make([]*fileBlocks, len(files)-len(blocks))...)
+	}
+	for i, f := range files {
+		if f != nil && blocks[i] == nil {
+			blocks[i] = readBlocks(f)
+		}
+	}
+	// Sized for every top-level block being an object: with a million of them, growing the
+	// tables copies and rehashes them twenty times over.
+	n := 0
+	for _, fb := range blocks {
+		if fb != nil {
+			n += len(fb.content.Blocks)
+		}
+	}
 	d := &declarations{
-		byAddr:      map[string]*objectBlock{},
+		byAddr:      make(map[string]*objectBlock, n),
+		objects:     make([]*objectBlock, 0, n),
 		resources:   map[string][]*objectBlock{},
 		varByName:   map[string]*variableBlock{},
 		localByName: map[string]*localValue{},
 	}
 	// Diagnostics come in segments, in declaration order; an object block's body is decoded
 	// after all blocks are registered (in parallel, see decodeBodies) into its own segment.
-	var parts []hcl.Diagnostics
-	var bodies []bodyJob
+	parts := make([]hcl.Diagnostics, 0, len(files)+2*n)
+	bodies := make([]bodyJob, 0, n)
 	object := func(b *hcl.Block, body *objectBody, kind model.Kind) {
 		ob, labelDiags := d.addObject(b, kind)
 		parts = append(parts, labelDiags)
@@ -201,13 +219,7 @@ func decodeFiles(files []*hcl.File, blocks []*fileBlocks) (*declarations, hcl.Di
 		if f == nil {
 			continue
 		}
-		var fb *fileBlocks
-		if i < len(blocks) {
-			fb = blocks[i]
-		}
-		if fb == nil {
-			fb = readBlocks(f)
-		}
+		fb := blocks[i]
 		parts = append(parts, fb.diags)
 		for k, b := range fb.content.Blocks {
 			switch b.Type {
