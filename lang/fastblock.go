@@ -84,6 +84,14 @@ func fastBlock(src []byte, filename string, start hcl.Pos, names map[string]stri
 	}
 }
 
+// stringTemplate is the tree hclsyntax makes of a quoted string without interpolation: a
+// template whose only part is the string's literal.
+type stringTemplate struct {
+	tmpl  hclsyntax.TemplateExpr
+	parts [1]hclsyntax.Expression
+	lit   hclsyntax.LiteralValueExpr
+}
+
 type fastParser struct {
 	src       []byte
 	filename  string
@@ -258,10 +266,12 @@ func (p *fastParser) value() (hclsyntax.Expression, bool) {
 		inner.Start.Column++
 		inner.End.Byte--
 		inner.End.Column--
-		return &hclsyntax.TemplateExpr{
-			Parts:    []hclsyntax.Expression{&hclsyntax.LiteralValueExpr{Val: cty.StringVal(s), SrcRange: inner}},
-			SrcRange: rng,
-		}, true
+		// The template, its one-part list and its literal in one allocation: a million blocks
+		// hold millions of quoted strings until they are evaluated.
+		t := &stringTemplate{lit: hclsyntax.LiteralValueExpr{Val: cty.StringVal(s), SrcRange: inner}}
+		t.parts[0] = &t.lit
+		t.tmpl = hclsyntax.TemplateExpr{Parts: t.parts[:], SrcRange: rng}
+		return &t.tmpl, true
 	case isDigit(c):
 		n := 0
 		for p.i+n < len(p.src) && isDigit(p.src[p.i+n]) {

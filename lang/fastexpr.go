@@ -346,6 +346,8 @@ func (c compiler) compile(expr hcl.Expression) fastExpr {
 		return c.compile(x.Wrapped)
 	case *hclsyntax.TemplateExpr:
 		return c.template(x)
+	case *hclsyntax.TupleConsExpr:
+		return c.constTuple(x)
 	case *hclsyntax.ScopeTraversalExpr:
 		return c.traversal(x.Traversal)
 	case *hclsyntax.FunctionCallExpr:
@@ -380,6 +382,11 @@ func (c compiler) forExpr(x *hclsyntax.ForExpr) fastExpr {
 
 func (c compiler) template(x *hclsyntax.TemplateExpr) fastExpr {
 	if x.IsStringLiteral() {
+		// A quoted string without interpolation: hcl renders its one literal part, a
+		// normalized known string, to that very value (literalString's test holds it to that).
+		if v, ok := literalString(x); ok {
+			return fastConst{v}
+		}
 		v, diags := x.Value(nil)
 		if diags.HasErrors() || !v.IsKnown() || v.IsMarked() {
 			return nil
@@ -393,6 +400,33 @@ func (c compiler) template(x *hclsyntax.TemplateExpr) fastExpr {
 		}
 	}
 	return fastTemplate{parts}
+}
+
+// constTuple compiles a tuple of constants (tags = ["a", "b"]) to the tuple hcl makes of
+// them; a tuple with any other element is left to hcl.
+func (c compiler) constTuple(x *hclsyntax.TupleConsExpr) fastExpr {
+	vals := make([]cty.Value, len(x.Exprs))
+	for i, elem := range x.Exprs {
+		k, ok := c.compile(elem).(fastConst)
+		if !ok {
+			return nil
+		}
+		vals[i] = k.v
+	}
+	return fastConst{cty.TupleVal(vals)}
+}
+
+// literalString returns the value of a template made of one literal known string, unmarked:
+// the value TemplateExpr.Value renders it to, without its buffer and refinement.
+func literalString(x *hclsyntax.TemplateExpr) (cty.Value, bool) {
+	if len(x.Parts) != 1 {
+		return cty.NilVal, false
+	}
+	lit, ok := x.Parts[0].(*hclsyntax.LiteralValueExpr)
+	if !ok || lit.Val.Type() != cty.String || !lit.Val.IsKnown() || lit.Val.IsNull() || lit.Val.IsMarked() {
+		return cty.NilVal, false
+	}
+	return lit.Val, true
 }
 
 // attrSteps returns the attribute names of a traversal's steps, or false when a step is

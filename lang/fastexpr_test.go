@@ -63,6 +63,10 @@ func TestFastExprMatchesHCL(t *testing.T) {
 		{`42`, true},
 		{`"Host"`, true},
 		{`"a\u0301"`, true},
+		{`["tier-0", "generated", 3, true, null, "e\u0301"]`, true},
+		{`[]`, true},
+		{`[["a"], [1, [false]]]`, true},
+		{`["a", each.key]`, false}, // not a constant: left to hcl
 		{`each.key`, true},
 		{`each.value`, true},
 		{`each.value.name`, true},
@@ -338,5 +342,38 @@ relationship "row_has_row" {
 				t.Error("nothing to compare")
 			}
 		})
+	}
+}
+
+// TestLiteralStringMatchesHCL: for every quoted string without interpolation, as hclsyntax
+// and the fast block parser build it, literalString gives exactly what the template renders.
+func TestLiteralStringMatchesHCL(t *testing.T) {
+	for _, src := range []string{
+		`"plain"`, `""`, `"tab\there"`, `"line\nbreak"`, `"quote \" inside"`, `"$${not} %%{interpolated}"`,
+		`"é"`, "\"e\u0301\"", `"\u00e9\u0301"`, `"日本語"`, `"\U0001F600"`, `"trailing space "`,
+	} {
+		expr, diags := hclsyntax.ParseExpression([]byte(src), "t.hcl", hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", src, diags)
+		}
+		trees := []hclsyntax.Expression{expr}
+		if b, ok := fastBlock([]byte("x {\n  a = "+src+"\n}\n"), "t.hcl", hcl.InitialPos, nil); ok {
+			trees = append(trees, b.Body.Attributes["a"].Expr)
+		}
+		for i, tree := range trees {
+			x, ok := tree.(*hclsyntax.TemplateExpr)
+			if !ok {
+				t.Fatalf("%s: tree %d is a %T", src, i, tree)
+			}
+			want, diags := x.Value(nil)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if got, ok := literalString(x); ok && !got.RawEquals(want) {
+				t.Errorf("%s (tree %d): literalString = %#v, the template renders %#v", src, i, got, want)
+			} else if !ok && len(x.Parts) == 1 {
+				t.Errorf("%s (tree %d): literalString refuses a one-literal template", src, i)
+			}
+		}
 	}
 }
