@@ -387,9 +387,19 @@ func readBlocks(f *hcl.File) *fileBlocks {
 			if native, ok := b.Body.(*hclsyntax.Body); ok {
 				native.Attributes = nil // nothing reads them but attributesAndLifecycle
 			}
+			b.Body = nil // this copy of the block's header is the decoder's own
 		}
 	}
 	return fb
+}
+
+// dropBlocks lets go of the top-level blocks of a file whose blocks readBlocks has read, for
+// a caller that needs nothing more of its syntax tree: each block's header lives on in
+// readBlocks' copy, without the nodes hclsyntax keeps beside it.
+func dropBlocks(f *hcl.File) {
+	if native, ok := f.Body.(*hclsyntax.Body); ok {
+		native.Blocks = nil
+	}
 }
 
 // decodeBodies runs decodeBody for every job, on as many goroutines as there are CPUs when
