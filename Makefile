@@ -49,7 +49,7 @@ fuzz:
 ## bench: the performance targets of the specification, as Go benchmarks, plus the peak RSS
 ## of whole plan processes.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./lang ./internal/command ./internal/validate ./internal/datamodel ./internal/state ./internal/render
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./lang ./internal/command ./internal/validate ./internal/datamodel ./internal/state ./internal/render ./internal/plan
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./internal/apply ./internal/e2e ./internal/syncapi ./internal/emulator ./internal/refresh
 	$(MAKE) bench-rss
 	$(MAKE) bench-refresh

@@ -1,8 +1,10 @@
 package plan
 
 import (
+	"encoding/json"
 	"fmt"
-	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -165,13 +167,18 @@ func Build(in Input) (*Plan, error) {
 	}
 	defaulted := in.KeyDefaulted
 	if defaulted == nil {
-		derived := map[string]bool{}
-		for _, o := range in.Desired.Entities {
-			if o.DefaultKeyFrom != "" {
-				derived[o.Address] = true
+		// Asked only when the plan deletes something: a table of a million addresses is not
+		// built for a plan that only creates.
+		derived := sync.OnceValue(func() map[string]bool {
+			m := map[string]bool{}
+			for _, o := range in.Desired.Entities {
+				if o.DefaultKeyFrom != "" {
+					m[o.Address] = true
+				}
 			}
-		}
-		defaulted = func(address string) bool { return derived[address] }
+			return m
+		})
+		defaulted = func(address string) bool { return derived()[address] }
 	}
 	p.Replacements = replacements(p.Changes, defaulted)
 	return p, nil
@@ -247,7 +254,9 @@ func computeAdopting(desired, base, prior *model.Graph, priorInfo Prior, opts Op
 }
 
 // replacements pairs deletes and creates that are one object whose _key changed because its
-// block, or an endpoint's block, was renamed.
+// block, or an endpoint's block, was renamed: each create, in order, takes the first delete
+// not yet taken that it matches (see equalBut). Deletes are queued by a fingerprint of what
+// must match, so pairing costs one lookup per create, not a scan of every delete.
 func replacements(changes []Change, defaulted func(string) bool) []Replacement {
 	var deletes []*Change
 	for i := range changes {
@@ -258,77 +267,165 @@ func replacements(changes []Change, defaulted func(string) bool) []Replacement {
 	if len(deletes) == 0 {
 		return nil
 	}
-	used := map[*Change]bool{}
 	var out []Replacement
+	entities := queueByPrint(deletes, func(d *Change) ([]byte, bool) {
+		if d.Kind != model.KindEntity {
+			return nil, false
+		}
+		return fingerprint(blockType(d.Address), d.Before, nil)
+	})
 	renamed := map[string]string{} // old entity _key -> new
 	for i := range changes {
 		c := &changes[i]
 		if c.Action != Create || c.Kind != model.KindEntity || !defaulted(c.Address) {
 			continue
 		}
-		for _, d := range deletes {
-			if used[d] || d.Kind != model.KindEntity || blockType(d.Address) != blockType(c.Address) || !equalBut(d.Before, c.After, nil) {
-				continue
-			}
-			used[d] = true
+		if d := entities.take(fingerprint(blockType(c.Address), c.After, nil)); d != nil {
 			renamed[d.Key] = c.Key
 			out = append(out, Replacement{Kind: c.Kind, From: d.Address, To: c.Address, OldKey: d.Key, NewKey: c.Key, Reason: ReasonRenamed})
-			break
 		}
 	}
 	if len(renamed) == 0 {
 		return out
 	}
+	relationships := queueByPrint(deletes, func(d *Change) ([]byte, bool) {
+		if d.Kind != model.KindRelationship || entities.taken[d] {
+			return nil, false
+		}
+		return fingerprint("", d.Before, renamed)
+	})
 	for i := range changes {
 		c := &changes[i]
 		if c.Action != Create || c.Kind != model.KindRelationship {
 			continue
 		}
-		for _, d := range deletes {
-			if used[d] || d.Kind != model.KindRelationship || !equalBut(d.Before, c.After, renamed) {
-				continue
-			}
-			used[d] = true
+		if d := relationships.take(fingerprint("", c.After, nil)); d != nil {
 			out = append(out, Replacement{Kind: c.Kind, From: d.Address, To: c.Address, OldKey: d.Key, NewKey: c.Key, Reason: ReasonEndpointRenamed})
-			break
 		}
 	}
 	return out
 }
 
-// blockType is an address's block type: entity.team.eng -> entity.team.
+// printQueues holds deletes by fingerprint, each queue in the deletes' order.
+type printQueues struct {
+	queues map[string][]*Change
+	taken  map[*Change]bool
+}
+
+func queueByPrint(deletes []*Change, print func(*Change) ([]byte, bool)) *printQueues {
+	q := &printQueues{queues: map[string][]*Change{}, taken: map[*Change]bool{}}
+	for _, d := range deletes {
+		if p, ok := print(d); ok {
+			q.queues[string(p)] = append(q.queues[string(p)], d)
+		}
+	}
+	return q
+}
+
+// take removes and returns the first delete queued under the fingerprint, or nil.
+func (q *printQueues) take(p []byte, ok bool) *Change {
+	if !ok {
+		return nil
+	}
+	list := q.queues[string(p)]
+	if len(list) == 0 {
+		return nil
+	}
+	q.queues[string(p)] = list[1:]
+	q.taken[list[0]] = true
+	return list[0]
+}
+
+// fingerprint encodes what equalBut compares of props: every property but _key, numbers
+// normalized as model.Equal compares them, and, with renamed set, the endpoint keys renamed
+// (false when neither endpoint is: such a relationship matches nothing). Two payloads have
+// the same fingerprint exactly when equalBut holds for them; false also when a value is of a
+// type model.Equal never finds equal.
+func fingerprint(prefix string, props model.Properties, renamed map[string]string) ([]byte, bool) {
+	b := append([]byte(prefix), 0)
+	b = strconv.AppendInt(b, int64(len(props)), 10)
+	names := make([]string, 0, len(props))
+	for name := range props {
+		if name != model.PropKey {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	moved := false
+	for _, name := range names {
+		v := props[name]
+		if renamed != nil && (name == model.PropFromKey || name == model.PropToKey) {
+			if k, ok := v.(string); ok && renamed[k] != "" {
+				v, moved = renamed[k], true
+			}
+		}
+		b = appendPrintString(b, name)
+		var ok bool
+		if b, ok = appendPrintValue(b, v); !ok {
+			return nil, false
+		}
+	}
+	if renamed != nil && !moved {
+		return nil, false
+	}
+	return b, true
+}
+
+func appendPrintString(b []byte, s string) []byte {
+	b = strconv.AppendInt(append(b, 's'), int64(len(s)), 10)
+	return append(append(b, ':'), s...)
+}
+
+func appendPrintValue(b []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, 'z'), true
+	case string:
+		return appendPrintString(b, x), true
+	case bool:
+		if x {
+			return append(b, 't'), true
+		}
+		return append(b, 'f'), true
+	case json.Number:
+		if n, err := model.NormalizeNumber(x); err == nil {
+			return appendPrintString(append(b, 'n'), string(n)), true
+		}
+		return appendPrintString(append(b, 'r'), string(x)), true
+	case []any:
+		b = strconv.AppendInt(append(b, '['), int64(len(x)), 10)
+		for _, e := range x {
+			var ok bool
+			if b, ok = appendPrintValue(b, e); !ok {
+				return nil, false
+			}
+		}
+		return b, true
+	case map[string]any:
+		b = strconv.AppendInt(append(b, '{'), int64(len(x)), 10)
+		names := make([]string, 0, len(x))
+		for name := range x {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			b = appendPrintString(b, name)
+			var ok bool
+			if b, ok = appendPrintValue(b, x[name]); !ok {
+				return nil, false
+			}
+		}
+		return b, true
+	}
+	return nil, false
+}
+
 func blockType(address string) string {
 	a := BlockAddress(address)
 	if i := strings.LastIndexByte(a, '.'); i >= 0 {
 		return a[:i]
 	}
 	return a
-}
-
-// equalBut reports whether old and new differ only in _key, and, for a relationship with
-// renamed endpoints (renamed non-nil), in endpoint keys that map from old to new: at least
-// one endpoint must be renamed then.
-func equalBut(old, new model.Properties, renamed map[string]string) bool {
-	if len(old) != len(new) {
-		return false
-	}
-	o := maps.Clone(old)
-	delete(o, model.PropKey)
-	n := maps.Clone(new)
-	delete(n, model.PropKey)
-	if renamed != nil {
-		moved := false
-		for _, end := range []string{model.PropFromKey, model.PropToKey} {
-			if k, ok := o[end].(string); ok && renamed[k] != "" {
-				o[end] = renamed[k]
-				moved = true
-			}
-		}
-		if !moved {
-			return false
-		}
-	}
-	return model.EqualProperties(o, n)
 }
 
 // base rebuilds the graph a saved plan was computed against: prior with the drift applied
