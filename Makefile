@@ -59,7 +59,7 @@ bench:
 bench-rss: build
 	./scripts/bench-rss.sh $(BIN)
 
-## bench-large: the same at 1,000,000 (needs about 13 GB of memory, for the blocks; not part of make test).
+## bench-large: the same at 1,000,000 (needs about 9 GB of memory, for the blocks; not part of make test).
 bench-large: build
 	J1HCL_BENCH_LARGE=1 $(GO) test -run '^$$' -bench Plan -benchmem -benchtime 1x -timeout 60m ./internal/command
 	./scripts/bench-rss.sh $(BIN) "100000 1000000"

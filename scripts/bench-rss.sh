@@ -71,6 +71,7 @@ for n in $sizes; do
 	mv "$d/csv/j1hcl.state.json" "$d/csv/changed.json"
 	"$work/benchfixture" -state-for "$d/blocks"
 	mv "$d/blocks/j1hcl.state.json" "$d/blocks/match.json"
+	sync # the fixtures' writeback would otherwise run during the first measurements
 	plan=(plan -compact -lock=false)
 	measure "${rows[0]}" "$n" "$d/csv" "${plan[@]}" -state "$d/none.json"
 	measure "${rows[1]}" "$n" "$d/csv" "${plan[@]}" -state "$d/csv/match.json"

@@ -255,15 +255,13 @@ func computeAdopting(desired, base, prior *model.Graph, priorInfo Prior, opts Op
 
 // replacements pairs deletes and creates that are one object whose _key changed because its
 // block, or an endpoint's block, was renamed: each create, in order, takes the first delete
-// not yet taken that it matches (see equalBut). Deletes are queued by a fingerprint of what
-// must match, so pairing costs one lookup per create, not a scan of every delete.
+// not yet taken that it matches. An entity matches a delete of the same block type whose
+// properties are equal but for _key; a relationship, once entities are paired, a delete whose
+// properties are equal but for _key and endpoint keys that were renamed (one at least).
+// Deletes are queued by a fingerprint of what must match, so pairing costs one lookup per
+// create, not a scan of every delete.
 func replacements(changes []Change, defaulted func(string) bool) []Replacement {
-	var deletes []*Change
-	for i := range changes {
-		if changes[i].Action == Delete {
-			deletes = append(deletes, &changes[i])
-		}
-	}
+	deletes := deletesOf(changes)
 	if len(deletes) == 0 {
 		return nil
 	}
@@ -306,6 +304,17 @@ func replacements(changes []Change, defaulted func(string) bool) []Replacement {
 	return out
 }
 
+// deletesOf returns the deletes among changes, in order.
+func deletesOf(changes []Change) []*Change {
+	var deletes []*Change
+	for i := range changes {
+		if changes[i].Action == Delete {
+			deletes = append(deletes, &changes[i])
+		}
+	}
+	return deletes
+}
+
 // printQueues holds deletes by fingerprint, each queue in the deletes' order.
 type printQueues struct {
 	queues map[string][]*Change
@@ -336,10 +345,10 @@ func (q *printQueues) take(p []byte, ok bool) *Change {
 	return list[0]
 }
 
-// fingerprint encodes what equalBut compares of props: every property but _key, numbers
+// fingerprint encodes what a replacement must match of props: every property but _key, numbers
 // normalized as model.Equal compares them, and, with renamed set, the endpoint keys renamed
 // (false when neither endpoint is: such a relationship matches nothing). Two payloads have
-// the same fingerprint exactly when equalBut holds for them; false also when a value is of a
+// the same fingerprint exactly when they match; false also when a value is of a
 // type model.Equal never finds equal.
 func fingerprint(prefix string, props model.Properties, renamed map[string]string) ([]byte, bool) {
 	b := append([]byte(prefix), 0)

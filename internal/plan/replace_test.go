@@ -98,12 +98,7 @@ func TestReplacementsMatchScan(t *testing.T) {
 // replacementsByScan is how replacements paired before the fingerprints: quadratic, and the
 // definition they must agree with.
 func replacementsByScan(changes []Change, defaulted func(string) bool) []Replacement {
-	var deletes []*Change
-	for i := range changes {
-		if changes[i].Action == Delete {
-			deletes = append(deletes, &changes[i])
-		}
-	}
+	deletes := deletesOf(changes)
 	if len(deletes) == 0 {
 		return nil
 	}
