@@ -357,6 +357,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown entry field", entities(`{"address": "entity.a", "kind": "entity", "object": {"_key": "a"}}`), []string{`entities[0]: unknown field "kind"`}},
 		{"duplicate _key", entities(`{"address": "entity.a", "object": {"_key": "k"}}, {"address": "entity.b", "object": {"_key": "k"}}`),
 			[]string{`entities: _key "k" appears twice (addresses "entity.a" and "entity.b")`}},
+		{"duplicate _key, out of order", entities(`{"address": "entity.b", "object": {"_key": "k"}}, {"address": "entity.c", "object": {"_key": "a"}}, {"address": "entity.a", "object": {"_key": "k"}}`),
+			[]string{`entities: _key "k" appears twice (addresses "entity.a" and "entity.b")`}},
 		{"duplicate property", entities(`{"address": "entity.a", "object": {"_key": "a", "x": 1, "x": 2}}`), []string{`property "x" appears twice in one object`}},
 		{"bad number", entities(`{"address": "entity.a", "object": {"_key": "a", "x": 01}}`), []string{"unexpected '1' after an object member"}},
 		{"huge number", entities(`{"address": "entity.a", "object": {"_key": "a", "x": 1e999999999999}}`), []string{`line 1, column 161: number 1e999999999999 is out of range`}},
