@@ -258,9 +258,12 @@ func pairList(desired, prior []*model.Object) *pairing {
 		j := 0
 		for i := lo; i < hi && j < len(pKeys); i++ {
 			j = seek(pKeys, j, dKeys[i])
-			// A _key an earlier run matched is created again, as through the index.
-			if j < len(pKeys) && pKeys[j] == dKeys[i] && !matched[j] {
-				p.match[i], matched[j] = prior[j], true
+			if j < len(pKeys) && pKeys[j] == dKeys[i] {
+				// A _key an earlier run matched is created again, as through the index.
+				if !matched[j] {
+					p.match[i], matched[j] = prior[j], true
+				}
+				j++ // the run's next key is greater: most often the very next one
 			}
 		}
 	}
