@@ -81,13 +81,7 @@ measure() {
 for n in $sizes; do
 	d="$work/$n"
 	mkdir -p "$d"
-	"$work/benchfixture" -csv "$d/csv" -blocks "$d/blocks" -json "$d/json" -n "$n"
-	"$work/benchfixture" -state-for "$d/csv"
-	mv "$d/csv/j1hcl.state.json" "$d/csv/match.json"
-	"$work/benchfixture" -state-for "$d/csv" -changed 1
-	mv "$d/csv/j1hcl.state.json" "$d/csv/changed.json"
-	"$work/benchfixture" -state-for "$d/blocks"
-	mv "$d/blocks/j1hcl.state.json" "$d/blocks/match.json"
+	"$work/benchfixture" -set "$d" -n "$n"
 done
 sync # the fixtures' writeback would otherwise run during the first measurements
 
