@@ -88,6 +88,13 @@ func TestReplacementsMatchScan(t *testing.T) {
 		for _, r := range want {
 			reasons[r.Reason]++
 		}
+		p := &Plan{Changes: changes, Replacements: got}
+		lookup := p.ReplacementLookup()
+		for i := range changes {
+			if a, b := lookup(&changes[i]), p.ReplacementOf(&changes[i]); a != b {
+				t.Fatalf("round %d: change %d (%s %s): the lookup gives %+v, ReplacementOf %+v", round, i, changes[i].Action, changes[i].Key, a, b)
+			}
+		}
 	}
 	t.Logf("replacements compared: %v", reasons)
 	if reasons[ReasonRenamed] < 50 || reasons[ReasonEndpointRenamed] < 10 {
@@ -196,5 +203,31 @@ func BenchmarkReplacementsRenamedBlock(b *testing.B) {
 		if got := replacements(changes, func(string) bool { return true }); len(got) != 2*n {
 			b.Fatalf("%d replacements, want %d", len(got), 2*n)
 		}
+	}
+}
+
+// TestReplacementLookupFirstWins: where two replacements name the same key (a hand-made plan
+// file may), the lookup answers with the first, as ReplacementOf's scan does.
+func TestReplacementLookupFirstWins(t *testing.T) {
+	p := &Plan{Replacements: []Replacement{
+		{Kind: model.KindEntity, OldKey: "a", NewKey: "b", From: "first"},
+		{Kind: model.KindEntity, OldKey: "a", NewKey: "b", From: "second"},
+		{Kind: model.KindRelationship, OldKey: "a", NewKey: "b", From: "relationship"},
+	}}
+	lookup := p.ReplacementLookup()
+	for _, ch := range []Change{
+		{Action: Delete, Kind: model.KindEntity, Key: "a"},
+		{Action: Create, Kind: model.KindEntity, Key: "b"},
+		{Action: Delete, Kind: model.KindRelationship, Key: "a"},
+		{Action: Create, Kind: model.KindMappedRelationship, Key: "b"},
+		{Action: Update, Kind: model.KindEntity, Key: "a"},
+		{Action: Create, Kind: model.KindEntity, Key: "a"},
+	} {
+		if got, want := lookup(&ch), p.ReplacementOf(&ch); got != want {
+			t.Errorf("%s %s %s: the lookup gives %+v, ReplacementOf %+v", ch.Action, ch.Kind, ch.Key, got, want)
+		}
+	}
+	if r := lookup(&Change{Action: Delete, Kind: model.KindEntity, Key: "a"}); r == nil || r.From != "first" {
+		t.Errorf("lookup gives %+v, want the first replacement", r)
 	}
 }

@@ -99,6 +99,7 @@ func pairingOf(p *plan.Plan) pairing {
 		return pr
 	}
 	pr.replacement, pr.partner, pr.skip = map[int]*plan.Replacement{}, map[int]int{}, map[int]bool{}
+	replacementOf := p.ReplacementLookup()
 	creates := map[string]int{}
 	for i := range p.Changes {
 		if ch := &p.Changes[i]; ch.Action == plan.Create {
@@ -110,7 +111,7 @@ func pairingOf(p *plan.Plan) pairing {
 		if ch.Action != plan.Delete {
 			continue
 		}
-		r := p.ReplacementOf(ch)
+		r := replacementOf(ch)
 		if r == nil {
 			continue
 		}

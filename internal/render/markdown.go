@@ -259,6 +259,7 @@ func countsTable(p *plan.Plan, sum plan.Summary) string {
 // markdownLists lists the addresses per action: destroyed first, the action a reviewer must
 // not miss.
 func markdownLists(p *plan.Plan) string {
+	replacementOf := p.ReplacementLookup()
 	groups := []struct {
 		title string
 		match func(*plan.Change) bool
@@ -273,8 +274,8 @@ func markdownLists(p *plan.Plan) string {
 		{"Will be imported", func(c *plan.Change) bool { return c.Import != "" }, func(c *plan.Change) string {
 			return addressItem(c) + strings.TrimPrefix(importComment(c), " will be imported")
 		}},
-		{"Will be replaced (renamed)", func(c *plan.Change) bool { return c.Action == plan.Delete && p.ReplacementOf(c) != nil }, func(c *plan.Change) string {
-			r := p.ReplacementOf(c)
+		{"Will be replaced (renamed)", func(c *plan.Change) bool { return c.Action == plan.Delete && replacementOf(c) != nil }, func(c *plan.Change) string {
+			r := replacementOf(c)
 			why := "its block was renamed"
 			if r.Reason == plan.ReasonEndpointRenamed {
 				why = "its endpoint was renamed"
