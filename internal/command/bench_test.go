@@ -90,3 +90,44 @@ func BenchmarkPlan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPlanRenamedBlocks plans the blocks workload after every block was renamed, so
+// that each entity and relationship is a replacement (its default _key comes from its
+// labels), in the full text view and in markdown: pairing the replacements, and finding each
+// change's, once took time quadratic in their number (minutes at 100k).
+func BenchmarkPlanRenamedBlocks(b *testing.B) {
+	for _, format := range []string{"text", "markdown"} {
+		for _, n := range benchSizes() {
+			b.Run(fmt.Sprintf("%s/%dk", format, n/1000), func(b *testing.B) {
+				chdirBack(b)
+				dir := b.TempDir()
+				if err := benchfixture.Blocks(dir, n); err != nil {
+					b.Fatal(err)
+				}
+				if err := benchfixture.ChangedState(dir, filepath.Join(dir, DefaultStateFile), 0); err != nil {
+					b.Fatal(err)
+				}
+				files, _ := filepath.Glob(filepath.Join(dir, "*.hcl"))
+				for _, f := range files {
+					src, err := os.ReadFile(f)
+					if err != nil {
+						b.Fatal(err)
+					}
+					src = bytes.ReplaceAll(src, []byte(`"app_`), []byte(`"svc_`))
+					src = bytes.ReplaceAll(src, []byte("entity.application.app_"), []byte("entity.application.svc_"))
+					if err := os.WriteFile(f, src, 0o644); err != nil {
+						b.Fatal(err)
+					}
+				}
+				// Once, untimed: the plan must see the renames as replacements.
+				var out bytes.Buffer
+				env := benchEnv()
+				env.Stdout = &out
+				if code := Main(env, []string{"j1hcl", "-chdir=" + dir, "plan", "-lock=false", "-format=" + format}); code != ExitOK || !strings.Contains(out.String(), "replaced") {
+					b.Fatalf("plan exited %d without replacements:\n%.2000s", code, out.String())
+				}
+				benchPlan(b, dir, "-format="+format)
+			})
+		}
+	}
+}
