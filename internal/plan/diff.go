@@ -93,8 +93,11 @@ func Compute(desired, prior *model.Graph, priorInfo Prior, opts Options) (*Plan,
 	return p, nil
 }
 
-// diffGraphs compares the entities, then the relationships, of desired and prior (see
-// diffList). Each list is paired first, on two goroutines for large graphs; the changes then
+// diffGraphs compares the entities, then the relationships, of desired and prior, each list
+// by _key: an update or no-op for each desired object whose _key prior has, a create for each
+// other desired object (in desired's order), then a delete for each prior object no desired
+// object has (in prior's order); it also returns how many desired objects are unchanged.
+// Each list is paired first (pairList), on two goroutines for large graphs; the changes then
 // fill an array of the exact size, each list its own part of it: a plan that changes nothing
 // allocates nothing for its million unchanged objects.
 func diffGraphs(desired, prior *model.Graph) ([]Change, int) {
@@ -175,21 +178,6 @@ func matchesAny(targets []string, ch Change) bool {
 	return false
 }
 
-// diffList compares one list (entities, or relationships) by _key and appends the changes: an
-// update or no-op for each desired object whose _key prior has, a create for each other
-// desired object (in desired's order), then a delete for each prior object no desired object
-// has (in prior's order). It also returns how many desired objects are unchanged.
-func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
-	p := pairList(desired, prior)
-	return p.appendTo(out), p.unchanged
-}
-
-// diffListIndexed is diffList through pairIndexed, whatever the order of the lists.
-func diffListIndexed(out []Change, desired, prior []*model.Object) ([]Change, int) {
-	p := pairIndexed(desired, prior)
-	return p.appendTo(out), p.unchanged
-}
-
 // pairing is how one list of desired objects pairs with prior's by _key, before any change
 // is made of it: for each desired object its _key, the prior object it is compared with (nil:
 // none) and whether it is unchanged; the prior objects no desired object has, in prior's
@@ -221,7 +209,7 @@ func (p *pairing) finish() *pairing {
 	return p
 }
 
-// appendTo appends the changes of the pairing, in diffList's order.
+// appendTo appends the changes of the pairing, in diffGraphs' order.
 func (p *pairing) appendTo(out []Change) []Change {
 	for i, d := range p.desired {
 		if !p.same[i] {

@@ -269,3 +269,15 @@ func TestDiffGraphsInParallel(t *testing.T) {
 		}
 	}
 }
+
+// diffList is diffGraphs for one list: pairList's pairing, its changes appended to out.
+func diffList(out []Change, desired, prior []*model.Object) ([]Change, int) {
+	p := pairList(desired, prior)
+	return p.appendTo(out), p.unchanged
+}
+
+// diffListIndexed is diffList through pairIndexed, whatever the order of the lists.
+func diffListIndexed(out []Change, desired, prior []*model.Object) ([]Change, int) {
+	p := pairIndexed(desired, prior)
+	return p.appendTo(out), p.unchanged
+}

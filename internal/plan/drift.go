@@ -9,8 +9,7 @@ func Drift(prior, live *model.Graph) []Change {
 	if prior == nil {
 		prior = &model.Graph{}
 	}
-	drift, _ := diffList(nil, live.Entities, prior.Entities)
-	drift, _ = diffList(drift, live.Relationships, prior.Relationships)
+	drift, _ := diffGraphs(live, prior)
 	sortChanges(drift)
 	return drift
 }
