@@ -88,8 +88,8 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	})
 	for i, f := range files {
 		if f != nil {
-			// Diagnostics need only the source text: the syntax tree is released with the
-			// evaluated blocks once Load returns.
+			// Diagnostics need only the source text: the syntax tree goes block by block
+			// (readBlocks, then each block's release once evaluated).
 			cfg.Files[paths[i]] = &hcl.File{Bytes: f.Bytes}
 		}
 	}

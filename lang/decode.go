@@ -2,7 +2,6 @@ package lang
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -62,19 +60,13 @@ type objectBlock struct {
 	addr     string
 	defRange hcl.Range
 
-	// attrs are the block's attributes sorted by name: one allocation for all of them and no
-	// map, since a configuration can hold a million blocks. release drops them.
-	attrs   []hcl.Attribute
-	forEach bool // the block has a for_each attribute
-	// propKeyRanges locates the keys of a literal properties = { ... } map.
-	propKeyRanges map[string]hcl.Range
+	objectBody // what its body declares (decodeBody)
 	// attrNames and attrRanges are the attributes' names and ranges, in name order, kept once
 	// release has dropped attrs.
 	attrNames  []string
 	attrRanges []hcl.Range
 
-	preventDestroy     bool
-	preventDestroyExpr hcl.Expression
+	preventDestroy bool // prevent_destroy's value, once evaluated
 
 	// Results of evaluation.
 	instances []*model.Object
@@ -104,14 +96,14 @@ func (b *objectBlock) release() {
 }
 
 // attrIndex returns the position of the attribute name in attrs.
-func (b *objectBlock) attrIndex(name string) (int, bool) {
+func (b *objectBody) attrIndex(name string) (int, bool) {
 	return slices.BinarySearchFunc(b.attrs, name, func(a hcl.Attribute, name string) int {
 		return strings.Compare(a.Name, name)
 	})
 }
 
 // attr returns the attribute name, or nil when the block does not set it (or is released).
-func (b *objectBlock) attr(name string) *hcl.Attribute {
+func (b *objectBody) attr(name string) *hcl.Attribute {
 	if i, ok := b.attrIndex(name); ok {
 		return &b.attrs[i]
 	}
@@ -178,16 +170,9 @@ type declarations struct {
 	movedTo map[string]*moveDecl
 }
 
+// decodeFiles declares the top-level blocks of files, whose blocks readBlocks has read
+// (blocks[i] for files[i]), in declaration order.
 func decodeFiles(files []*hcl.File, blocks []*fileBlocks) (*declarations, hcl.Diagnostics) {
-	// Load reads each file's blocks as it parses it; other callers leave that to here.
-	if len(blocks) < len(files) {
-		blocks = append(slices.Clone(blocks), make([]*fileBlocks, len(files)-len(blocks))...)
-	}
-	for i, f := range files {
-		if f != nil && blocks[i] == nil {
-			blocks[i] = readBlocks(f)
-		}
-	}
 	// Sized for every top-level block being an object: with a million of them, growing the
 	// tables copies and rehashes them twenty times over.
 	n := 0
@@ -203,53 +188,41 @@ func decodeFiles(files []*hcl.File, blocks []*fileBlocks) (*declarations, hcl.Di
 		varByName:   map[string]*variableBlock{},
 		localByName: map[string]*localValue{},
 	}
-	// Diagnostics come in segments, in declaration order; an object block's body is decoded
-	// after all blocks are registered (in parallel, see decodeBodies) into its own segment.
-	parts := make([]hcl.Diagnostics, 0, len(files)+2*n)
-	bodies := make([]bodyJob, 0, n)
-	object := func(b *hcl.Block, body *objectBody, kind model.Kind) {
-		ob, labelDiags := d.addObject(b, kind)
-		parts = append(parts, labelDiags)
-		if ob != nil {
-			bodies = append(bodies, bodyJob{ob: ob, block: b, body: body, part: len(parts)})
-			parts = append(parts, nil)
-		}
-	}
+	var diags hcl.Diagnostics
 	for i, f := range files {
 		if f == nil {
 			continue
 		}
 		fb := blocks[i]
-		parts = append(parts, fb.diags)
+		diags = append(diags, fb.diags...)
 		for k, b := range fb.content.Blocks {
+			if kind, ok := objectKinds[b.Type]; ok {
+				// The body's problems are told only of a block that is declared.
+				ob, labelDiags := d.addObject(b, kind)
+				diags = append(diags, labelDiags...)
+				if ob != nil {
+					ob.objectBody = fb.bodies[k]
+					diags = append(diags, fb.bodyDiags[k]...)
+				}
+				continue
+			}
 			switch b.Type {
 			case "integration":
-				parts = append(parts, d.addIntegration(b))
-			case "entity":
-				object(b, &fb.bodies[k], model.KindEntity)
-			case "relationship":
-				object(b, &fb.bodies[k], model.KindRelationship)
-			case "mapped_relationship":
-				object(b, &fb.bodies[k], model.KindMappedRelationship)
+				diags = append(diags, d.addIntegration(b)...)
 			case "variable":
-				parts = append(parts, d.addVariable(b))
+				diags = append(diags, d.addVariable(b)...)
 			case "locals":
-				parts = append(parts, d.addLocals(b))
+				diags = append(diags, d.addLocals(b)...)
 			case "backend":
 				d.backends = append(d.backends, b)
 			case "encryption":
 				d.encryptions = append(d.encryptions, b)
 			case "import":
-				parts = append(parts, d.addImport(b))
+				diags = append(diags, d.addImport(b)...)
 			case "moved":
-				parts = append(parts, d.addMoved(b))
+				diags = append(diags, d.addMoved(b)...)
 			}
 		}
-	}
-	decodeBodies(bodies, parts)
-	var diags hcl.Diagnostics
-	for _, p := range parts {
-		diags = append(diags, p...)
 	}
 	diags = append(diags, d.checkMoves()...)
 	switch len(d.integration) {
@@ -343,52 +316,52 @@ func (d *declarations) addObject(b *hcl.Block, kind model.Kind) (ob *objectBlock
 	return ob, diags
 }
 
-// parallelBodies is the number of object blocks per goroutine below which decodeBodies does
-// not start one (tests lower and raise it).
-var parallelBodies = 256
-
-// bodyJob is an object block whose body is still to be decoded, and the index of its
-// diagnostics segment.
-type bodyJob struct {
-	ob    *objectBlock
-	block *hcl.Block
-	body  *objectBody
-	part  int
+// objectKinds are the top-level block types that declare objects.
+var objectKinds = map[string]model.Kind{
+	"entity":              model.KindEntity,
+	"relationship":        model.KindRelationship,
+	"mapped_relationship": model.KindMappedRelationship,
 }
 
 // fileBlocks is a file's top-level blocks as fileSchema reads them, with the body of each
-// object block read (see readBlocks).
+// object block decoded (see readBlocks).
 type fileBlocks struct {
-	content *hcl.BodyContent
-	diags   hcl.Diagnostics
-	bodies  []objectBody // per content.Blocks; empty for blocks of other types
+	content   *hcl.BodyContent
+	diags     hcl.Diagnostics
+	bodies    []objectBody      // per content.Blocks; empty for blocks of other types
+	bodyDiags []hcl.Diagnostics // the problems of each body
 }
 
-// objectBody is what attributesAndLifecycle reads of an object block's body.
+// objectBody is what an object block's body declares.
 type objectBody struct {
-	lifecycles []*hcl.Block
-	attrs      []hcl.Attribute
-	diags      hcl.Diagnostics
+	// attrs are the block's attributes sorted by name: one allocation for all of them and no
+	// map, since a configuration can hold a million blocks. release drops them.
+	attrs   []hcl.Attribute
+	forEach bool // the block has a for_each attribute
+	// propKeyRanges locates the keys of a literal properties = { ... } map.
+	propKeyRanges      map[string]hcl.Range
+	preventDestroyExpr hcl.Expression
 }
 
-// readBlocks reads a file's top-level blocks and the attributes of its object blocks. Load
-// runs it in the goroutine that parsed the file, right after: each object block's syntax
-// tree of attributes (hclsyntax's attribute map and nodes, several times the attributes'
-// own size) is let go as soon as its copy is made, instead of the trees of every file at
-// once being the heap's peak, as they were with a million blocks.
+// readBlocks reads a file's top-level blocks and decodes its object blocks' bodies. Load runs
+// it in the goroutine that parsed the file, right after, so that the files' bodies are decoded
+// on all CPUs, and each object block's syntax tree of attributes (hclsyntax's attribute map
+// and nodes, several times the attributes' own size) is let go as soon as its copy is made,
+// instead of the trees of every file at once being the heap's peak, as they were with a
+// million blocks.
 func readBlocks(f *hcl.File) *fileBlocks {
 	content, diags := f.Body.Content(fileSchema)
-	fb := &fileBlocks{content: content, diags: diags, bodies: make([]objectBody, len(content.Blocks))}
+	fb := &fileBlocks{content: content, diags: diags, bodies: make([]objectBody, len(content.Blocks)), bodyDiags: make([]hcl.Diagnostics, len(content.Blocks))}
 	for i, b := range content.Blocks {
-		switch b.Type {
-		case "entity", "relationship", "mapped_relationship":
-			ob := &fb.bodies[i]
-			ob.lifecycles, ob.attrs, ob.diags = attributesAndLifecycle(b.Body)
-			if native, ok := b.Body.(*hclsyntax.Body); ok {
-				native.Attributes = nil // nothing reads them but attributesAndLifecycle
-			}
-			b.Body = nil // this copy of the block's header is the decoder's own
+		kind, ok := objectKinds[b.Type]
+		if !ok {
+			continue
 		}
+		fb.bodies[i], fb.bodyDiags[i] = decodeBody(b, kind)
+		if native, ok := b.Body.(*hclsyntax.Body); ok {
+			native.Attributes = nil // nothing reads them but decodeBody
+		}
+		b.Body = nil // this copy of the block's header is the decoder's own
 	}
 	return fb
 }
@@ -402,33 +375,10 @@ func dropBlocks(f *hcl.File) {
 	}
 }
 
-// decodeBodies runs decodeBody for every job, on as many goroutines as there are CPUs when
-// there are many: each job touches only its own block.
-func decodeBodies(jobs []bodyJob, parts []hcl.Diagnostics) {
-	workers := min(runtime.GOMAXPROCS(0), len(jobs)/parallelBodies)
-	if workers <= 1 {
-		for _, j := range jobs {
-			parts[j.part] = decodeBody(j.ob, j.block, j.body)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	per := (len(jobs) + workers - 1) / workers
-	for lo := 0; lo < len(jobs); lo += per {
-		share := jobs[lo:min(lo+per, len(jobs))]
-		crash.GoWait(&wg, func() {
-			for _, j := range share {
-				parts[j.part] = decodeBody(j.ob, j.block, j.body)
-			}
-		})
-	}
-	wg.Wait()
-}
-
 // decodeBody reads an object block's attributes and lifecycle block.
-func decodeBody(ob *objectBlock, b *hcl.Block, body *objectBody) hcl.Diagnostics {
-	kind := ob.kind
-	lifecycles, attrs, diags := body.lifecycles, body.attrs, body.diags
+func decodeBody(b *hcl.Block, kind model.Kind) (objectBody, hcl.Diagnostics) {
+	lifecycles, attrs, diags := attributesAndLifecycle(b.Body)
+	ob := objectBody{attrs: attrs}
 	for i, lb := range lifecycles {
 		if i > 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate lifecycle block", Detail: "A block has at most one lifecycle block; merge them.", Subject: lb.DefRange.Ptr()})
@@ -440,7 +390,6 @@ func decodeBody(ob *objectBlock, b *hcl.Block, body *objectBody) hcl.Diagnostics
 			ob.preventDestroyExpr = a.Expr
 		}
 	}
-	ob.attrs = attrs
 	ob.forEach = ob.attr("for_each") != nil
 	if a := ob.attr("properties"); a != nil {
 		ob.propKeyRanges = literalKeyRanges(a.Expr)
@@ -458,7 +407,7 @@ func decodeBody(ob *objectBlock, b *hcl.Block, body *objectBody) hcl.Diagnostics
 			diags = append(diags, missingArgument(b, "target", kind))
 		}
 	}
-	return diags
+	return ob, diags
 }
 
 // attributesAndLifecycle splits an object block's body into its lifecycle blocks and its

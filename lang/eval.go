@@ -399,11 +399,10 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 	if b.kind == model.KindEntity && len(b.instances) > 0 {
 		e.keyTypes.add(b.instances)
 	}
-	forEach := b.forEach
 	switch {
 	case lazy:
 		lv := &lazyBlockValue{}
-		if forEach {
+		if b.forEach {
 			lv.byKey = make(map[string]*entityRef, len(insts))
 			for i, in := range insts {
 				if objs[i] != nil {
@@ -418,7 +417,7 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 		}
 		e.lazy[b] = lv
 	case b.needValue:
-		if forEach {
+		if b.forEach {
 			m := make(map[string]cty.Value, len(insts))
 			for i, in := range insts {
 				if vals[i] != cty.NilVal {

@@ -60,48 +60,81 @@ func isASCII(s string) bool {
 }
 
 // TestDecodeBodiesInParallel decodes a thousand object blocks, some with errors in their
-// bodies, with and without goroutines: the diagnostics (in order) and the decoded blocks
-// must be the same.
+// bodies, in ten files whose blocks are read as Load reads them (each in the goroutine that
+// parsed the file) and one file after another: the diagnostics (in order) and the decoded
+// blocks must be the same.
 func TestDecodeBodiesInParallel(t *testing.T) {
-	var src strings.Builder
-	src.WriteString("integration {\n  type = \"x\"\n}\n")
-	for i := range 1000 {
-		switch i % 4 {
-		case 0:
-			fmt.Fprintf(&src, "entity \"a\" \"e%d\" {\n  _class = \"A\"\n  n = %d\n  properties = { k%d = 1 }\n}\n", i, i, i)
-		case 1:
-			fmt.Fprintf(&src, "relationship \"r%d\" {\n  _class = \"HAS\"\n  from = entity.a.e%d\n}\n", i, i-1)
-		case 2:
-			fmt.Fprintf(&src, "entity \"a\" \"e%d\" {\n  nested {\n  }\n  lifecycle {\n    prevent_destroy = true\n  }\n  lifecycle {\n  }\n}\n", i)
-		case 3:
-			fmt.Fprintf(&src, "entity \"a\" \"e%d\" {\n}\nentity \"a\" \"e%d\" {\n}\n", i-1, i)
+	srcs := map[string][]byte{}
+	var paths []string
+	for file := range 10 {
+		var src strings.Builder
+		if file == 0 {
+			src.WriteString("integration {\n  type = \"x\"\n}\n")
 		}
-	}
-	decode := func(perGoroutine int) (*declarations, hcl.Diagnostics) {
-		old := parallelBodies
-		parallelBodies = perGoroutine
-		defer func() { parallelBodies = old }()
-		f, diags := hclsyntax.ParseConfig([]byte(src.String()), "main.hcl", hcl.InitialPos)
-		if diags.HasErrors() {
-			t.Fatal(diags)
+		for i := file * 100; i < (file+1)*100; i++ {
+			switch i % 4 {
+			case 0:
+				fmt.Fprintf(&src, "entity \"a\" \"e%d\" {\n  _class = \"A\"\n  n = %d\n  properties = { k%d = 1 }\n}\n", i, i, i)
+			case 1:
+				fmt.Fprintf(&src, "relationship \"r%d\" {\n  _class = \"HAS\"\n  from = entity.a.e%d\n}\n", i, i-1)
+			case 2:
+				fmt.Fprintf(&src, "entity \"a\" \"e%d\" {\n  nested {\n  }\n  lifecycle {\n    prevent_destroy = true\n  }\n  lifecycle {\n  }\n}\n", i)
+			case 3:
+				fmt.Fprintf(&src, "entity \"a\" \"e%d\" {\n}\nentity \"a\" \"e%d\" {\n}\n", i-1, i)
+			}
 		}
-		return decodeFiles([]*hcl.File{f}, nil)
+		path := fmt.Sprintf("f%d.hcl", file)
+		paths = append(paths, path)
+		srcs[path] = []byte(src.String())
 	}
-	seqDecls, seqDiags := decode(1 << 30)
-	parDecls, parDiags := decode(1)
+	read := func(path string) ([]byte, error) { return srcs[path], nil }
+	decode := func(parallel bool) (*declarations, hcl.Diagnostics) {
+		blocks := make([]*fileBlocks, len(paths))
+		var files []*hcl.File
+		if parallel {
+			var diags hcl.Diagnostics
+			files, diags = parseFiles(paths, read, func(i int, f *hcl.File) { blocks[i] = readBlocks(f) })
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+		} else {
+			for i, path := range paths {
+				f, diags := ParseFile(path, srcs[path])
+				if diags.HasErrors() {
+					t.Fatal(diags)
+				}
+				files, blocks[i] = append(files, f), readBlocks(f)
+			}
+		}
+		return decodeFiles(files, blocks)
+	}
+	seqDecls, seqDiags := decode(false)
+	parDecls, parDiags := decode(true)
 	if len(seqDiags) < 700 {
 		t.Fatalf("only %d diagnostics: the test lost its errors", len(seqDiags))
 	}
 	if !reflect.DeepEqual(parDiags, seqDiags) {
 		t.Errorf("diagnostics differ in parallel")
 	}
+	if names := attrNamesOf(seqDecls.objects[0]); !reflect.DeepEqual(names, []string{"_class", "n", "properties"}) {
+		t.Fatalf("the first block's attributes are %q: the test lost its bodies", names)
+	}
 	if len(parDecls.objects) != len(seqDecls.objects) {
 		t.Fatalf("%d objects in parallel, %d in sequence", len(parDecls.objects), len(seqDecls.objects))
 	}
 	for i, ob := range seqDecls.objects {
 		p := parDecls.objects[i]
-		if ob.addr != p.addr || !reflect.DeepEqual(ob.attrNames, p.attrNames) || !reflect.DeepEqual(ob.propKeyRanges, p.propKeyRanges) || (ob.preventDestroyExpr == nil) != (p.preventDestroyExpr == nil) {
+		if ob.addr != p.addr || !reflect.DeepEqual(attrNamesOf(ob), attrNamesOf(p)) || !reflect.DeepEqual(ob.propKeyRanges, p.propKeyRanges) || (ob.preventDestroyExpr == nil) != (p.preventDestroyExpr == nil) {
 			t.Errorf("object %d (%s) decoded differently in parallel", i, ob.addr)
 		}
 	}
+}
+
+// attrNamesOf lists the names of a block's attributes, in its order.
+func attrNamesOf(b *objectBlock) []string {
+	var names []string
+	for _, a := range b.attrs {
+		names = append(names, a.Name)
+	}
+	return names
 }
