@@ -532,15 +532,11 @@ func (c compiler) endpoint(expr hcl.Expression) *fastEndpoint {
 		if lv == nil {
 			return nil
 		}
-		forEach := o.forEach
-		if key == nil {
-			if forEach {
-				return nil
-			}
-			return &fastEndpoint{target: lv}
+		if (key != nil) != o.forEach {
+			return nil // entity.R.N of a for_each block, or entity.R.N[KEY] of another: hcl says
 		}
-		if !forEach {
-			return nil
+		if key == nil {
+			return &fastEndpoint{target: lv}
 		}
 		k := c.compile(key)
 		if k == nil {

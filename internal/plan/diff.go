@@ -227,8 +227,8 @@ func (p *pairing) appendTo(out []Change) []Change {
 // is: each block's instances are in key order, and so, mostly, are the keys made of them); by
 // an index of prior otherwise. Both ways pair alike (see pairIndexed).
 func pairList(desired, prior []*model.Object) *pairing {
-	pKeys, ok := sortedKeys(prior)
-	if !ok {
+	pKeys, pRuns := keyRuns(prior)
+	if len(pRuns) > 1 {
 		return pairIndexed(desired, prior)
 	}
 	dKeys, runs := keyRuns(desired)
@@ -293,18 +293,6 @@ func seek(keys []string, j int, key string) int {
 	}
 	hi := min(j+step, len(keys)-1) + 1
 	return j + 1 + sort.SearchStrings(keys[j+1:hi], key)
-}
-
-// sortedKeys returns the _keys of objs, and whether they are in strictly increasing order.
-func sortedKeys(objs []*model.Object) ([]string, bool) {
-	keys := make([]string, len(objs))
-	for i, o := range objs {
-		keys[i] = o.Key()
-		if i > 0 && keys[i] <= keys[i-1] {
-			return nil, false
-		}
-	}
-	return keys, true
 }
 
 // pairIndexed pairs through an index of prior, for lists out of _key order or where a _key
