@@ -216,20 +216,27 @@ func (r *Runner) Apply(ctx context.Context, p *plan.Plan, prior *state.File, sto
 	}
 
 	// Record the job before finalize: if this process dies from here on, the next command
-	// finds the record and completes it from the job's outcome. The record is built and
-	// encoded while the uploads run (the client mostly waits for the API then), and written
-	// only once they all succeeded.
-	var pending state.Parts
+	// finds the record and completes it from the job's outcome (a job still awaiting uploads
+	// then is aborted). The record is built, encoded and written while the uploads run: the
+	// client mostly waits for the API then, and writing a state of a million objects takes
+	// seconds. When the uploads fail, the job is aborted and the state written back.
+	var recorded bool
 	var pendingErr error
 	job, err := r.startAndUpload(ctx, p, opts, func(job *syncapi.Job) {
 		f.RecordPending(job.ID, p.Mode, p.Next(priorGraph), r.now())
-		pending, pendingErr = f.EncodeParts()
+		pending, err := f.EncodeParts()
+		recorded = true
+		pendingErr = r.putState(ctx, store, pending, err)
 	})
 	if err != nil {
+		var e *Error
+		if recorded && errors.As(err, &e) {
+			r.restoreInto(ctx, e, store, prior)
+		}
 		return nil, err
 	}
-	if err := r.putState(ctx, store, pending, pendingErr); err != nil {
-		e := r.abort(ctx, job.ID, fmt.Errorf("record job %s as pending in the state: %w", job.ID, err), "the state is unchanged")
+	if pendingErr != nil {
+		e := r.abort(ctx, job.ID, fmt.Errorf("record job %s as pending in the state: %w", job.ID, pendingErr), "the state is unchanged")
 		r.restoreInto(ctx, e, store, prior)
 		return nil, e
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/emulator"
 	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/plan"
@@ -758,5 +759,85 @@ func TestTheWaitAfterFinalizeIsReported(t *testing.T) {
 		if w.elapsed[i] <= w.elapsed[i-1] {
 			t.Errorf("elapsed times do not grow: %v", w.elapsed)
 		}
+	}
+}
+
+// TestPendingRecordedDuringUploads: the pending record is written while the uploads run, not
+// after them, and an upload that fails after it was written leaves the state as it was.
+func TestPendingRecordedDuringUploads(t *testing.T) {
+	relationshipsPath := func(r *http.Request) bool {
+		return r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/relationships")
+	}
+	// waitForPending holds a request until the state records a pending job, for up to 10 s.
+	waitForPending := func(e *env) bool {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if f, err := backend.ReadState(context.Background(), e.backend()); err == nil && f.PendingJob != nil {
+				return true
+			}
+		}
+		return false
+	}
+
+	t.Run("written before the last batch", func(t *testing.T) {
+		e := newEnv(t, emulator.Config{})
+		var asked, seen atomic.Bool
+		e.setIntercept(func(w http.ResponseWriter, r *http.Request, emu http.Handler) bool {
+			if relationshipsPath(r) && asked.CompareAndSwap(false, true) {
+				seen.Store(waitForPending(e))
+			}
+			return false
+		})
+		desired := bigGraph(50, "1")
+		if _, err := e.apply(desired, plan.ModeDiff, Options{BatchSize: 10, Parallelism: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if !seen.Load() {
+			t.Error("no pending record in the state while the relationships were uploading")
+		}
+		if f := e.readState(); f.PendingJob != nil || len(f.Entities) != 50 {
+			t.Errorf("final state: pending %v, %d entities; want no pending job and 50", f.PendingJob, len(f.Entities))
+		}
+		e.assertConverged(desired)
+	})
+
+	for _, first := range []bool{true, false} {
+		name := map[bool]string{true: "a first apply fails after the record: no state", false: "a later apply fails after the record: the state as it was"}[first]
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, emulator.Config{})
+			if !first {
+				if _, err := e.apply(bigGraph(3, "1"), plan.ModeDiff, Options{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, remote := e.stateBytes(), e.remote()
+			var recorded atomic.Bool
+			e.setIntercept(func(w http.ResponseWriter, r *http.Request, emu http.Handler) bool {
+				if !relationshipsPath(r) {
+					return false
+				}
+				recorded.Store(waitForPending(e))
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = io.WriteString(w, `{"error":{"code":"INVALID_RELATIONSHIP","message":"refused by the test"}}`)
+				return true
+			})
+			_, err := e.apply(bigGraph(20, "2"), plan.ModeDiff, Options{BatchSize: 10, Parallelism: 1, AllowMassDelete: true})
+			var ae *Error
+			if !errors.As(err, &ae) || ae.Pending || !strings.Contains(err.Error(), "was aborted") || !strings.Contains(err.Error(), "the state is unchanged") {
+				t.Fatalf("err = %v, want an aborted, not pending *Error saying the state is unchanged", err)
+			}
+			if !recorded.Load() {
+				t.Fatal("the pending record was not written while the uploads ran")
+			}
+			if job, _ := e.emu.Job(ae.JobID); job.Status != emulator.StatusAborted {
+				t.Errorf("job %s, want ABORTED", job.Status)
+			}
+			if got := e.stateBytes(); !bytes.Equal(got, before) {
+				t.Errorf("state after the failed apply:\n%s\nwant:\n%s", got, before)
+			}
+			if !maps.Equal(e.remote(), remote) {
+				t.Error("the graph changed")
+			}
+		})
 	}
 }
