@@ -107,6 +107,9 @@ func (m *meta) makePlan(ctx context.Context, a planArgs, operation string, pendi
 	if l.diags.HasErrors() {
 		return nil, exitCode(ExitError)
 	}
+	// Reported: a warning for each of a million objects (160 MB) need not stay in memory
+	// while the state is read and the plan made.
+	l.diags = nil
 	if l.targetErr != nil {
 		return nil, l.targetErr
 	}
