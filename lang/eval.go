@@ -50,10 +50,32 @@ func (e *evaluator) blockValue(o *objectBlock) cty.Value {
 // object of every instance's _key, _type and _class) is built only if an expression that
 // the fast path leaves to hcl needs it.
 type lazyBlockValue struct {
-	byKey  map[string]*entityRef // for_each blocks: the instances by key
-	single *entityRef            // other blocks: the instance
-	once   sync.Once
-	v      cty.Value
+	// forEach blocks have their instances in keys (sorted) and refs, by the same index:
+	// for_each yields instances in key order, and references that follow the same
+	// collection look them up in that order, one after another (see instance). A map of a
+	// million keys would cost its building and a cache miss per lookup.
+	forEach bool
+	keys    []string
+	refs    []*entityRef
+	single  *entityRef // other blocks: the instance
+	once    sync.Once
+	v       cty.Value
+}
+
+// instance returns the for_each instance of key. next is where the caller's previous lookup
+// ended, and is moved past this one: a relationship block over the same collection as its
+// entity block looks its endpoints up in key order, so the next key is most often the one
+// to check first.
+func (lv *lazyBlockValue) instance(key string, next *int) (*entityRef, bool) {
+	i := *next
+	if i >= len(lv.keys) || lv.keys[i] != key {
+		var found bool
+		if i, found = slices.BinarySearch(lv.keys, key); !found {
+			return nil, false
+		}
+	}
+	*next = i + 1
+	return lv.refs[i], true
 }
 
 // entityRef is an entity as a relationship endpoint sees it: its _key and _type (normalized,
@@ -119,10 +141,10 @@ func (t *keyTypeTable) update() {
 func (lv *lazyBlockValue) value() cty.Value {
 	lv.once.Do(func() {
 		switch {
-		case lv.byKey != nil:
-			m := make(map[string]cty.Value, len(lv.byKey))
-			for k, r := range lv.byKey {
-				m[k] = endpointValue(r.obj)
+		case lv.forEach:
+			m := make(map[string]cty.Value, len(lv.keys))
+			for i, k := range lv.keys {
+				m[k] = endpointValue(lv.refs[i].obj)
 			}
 			lv.v = cty.ObjectVal(m)
 		case lv.single != nil:
@@ -401,14 +423,17 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 	}
 	switch {
 	case lazy:
-		lv := &lazyBlockValue{}
+		lv := &lazyBlockValue{forEach: b.forEach}
 		if b.forEach {
-			lv.byKey = make(map[string]*entityRef, len(insts))
+			lv.keys = make([]string, 0, len(insts))
+			lv.refs = make([]*entityRef, 0, len(insts))
 			for i, in := range insts {
 				if objs[i] != nil {
-					lv.byKey[in.key] = &refs[i]
+					lv.keys = append(lv.keys, in.key)
+					lv.refs = append(lv.refs, &refs[i])
 				}
 			}
+			sortInstances(lv.keys, lv.refs)
 		} else if len(objs) == 1 && objs[0] != nil {
 			lv.single = &refs[0]
 		}
@@ -432,6 +457,25 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// sortInstances sorts keys, and refs with them, unless they are sorted already (for_each
+// yields its instances in key order; this only guards that).
+func sortInstances(keys []string, refs []*entityRef) {
+	if slices.IsSorted(keys) {
+		return
+	}
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	sortedKeys, sortedRefs := make([]string, len(keys)), make([]*entityRef, len(refs))
+	for i, j := range order {
+		sortedKeys[i], sortedRefs[i] = keys[j], refs[j]
+	}
+	copy(keys, sortedKeys)
+	copy(refs, sortedRefs)
 }
 
 // parallelThreshold is the instance count per worker below which fanning out costs more than
@@ -604,10 +648,14 @@ type scratch struct {
 	child *hcl.EvalContext
 	vals  []cty.Value
 	eps   []*entityRef
+	// next holds, for each endpoint attribute, where its previous lookup ended (see
+	// lazyBlockValue.instance).
+	next []int
 }
 
 func newScratch(lctx *lazyContext, b *objectBlock, compiled []compiledAttr) *scratch {
-	return &scratch{lctx: lctx, compiled: compiled, vals: make([]cty.Value, len(b.attrs)), eps: make([]*entityRef, len(b.attrs))}
+	n := len(b.attrs)
+	return &scratch{lctx: lctx, compiled: compiled, vals: make([]cty.Value, n), eps: make([]*entityRef, n), next: make([]int, n)}
 }
 
 // context returns the context hcl evaluates the instance's expressions in.
@@ -639,7 +687,7 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in *instance, obj 
 			continue
 		}
 		if c := sc.compiled[i]; c.endpoint != nil {
-			if o, ok := c.endpoint.object(&env); ok {
+			if o, ok := c.endpoint.object(&env, &sc.next[i]); ok {
 				vals.ep[i] = o
 				continue
 			}

@@ -161,3 +161,41 @@ relationship "team_has_host" {
 		}
 	}
 }
+
+// TestLazyInstanceLookup: a for_each block's instances are found by key whatever the order of
+// the lookups (in key order, reversed, repeated, skipping), and a key it lacks is not found,
+// wherever the previous lookup ended.
+func TestLazyInstanceLookup(t *testing.T) {
+	keys := []string{"b", "d", "a", "c", "e"} // out of order: sortInstances puts them right
+	lv := &lazyBlockValue{forEach: true}
+	for _, k := range keys {
+		lv.keys = append(lv.keys, k)
+		lv.refs = append(lv.refs, &entityRef{key: "ref-" + k})
+	}
+	sortInstances(lv.keys, lv.refs)
+	if strings.Join(lv.keys, "") != "abcde" {
+		t.Fatalf("keys %v after sortInstances", lv.keys)
+	}
+	for i, k := range lv.keys {
+		if lv.refs[i].key != "ref-"+k {
+			t.Fatalf("refs[%d] = %s, want ref-%s: refs did not move with their keys", i, lv.refs[i].key, k)
+		}
+	}
+	for _, order := range []string{"abcde", "edcba", "aabbee", "aceace", "eeeaaa", "cxazb", "zzz", "", "a!e"} {
+		next := 0
+		for _, c := range order {
+			k := string(c)
+			r, ok := lv.instance(k, &next)
+			want := strings.Contains("abcde", k)
+			if ok != want || (ok && r.key != "ref-"+k) {
+				t.Errorf("order %q: instance(%q) = %v, %v; want found %v", order, k, r, ok, want)
+			}
+		}
+	}
+	for _, start := range []int{0, 2, 4, 5, 99} {
+		next := start
+		if r, ok := lv.instance("c", &next); !ok || r.key != "ref-c" || next != 3 {
+			t.Errorf("from %d: instance(c) = %v, %v, next %d; want ref-c, next 3", start, r, ok, next)
+		}
+	}
+}

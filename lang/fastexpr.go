@@ -278,7 +278,9 @@ type fastEndpoint struct {
 	key    fastExpr // nil for entity.R.N
 }
 
-func (f fastEndpoint) object(env *fastEnv) (*entityRef, bool) {
+// object returns the entity the endpoint refers to; next is where the previous lookup of
+// this endpoint ended (see lazyBlockValue.instance).
+func (f fastEndpoint) object(env *fastEnv, next *int) (*entityRef, bool) {
 	if f.key == nil {
 		return f.target.single, f.target.single != nil
 	}
@@ -286,8 +288,7 @@ func (f fastEndpoint) object(env *fastEnv) (*entityRef, bool) {
 	if !ok || k.IsMarked() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
 		return nil, false
 	}
-	o, ok := f.target.byKey[k.AsString()]
-	return o, ok
+	return f.target.instance(k.AsString(), next)
 }
 
 // compiledAttr is one attribute's fast evaluator: an expression, or an endpoint.

@@ -1,6 +1,7 @@
 package lang_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -515,6 +516,54 @@ relationship "team_has_host" {
 	for _, r := range cfg.Graph.Relationships {
 		if got, want := r.Type(), "team_my-billing-acme_has_host_my-billing-acme"; got != want {
 			t.Fatalf("%s: _type %q, want %q", r.Address, got, want)
+		}
+	}
+}
+
+// TestEndpointsInAnyOrder: relationships whose for_each runs in another order than their
+// endpoints' blocks (reversed keys, one key many times, a key of another block) find the
+// right entities.
+func TestEndpointsInAnyOrder(t *testing.T) {
+	src := `
+locals {
+  hosts = { for i in range(40) : format("h%02d", i) => i }
+  pairs = { for i in range(40) : format("p%02d", i) => { from = format("h%02d", 39 - i), to = format("h%02d", (i * 7) % 40) } }
+}
+entity "host" "all" {
+  for_each = local.hosts
+  _class   = "Host"
+  name     = each.key
+}
+relationship "connects" {
+  for_each = local.pairs
+  _class   = "CONNECTS"
+  from     = entity.host.all[each.value.from]
+  to       = entity.host.all[each.value.to]
+}
+relationship "self" {
+  for_each = local.hosts
+  _class   = "HAS"
+  from     = entity.host.all[each.key]
+  to       = entity.host.all["h00"]
+}
+`
+	cfg, diags := load(t, map[string]string{"main.hcl": integ + src}, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	byAddr := map[string]*model.Object{}
+	for _, r := range cfg.Graph.Relationships {
+		byAddr[r.Address] = r
+	}
+	host := func(i int) string { return fmt.Sprintf("billing-acme:host:h%02d", i) }
+	for i := range 40 {
+		r := byAddr[fmt.Sprintf(`relationship.connects["p%02d"]`, i)]
+		if r == nil || r.Props["_fromEntityKey"] != host(39-i) || r.Props["_toEntityKey"] != host((i*7)%40) {
+			t.Errorf("connects p%02d = %v, want %s -> %s", i, r, host(39-i), host((i*7)%40))
+		}
+		s := byAddr[fmt.Sprintf(`relationship.self["h%02d"]`, i)]
+		if s == nil || s.Props["_fromEntityKey"] != host(i) || s.Props["_toEntityKey"] != host(0) {
+			t.Errorf("self h%02d = %v, want %s -> %s", i, s, host(i), host(0))
 		}
 	}
 }
