@@ -163,6 +163,119 @@ func BenchmarkDIFFDeleteAll100k(b *testing.B) {
 	}
 }
 
+// BenchmarkFinalizeCreateJournaled100k is BenchmarkFinalizeCreate100k with the journal
+// kept, as with a data file, whose writing it leaves out: what rollback costs a finalize.
+func BenchmarkFinalizeCreateJournaled100k(b *testing.B) {
+	bodies := benchBatches(b, benchObjects)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		s := newBenchServer(b, nil)
+		s.persist = func(*graph) error { return nil }
+		j := uploadBenchJob(b, s.Handler(), bodies)
+		b.StartTimer()
+		j = benchCall(b, s.Handler(), jobPath(j.ID, "finalize"), nil)
+		if j.NumEntitiesCreated != benchObjects || j.NumRelationshipsCreated != benchObjects {
+			b.Fatalf("job: %+v", j.Counters)
+		}
+	}
+}
+
+// benchHubs is how many hub entities the relationships of the hub benchmarks point at.
+const benchHubs = 10
+
+// benchHubBatches returns the upload bodies of n entities, the first benchHubs of them
+// hubs, and of n relationships from every entity to a hub: entity bodies, then relationship
+// bodies.
+func benchHubBatches(b *testing.B, n int) (entities, relationships [][]byte) {
+	b.Helper()
+	for start := 0; start < n; start += benchBatchSize {
+		ents := make([]map[string]any, 0, benchBatchSize)
+		for i := start; i < min(n, start+benchBatchSize); i++ {
+			ents = append(ents, map[string]any{
+				"_key": fmt.Sprintf("bench:host:%06d", i), "_type": "host_bench", "_class": []string{"Host"},
+				"name": fmt.Sprintf("host-%d", i), "displayName": fmt.Sprintf("Host %d", i),
+			})
+		}
+		entities = append(entities, mustMarshal(b, map[string]any{"entities": ents}))
+	}
+	for start := 0; start < n; start += benchBatchSize {
+		rels := make([]map[string]any, 0, benchBatchSize)
+		for i := start; i < min(n, start+benchBatchSize); i++ {
+			from, to := fmt.Sprintf("bench:host:%06d", i), fmt.Sprintf("bench:host:%06d", i%benchHubs)
+			rels = append(rels, map[string]any{
+				"_key": from + "|uses|" + to, "_type": "host_uses_host", "_class": "USES",
+				"_fromEntityKey": from, "_toEntityKey": to,
+			})
+		}
+		relationships = append(relationships, mustMarshal(b, map[string]any{"relationships": rels}))
+	}
+	return entities, relationships
+}
+
+// BenchmarkFinalizeCreateHubs100k times the finalize of a DIFF job that creates 100k
+// entities and 100k relationships, all to one of ten hub entities.
+func BenchmarkFinalizeCreateHubs100k(b *testing.B) {
+	ents, rels := benchHubBatches(b, benchObjects)
+	bodies := append(ents, rels...)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		s := newBenchServer(b, nil)
+		j := uploadBenchJob(b, s.Handler(), bodies)
+		b.StartTimer()
+		j = benchCall(b, s.Handler(), jobPath(j.ID, "finalize"), nil)
+		if j.NumEntitiesCreated != benchObjects || j.NumRelationshipsCreated != benchObjects {
+			b.Fatalf("job: %+v", j.Counters)
+		}
+	}
+}
+
+// BenchmarkDeleteHubs100k times a finalize that deletes the ten hubs of a 100k+100k graph
+// by deleteEntities: each hub goes with its 10k relationships.
+func BenchmarkDeleteHubs100k(b *testing.B) {
+	ents, rels := benchHubBatches(b, benchObjects)
+	var deletes []map[string]any
+	for i := range benchHubs {
+		deletes = append(deletes, map[string]any{"_key": fmt.Sprintf("bench:host:%06d", i), "_type": "host_bench"})
+	}
+	body := mustMarshal(b, map[string]any{"deleteEntities": deletes})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		s := newBenchServer(b, append(ents, rels...))
+		h := s.Handler()
+		j := benchCall(b, h, jobsPath, []byte(`{"source":"integration-external","integrationInstanceId":"bench","syncMode":"PATCH"}`))
+		benchCall(b, h, jobPath(j.ID, "upload"), body)
+		b.StartTimer()
+		j = benchCall(b, h, jobPath(j.ID, "finalize"), nil)
+		if j.NumEntitiesDeleted != benchHubs || j.NumRelationshipsDeleted != benchObjects {
+			b.Fatalf("job: %+v", j.Counters)
+		}
+	}
+}
+
+// BenchmarkDIFFDropHubRelationships100k times a DIFF finalize that keeps the 100k entities
+// of a hub graph and drops its 100k relationships, each from the middle of a hub's list.
+func BenchmarkDIFFDropHubRelationships100k(b *testing.B) {
+	ents, rels := benchHubBatches(b, benchObjects)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		s := newBenchServer(b, append(ents, rels...))
+		j := uploadBenchJob(b, s.Handler(), ents)
+		b.StartTimer()
+		j = benchCall(b, s.Handler(), jobPath(j.ID, "finalize"), nil)
+		if j.NumEntitiesDeleted != 0 || j.NumRelationshipsDeleted != benchObjects {
+			b.Fatalf("job: %+v", j.Counters)
+		}
+	}
+}
+
 // BenchmarkJ1QLPages100k pages through FIND * over 100k entities (400 pages of 250).
 func BenchmarkJ1QLPages100k(b *testing.B) {
 	s := newBenchServer(b, benchBatches(b, benchObjects))

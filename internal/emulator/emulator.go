@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -180,7 +178,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		now:       cfg.Now,
-		newID:     uuid.NewString,
+		newID:     newIDSource().next,
 		rng:       cfg.Rand,
 		instances: make(map[string]bool, len(cfg.Instances)),
 		jobs:      make(map[string]*job),

@@ -120,7 +120,7 @@ func (a *applier) entityByID(id string) *record {
 		}
 	}
 	e := a.byID[id]
-	if e != nil && e.target.entities[e.k] != e {
+	if e != nil && !e.stored {
 		return nil // deleted since the index was built
 	}
 	return e

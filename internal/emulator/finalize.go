@@ -12,14 +12,11 @@ import (
 // change is everything a finalize needs from its job, taken from the job when it leaves
 // AWAITING_UPLOADS (the job accepts no uploads after that, so nothing else touches it).
 type change struct {
-	jobID         string
-	source        string
-	mode          string
-	target        targetID
-	entities      []*model.Object
-	relationships []*model.Object
-	// byKey holds the uploads by _key, entities and relationships together.
-	byKey map[string]heldObject
+	jobID   string
+	source  string
+	mode    string
+	target  targetID
+	uploads *uploads
 	// partialTypes are the _types a DIFF leaves alone (partialDatasets.types).
 	partialTypes map[string]bool
 	// deleteEntities and deleteRelationships are applied before the upload.
@@ -31,8 +28,8 @@ func (c *change) partial(r *record) bool { return len(c.partialTypes) > 0 && c.p
 
 // uploaded reports whether the job uploaded an object of the kind's list under key.
 func (c *change) uploaded(key string, relationship bool) bool {
-	u := c.byKey[key].obj
-	return u != nil && u.Kind.IsRelationship() == relationship
+	at, ok := c.uploads.find(key)
+	return ok && at.relationship == relationship
 }
 
 // applier applies one change to the graph and counts what it does.
@@ -73,36 +70,47 @@ func (g *graph) apply(c *change, now int64, newID func() string) Counters {
 // empty: a first import of a million objects would otherwise rehash each of them some twenty
 // times on the way.
 func (a *applier) reserve() {
-	if len(a.t.entities) == 0 && len(a.c.entities) > 0 {
-		a.t.entities = make(map[string]*record, len(a.c.entities))
+	entities, relationships := len(a.c.uploads.entities), len(a.c.uploads.relationships)
+	if len(a.t.entities) == 0 && entities > 0 {
+		a.t.entities = make(map[string]*record, entities)
 	}
-	if len(a.t.relationships) == 0 && len(a.c.relationships) > 0 {
-		a.t.relationships = make(map[string]*record, len(a.c.relationships))
+	if len(a.t.relationships) == 0 && relationships > 0 {
+		a.t.relationships = make(map[string]*record, relationships)
 	}
-	if len(a.g.byKey) == 0 && len(a.c.entities) > 0 {
-		a.g.byKey = make(map[string][]*record, len(a.c.entities))
+	if len(a.g.byKey) == 0 && entities > 0 {
+		a.g.byKey = make(map[string][]*record, entities)
 	}
 }
 
-func (a *applier) newRecord(kind model.Kind, props model.Properties) *record {
+func (a *applier) newRecord(kind model.Kind, key string, props model.Properties) *record {
 	return &record{
-		id: a.newID(), k: keyOf(props), kind: kind, target: a.t, props: props, source: a.c.source,
+		id: a.newID(), k: key, kind: kind, target: a.t, props: props, source: a.c.source,
 		created: a.now, begin: a.now, version: 1,
 	}
 }
 
 func (a *applier) diffEntities() {
-	for _, u := range a.c.entities {
+	stored, matched := len(a.t.entities), 0
+	for _, u := range a.c.uploads.entities {
+		if u == nil {
+			continue // replaced by a relationship (ignoreDuplicates)
+		}
 		key := u.Key()
 		if r := a.t.entities[key]; r != nil {
+			matched++
 			if !model.EqualProperties(r.props, u.Props) {
 				a.g.setProps(r, u.Props, a.c.source, a.now)
 				a.counters.NumEntitiesUpdated++
 			}
 			continue
 		}
-		a.g.putEntity(a.newRecord(model.KindEntity, u.Props))
+		a.g.putEntity(a.newRecord(model.KindEntity, key, u.Props))
 		a.counters.NumEntitiesCreated++
+	}
+	if matched == stored {
+		// Every entity stored before was uploaded again (uploaded _keys are distinct, so
+		// each match is another one): none is gone.
+		return
 	}
 	var gone []*record
 	for key, r := range a.t.entities {
@@ -125,10 +133,17 @@ func (a *applier) countRelationshipDelete(r *record) {
 }
 
 func (a *applier) diffRelationships() {
-	for _, u := range a.c.relationships {
+	stored, matched := len(a.t.relationships), 0
+	for _, u := range a.c.uploads.relationships {
+		if u == nil {
+			continue // replaced by an entity (ignoreDuplicates)
+		}
 		from, to, ok := a.endpoints(u)
 		key := u.Key()
 		existing := a.t.relationships[key]
+		if existing != nil {
+			matched++
+		}
 		mapped := u.Kind == model.KindMappedRelationship
 		switch {
 		case !ok && existing == nil && mapped:
@@ -140,7 +155,7 @@ func (a *applier) diffRelationships() {
 		case !ok:
 			a.counters.NumRelationshipUpdateErrors++
 		case existing == nil:
-			a.createRelationship(u, from, to)
+			a.createRelationship(u, key, from, to)
 		case existing.kind != u.Kind:
 			// A direct relationship became mapped or the reverse: it is a new object under
 			// an old key. Dropping the old one may collect a placeholder, so the endpoints
@@ -148,7 +163,7 @@ func (a *applier) diffRelationships() {
 			a.g.dropRelationship(existing)
 			a.countRelationshipDelete(existing)
 			if from, to, ok = a.endpoints(u); ok {
-				a.createRelationship(u, from, to)
+				a.createRelationship(u, key, from, to)
 			} else if mapped {
 				a.counters.NumMappedRelationshipCreateErrors++
 			} else {
@@ -164,6 +179,9 @@ func (a *applier) diffRelationships() {
 			}
 		}
 	}
+	if matched == stored {
+		return // every relationship stored before was uploaded again: none is gone
+	}
 	var gone []*record
 	for key, r := range a.t.relationships {
 		if !a.c.uploaded(key, true) && !a.c.partial(r) {
@@ -177,8 +195,8 @@ func (a *applier) diffRelationships() {
 }
 
 // createRelationship stores an uploaded relationship between its resolved endpoints.
-func (a *applier) createRelationship(u *model.Object, from, to *record) {
-	r := a.newRecord(u.Kind, u.Props)
+func (a *applier) createRelationship(u *model.Object, key string, from, to *record) {
+	r := a.newRecord(u.Kind, key, u.Props)
 	r.from, r.to = from, to
 	a.g.putRelationship(r)
 	if u.Kind == model.KindMappedRelationship {
@@ -231,7 +249,7 @@ func (a *applier) deletes() {
 		} else {
 			r = a.deletedRelationship(ref)
 		}
-		if r == nil || r.target.relationships[r.k] != r {
+		if r == nil || !r.stored {
 			a.counters.NumRelationshipDeleteErrors++
 			continue
 		}
@@ -283,11 +301,14 @@ func (a *applier) deletedRelationship(ref deleteRef) *record {
 // written, a null removes the property, absent properties stay. A new entity is stored
 // exactly as uploaded.
 func (a *applier) patchEntities() {
-	for _, u := range a.c.entities {
+	for _, u := range a.c.uploads.entities {
+		if u == nil {
+			continue // replaced by a relationship (ignoreDuplicates)
+		}
 		key := u.Key()
 		r := a.t.entities[key]
 		if r == nil {
-			a.g.putEntity(a.newRecord(model.KindEntity, u.Props))
+			a.g.putEntity(a.newRecord(model.KindEntity, key, u.Props))
 			a.counters.NumEntitiesCreated++
 			continue
 		}
@@ -381,7 +402,7 @@ func (m *mapper) find(mp mapping) *record {
 		}
 		var best *record
 		for _, c := range candidates {
-			if c.target.entities[c.k] != c {
+			if !c.stored {
 				continue // collected since the index was built
 			}
 			if matches(c, mp.target, set) && (best == nil || preferred(c, best)) {

@@ -350,3 +350,29 @@ func TestRelationshipChangesKind(t *testing.T) {
 		t.Errorf("mapped to direct: %+v", done.Counters)
 	}
 }
+
+// TestDIFFReplacesAsManyAsItHeld: a DIFF that uploads as many objects as its target holds,
+// not the same ones, deletes those it did not upload; a relationship it uploaded but could
+// not store keeps its stored version.
+func TestDIFFReplacesAsManyAsItHeld(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.sync("inst", "DIFF", []map[string]any{entity("a"), entity("b"), entity("x")},
+		[]map[string]any{rel("a-b", "a", "b"), rel("b-a", "b", "a")})
+
+	// Three entities again, x now a relationship's _key; two relationships again, one new,
+	// one that names an unknown endpoint.
+	j := h.sync("inst", "DIFF", []map[string]any{entity("a"), entity("b"), entity("c")},
+		[]map[string]any{rel("x", "a", "c"), rel("b-a", "b", "nowhere")})
+	want := Counters{NumEntitiesUploaded: 3, NumEntitiesCreated: 1, NumEntitiesDeleted: 1,
+		NumRelationshipsUploaded: 2, NumRelationshipsCreated: 1, NumRelationshipsDeleted: 1, NumRelationshipUpdateErrors: 1}
+	if j.Counters != want {
+		t.Errorf("counters: %+v, want %+v", j.Counters, want)
+	}
+	ents, rels := h.graph("?instance=inst")
+	if got := keysOf(ents); !reflect.DeepEqual(got, []string{"a", "b", "c"}) {
+		t.Errorf("entities: %v", got)
+	}
+	if got := keysOf(rels); !reflect.DeepEqual(got, []string{"b-a", "x"}) || byKey(rels)["b-a"]["_toEntityKey"] != "a" {
+		t.Errorf("relationships: %v", rels)
+	}
+}

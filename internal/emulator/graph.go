@@ -48,22 +48,34 @@ type record struct {
 	id string
 	// k is the _key, fixed for the record's life (updates find the record by it), kept
 	// beside props because every index lookup needs it.
-	k       string
-	kind    model.Kind
+	k    string
+	kind model.Kind
+	// placeholder marks an entity the mapper created for a mapped relationship's target.
+	placeholder bool
+	// stored says whether the record is in the graph (in its target and, an entity, in
+	// byKey): a cascade, or an index a finalize built, tells a record dropped meanwhile
+	// without a map lookup.
+	stored  bool
 	target  *target
 	props   model.Properties
 	source  string
 	created int64 // epoch ms of the first version
 	begin   int64 // epoch ms of the current version
 	version int64
-	// placeholder marks an entity the mapper created for a mapped relationship's target.
-	placeholder bool
 	// from and to are a relationship's endpoints. A mapped relationship waiting for its
 	// target (skipTargetCreation and no match yet) has nil on the target's side.
 	from, to *record
-	// rels are the relationships that have this entity as an endpoint: the index that makes
-	// the cascade of an entity's deletion proportional to its degree.
-	rels map[*record]struct{}
+	// fromPos and toPos are where a relationship stands in from.rels and to.rels, so that
+	// it leaves either list in O(1). A relationship from an entity to itself is listed once,
+	// at fromPos. They keep their values while the relationship is detached, for the undo
+	// that puts it back (see reattach). int32 keeps records in a smaller size class; no
+	// entity in memory has two billion relationships.
+	fromPos, toPos int32
+	// rels lists, once each and in no meaningful order, the relationships that have this
+	// entity as an endpoint: the index that makes the cascade of an entity's deletion
+	// proportional to its degree. A slice rather than a set: a million entities with one
+	// relationship each would otherwise hold a million small maps.
+	rels []*record
 }
 
 func (r *record) key() string { return r.k }
@@ -84,7 +96,7 @@ type graph struct {
 
 	// journal records how to undo each change while journaling is on, so a finalize whose
 	// data file cannot be written leaves memory exactly as it was.
-	journal    []func()
+	journal    []undo
 	journaling bool
 
 	// sorted lists every entity in (_key, _id) order for J1QL paging; nil when stale. It is
@@ -114,10 +126,44 @@ func (g *graph) target(id targetID, create bool) *target {
 	return t
 }
 
-func (g *graph) remember(undo func()) {
-	if g.journaling {
-		g.journal = append(g.journal, undo)
+// undoOp names the change a journal entry takes back.
+type undoOp uint8
+
+const (
+	undoPutEntity undoOp = iota + 1
+	undoDropEntity
+	undoSetProps
+	undoPutRelationship
+	undoDropRelationship
+	undoLink
+)
+
+// undo is a journal entry: one change to the graph, as a value rather than a closure, so
+// that journaling a million changes costs no allocation per change.
+type undo struct {
+	op undoOp
+	r  *record
+	// was is a copy of r as it was before a setProps or a link, for the fields they change.
+	was *record
+}
+
+// remember records a change to r for rollback, when journaling. It is called before the
+// change, so that it can copy what setProps and link replace.
+func (g *graph) remember(op undoOp, r *record) {
+	if !g.journaling {
+		return
 	}
+	u := undo{op: op, r: r}
+	if op == undoSetProps || op == undoLink {
+		was := *r
+		u.was = &was
+	}
+	if len(g.journal) == cap(g.journal) {
+		// Double it: append grows a large slice by a quarter, which for the millions of
+		// changes of a first import copies five times the journal's final size, not once.
+		g.journal = slices.Grow(g.journal, len(g.journal)+1)
+	}
+	g.journal = append(g.journal, u)
 }
 
 // begin starts recording changes for rollback.
@@ -126,14 +172,40 @@ func (g *graph) beginJournal() { g.journal, g.journaling = g.journal[:0], true }
 // commit forgets the recorded changes.
 func (g *graph) commit() { g.journal, g.journaling = nil, false }
 
-// rollback undoes every change since beginJournal, newest first.
+// rollback undoes every change since beginJournal, newest first: each undo then finds the
+// graph as its change left it, which is what lets it restore positions in rels exactly.
 func (g *graph) rollback() {
 	g.journaling = false
 	for i := len(g.journal) - 1; i >= 0; i-- {
-		g.journal[i]()
+		g.journal[i].revert(g)
 	}
 	g.journal = nil
 	g.invalidate()
+}
+
+// revert takes the change back. The graph must be as the change left it.
+func (u undo) revert(g *graph) {
+	r, was := u.r, u.was
+	switch u.op {
+	case undoPutEntity:
+		g.unindexEntity(r)
+	case undoDropEntity:
+		g.indexEntity(r)
+	case undoSetProps:
+		r.props, r.source, r.begin, r.version = was.props, was.source, was.begin, was.version
+	case undoPutRelationship:
+		g.detach(r)
+		delete(r.target.relationships, r.k)
+		r.stored = false
+	case undoDropRelationship:
+		r.target.relationships[r.k] = r
+		r.stored = true
+		g.reattach(r)
+	case undoLink:
+		g.detach(r)
+		r.from, r.to, r.fromPos, r.toPos = was.from, was.to, was.fromPos, was.toPos
+		g.reattach(r)
+	}
 }
 
 func (g *graph) invalidate() { g.sorted, g.gen = nil, g.gen+1 }
@@ -151,17 +223,23 @@ func (g *graph) entityFor(t *target, key string) *record {
 }
 
 func (g *graph) putEntity(r *record) {
-	t, key := r.target, r.key()
-	t.entities[key] = r
-	g.byKey[key] = append(g.byKey[key], r)
-	g.invalidate()
-	g.remember(func() { g.unindexEntity(t, key, r) })
+	g.remember(undoPutEntity, r)
+	g.indexEntity(r)
 }
 
-func (g *graph) unindexEntity(t *target, key string, r *record) {
-	if t.entities[key] == r {
-		delete(t.entities, key)
-	}
+// indexEntity adds an entity to its target and to byKey.
+func (g *graph) indexEntity(r *record) {
+	r.target.entities[r.k] = r
+	g.byKey[r.k] = append(g.byKey[r.k], r)
+	r.stored = true
+	g.invalidate()
+}
+
+// unindexEntity removes a stored entity from its target and from byKey.
+func (g *graph) unindexEntity(r *record) {
+	key := r.k
+	delete(r.target.entities, key)
+	r.stored = false
 	list := g.byKey[key]
 	if i := slices.Index(list, r); i >= 0 {
 		list = slices.Delete(list, i, i+1)
@@ -177,60 +255,49 @@ func (g *graph) unindexEntity(t *target, key string, r *record) {
 // dropEntity removes an entity and, first, every relationship that has it as an endpoint,
 // in any target. onRel is called for each relationship removed this way.
 func (g *graph) dropEntity(r *record, onRel func(*record)) {
-	if r.target.entities[r.key()] != r {
+	if !r.stored {
 		return // already gone (a placeholder collected by an earlier cascade)
 	}
-	if len(r.rels) > 0 {
-		rels := make([]*record, 0, len(r.rels))
-		for rel := range r.rels {
-			rels = append(rels, rel)
-		}
-		for _, rel := range rels {
-			g.dropRelationship(rel)
-			if onRel != nil {
-				onRel(rel)
-			}
+	// Every relationship r lists is stored, so each drop takes one off r.rels: the last,
+	// which leaves without moving another.
+	for len(r.rels) > 0 {
+		rel := r.rels[len(r.rels)-1]
+		g.dropRelationship(rel)
+		if onRel != nil {
+			onRel(rel)
 		}
 	}
-	t, key := r.target, r.key()
-	g.unindexEntity(t, key, r)
-	g.remember(func() {
-		t.entities[key] = r
-		g.byKey[key] = append(g.byKey[key], r)
-	})
+	if !r.stored {
+		return // a placeholder, collected with its last relationship just now
+	}
+	g.remember(undoDropEntity, r)
+	g.unindexEntity(r)
 }
 
 // setProps replaces an object's payload, starting a new version.
 func (g *graph) setProps(r *record, props model.Properties, source string, now int64) {
-	old := *r
+	g.remember(undoSetProps, r)
 	r.props, r.source, r.begin, r.version = props, source, now, r.version+1
 	g.invalidate()
-	g.remember(func() { r.props, r.source, r.begin, r.version = old.props, old.source, old.begin, old.version })
 }
 
 func (g *graph) putRelationship(r *record) {
-	t, key := r.target, r.key()
-	t.relationships[key] = r
+	g.remember(undoPutRelationship, r)
+	r.target.relationships[r.k] = r
+	r.stored = true
 	g.attach(r)
-	g.remember(func() {
-		g.detach(r)
-		delete(t.relationships, key)
-	})
 }
 
 // dropRelationship removes a relationship. A placeholder left without relationships goes
 // with it: nothing else refers to it.
 func (g *graph) dropRelationship(r *record) {
-	t, key := r.target, r.key()
-	if t.relationships[key] != r {
+	if !r.stored {
 		return
 	}
-	delete(t.relationships, key)
+	g.remember(undoDropRelationship, r)
+	delete(r.target.relationships, r.k)
+	r.stored = false
 	g.detach(r)
-	g.remember(func() {
-		t.relationships[key] = r
-		g.attach(r)
-	})
 	for _, end := range [2]*record{r.from, r.to} {
 		if end != nil && end.placeholder && len(end.rels) == 0 {
 			g.dropEntity(end, nil)
@@ -243,15 +310,11 @@ func (g *graph) link(r *record, from, to *record) {
 	if r.from == from && r.to == to {
 		return
 	}
+	g.remember(undoLink, r)
 	oldFrom, oldTo := r.from, r.to
 	g.detach(r)
 	r.from, r.to = from, to
 	g.attach(r)
-	g.remember(func() {
-		g.detach(r)
-		r.from, r.to = oldFrom, oldTo
-		g.attach(r)
-	})
 	// The old endpoints may have been placeholders only this relationship kept alive.
 	for _, end := range [2]*record{oldFrom, oldTo} {
 		if end != nil && end != from && end != to && end.placeholder && len(end.rels) == 0 {
@@ -260,17 +323,47 @@ func (g *graph) link(r *record, from, to *record) {
 	}
 }
 
-// attach adds r to its endpoints' indexes and to pending when it waits for a target.
-// It records nothing: its callers do.
+// attach lists r at the end of its endpoints' rels, and in pending when it waits for a
+// target. It records nothing: its callers do.
 func (g *graph) attach(r *record) {
-	for _, end := range [2]*record{r.from, r.to} {
-		if end != nil {
-			if end.rels == nil {
-				end.rels = make(map[*record]struct{}, 1)
-			}
-			end.rels[r] = struct{}{}
-		}
+	if r.from != nil {
+		r.fromPos = int32(len(r.from.rels))
+		r.from.rels = append(r.from.rels, r)
 	}
+	if r.to != nil && r.to != r.from {
+		r.toPos = int32(len(r.to.rels))
+		r.to.rels = append(r.to.rels, r)
+	}
+	g.updatePending(r)
+}
+
+// detach takes r off its endpoints' rels and off pending. r keeps fromPos and toPos, for
+// reattach.
+func (g *graph) detach(r *record) {
+	if r.from != nil {
+		r.from.removeRel(r.fromPos)
+	}
+	if r.to != nil && r.to != r.from {
+		r.to.removeRel(r.toPos)
+	}
+	delete(g.pending, r)
+}
+
+// reattach undoes the detach that left the graph as it is: r goes back to the positions it
+// held, and the relationships that filled them go back to the ends of the lists.
+func (g *graph) reattach(r *record) {
+	if r.from != nil {
+		r.from.insertRel(r, r.fromPos)
+	}
+	if r.to != nil && r.to != r.from {
+		r.to.insertRel(r, r.toPos)
+	}
+	g.updatePending(r)
+}
+
+// updatePending lists an attached relationship in pending when it is mapped and waits for a
+// target, and takes it off otherwise.
+func (g *graph) updatePending(r *record) {
 	if r.kind == model.KindMappedRelationship && (r.from == nil || r.to == nil) {
 		g.pending[r] = struct{}{}
 	} else {
@@ -278,13 +371,38 @@ func (g *graph) attach(r *record) {
 	}
 }
 
-func (g *graph) detach(r *record) {
-	for _, end := range [2]*record{r.from, r.to} {
-		if end != nil {
-			delete(end.rels, r)
-		}
+// removeRel takes the relationship at pos off the entity's rels, moving the last one into
+// its place.
+func (e *record) removeRel(pos int32) {
+	last := len(e.rels) - 1
+	if moved := e.rels[last]; int(pos) != last {
+		e.rels[pos] = moved
+		moved.setPosIn(e, pos)
 	}
-	delete(g.pending, r)
+	e.rels[last] = nil // the backing array must not keep the relationship alive
+	e.rels = e.rels[:last]
+}
+
+// insertRel is the inverse of removeRel(pos): r goes back to pos, and the relationship
+// that removeRel moved there goes back to the end.
+func (e *record) insertRel(r *record, pos int32) {
+	if int(pos) == len(e.rels) {
+		e.rels = append(e.rels, r)
+		return
+	}
+	moved := e.rels[pos]
+	moved.setPosIn(e, int32(len(e.rels)))
+	e.rels = append(e.rels, moved)
+	e.rels[pos] = r
+}
+
+// setPosIn records where this relationship stands in the rels of its endpoint e.
+func (r *record) setPosIn(e *record, pos int32) {
+	if r.from == e {
+		r.fromPos = pos
+	} else {
+		r.toPos = pos
+	}
 }
 
 // relationshipsByID indexes every relationship by _id.

@@ -1,10 +1,6 @@
 package emulator
 
-import (
-	"sync"
-
-	"github.com/j1hcl/j1hcl/internal/model"
-)
+import "sync"
 
 // Job statuses, as the platform spells them.
 const (
@@ -123,37 +119,25 @@ type job struct {
 	// ignoreDuplicates: a different object under a _key the job holds replaces it.
 	ignoreDuplicates bool
 
-	// Accepted uploads by _key (entities and relationships together), and in upload order.
-	// Released when finalize takes them and when the job is aborted or expires: only the
-	// record and its counters outlive AWAITING_UPLOADS.
-	byKey         map[string]heldObject
-	entities      []*model.Object
-	relationships []*model.Object
+	// uploads are the accepted objects, released when finalize takes them and when the
+	// job is aborted or expires: only the record and its counters outlive AWAITING_UPLOADS.
+	uploads *uploads
 	// deletes are the deleteEntities and deleteRelationships of /upload, applied at finalize.
 	deleteEntities, deleteRelationships []deleteRef
 
 	events []Event
 }
 
-// heldObject is an accepted upload and where it stands in the job's entities or
-// relationships, so that ignoreDuplicates replaces it in place (a replaced slot of the other
-// list is nil).
-type heldObject struct {
-	obj  *model.Object
-	slot int
-}
-
 // release drops the job's uploads. The caller holds j.mu.
 func (j *job) release() {
-	j.entities, j.relationships, j.byKey = nil, nil, nil
+	j.uploads = nil
 	j.deleteEntities, j.deleteRelationships = nil, nil
 }
 
 // holdsUploads reports whether the job still references uploaded objects. The caller holds
 // j.mu.
 func (j *job) holdsUploads() bool {
-	return j.byKey != nil || j.entities != nil || j.relationships != nil ||
-		j.deleteEntities != nil || j.deleteRelationships != nil
+	return j.uploads != nil || j.deleteEntities != nil || j.deleteRelationships != nil
 }
 
 // snapshot returns the job as the API answers it. The caller holds j.mu.

@@ -53,7 +53,7 @@ func (q *j1qlQuery) run(g *graph, account string) (*resultSet, error) {
 		var next [][]*record
 		for _, p := range paths {
 			e := p[len(p)-1]
-			for r := range e.rels {
+			for _, r := range e.rels {
 				if h.verb != "" && !strings.EqualFold(relationshipClass(r), h.verb) {
 					continue
 				}

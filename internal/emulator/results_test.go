@@ -24,7 +24,7 @@ func TestResultEncodingMatchesMaps(t *testing.T) {
 				if got, want := string(e.appendResult(nil, account)), referenceResult(e, account); got != want {
 					t.Errorf("entity %s:\n got %s\nwant %s", e.k, got, want)
 				}
-				for r := range e.rels {
+				for _, r := range e.rels {
 					relationships++
 					if got, want := string(r.appendFlat(nil, account)), referenceFlat(r, account); got != want {
 						t.Errorf("relationship %s:\n got %s\nwant %s", r.k, got, want)

@@ -163,7 +163,7 @@ func (s *Server) newJob(req startRequest) (*job, *apiError) {
 	now := s.nowMillis()
 	j := &job{
 		id: s.newID(), source: req.Source, mode: mode, target: target,
-		status: StatusAwaitingUploads, start: now, touched: now, byKey: make(map[string]heldObject),
+		status: StatusAwaitingUploads, start: now, touched: now, uploads: newUploads(),
 		account: s.cfg.Account, ignoreDuplicates: req.IgnoreDuplicates,
 	}
 	s.jobsMu.Lock()
@@ -339,7 +339,7 @@ func (j *job) accept(body *uploadBody) *apiError {
 			key := u.Key()
 			prev, holder := fresh[key], "an earlier object of this request has"
 			if prev == nil {
-				prev, holder = j.byKey[key].obj, "this job already holds"
+				prev, holder = j.uploads.get(key), "this job already holds"
 			}
 			switch {
 			case prev == nil:
@@ -366,35 +366,18 @@ func (j *job) accept(body *uploadBody) *apiError {
 	return nil
 }
 
-// put stores an accepted object under its _key, replacing the object held there (in place
-// when of the same list), and keeps the uploaded counters at the distinct objects held.
-// The caller holds j.mu.
+// put stores an accepted object under its _key, replacing the object held there, and keeps
+// the uploaded counters at the distinct objects held. The caller holds j.mu.
 func (j *job) put(key string, u *model.Object) {
 	isRel := u.Kind.IsRelationship()
-	if prev, ok := j.byKey[key]; ok {
-		if prev.obj.Kind.IsRelationship() == isRel {
-			j.list(isRel)[prev.slot] = u
-			j.byKey[key] = heldObject{u, prev.slot}
-			return
-		}
-		j.list(!isRel)[prev.slot] = nil
-		j.count(!isRel, -1)
+	prev, replaced := j.uploads.hold(key, u)
+	if replaced && prev.relationship == isRel {
+		return
 	}
-	if isRel {
-		j.byKey[key] = heldObject{u, len(j.relationships)}
-		j.relationships = append(j.relationships, u)
-	} else {
-		j.byKey[key] = heldObject{u, len(j.entities)}
-		j.entities = append(j.entities, u)
+	if replaced {
+		j.count(prev.relationship, -1)
 	}
 	j.count(isRel, 1)
-}
-
-func (j *job) list(relationships bool) []*model.Object {
-	if relationships {
-		return j.relationships
-	}
-	return j.entities
 }
 
 func (j *job) count(relationships bool, n int64) {
@@ -464,8 +447,7 @@ func (s *Server) finalizeJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &change{
-		jobID: j.id, source: j.source, mode: j.mode, target: j.target,
-		entities: compact(j.entities), relationships: compact(j.relationships), byKey: j.byKey,
+		jobID: j.id, source: j.source, mode: j.mode, target: j.target, uploads: j.uploads,
 		partialTypes: partial, deleteEntities: j.deleteEntities, deleteRelationships: j.deleteRelationships,
 	}
 	s.leaveAwaiting(j, StatusFinalizePending, 0)
@@ -480,11 +462,6 @@ func (s *Server) finalizeJob(w http.ResponseWriter, r *http.Request) {
 		s.runFinalize(j, c)
 	}
 	s.answerJob(w, j)
-}
-
-// compact drops the slots that ignoreDuplicates emptied.
-func compact(list []*model.Object) []*model.Object {
-	return slices.DeleteFunc(list, func(o *model.Object) bool { return o == nil })
 }
 
 // startBackground registers a background finalize, unless Close has begun.
