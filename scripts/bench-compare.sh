@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Compares two j1hcl binaries on the rows of the README's performance table, the way its
 # figures were measured: whole processes (wall time, CPU time, peak RSS), the two binaries
-# run alternately row by row on the same fixtures, written and synced once, ROUNDS times,
-# then the median of each (the mean of the middle two for an even count) and the growth from N to
-# 10N. On a shared virtual machine one binary's runs of one row vary by a fifth at 1M, so
-# two binaries are only compared side by side.
+# run alternately, row by row and size by size, on the same fixtures, written and synced
+# once, ROUNDS times, then the median of each (the mean of the middle two for an even count)
+# and the growth from N to 10N. On a shared virtual machine one binary's runs of one row vary
+# by a fifth at 1M, so two binaries are only compared side by side.
 #
 #   scripts/bench-compare.sh OLD NEW [SIZES] [ROUNDS]
 #
@@ -85,9 +85,12 @@ for n in $sizes; do
 done
 sync # the fixtures' writeback would otherwise run during the first measurements
 
-for n in $sizes; do
-	for _ in $(seq "$rounds"); do
-		for row in "${rows[@]}"; do
+# Round by round, row by row, each size in turn: the runs of one row at N and 10N are minutes
+# apart, not the length of the whole batch, so that the host's drift over the batch does not
+# pass for growth.
+for _ in $(seq "$rounds"); do
+	for row in "${rows[@]}"; do
+		for n in $sizes; do
 			measure "$old" "$n" "$row"
 			measure "$new" "$n" "$row"
 		done

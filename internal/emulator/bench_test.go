@@ -19,31 +19,38 @@ const (
 // benchBatches returns the upload bodies of a graph of n entities and n relationships in
 // batches of benchBatchSize, entities first, as the client sends them.
 func benchBatches(b *testing.B, n int) [][]byte {
+	entities, relationships := benchBodies(b, n, func(i int) map[string]any {
+		return map[string]any{
+			"_key": fmt.Sprintf("bench:host:%06d", i), "_type": "host_bench", "_class": []string{"Host"},
+			"name": fmt.Sprintf("host-%d", i), "displayName": fmt.Sprintf("Host %d", i),
+			"cpus": i % 64, "isActive": i%3 == 0, "tags": []string{"bench", "prod"}, "createdOn": 1736294400000,
+		}
+	}, func(i int) map[string]any {
+		from, to := fmt.Sprintf("bench:host:%06d", i), fmt.Sprintf("bench:host:%06d", (i+1)%n)
+		return map[string]any{
+			"_key": from + "|connects|" + to, "_type": "host_connects_host", "_class": "CONNECTS",
+			"_fromEntityKey": from, "_toEntityKey": to,
+		}
+	})
+	return append(entities, relationships...)
+}
+
+// benchBodies returns the upload bodies, in batches of benchBatchSize, of the n entities
+// and n relationships that entity and relationship make of 0 to n-1.
+func benchBodies(b *testing.B, n int, entity, relationship func(i int) map[string]any) (entities, relationships [][]byte) {
 	b.Helper()
-	var bodies [][]byte
-	for start := 0; start < n; start += benchBatchSize {
-		ents := make([]map[string]any, 0, benchBatchSize)
-		for i := start; i < min(n, start+benchBatchSize); i++ {
-			ents = append(ents, map[string]any{
-				"_key": fmt.Sprintf("bench:host:%06d", i), "_type": "host_bench", "_class": []string{"Host"},
-				"name": fmt.Sprintf("host-%d", i), "displayName": fmt.Sprintf("Host %d", i),
-				"cpus": i % 64, "isActive": i%3 == 0, "tags": []string{"bench", "prod"}, "createdOn": 1736294400000,
-			})
+	batches := func(field string, object func(int) map[string]any) [][]byte {
+		var bodies [][]byte
+		for start := 0; start < n; start += benchBatchSize {
+			batch := make([]map[string]any, 0, benchBatchSize)
+			for i := start; i < min(n, start+benchBatchSize); i++ {
+				batch = append(batch, object(i))
+			}
+			bodies = append(bodies, mustMarshal(b, map[string]any{field: batch}))
 		}
-		bodies = append(bodies, mustMarshal(b, map[string]any{"entities": ents}))
+		return bodies
 	}
-	for start := 0; start < n; start += benchBatchSize {
-		rels := make([]map[string]any, 0, benchBatchSize)
-		for i := start; i < min(n, start+benchBatchSize); i++ {
-			from, to := fmt.Sprintf("bench:host:%06d", i), fmt.Sprintf("bench:host:%06d", (i+1)%n)
-			rels = append(rels, map[string]any{
-				"_key": from + "|connects|" + to, "_type": "host_connects_host", "_class": "CONNECTS",
-				"_fromEntityKey": from, "_toEntityKey": to,
-			})
-		}
-		bodies = append(bodies, mustMarshal(b, map[string]any{"relationships": rels}))
-	}
-	return bodies
+	return batches("entities", entity), batches("relationships", relationship)
 }
 
 func mustMarshal(b *testing.B, v any) []byte {
@@ -116,12 +123,21 @@ func BenchmarkDIFFCreate100k(b *testing.B) {
 // BenchmarkFinalizeCreate100k times the finalize alone of the job BenchmarkDIFFCreate100k
 // runs: 100k entities and 100k relationships created from the job's uploads.
 func BenchmarkFinalizeCreate100k(b *testing.B) {
-	bodies := benchBatches(b, benchObjects)
+	benchFinalizeCreate(b, benchBatches(b, benchObjects), false)
+}
+
+// benchFinalizeCreate times the finalize alone of a DIFF job that uploaded bodies (which
+// create benchObjects entities and as many relationships) to an empty emulator; journaled
+// keeps the rollback journal, as with a data file (whose writing it leaves out).
+func benchFinalizeCreate(b *testing.B, bodies [][]byte, journaled bool) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
 		s := newBenchServer(b, nil)
+		if journaled {
+			s.persist = func(*graph) error { return nil }
+		}
 		j := uploadBenchJob(b, s.Handler(), bodies)
 		b.StartTimer()
 		j = benchCall(b, s.Handler(), jobPath(j.ID, "finalize"), nil)
@@ -166,20 +182,7 @@ func BenchmarkDIFFDeleteAll100k(b *testing.B) {
 // BenchmarkFinalizeCreateJournaled100k is BenchmarkFinalizeCreate100k with the journal
 // kept, as with a data file, whose writing it leaves out: what rollback costs a finalize.
 func BenchmarkFinalizeCreateJournaled100k(b *testing.B) {
-	bodies := benchBatches(b, benchObjects)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		b.StopTimer()
-		s := newBenchServer(b, nil)
-		s.persist = func(*graph) error { return nil }
-		j := uploadBenchJob(b, s.Handler(), bodies)
-		b.StartTimer()
-		j = benchCall(b, s.Handler(), jobPath(j.ID, "finalize"), nil)
-		if j.NumEntitiesCreated != benchObjects || j.NumRelationshipsCreated != benchObjects {
-			b.Fatalf("job: %+v", j.Counters)
-		}
-	}
+	benchFinalizeCreate(b, benchBatches(b, benchObjects), true)
 }
 
 // benchHubs is how many hub entities the relationships of the hub benchmarks point at.
@@ -189,48 +192,25 @@ const benchHubs = 10
 // hubs, and of n relationships from every entity to a hub: entity bodies, then relationship
 // bodies.
 func benchHubBatches(b *testing.B, n int) (entities, relationships [][]byte) {
-	b.Helper()
-	for start := 0; start < n; start += benchBatchSize {
-		ents := make([]map[string]any, 0, benchBatchSize)
-		for i := start; i < min(n, start+benchBatchSize); i++ {
-			ents = append(ents, map[string]any{
-				"_key": fmt.Sprintf("bench:host:%06d", i), "_type": "host_bench", "_class": []string{"Host"},
-				"name": fmt.Sprintf("host-%d", i), "displayName": fmt.Sprintf("Host %d", i),
-			})
+	return benchBodies(b, n, func(i int) map[string]any {
+		return map[string]any{
+			"_key": fmt.Sprintf("bench:host:%06d", i), "_type": "host_bench", "_class": []string{"Host"},
+			"name": fmt.Sprintf("host-%d", i), "displayName": fmt.Sprintf("Host %d", i),
 		}
-		entities = append(entities, mustMarshal(b, map[string]any{"entities": ents}))
-	}
-	for start := 0; start < n; start += benchBatchSize {
-		rels := make([]map[string]any, 0, benchBatchSize)
-		for i := start; i < min(n, start+benchBatchSize); i++ {
-			from, to := fmt.Sprintf("bench:host:%06d", i), fmt.Sprintf("bench:host:%06d", i%benchHubs)
-			rels = append(rels, map[string]any{
-				"_key": from + "|uses|" + to, "_type": "host_uses_host", "_class": "USES",
-				"_fromEntityKey": from, "_toEntityKey": to,
-			})
+	}, func(i int) map[string]any {
+		from, to := fmt.Sprintf("bench:host:%06d", i), fmt.Sprintf("bench:host:%06d", i%benchHubs)
+		return map[string]any{
+			"_key": from + "|uses|" + to, "_type": "host_uses_host", "_class": "USES",
+			"_fromEntityKey": from, "_toEntityKey": to,
 		}
-		relationships = append(relationships, mustMarshal(b, map[string]any{"relationships": rels}))
-	}
-	return entities, relationships
+	})
 }
 
 // BenchmarkFinalizeCreateHubs100k times the finalize of a DIFF job that creates 100k
 // entities and 100k relationships, all to one of ten hub entities.
 func BenchmarkFinalizeCreateHubs100k(b *testing.B) {
 	ents, rels := benchHubBatches(b, benchObjects)
-	bodies := append(ents, rels...)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		b.StopTimer()
-		s := newBenchServer(b, nil)
-		j := uploadBenchJob(b, s.Handler(), bodies)
-		b.StartTimer()
-		j = benchCall(b, s.Handler(), jobPath(j.ID, "finalize"), nil)
-		if j.NumEntitiesCreated != benchObjects || j.NumRelationshipsCreated != benchObjects {
-			b.Fatalf("job: %+v", j.Counters)
-		}
-	}
+	benchFinalizeCreate(b, append(ents, rels...), false)
 }
 
 // BenchmarkDeleteHubs100k times a finalize that deletes the ten hubs of a 100k+100k graph
