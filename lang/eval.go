@@ -50,17 +50,39 @@ func (e *evaluator) blockValue(o *objectBlock) cty.Value {
 // object of every instance's _key, _type and _class) is built only if an expression that
 // the fast path leaves to hcl needs it.
 type lazyBlockValue struct {
-	// forEach blocks have their instances in keys (sorted) and refs, by the same index:
-	// for_each yields instances in key order, and references that follow the same
-	// collection look them up in that order, one after another (see instance). A map of a
-	// million keys would cost its building and a cache miss per lookup.
+	// forEach blocks have their instances in byKey, sorted by key: references that follow
+	// the same collection look them up in that order, one after another (see instance). A
+	// map of a million keys would cost its building and a cache miss per lookup.
 	forEach bool
-	keys    []string
-	refs    []*entityRef
+	byKey   []keyedRef
 	single  *entityRef // other blocks: the instance
 	once    sync.Once
 	v       cty.Value
 }
+
+// keyedRef is a for_each instance as an endpoint finds it: its key and its entity.
+type keyedRef struct {
+	key string
+	ref *entityRef
+}
+
+// forEachValue is the lazy value of a for_each block whose instances insts evaluated to
+// objs (nil: failed), with refs their endpoints' view. for_each over a map, an object or a
+// set gives its instances in key order, over a list in the list's: they are sorted here.
+func forEachValue(insts []instance, objs []*model.Object, refs []entityRef) *lazyBlockValue {
+	lv := &lazyBlockValue{forEach: true, byKey: make([]keyedRef, 0, len(insts))}
+	for i, in := range insts {
+		if objs[i] != nil {
+			lv.byKey = append(lv.byKey, keyedRef{in.key, &refs[i]})
+		}
+	}
+	if !slices.IsSortedFunc(lv.byKey, compareKeyedRefs) {
+		slices.SortFunc(lv.byKey, compareKeyedRefs)
+	}
+	return lv
+}
+
+func compareKeyedRefs(a, b keyedRef) int { return strings.Compare(a.key, b.key) }
 
 // instance returns the for_each instance of key. next is where the caller's previous lookup
 // ended, and is moved past this one: a relationship block over the same collection as its
@@ -68,14 +90,15 @@ type lazyBlockValue struct {
 // to check first.
 func (lv *lazyBlockValue) instance(key string, next *int) (*entityRef, bool) {
 	i := *next
-	if i >= len(lv.keys) || lv.keys[i] != key {
+	if i >= len(lv.byKey) || lv.byKey[i].key != key {
 		var found bool
-		if i, found = slices.BinarySearch(lv.keys, key); !found {
+		i, found = slices.BinarySearchFunc(lv.byKey, key, func(r keyedRef, key string) int { return strings.Compare(r.key, key) })
+		if !found {
 			return nil, false
 		}
 	}
 	*next = i + 1
-	return lv.refs[i], true
+	return lv.byKey[i].ref, true
 }
 
 // entityRef is an entity as a relationship endpoint sees it: its _key and _type (normalized,
@@ -142,9 +165,9 @@ func (lv *lazyBlockValue) value() cty.Value {
 	lv.once.Do(func() {
 		switch {
 		case lv.forEach:
-			m := make(map[string]cty.Value, len(lv.keys))
-			for i, k := range lv.keys {
-				m[k] = endpointValue(lv.refs[i].obj)
+			m := make(map[string]cty.Value, len(lv.byKey))
+			for _, r := range lv.byKey {
+				m[r.key] = endpointValue(r.ref.obj)
 			}
 			lv.v = cty.ObjectVal(m)
 		case lv.single != nil:
@@ -423,17 +446,9 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 	}
 	switch {
 	case lazy:
-		lv := &lazyBlockValue{forEach: b.forEach}
+		lv := &lazyBlockValue{}
 		if b.forEach {
-			lv.keys = make([]string, 0, len(insts))
-			lv.refs = make([]*entityRef, 0, len(insts))
-			for i, in := range insts {
-				if objs[i] != nil {
-					lv.keys = append(lv.keys, in.key)
-					lv.refs = append(lv.refs, &refs[i])
-				}
-			}
-			sortInstances(lv.keys, lv.refs)
+			lv = forEachValue(insts, objs, refs)
 		} else if len(objs) == 1 && objs[0] != nil {
 			lv.single = &refs[0]
 		}
@@ -457,25 +472,6 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 		}
 	}
 	return diags
-}
-
-// sortInstances sorts keys, and refs with them, unless they are sorted already (for_each
-// yields its instances in key order; this only guards that).
-func sortInstances(keys []string, refs []*entityRef) {
-	if slices.IsSorted(keys) {
-		return
-	}
-	order := make([]int, len(keys))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-	sortedKeys, sortedRefs := make([]string, len(keys)), make([]*entityRef, len(refs))
-	for i, j := range order {
-		sortedKeys[i], sortedRefs[i] = keys[j], refs[j]
-	}
-	copy(keys, sortedKeys)
-	copy(refs, sortedRefs)
 }
 
 // parallelThreshold is the instance count per worker below which fanning out costs more than

@@ -166,19 +166,29 @@ relationship "team_has_host" {
 // the lookups (in key order, reversed, repeated, skipping), and a key it lacks is not found,
 // wherever the previous lookup ended.
 func TestLazyInstanceLookup(t *testing.T) {
-	keys := []string{"b", "d", "a", "c", "e"} // out of order: sortInstances puts them right
-	lv := &lazyBlockValue{forEach: true}
-	for _, k := range keys {
-		lv.keys = append(lv.keys, k)
-		lv.refs = append(lv.refs, &entityRef{key: "ref-" + k})
+	// Out of order, as for_each over a list gives them; "x" failed to evaluate.
+	keys := []string{"b", "d", "x", "a", "c", "e"}
+	insts := make([]instance, len(keys))
+	objs := make([]*model.Object, len(keys))
+	refs := make([]entityRef, len(keys))
+	for i, k := range keys {
+		insts[i] = instance{key: k, forEach: true}
+		refs[i] = entityRef{key: "ref-" + k}
+		if k != "x" {
+			objs[i] = &model.Object{}
+		}
 	}
-	sortInstances(lv.keys, lv.refs)
-	if strings.Join(lv.keys, "") != "abcde" {
-		t.Fatalf("keys %v after sortInstances", lv.keys)
+	lv := forEachValue(insts, objs, refs)
+	got := ""
+	for _, r := range lv.byKey {
+		got += r.key
 	}
-	for i, k := range lv.keys {
-		if lv.refs[i].key != "ref-"+k {
-			t.Fatalf("refs[%d] = %s, want ref-%s: refs did not move with their keys", i, lv.refs[i].key, k)
+	if got != "abcde" {
+		t.Fatalf("keys %q after forEachValue, want abcde", got)
+	}
+	for i, r := range lv.byKey {
+		if r.ref.key != "ref-"+r.key {
+			t.Fatalf("byKey[%d] = %s -> %s: refs did not move with their keys", i, r.key, r.ref.key)
 		}
 	}
 	for _, order := range []string{"abcde", "edcba", "aabbee", "aceace", "eeeaaa", "cxazb", "zzz", "", "a!e"} {
