@@ -1,7 +1,6 @@
 package backend
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -17,7 +16,7 @@ import (
 // File name suffixes of the local backend, appended to the state path.
 const (
 	LockSuffix   = ".lock"
-	BackupSuffix = ".backup"
+	BackupSuffix = state.BackupSuffix
 )
 
 // Local keeps the state in a file, the previous version beside it (path+BackupSuffix) and the
@@ -45,17 +44,14 @@ func (l *Local) Get(context.Context) ([]byte, error) {
 }
 
 // Put replaces the state file atomically, keeping the previous one as the backup (see
-// atomicfile.Writer). A new file gets mode 0600: the state may hold sensitive values.
+// state.WriteParts). A new file gets mode 0600: the state may hold sensitive values.
 func (l *Local) Put(_ context.Context, data []byte) error {
-	return atomicfile.Writer{BackupSuffix: BackupSuffix}.WriteBytes(l.Path, 0o600, data)
+	return state.WriteParts(l.Path, state.Parts{data})
 }
 
 // PutParts is Put for a document in parts, written one after the other.
 func (l *Local) PutParts(_ context.Context, parts state.Parts) error {
-	return atomicfile.Writer{BackupSuffix: BackupSuffix}.Write(l.Path, 0o600, func(w *bufio.Writer) error {
-		_, err := parts.WriteTo(w)
-		return err
-	})
+	return state.WriteParts(l.Path, parts)
 }
 
 // Delete removes the state file (not its backup).
