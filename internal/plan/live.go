@@ -266,7 +266,7 @@ func replacements(changes []Change, defaulted func(string) bool) []Replacement {
 		return nil
 	}
 	var out []Replacement
-	entities := queueByPrint(deletes, func(d *Change) ([]byte, bool) {
+	entities := queueDeletes(deletes, func(d *Change) ([]byte, bool) {
 		if d.Kind != model.KindEntity {
 			return nil, false
 		}
@@ -286,7 +286,7 @@ func replacements(changes []Change, defaulted func(string) bool) []Replacement {
 	if len(renamed) == 0 {
 		return out
 	}
-	relationships := queueByPrint(deletes, func(d *Change) ([]byte, bool) {
+	relationships := queueDeletes(deletes, func(d *Change) ([]byte, bool) {
 		if d.Kind != model.KindRelationship || entities.taken[d] {
 			return nil, false
 		}
@@ -315,16 +315,17 @@ func deletesOf(changes []Change) []*Change {
 	return deletes
 }
 
-// printQueues holds deletes by fingerprint, each queue in the deletes' order.
-type printQueues struct {
+// deleteQueues holds deletes by fingerprint, each queue in the deletes' order.
+type deleteQueues struct {
 	queues map[string][]*Change
 	taken  map[*Change]bool
 }
 
-func queueByPrint(deletes []*Change, print func(*Change) ([]byte, bool)) *printQueues {
-	q := &printQueues{queues: map[string][]*Change{}, taken: map[*Change]bool{}}
+// queueDeletes queues each delete that fingerprintOf gives a fingerprint under it.
+func queueDeletes(deletes []*Change, fingerprintOf func(*Change) ([]byte, bool)) *deleteQueues {
+	q := &deleteQueues{queues: map[string][]*Change{}, taken: map[*Change]bool{}}
 	for _, d := range deletes {
-		if p, ok := print(d); ok {
+		if p, ok := fingerprintOf(d); ok {
 			q.queues[string(p)] = append(q.queues[string(p)], d)
 		}
 	}
@@ -332,7 +333,7 @@ func queueByPrint(deletes []*Change, print func(*Change) ([]byte, bool)) *printQ
 }
 
 // take removes and returns the first delete queued under the fingerprint, or nil.
-func (q *printQueues) take(p []byte, ok bool) *Change {
+func (q *deleteQueues) take(p []byte, ok bool) *Change {
 	if !ok {
 		return nil
 	}
@@ -368,9 +369,9 @@ func fingerprint(prefix string, props model.Properties, renamed map[string]strin
 				v, moved = renamed[k], true
 			}
 		}
-		b = appendPrintString(b, name)
+		b = appendFingerprintString(b, name)
 		var ok bool
-		if b, ok = appendPrintValue(b, v); !ok {
+		if b, ok = appendFingerprintValue(b, v); !ok {
 			return nil, false
 		}
 	}
@@ -380,17 +381,17 @@ func fingerprint(prefix string, props model.Properties, renamed map[string]strin
 	return b, true
 }
 
-func appendPrintString(b []byte, s string) []byte {
+func appendFingerprintString(b []byte, s string) []byte {
 	b = strconv.AppendInt(append(b, 's'), int64(len(s)), 10)
 	return append(append(b, ':'), s...)
 }
 
-func appendPrintValue(b []byte, v any) ([]byte, bool) {
+func appendFingerprintValue(b []byte, v any) ([]byte, bool) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, 'z'), true
 	case string:
-		return appendPrintString(b, x), true
+		return appendFingerprintString(b, x), true
 	case bool:
 		if x {
 			return append(b, 't'), true
@@ -398,14 +399,14 @@ func appendPrintValue(b []byte, v any) ([]byte, bool) {
 		return append(b, 'f'), true
 	case json.Number:
 		if n, err := model.NormalizeNumber(x); err == nil {
-			return appendPrintString(append(b, 'n'), string(n)), true
+			return appendFingerprintString(append(b, 'n'), string(n)), true
 		}
-		return appendPrintString(append(b, 'r'), string(x)), true
+		return appendFingerprintString(append(b, 'r'), string(x)), true
 	case []any:
 		b = strconv.AppendInt(append(b, '['), int64(len(x)), 10)
 		for _, e := range x {
 			var ok bool
-			if b, ok = appendPrintValue(b, e); !ok {
+			if b, ok = appendFingerprintValue(b, e); !ok {
 				return nil, false
 			}
 		}
@@ -418,9 +419,9 @@ func appendPrintValue(b []byte, v any) ([]byte, bool) {
 		}
 		slices.Sort(names)
 		for _, name := range names {
-			b = appendPrintString(b, name)
+			b = appendFingerprintString(b, name)
 			var ok bool
-			if b, ok = appendPrintValue(b, x[name]); !ok {
+			if b, ok = appendFingerprintValue(b, x[name]); !ok {
 				return nil, false
 			}
 		}
@@ -429,6 +430,7 @@ func appendPrintValue(b []byte, v any) ([]byte, bool) {
 	return nil, false
 }
 
+// blockType is an address's block type: entity.team.eng -> entity.team.
 func blockType(address string) string {
 	a := BlockAddress(address)
 	if i := strings.LastIndexByte(a, '.'); i >= 0 {
