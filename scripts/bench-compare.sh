@@ -16,66 +16,22 @@ new=$(realpath "$2")
 sizes=${3:-"10000 100000"}
 rounds=${4:-3}
 work=$(mktemp -d)
-emulator_pid=
+cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 cleanup() {
-	if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; fi
+	bench_stop_emulator
 	rm -rf "$work"
 }
 trap cleanup EXIT
-cd "$(dirname "$0")/.."
 go build -o "$work/benchfixture" ./internal/benchfixture/cmd
-
-rows=(csv-empty csv-match csv-changed blocks-empty blocks-match json apply)
-api_key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-
-# serve BIN: a fresh emulator of BIN; sets api_base.
-serve() {
-	if [ -n "$emulator_pid" ]; then
-		kill "$emulator_pid" 2>/dev/null || true
-		wait "$emulator_pid" 2>/dev/null || true
-	fi
-	"$1" serve --listen 127.0.0.1:0 --api-key "$api_key" >"$work/serve.log" 2>&1 &
-	emulator_pid=$!
-	api_base=
-	for _ in $(seq 100); do
-		api_base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.log" | head -n1 || true)
-		[ -n "$api_base" ] && return
-		sleep 0.1
-	done
-	echo "the emulator did not start" >&2
-	cat "$work/serve.log" >&2
-	exit 1
-}
+rows=("${bench_rows[@]}")
 
 # measure BIN N ROW: one run, appended to the results as "bin n row wall cpu kb".
 measure() {
-	local bin=$1 n=$2 row=$3 d="$work/$2" rc=0
-	local env=(env -u JUPITERONE_API_KEY -u JUPITERONE_API_BASE)
-	local args=(plan -compact -lock=false)
-	case $row in
-	csv-empty) args=(-chdir="$d/csv" "${args[@]}" -state "$d/none.json") ;;
-	csv-match) args=(-chdir="$d/csv" "${args[@]}" -state "$d/csv/match.json") ;;
-	csv-changed) args=(-chdir="$d/csv" "${args[@]}" -state "$d/csv/changed.json") ;;
-	blocks-empty) args=(-chdir="$d/blocks" "${args[@]}" -state "$d/none.json") ;;
-	blocks-match) args=(-chdir="$d/blocks" "${args[@]}" -state "$d/blocks/match.json") ;;
-	json) args=(-chdir="$d/json" "${args[@]}" -state "$d/none.json") ;;
-	apply)
-		serve "$bin"
-		rm -f "$d/applied.json"
-		env=(env "JUPITERONE_API_KEY=$api_key" "JUPITERONE_API_BASE=$api_base")
-		args=(-chdir="$d/csv" apply -auto-approve -compact -state "$d/applied.json")
-		;;
-	esac
-	"${env[@]}" /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin" "${args[@]}" >/dev/null 2>"$work/err" || rc=$?
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
-		echo "$bin $row ($n): exit $rc" >&2
-		head -n 5 "$work/err" >&2
-		exit 1
-	fi
-	local wall user sys kb
-	read -r wall user sys kb <"$work/time"
-	echo "$bin $n $row $wall $(echo "$user + $sys" | bc -l) $kb" >>"$work/results"
-	printf '%-12s %8d %-13s %7.2f s wall %7.2f s CPU %7.0f MB\n' "$(basename "$bin")" "$n" "$row" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$kb / 1024" | bc -l)" >&2
+	local bin=$1 n=$2 row=$3
+	bench_run "$bin" "$row" "$work/$n"
+	echo "$bin $n $row $run_wall $run_cpu $run_kb" >>"$work/results"
+	printf '%-12s %8d %-13s %7.2f s wall %7.2f s CPU %7.0f MB\n' "$(basename "$bin")" "$n" "$row" "$run_wall" "$run_cpu" "$(echo "$run_kb / 1024" | bc -l)" >&2
 }
 
 for n in $sizes; do

@@ -8,27 +8,17 @@ set -euo pipefail
 bin=$(realpath "${1:-bin/j1hcl}")
 n=${BENCH_REFRESH_N:-100000}
 work=$(mktemp -d)
-serve_pid=
+cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
 cleanup() {
-	if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+	bench_stop_emulator
 	rm -rf "$work"
 }
 trap cleanup EXIT
-cd "$(dirname "$0")/.."
 go run ./internal/benchfixture/cmd -csv "$work/csv" -n "$n"
 
-# A throwaway key shared by the emulator and the client; it guards nothing.
-export JUPITERONE_API_KEY=bench-refresh-key J1HCL_EMULATOR_API_KEY=bench-refresh-key
-"$bin" serve -listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
-serve_pid=$!
-for _ in $(seq 100); do
-	grep -q 'listening on' "$work/serve.out" 2>/dev/null && break
-	kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.err" >&2; exit 1; }
-	sleep 0.1
-done
-addr=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/serve.out")
-[ -n "$addr" ] || { echo "bench-refresh: j1hcl serve did not start" >&2; exit 1; }
-export JUPITERONE_API_BASE=$addr
+bench_start_emulator "$bin"
+export JUPITERONE_API_KEY=$bench_api_key JUPITERONE_API_BASE=$api_base
 
 "$bin" -chdir="$work/csv" apply -auto-approve -compact -refresh=false >"$work/apply.out" 2>&1 ||
 	{ tail -20 "$work/apply.out" >&2; exit 1; }
