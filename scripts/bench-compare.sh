@@ -15,14 +15,8 @@ old=$(realpath "$1")
 new=$(realpath "$2")
 sizes=${3:-"10000 100000"}
 rounds=${4:-3}
-work=$(mktemp -d)
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
-cleanup() {
-	bench_stop_emulator
-	rm -rf "$work"
-}
-trap cleanup EXIT
 go build -o "$work/benchfixture" ./internal/benchfixture/cmd
 rows=("${bench_rows[@]}")
 

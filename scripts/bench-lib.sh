@@ -1,6 +1,13 @@
-# Shared by the benchmark scripts (sourced, not run): the rows of the README's performance
-# table, one timed run of a row, and a fresh emulator. The sourcing script sets `work` (a
-# scratch directory) and removes it on exit, calling bench_stop_emulator first.
+# Shared by the benchmark scripts (sourced, not run, from the repository's root): a scratch
+# directory, `work`, removed on exit with the emulator stopped; the rows of the README's
+# performance table, one timed run of a row, and a fresh emulator.
+
+work=$(mktemp -d)
+bench_cleanup() {
+	bench_stop_emulator
+	rm -rf "$work"
+}
+trap bench_cleanup EXIT
 
 # The rows, by the names bench-compare.sh prints; bench_row_label gives bench-rss.sh's.
 bench_rows=(csv-empty csv-match csv-changed blocks-empty blocks-match json apply)

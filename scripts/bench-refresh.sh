@@ -7,14 +7,8 @@
 set -euo pipefail
 bin=$(realpath "${1:-bin/j1hcl}")
 n=${BENCH_REFRESH_N:-100000}
-work=$(mktemp -d)
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
-cleanup() {
-	bench_stop_emulator
-	rm -rf "$work"
-}
-trap cleanup EXIT
 go run ./internal/benchfixture/cmd -csv "$work/csv" -n "$n"
 
 bench_start_emulator "$bin"

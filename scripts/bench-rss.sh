@@ -10,14 +10,8 @@
 set -euo pipefail
 bin=$(realpath "${1:-bin/j1hcl}")
 sizes=${2:-"1000 10000 100000"}
-work=$(mktemp -d)
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
-cleanup() {
-	bench_stop_emulator
-	rm -rf "$work"
-}
-trap cleanup EXIT
 go build -o "$work/benchfixture" ./internal/benchfixture/cmd
 
 declare -A wall
