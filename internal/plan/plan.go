@@ -115,24 +115,10 @@ type Plan struct {
 	Replacements []Replacement
 }
 
-// ReplacementOf returns the replacement a change takes part in (as its delete or its
-// create), or nil.
-func (p *Plan) ReplacementOf(ch *Change) *Replacement {
-	for i := range p.Replacements {
-		r := &p.Replacements[i]
-		if r.Kind.IsRelationship() != ch.Kind.IsRelationship() {
-			continue
-		}
-		if (ch.Action == Delete && r.OldKey == ch.Key) || (ch.Action == Create && r.NewKey == ch.Key) {
-			return r
-		}
-	}
-	return nil
-}
-
-// ReplacementLookup returns a function that answers as ReplacementOf does, for any change of
-// p, through an index of the replacements built once: ReplacementOf scans them all, which a
-// renamed block of 100,000 instances would make a scan for each of its 200,000 changes.
+// ReplacementLookup returns a function that gives, for any change of p, the replacement it
+// takes part in (as its delete or its create; the first one, should two name its _key), or
+// nil. The replacements are indexed once: a scan of them all for each change would be
+// quadratic for a renamed block of 100,000 instances and its 200,000 changes.
 func (p *Plan) ReplacementLookup() func(ch *Change) *Replacement {
 	type end struct {
 		relationship, create bool
