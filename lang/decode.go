@@ -61,10 +61,6 @@ type objectBlock struct {
 	defRange hcl.Range
 
 	objectBody // what its body declares (decodeBody)
-	// attrNames and attrRanges are the attributes' names and ranges, in name order, kept once
-	// release has dropped attrs.
-	attrNames  []string
-	attrRanges []hcl.Range
 
 	preventDestroy bool // prevent_destroy's value, once evaluated
 
@@ -79,47 +75,19 @@ type objectBlock struct {
 	fullValue bool
 }
 
-// release drops the attributes' syntax trees once the block is evaluated, and keeps the
-// source ranges that diagnostics of later stages point at: for a configuration of a million
-// blocks the syntax trees are most of the live heap, so each block lets go of its own as
-// soon as it is done. (Its value, which later blocks may read, goes when Load returns.)
+// release drops the attributes' expressions and constant values once the block is
+// evaluated; names and spans, which diagnostics of later stages point at, stay: for a
+// configuration of a million blocks the expressions are most of the live heap, so each block
+// lets go of its own as soon as it is done. (Its value, which later blocks may read, goes
+// when Load returns.)
 func (b *objectBlock) release() {
-	if b.attrs == nil {
-		return
-	}
-	b.attrNames = make([]string, len(b.attrs))
-	b.attrRanges = make([]hcl.Range, len(b.attrs))
-	for i := range b.attrs {
-		b.attrNames[i], b.attrRanges[i] = b.attrs[i].Name, b.attrs[i].Range
-	}
 	b.attrs, b.preventDestroyExpr = nil, nil
-}
-
-// attrIndex returns the position of the attribute name in attrs.
-func (b *objectBody) attrIndex(name string) (int, bool) {
-	return slices.BinarySearchFunc(b.attrs, name, func(a hcl.Attribute, name string) int {
-		return strings.Compare(a.Name, name)
-	})
-}
-
-// attr returns the attribute name, or nil when the block does not set it (or is released).
-func (b *objectBody) attr(name string) *hcl.Attribute {
-	if i, ok := b.attrIndex(name); ok {
-		return &b.attrs[i]
-	}
-	return nil
 }
 
 // attrRange returns the range of the attribute name, before or after release.
 func (b *objectBlock) attrRange(name string) (hcl.Range, bool) {
-	if b.attrs != nil {
-		if a := b.attr(name); a != nil {
-			return a.Range, true
-		}
-		return hcl.Range{}, false
-	}
-	if i := sort.SearchStrings(b.attrNames, name); i < len(b.attrNames) && b.attrNames[i] == name {
-		return b.attrRanges[i], true
+	if i, ok := b.attrIndex(name); ok {
+		return b.attrRangeAt(i), true
 	}
 	return hcl.Range{}, false
 }
@@ -332,17 +300,6 @@ type fileBlocks struct {
 	bodyDiags []hcl.Diagnostics // the problems of each body
 }
 
-// objectBody is what an object block's body declares.
-type objectBody struct {
-	// attrs are the block's attributes sorted by name: one allocation for all of them and no
-	// map, since a configuration can hold a million blocks. release drops them.
-	attrs   []hcl.Attribute
-	forEach bool // the block has a for_each attribute
-	// propKeyRanges locates the keys of a literal properties = { ... } map.
-	propKeyRanges      map[string]hcl.Range
-	preventDestroyExpr hcl.Expression
-}
-
 // readBlocks reads a file's top-level blocks and decodes its object blocks' bodies. Load runs
 // it in the goroutine that parsed the file, right after, so that the files' bodies are decoded
 // on all CPUs, and each object block's syntax tree of attributes (hclsyntax's attribute map
@@ -352,12 +309,13 @@ type objectBody struct {
 func readBlocks(f *hcl.File) *fileBlocks {
 	content, diags := f.Body.Content(fileSchema)
 	fb := &fileBlocks{content: content, diags: diags, bodies: make([]objectBody, len(content.Blocks)), bodyDiags: make([]hcl.Diagnostics, len(content.Blocks))}
+	var bb bodyBuilder
 	for i, b := range content.Blocks {
 		kind, ok := objectKinds[b.Type]
 		if !ok {
 			continue
 		}
-		fb.bodies[i], fb.bodyDiags[i] = decodeBody(b, kind)
+		fb.bodies[i], fb.bodyDiags[i] = bb.decodeBody(b, kind)
 		if native, ok := b.Body.(*hclsyntax.Body); ok {
 			native.Attributes = nil // nothing reads them but decodeBody
 		}
@@ -376,9 +334,11 @@ func dropBlocks(f *hcl.File) {
 }
 
 // decodeBody reads an object block's attributes and lifecycle block.
-func decodeBody(b *hcl.Block, kind model.Kind) (objectBody, hcl.Diagnostics) {
-	lifecycles, attrs, diags := attributesAndLifecycle(b.Body)
-	ob := objectBody{attrs: attrs}
+func (bb *bodyBuilder) decodeBody(b *hcl.Block, kind model.Kind) (objectBody, hcl.Diagnostics) {
+	lifecycles, attrs, diags := appendAttributesAndLifecycle(bb.attrs[:0], b.Body)
+	ob := bb.build(attrs)
+	clear(attrs) // the buffer is the next block's: it keeps no expression alive
+	bb.attrs = attrs
 	for i, lb := range lifecycles {
 		if i > 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate lifecycle block", Detail: "A block has at most one lifecycle block; merge them.", Subject: lb.DefRange.Ptr()})
@@ -390,20 +350,20 @@ func decodeBody(b *hcl.Block, kind model.Kind) (objectBody, hcl.Diagnostics) {
 			ob.preventDestroyExpr = a.Expr
 		}
 	}
-	ob.forEach = ob.attr("for_each") != nil
-	if a := ob.attr("properties"); a != nil {
-		ob.propKeyRanges = literalKeyRanges(a.Expr)
+	ob.forEach = ob.has("for_each")
+	if x := ob.expr("properties"); x != nil {
+		ob.propKeyRanges = literalKeyRanges(x)
 	}
 	if kind != model.KindEntity {
 		for _, req := range []string{"_class", "from"} {
-			if ob.attr(req) == nil {
+			if !ob.has(req) {
 				diags = append(diags, missingArgument(b, req, kind))
 			}
 		}
-		if ob.attr("to") == nil && kind == model.KindRelationship {
+		if !ob.has("to") && kind == model.KindRelationship {
 			diags = append(diags, missingArgument(b, "to", kind))
 		}
-		if ob.attr("target") == nil && kind == model.KindMappedRelationship {
+		if !ob.has("target") && kind == model.KindMappedRelationship {
 			diags = append(diags, missingArgument(b, "target", kind))
 		}
 	}
@@ -414,11 +374,15 @@ func decodeBody(b *hcl.Block, kind model.Kind) (objectBody, hcl.Diagnostics) {
 // attributes, sorted by name; any other nested block is an error. (hclsyntax's JustAttributes
 // does not skip blocks that PartialContent consumed, so native bodies are read directly.)
 func attributesAndLifecycle(body hcl.Body) ([]*hcl.Block, []hcl.Attribute, hcl.Diagnostics) {
+	return appendAttributesAndLifecycle(nil, body)
+}
+
+// appendAttributesAndLifecycle is attributesAndLifecycle, appending the attributes to out.
+func appendAttributesAndLifecycle(out []hcl.Attribute, body hcl.Body) ([]*hcl.Block, []hcl.Attribute, hcl.Diagnostics) {
 	native, ok := body.(*hclsyntax.Body)
 	if !ok {
 		content, remain, diags := body.PartialContent(lifecycleSchema)
 		attrs, moreDiags := remain.JustAttributes()
-		out := make([]hcl.Attribute, 0, len(attrs))
 		for _, a := range attrs {
 			out = append(out, *a)
 		}
@@ -438,11 +402,10 @@ func attributesAndLifecycle(body hcl.Body) ([]*hcl.Block, []hcl.Attribute, hcl.D
 			Subject:  blk.TypeRange.Ptr(),
 		})
 	}
-	attrs := make([]hcl.Attribute, 0, len(native.Attributes))
 	for _, a := range native.Attributes {
-		attrs = append(attrs, hcl.Attribute{Name: a.Name, Expr: a.Expr, Range: a.SrcRange, NameRange: a.NameRange})
+		out = append(out, hcl.Attribute{Name: a.Name, Expr: a.Expr, Range: a.SrcRange, NameRange: a.NameRange})
 	}
-	return lifecycles, sortAttributes(attrs), diags
+	return lifecycles, sortAttributes(out), diags
 }
 
 func sortAttributes(attrs []hcl.Attribute) []hcl.Attribute {

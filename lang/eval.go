@@ -279,11 +279,11 @@ func (in instance) eachValue() cty.Value {
 }
 
 func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hcl.Diagnostics) {
-	attr := b.attr("for_each")
-	if attr == nil {
+	forEachExpr := b.expr("for_each")
+	if forEachExpr == nil {
 		return []instance{{}}, nil
 	}
-	f := (compiler{e: e, n: lctx.n}).compile(attr.Expr)
+	f := (compiler{e: e, n: lctx.n}).compile(forEachExpr)
 	// for_each = local.NAME in several blocks: the instances of the first serve them all;
 	// a local made by {for ...} has them before any block (see evalLocal).
 	var local *localValue
@@ -300,7 +300,7 @@ func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hc
 	}
 	if !fast {
 		var diags hcl.Diagnostics
-		if val, diags = attr.Expr.Value(lctx.get()); diags.HasErrors() {
+		if val, diags = forEachExpr.Value(lctx.get()); diags.HasErrors() {
 			return nil, diags
 		}
 	}
@@ -309,8 +309,8 @@ func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hc
 			Severity:    hcl.DiagError,
 			Summary:     "Invalid for_each argument",
 			Detail:      detail,
-			Subject:     attr.Expr.Range().Ptr(),
-			Expression:  attr.Expr,
+			Subject:     forEachExpr.Range().Ptr(),
+			Expression:  forEachExpr,
 			EvalContext: lctx.get(),
 		}}
 	}
@@ -559,32 +559,32 @@ func unmark(v cty.Value) (cty.Value, cty.ValueMarks) {
 // properties stores the attributes that are not meta-arguments, then the properties map.
 func (bl *builder) properties(vals attrValues) {
 	meta := metaArguments[bl.b.kind]
-	for i := range bl.b.attrs {
-		if a := &bl.b.attrs[i]; !meta[a.Name] {
-			bl.set(a.Name, vals.v[i], a.Range)
+	for i, name := range bl.b.names {
+		if !meta[name] {
+			bl.set(name, vals.v[i], bl.b.attrRangeAt(i))
 		}
 	}
 	pv, ok := vals.get("properties")
 	if !ok {
 		return
 	}
-	attr := bl.b.attr("properties")
+	pi, _ := bl.b.attrIndex("properties")
 	pv, marks := pv.Unmark()
 	if pv.IsNull() {
 		return
 	}
 	if !pv.Type().IsObjectType() && !pv.Type().IsMapType() {
-		bl.errorf(attr.Expr.Range(), "Invalid properties value", "properties must be a map of property names to values, not %s.", pv.Type().FriendlyName())
+		bl.errorf(bl.b.exprRangeAt(pi), "Invalid properties value", "properties must be a map of property names to values, not %s.", pv.Type().FriendlyName())
 		return
 	}
 	for it := pv.ElementIterator(); it.Next(); {
 		k, v := it.Element()
 		name := k.AsString()
-		rng := attr.Range
+		rng := bl.b.attrRangeAt(pi)
 		if r, ok := bl.b.propKeyRanges[name]; ok {
 			rng = r
 		}
-		if dup := bl.b.attr(name) != nil; dup || (meta[name] && name != "properties") {
+		if dup := bl.b.has(name); dup || (meta[name] && name != "properties") {
 			bl.errorf(rng, "Property set twice", "%q is set both as an attribute and as a key of properties. Keep one of them.", name)
 			continue
 		}
@@ -650,7 +650,7 @@ type scratch struct {
 }
 
 func newScratch(lctx *lazyContext, b *objectBlock, compiled []compiledAttr) *scratch {
-	n := len(b.attrs)
+	n := len(b.names)
 	return &scratch{lctx: lctx, compiled: compiled, vals: make([]cty.Value, n), eps: make([]*entityRef, n), next: make([]int, n)}
 }
 
@@ -670,16 +670,20 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in *instance, obj 
 	sc.child = nil
 	env := fastEnv{in: in}
 	addr := in.address(b)
-	*obj = model.Object{Kind: b.kind, Address: addr, Props: make(model.Properties, len(b.attrs)+4)}
+	*obj = model.Object{Kind: b.kind, Address: addr, Props: make(model.Properties, len(b.names)+4)}
 	bl := &builder{b: b, in: *in, obj: obj}
 	if b.needValue && b.fullValue {
-		bl.cty = make(map[string]cty.Value, len(b.attrs)+4)
+		bl.cty = make(map[string]cty.Value, len(b.names)+4)
 	}
 	clear(sc.vals)
 	clear(sc.eps)
 	vals := attrValues{b: b, v: sc.vals, ep: sc.eps}
-	for i := range b.attrs {
-		if b.attrs[i].Name == "for_each" {
+	for i, name := range b.names {
+		if name == "for_each" {
+			continue
+		}
+		if v, ok := b.constAt(i); ok && !fastPathOff {
+			vals.v[i] = v
 			continue
 		}
 		if c := sc.compiled[i]; c.endpoint != nil {
@@ -693,7 +697,7 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in *instance, obj 
 				continue
 			}
 		}
-		v, diags := b.attrs[i].Expr.Value(sc.context(in))
+		v, diags := b.exprAt(i).Value(sc.context(in))
 		if diags.HasErrors() {
 			for _, d := range diags {
 				if in.forEach && d.Detail != "" {
@@ -738,17 +742,17 @@ func (e *evaluator) buildEntity(bl *builder, vals attrValues) {
 	b := bl.b
 	bl.properties(vals)
 	if v, ok := vals.get("_class"); ok {
-		bl.set(model.PropClass, v, b.attr("_class").Range)
+		bl.set(model.PropClass, v, b.rangeOfAttr("_class"))
 	}
 	if v, ok := vals.get("_key"); ok {
-		bl.set(model.PropKey, v, b.attr("_key").Range)
+		bl.set(model.PropKey, v, b.rangeOfAttr("_key"))
 	} else {
 		key, from := e.defaultEntityKey(bl)
 		bl.setString(model.PropKey, key)
 		bl.obj.DefaultKeyFrom = from
 	}
 	if v, ok := vals.get("_type"); ok {
-		bl.set(model.PropType, v, b.attr("_type").Range)
+		bl.set(model.PropType, v, b.rangeOfAttr("_type"))
 	} else {
 		bl.setString(model.PropType, EntityType(b.resource, e.integ.Type))
 	}
@@ -764,10 +768,9 @@ func (e *evaluator) buildEntity(bl *builder, vals attrValues) {
 
 // classValue reads a relationship's _class: a string, uploaded upper-case.
 func (bl *builder) classValue(vals attrValues) string {
-	attr := bl.b.attr("_class")
 	v, _ := vals.value("_class").Unmark()
 	if v.IsNull() || v.Type() != cty.String || v.AsString() == "" {
-		bl.errorf(attr.Expr.Range(), "Invalid relationship class", "_class must be a relationship class name such as \"OWNS\", not %s.", describeValue(v))
+		bl.errorf(bl.b.exprRangeOf("_class"), "Invalid relationship class", "_class must be a relationship class name such as \"OWNS\", not %s.", describeValue(v))
 		return ""
 	}
 	cls := strings.ToUpper(v.AsString())
@@ -781,7 +784,6 @@ func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, ty
 		// What endpointValue(r.obj) gives the cases below.
 		return r.key, r.typ, true
 	}
-	attr := bl.b.attr(name)
 	v, _ := vals.value(name).Unmark()
 	switch {
 	case v.IsNull():
@@ -800,11 +802,11 @@ func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, ty
 			return key, typ, true
 		}
 	case v.Type().IsObjectType() || v.Type().IsMapType():
-		bl.errorf(attr.Expr.Range(), "Invalid "+name+" value",
+		bl.errorf(bl.b.exprRangeOf(name), "Invalid "+name+" value",
 			"%s is a collection without a _key; if it is a for_each entity block, pick one instance, e.g. entity.host.all[\"web-1\"] or entity.host.all[each.key].", name)
 		return "", "", false
 	}
-	bl.errorf(attr.Expr.Range(), "Invalid "+name+" value", "%s must be an entity (entity.RESOURCE.NAME) or an entity _key string, not %s.", name, describeValue(v))
+	bl.errorf(bl.b.exprRangeOf(name), "Invalid "+name+" value", "%s must be an entity (entity.RESOURCE.NAME) or an entity _key string, not %s.", name, describeValue(v))
 	return "", "", false
 }
 
@@ -828,12 +830,12 @@ func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 		}
 	}
 	if v, ok := vals.get("_key"); ok {
-		bl.set(model.PropKey, v, b.attr("_key").Range)
+		bl.set(model.PropKey, v, b.rangeOfAttr("_key"))
 	} else {
 		bl.setString(model.PropKey, RelationshipKey(fromKey, cls, toKey))
 	}
 	if v, ok := vals.get("_type"); ok {
-		bl.set(model.PropType, v, b.attr("_type").Range)
+		bl.set(model.PropType, v, b.rangeOfAttr("_type"))
 		return
 	}
 	if fromType == "" || toType == "" {
@@ -905,20 +907,19 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	if v, ok := vals.get("direction"); ok {
 		v, _ = v.Unmark()
 		if v.Type() != cty.String || v.IsNull() {
-			bl.errorf(b.attr("direction").Expr.Range(), "Invalid direction", "direction must be \"FORWARD\" or \"REVERSE\", not %s.", describeValue(v))
+			bl.errorf(b.exprRangeOf("direction"), "Invalid direction", "direction must be \"FORWARD\" or \"REVERSE\", not %s.", describeValue(v))
 			return
 		}
 		direction = strings.ToUpper(v.AsString())
 	}
-	targetAttr := b.attr("target")
 	tv, _ := vals.value("target").UnmarkDeep()
 	if tv.IsNull() || !(tv.Type().IsObjectType() || tv.Type().IsMapType()) {
-		bl.errorf(targetAttr.Expr.Range(), "Invalid target", "target must be an object of the properties that identify the target entity, e.g. { _type = \"aws_iam_role\", _key = \"arn:…\" }, not %s.", describeValue(tv))
+		bl.errorf(b.exprRangeOf("target"), "Invalid target", "target must be an object of the properties that identify the target entity, e.g. { _type = \"aws_iam_role\", _key = \"arn:…\" }, not %s.", describeValue(tv))
 		return
 	}
 	targetAny, err := toModel(tv)
 	if err != nil {
-		bl.errorf(targetAttr.Expr.Range(), "Invalid target", "%s", err)
+		bl.errorf(b.exprRangeOf("target"), "Invalid target", "%s", err)
 		return
 	}
 	target := targetAny.(map[string]any)
@@ -933,7 +934,7 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 		fk, err := toModel(v)
 		list, isList := fk.([]any)
 		if err != nil || !isList {
-			bl.errorf(b.attr("target_filter_keys").Expr.Range(), "Invalid target_filter_keys", "target_filter_keys must be a list of lists of property names, e.g. [[\"_type\", \"_key\"]].")
+			bl.errorf(b.exprRangeOf("target_filter_keys"), "Invalid target_filter_keys", "target_filter_keys must be a list of lists of property names, e.g. [[\"_type\", \"_key\"]].")
 			return
 		}
 		filterKeys = list
@@ -942,7 +943,7 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	if v, ok := vals.get("skip_target_creation"); ok {
 		v, _ = v.Unmark()
 		if v.Type() != cty.Bool || v.IsNull() {
-			bl.errorf(b.attr("skip_target_creation").Expr.Range(), "Invalid skip_target_creation", "skip_target_creation must be true or false.")
+			bl.errorf(b.exprRangeOf("skip_target_creation"), "Invalid skip_target_creation", "skip_target_creation must be true or false.")
 			return
 		}
 		skip = v.True()
@@ -959,20 +960,20 @@ func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	bl.setValue(model.PropMapping, mapping, mappingCty)
 
 	if v, ok := vals.get("_key"); ok {
-		bl.set(model.PropKey, v, b.attr("_key").Range)
+		bl.set(model.PropKey, v, b.rangeOfAttr("_key"))
 	} else {
 		bl.setString(model.PropKey, RelationshipKey(srcKey, cls, MappedKeySuffix(direction, target, filterKeys)))
 	}
 	if v, ok := vals.get("_type"); ok {
-		bl.set(model.PropType, v, b.attr("_type").Range)
+		bl.set(model.PropType, v, b.rangeOfAttr("_type"))
 		return
 	}
 	targetType, _ := target[model.PropType].(string)
 	switch {
 	case srcType == "":
-		bl.errorf(b.attr("from").Expr.Range(), "Cannot derive relationship _type", "from is the key %q, which is not an entity of this configuration, so the default _type cannot be derived. Set _type explicitly.", srcKey)
+		bl.errorf(b.exprRangeOf("from"), "Cannot derive relationship _type", "from is the key %q, which is not an entity of this configuration, so the default _type cannot be derived. Set _type explicitly.", srcKey)
 	case targetType == "":
-		bl.errorf(targetAttr.Expr.Range(), "Cannot derive relationship _type", "target has no _type string, so the default _type cannot be derived. Set target._type, or _type explicitly.")
+		bl.errorf(b.exprRangeOf("target"), "Cannot derive relationship _type", "target has no _type string, so the default _type cannot be derived. Set target._type, or _type explicitly.")
 	default:
 		bl.setString(model.PropType, RelationshipType(srcType, cls, targetType))
 	}

@@ -95,7 +95,9 @@ func TestInstancesOfObject(t *testing.T) {
 		t.Fatal(diags)
 	}
 	_, battrs, _ := attributesAndLifecycle(f.Body.(*hclsyntax.Body).Blocks[0].Body)
-	b := &objectBlock{kind: model.KindEntity, objectBody: objectBody{attrs: battrs, forEach: true}}
+	body := new(bodyBuilder).build(battrs)
+	body.forEach = true
+	b := &objectBlock{kind: model.KindEntity, objectBody: body}
 	e := &evaluator{}
 	n := &node{obj: b, refLocals: []*localValue{l}}
 	insts, diags := e.instances(b, &lazyContext{e: e, n: n})

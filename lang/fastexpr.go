@@ -308,22 +308,22 @@ type compiler struct {
 	keyVar, valVar string
 }
 
-// compileAttrs compiles every attribute of an object block except for_each, in attrNames
-// order; a nil entry means the attribute is evaluated by hcl.
+// compileAttrs compiles every attribute of an object block except for_each and the
+// constants, in name order; a nil entry means the attribute is a constant or is evaluated by
+// hcl.
 func (e *evaluator) compileAttrs(n *node) []compiledAttr {
 	b := n.obj
 	c := compiler{e: e, n: n, each: b.forEach}
-	out := make([]compiledAttr, len(b.attrs))
+	out := make([]compiledAttr, len(b.names))
 	if fastPathOff {
 		return out
 	}
 	endpointAttrs := b.kind == model.KindRelationship || b.kind == model.KindMappedRelationship
-	for i := range b.attrs {
-		name := b.attrs[i].Name
-		if name == "for_each" {
-			continue
+	for i, name := range b.names {
+		expr := b.attrs[i].expr
+		if name == "for_each" || expr == nil {
+			continue // a constant: evalInstance takes its value as it is
 		}
-		expr := b.attrs[i].Expr
 		if endpointAttrs && (name == "from" || name == "to" && b.kind == model.KindRelationship) {
 			if ep := c.endpoint(expr); ep != nil {
 				out[i].endpoint = ep
@@ -343,6 +343,8 @@ func (c compiler) compile(expr hcl.Expression) fastExpr {
 	switch x := expr.(type) {
 	case *hclsyntax.LiteralValueExpr:
 		return fastConst{x.Val}
+	case *constExpr:
+		return fastConst{x.val}
 	case *hclsyntax.TemplateWrapExpr:
 		return c.compile(x.Wrapped)
 	case *hclsyntax.TemplateExpr:

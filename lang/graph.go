@@ -43,7 +43,9 @@ func (n *node) expressions() []hcl.Expression {
 		out = append(out, n.local.attr.Expr)
 	case n.obj != nil:
 		for _, a := range n.obj.attrs {
-			out = append(out, a.Expr)
+			if a.expr != nil { // a constant references nothing
+				out = append(out, a.expr)
+			}
 		}
 		if n.obj.preventDestroyExpr != nil {
 			out = append(out, n.obj.preventDestroyExpr)
@@ -61,11 +63,11 @@ func (n *node) endpointTraversals() map[hcl.Range]bool {
 	}
 	out := map[hcl.Range]bool{}
 	for _, name := range []string{"from", "to"} {
-		a := n.obj.attr(name)
-		if a == nil {
+		i, ok := n.obj.attrIndex(name)
+		if !ok || n.obj.attrs[i].expr == nil { // a constant references no entity
 			continue
 		}
-		expr := a.Expr
+		expr := n.obj.attrs[i].expr
 		if ix, ok := expr.(*hclsyntax.IndexExpr); ok {
 			expr = ix.Collection
 		}
@@ -148,11 +150,15 @@ func buildGraph(d *declarations) ([]*node, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	for _, n := range nodes {
 		forEach := n.obj != nil && n.obj.forEach
+		var forEachExpr hcl.Expression
+		if forEach {
+			forEachExpr = n.obj.expr("for_each")
+		}
 		var seenL map[*localValue]bool
 		var seenO map[*objectBlock]bool
 		endpoints := n.endpointTraversals()
 		for _, expr := range n.expressions() {
-			isForEach := forEach && expr == n.obj.attr("for_each").Expr
+			isForEach := forEach && expr == forEachExpr
 			for _, tr := range variables(expr) {
 				ls, os, refDiags := resolveTraversal(d, tr, forEach && !isForEach)
 				if !endpoints[tr.SourceRange()] {

@@ -133,8 +133,5 @@ func TestDecodeBodiesInParallel(t *testing.T) {
 // attrNamesOf lists the names of a block's attributes, in its order.
 func attrNamesOf(b *objectBlock) []string {
 	var names []string
-	for _, a := range b.attrs {
-		names = append(names, a.Name)
-	}
-	return names
+	return append(names, b.names...)
 }
