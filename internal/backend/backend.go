@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/j1hcl/j1hcl/internal/encryption"
+	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/state"
 )
 
@@ -65,6 +66,12 @@ func (e *LockIDError) Error() string {
 
 // ReadState reads and decodes the state b holds. No state is an error wrapping ErrNoState.
 func ReadState(ctx context.Context, b Backend) (*state.File, error) {
+	return ReadStateShared(ctx, b, nil)
+}
+
+// ReadStateShared is ReadState for a state about to be compared with like (nil: none): the
+// recorded objects equal to like's share their properties (see state.DecodeShared).
+func ReadStateShared(ctx context.Context, b Backend, like *model.Graph) (*state.File, error) {
 	data, err := b.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read state from %s: %w", b, err)
@@ -72,7 +79,11 @@ func ReadState(ctx context.Context, b Backend) (*state.File, error) {
 	if encryption.IsSealed(data) {
 		return nil, fmt.Errorf("the state in %s is encrypted: give its passphrase with an encryption block or J1HCL_STATE_PASSPHRASE", b)
 	}
-	return state.Decode(data, b.String())
+	var sh *state.Shared
+	if like != nil && like.Len() > 0 {
+		sh = state.ShareWith(like)
+	}
+	return state.DecodeShared(data, b.String(), sh)
 }
 
 // WriteState encodes f and stores it in b.

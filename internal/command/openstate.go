@@ -12,6 +12,7 @@ import (
 	"github.com/j1hcl/j1hcl/internal/apply"
 	"github.com/j1hcl/j1hcl/internal/backend"
 	"github.com/j1hcl/j1hcl/internal/crash"
+	"github.com/j1hcl/j1hcl/internal/model"
 	"github.com/j1hcl/j1hcl/internal/state"
 	"github.com/j1hcl/j1hcl/lang"
 )
@@ -30,6 +31,9 @@ type openOptions struct {
 	// settings are the configuration's backend and encryption blocks when the command has
 	// loaded the configuration already; nil reads them.
 	settings *lang.StateSettings
+	// like is the graph the state is read to be compared with, if any: the recorded objects
+	// equal to its objects share their properties (see state.DecodeShared).
+	like *model.Graph
 }
 
 // openedState is a state opened by openState. Release it when done; releasing twice is
@@ -83,7 +87,7 @@ func (m *meta) openState(ctx context.Context, a stateArgs, o openOptions) (*open
 			s.release()
 		}
 	}()
-	f, err := backend.ReadState(ctx, s.store)
+	f, err := backend.ReadStateShared(ctx, s.store, o.like)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if o.mustExist {

@@ -119,7 +119,7 @@ func (m *meta) makePlan(ctx context.Context, a planArgs, operation string, pendi
 	// The state is read after the configuration is evaluated, not alongside: the two at once
 	// would hold both graphs and the evaluation's intermediate values in memory together.
 	start := time.Now()
-	st, err := m.openState(ctx, a.state, openOptions{operation: operation, target: &l.target, pendingWait: pendingWait, settings: &l.cfg.State})
+	st, err := m.openState(ctx, a.state, openOptions{operation: operation, target: &l.target, pendingWait: pendingWait, settings: &l.cfg.State, like: l.cfg.Graph})
 	if err != nil {
 		return nil, err
 	}

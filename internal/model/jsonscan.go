@@ -40,6 +40,8 @@ type JSONScanner struct {
 	sizeHints [16]struct{ object, list int }
 	// verbatim keeps numbers as written (see KeepNumbers).
 	verbatim bool
+	// scratch holds the last string that had escapes, decoded (see stringBytes).
+	scratch []byte
 }
 
 // stringCacheSize is the number of slots of the string value cache (a power of two).
@@ -295,13 +297,19 @@ func (s *JSONScanner) literal(word string) error {
 	return s.Unexpected("where a value should be")
 }
 
-// str parses a string value.
+// Str parses a string value.
 func (s *JSONScanner) Str(context string) (string, error) {
-	if s.Peek() != '"' {
-		return "", s.Unexpected("where " + context + " (a string) should be")
-	}
-	b, err := s.stringBytes()
+	b, err := s.StrBytes(context)
 	return string(b), err
+}
+
+// StrBytes parses a string value, like Str, but returns its bytes without copying them: they
+// are valid until the scanner reads another string, and must not be modified.
+func (s *JSONScanner) StrBytes(context string) ([]byte, error) {
+	if s.Peek() != '"' {
+		return nil, s.Unexpected("where " + context + " (a string) should be")
+	}
+	return s.stringBytes()
 }
 
 // name parses an object member name, interned: the same few names repeat in every object.
@@ -321,7 +329,8 @@ func (s *JSONScanner) name() (string, error) {
 }
 
 // stringBytes parses a string at s.pos (which holds '"'). The result aliases the input when
-// the string has no escapes, so callers copy it (string conversion) before keeping it.
+// the string has no escapes, and the scanner's scratch buffer otherwise: callers copy it
+// (string conversion) before keeping it, and before reading another string.
 func (s *JSONScanner) stringBytes() ([]byte, error) {
 	start := s.pos + 1
 	ascii := true
@@ -346,7 +355,8 @@ func (s *JSONScanner) stringBytes() ([]byte, error) {
 // slowString decodes a string with escapes or invalid UTF-8 the way encoding/json does:
 // invalid bytes and lone surrogates become U+FFFD.
 func (s *JSONScanner) slowString(start int) ([]byte, error) {
-	out := make([]byte, 0, 64)
+	out := s.scratch[:0]
+	defer func() { s.scratch = out[:0] }()
 	i := start
 	for i < len(s.data) {
 		c := s.data[i]

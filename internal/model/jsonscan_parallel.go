@@ -19,6 +19,13 @@ var parallelArrayMin = 4096
 // The outcome is Array's: the error returned is the one of the first element that has one,
 // and a list the quick pass cannot delimit (malformed) or a short one is parsed by Array.
 func ParseArray[T any](s *JSONScanner, context string, elem func(s *JSONScanner, i int) (T, error)) ([]T, error) {
+	return ParseArrayPer(s, context, func() func(s *JSONScanner, i int) (T, error) { return elem })
+}
+
+// ParseArrayPer is ParseArray for an element parser with state of its own, such as a
+// position in a sorted list: newElem is called once for each goroutine, and the parser it
+// returns parses that goroutine's share of the list, a range of consecutive elements, in order.
+func ParseArrayPer[T any](s *JSONScanner, context string, newElem func() func(s *JSONScanner, i int) (T, error)) ([]T, error) {
 	workers := runtime.GOMAXPROCS(0)
 	var starts []int
 	end, ok := 0, false
@@ -26,6 +33,7 @@ func ParseArray[T any](s *JSONScanner, context string, elem func(s *JSONScanner,
 		starts, end, ok = elementStarts(s.data, s.pos)
 	}
 	if !ok || len(starts) < parallelArrayMin {
+		elem := newElem()
 		list := []T{}
 		err := s.Array(context, func(i int) error {
 			v, err := elem(s, i)
@@ -51,6 +59,7 @@ func ParseArray[T any](s *JSONScanner, context string, elem func(s *JSONScanner,
 		}
 		sc := &JSONScanner{data: s.data, pos: starts[lo], depth: s.depth, names: make(map[string]string, 64),
 			strings: new([stringCacheSize]cachedString), verbatim: s.verbatim}
+		elem := newElem()
 		crash.GoWait(&wg, func() {
 			for i := lo; i < hi; i++ {
 				sc.pos = starts[i]

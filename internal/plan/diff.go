@@ -2,7 +2,6 @@ package plan
 
 import (
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -245,7 +244,7 @@ func pairList(desired, prior []*model.Object) *pairing {
 		}
 		j := 0
 		for i := lo; i < hi && j < len(pKeys); i++ {
-			j = seek(pKeys, j, dKeys[i])
+			j = model.SeekKey(pKeys, j, dKeys[i])
 			if j < len(pKeys) && pKeys[j] == dKeys[i] {
 				// A _key an earlier run matched is created again, as through the index.
 				if !matched[j] {
@@ -278,21 +277,6 @@ func keyRuns(objs []*model.Object) (keys []string, runs []int) {
 		}
 	}
 	return keys, runs
-}
-
-// seek returns the first position from j on whose key is not below key, in sorted keys:
-// galloping, so that a run of desired keys costs what its gaps in prior do, not prior's length.
-func seek(keys []string, j int, key string) int {
-	if j >= len(keys) || keys[j] >= key {
-		return j
-	}
-	step := 1
-	for j+step < len(keys) && keys[j+step] < key {
-		j += step
-		step *= 2
-	}
-	hi := min(j+step, len(keys)-1) + 1
-	return j + 1 + sort.SearchStrings(keys[j+1:hi], key)
 }
 
 // pairIndexed pairs through an index of prior, for lists out of _key order or where a _key

@@ -72,6 +72,22 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeShared is BenchmarkDecode for a plan that changes nothing: every recorded
+// object is decoded against the configuration's equal one (a graph of its own, as a
+// configuration's is), sharing included.
+func BenchmarkDecodeShared(b *testing.B) {
+	data := mustEncode(b, benchFile(b))
+	like := benchGraph(100_000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := DecodeShared(data, "state.json", ShareWith(like)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkWrite(b *testing.B) {
 	f := benchFile(b)
 	path := filepath.Join(b.TempDir(), "j1hcl.state.json")

@@ -40,8 +40,15 @@ func Read(path string) (*File, error) {
 //     "integration_instance_id" string instead of a "target" object, and there was no
 //     pending_job.
 //   - 1: the current format.
-func Decode(data []byte, name string) (*File, error) {
-	f, err := decode(data)
+func Decode(data []byte, name string) (*File, error) { return DecodeShared(data, name, nil) }
+
+// DecodeShared is Decode for a state about to be compared with a graph (see ShareWith): a
+// recorded object equal to one of its objects, to the spelling of every value, is given that
+// object's properties instead of a copy of its own, and its address too when they are the
+// same. A plan of a million unchanged objects then neither builds a million maps nor
+// compares them. sh may be nil.
+func DecodeShared(data []byte, name string, sh *Shared) (*File, error) {
+	f, err := decode(data, sh)
 	if err == nil {
 		return f, nil
 	}
@@ -90,7 +97,7 @@ type member struct {
 	offset int
 }
 
-func decode(data []byte) (*File, error) {
+func decode(data []byte, sh *Shared) (*File, error) {
 	s := model.NewJSONScanner(data)
 	f := &File{Entities: []Entry{}, Relationships: []Entry{}}
 	version := int64(-1)
@@ -128,9 +135,9 @@ func decode(data []byte) (*File, error) {
 				f.PendingJob, err = decodePendingJob(s)
 			}
 		case "entities":
-			f.Entities, err = decodeEntries(s, name)
+			f.Entities, err = decodeEntries(s, name, sh.entities())
 		case "relationships":
-			f.Relationships, err = decodeEntries(s, name)
+			f.Relationships, err = decodeEntries(s, name, sh.relationships())
 		default:
 			// Judged below, once the format version is known.
 			_, err = s.Value()
@@ -277,9 +284,9 @@ func decodePendingJob(s *model.JSONScanner) (*PendingJob, error) {
 		case "recorded_at":
 			p.RecordedAt, err = timestamp(s, "pending_job.recorded_at")
 		case "entities":
-			p.Entities, err = decodeEntries(s, "pending_job.entities")
+			p.Entities, err = decodeEntries(s, "pending_job.entities", nil)
 		case "relationships":
-			p.Relationships, err = decodeEntries(s, "pending_job.relationships")
+			p.Relationships, err = decodeEntries(s, "pending_job.relationships", nil)
 		default:
 			return s.Errorf(offset, "unknown field %q in pending_job (want id, sync_mode, recorded_at, entities, relationships)", name)
 		}
@@ -317,10 +324,11 @@ func checkTimestamp(name, v string) error {
 
 // decodeEntries parses a list of entries, checks every object has a _key and no _key repeats,
 // and sorts the list.
-func decodeEntries(s *model.JSONScanner, what string) ([]Entry, error) {
+func decodeEntries(s *model.JSONScanner, what string, sh *model.Sharing) ([]Entry, error) {
 	// A state of a million objects is parsed on all CPUs: each entry stands alone.
-	list, err := model.ParseArray(s, what, func(s *model.JSONScanner, i int) (Entry, error) {
-		return decodeEntry(s, what, i)
+	list, err := model.ParseArrayPer(s, what, func() func(*model.JSONScanner, int) (Entry, error) {
+		d := entryDecoder{what: what, sh: sh}
+		return d.decode
 	})
 	if err != nil {
 		return nil, err
@@ -328,10 +336,20 @@ func decodeEntries(s *model.JSONScanner, what string) ([]Entry, error) {
 	return canonicalEntries(list, what, true)
 }
 
-// decodeEntry parses entry i of a list of entries.
-func decodeEntry(s *model.JSONScanner, what string, i int) (Entry, error) {
+// entryDecoder parses the entries of one list, or of a consecutive part of one, in order.
+type entryDecoder struct {
+	what string
+	sh   *model.Sharing
+	cur  int    // position in sh
+	addr []byte // the address being read
+}
+
+// decode parses entry i of the list.
+func (d *entryDecoder) decode(s *model.JSONScanner, i int) (Entry, error) {
+	what := d.what
 	start := s.Offset()
 	var e Entry
+	var shared *model.Object
 	hasAddress := false
 	objectOffset := -1
 	err := s.Object("an entry", func(name string, offset int) error {
@@ -341,15 +359,15 @@ func decodeEntry(s *model.JSONScanner, what string, i int) (Entry, error) {
 				return s.Errorf(offset, "%s[%d]: field \"address\" appears twice", what, i)
 			}
 			hasAddress = true
-			var err error
-			e.Address, err = s.Str("address")
+			b, err := s.StrBytes("address")
+			d.addr = append(d.addr[:0], b...)
 			return err
 		case "object":
 			if objectOffset >= 0 {
 				return s.Errorf(offset, "%s[%d]: field \"object\" appears twice", what, i)
 			}
 			objectOffset = s.Offset()
-			v, err := s.Value()
+			v, o, err := s.ValueShared(d.sh, &d.cur)
 			if err != nil {
 				return err
 			}
@@ -357,7 +375,7 @@ func decodeEntry(s *model.JSONScanner, what string, i int) (Entry, error) {
 			if !ok {
 				return s.Errorf(objectOffset, "%s[%d].object is a %s, not an object", what, i, model.TypeName(v))
 			}
-			e.Object = m
+			e.Object, shared = m, o
 			return nil
 		case "sensitive":
 			if e.Sensitive != nil {
@@ -380,6 +398,11 @@ func decodeEntry(s *model.JSONScanner, what string, i int) (Entry, error) {
 	}
 	if k, ok := e.Object[model.PropKey].(string); !ok || k == "" {
 		return Entry{}, s.Errorf(objectOffset, "%s[%d].object has no _key: every recorded object is identified by its _key", what, i)
+	}
+	if shared != nil && shared.Address == string(d.addr) {
+		e.Address = shared.Address
+	} else if hasAddress {
+		e.Address = string(d.addr)
 	}
 	return e, nil
 }
