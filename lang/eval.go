@@ -35,6 +35,11 @@ type evaluator struct {
 	// forEachLocal holds the instances of for_each = local.NAME, for the next block with
 	// the same for_each, or from the local's own {for ...} evaluation. Nothing writes to them.
 	forEachLocal map[*localValue][]instance
+	// compiledBuf and serial are what one object block's evaluation uses and none after
+	// it reads, kept for the next block: a million blocks of one instance would otherwise
+	// each allocate them.
+	compiledBuf []compiledAttr
+	serial      scratch
 }
 
 // blockValue is what entity.R.N (or relationship.N) evaluates to.
@@ -405,8 +410,8 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 	if lazy {
 		refs = make([]entityRef, len(insts))
 	}
-	run := func(lo, hi int) {
-		sc := newScratch(lctx, b, compiled)
+	run := func(lo, hi int, sc *scratch) {
+		sc.reset(lctx, b, compiled)
 		slab := make([]model.Object, hi-lo) // one allocation for the chunk's objects
 		for i := lo; i < hi; i++ {
 			objs[i], vals[i], instDiags[i] = e.evalInstance(b, sc, &insts[i], &slab[i-lo])
@@ -417,7 +422,7 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 	}
 	workers := runtime.GOMAXPROCS(0)
 	if len(insts) < 2*parallelThreshold || workers < 2 {
-		run(0, len(insts))
+		run(0, len(insts), &e.serial)
 	} else {
 		var wg sync.WaitGroup
 		chunk := (len(insts) + workers - 1) / workers
@@ -426,7 +431,7 @@ func (e *evaluator) evalObjectBlock(n *node) hcl.Diagnostics {
 			wg.Add(1)
 			crash.Go(func() {
 				defer wg.Done()
-				run(lo, hi)
+				run(lo, hi, new(scratch))
 			})
 		}
 		wg.Wait()
@@ -649,9 +654,23 @@ type scratch struct {
 	next []int
 }
 
-func newScratch(lctx *lazyContext, b *objectBlock, compiled []compiledAttr) *scratch {
+// reset readies sc for the instances of block b, reusing its slices.
+func (sc *scratch) reset(lctx *lazyContext, b *objectBlock, compiled []compiledAttr) {
 	n := len(b.names)
-	return &scratch{lctx: lctx, compiled: compiled, vals: make([]cty.Value, n), eps: make([]*entityRef, n), next: make([]int, n)}
+	sc.lctx, sc.compiled, sc.child = lctx, compiled, nil
+	sc.vals = resized(sc.vals, n)
+	sc.eps = resized(sc.eps, n)
+	sc.next = resized(sc.next, n)
+}
+
+// resized returns s with length n, zeroed, reusing its array when it is large enough.
+func resized[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 // context returns the context hcl evaluates the instance's expressions in.

@@ -310,11 +310,12 @@ type compiler struct {
 
 // compileAttrs compiles every attribute of an object block except for_each and the
 // constants, in name order; a nil entry means the attribute is a constant or is evaluated by
-// hcl.
+// hcl. The slice is the evaluator's, valid until the next block's compileAttrs.
 func (e *evaluator) compileAttrs(n *node) []compiledAttr {
 	b := n.obj
 	c := compiler{e: e, n: n, each: b.forEach}
-	out := make([]compiledAttr, len(b.names))
+	e.compiledBuf = resized(e.compiledBuf, len(b.names))
+	out := e.compiledBuf
 	if fastPathOff {
 		return out
 	}
