@@ -1,9 +1,7 @@
 package model
 
 import (
-	"cmp"
 	"encoding/json"
-	"slices"
 	"sort"
 )
 
@@ -19,21 +17,12 @@ type Sharing struct {
 }
 
 // NewSharing returns the sharing of objs (in any order). Of two objects with one _key, the
-// first is offered: sharing only ever hands out properties equal to what was decoded, so
-// which one is offered changes nothing but what can be shared.
+// first in SortObjects' order is offered: sharing only ever hands out properties equal to
+// what was decoded, so which one is offered changes nothing but what can be shared.
 func NewSharing(objs []*Object) *Sharing {
-	type keyed struct {
-		key string
-		obj *Object
-	}
-	ks := make([]keyed, len(objs))
-	for i, o := range objs {
-		ks[i] = keyed{o.Key(), o}
-	}
-	// A configuration's objects come in long runs in _key order (a block's instances):
-	// merging the runs costs a pass per doubling of the run length, a sort of the whole would
-	// compare every key log(n) times.
-	mergeRuns(ks, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	ks := keyedObjects(objs)
+	// A configuration's objects come in long runs in _key order (a block's instances).
+	SortRuns(ks, compareKeyed)
 	sh := &Sharing{keys: make([]string, 0, len(ks)), objs: make([]*Object, 0, len(ks))}
 	for i, k := range ks {
 		if i > 0 && k.key == ks[i-1].key {
@@ -43,58 +32,6 @@ func NewSharing(objs []*Object) *Sharing {
 		sh.objs = append(sh.objs, k.obj)
 	}
 	return sh
-}
-
-// mergeRuns sorts s stably by merging its ascending runs, pairwise, until one is left: linear
-// for input already in order, n·log(runs) otherwise.
-func mergeRuns[T any](s []T, compare func(a, b T) int) {
-	var starts []int
-	for i := range s {
-		if i == 0 || compare(s[i-1], s[i]) > 0 {
-			starts = append(starts, i)
-		}
-	}
-	if len(starts) <= 1 {
-		return
-	}
-	if len(starts) > len(s)/8 {
-		// Short runs: a merge pass per doubling costs what the sort does, with more copying.
-		slices.SortStableFunc(s, compare)
-		return
-	}
-	src, dst := s, make([]T, len(s))
-	for len(starts) > 1 {
-		next := starts[:0:0]
-		for r := 0; r < len(starts); r += 2 {
-			lo := starts[r]
-			mid, hi := len(s), len(s)
-			if r+1 < len(starts) {
-				mid = starts[r+1]
-			}
-			if r+2 < len(starts) {
-				hi = starts[r+2]
-			}
-			next = append(next, lo)
-			i, j, k := lo, mid, lo
-			for i < mid && j < hi {
-				if compare(src[j], src[i]) < 0 {
-					dst[k] = src[j]
-					j++
-				} else {
-					dst[k] = src[i]
-					i++
-				}
-				k++
-			}
-			k += copy(dst[k:], src[i:mid])
-			copy(dst[k:], src[j:hi])
-		}
-		starts = next
-		src, dst = dst, src
-	}
-	if &src[0] != &s[0] {
-		copy(s, src)
-	}
 }
 
 // find returns the object of key, or nil. cur is the caller's position: a decoder reading

@@ -197,9 +197,9 @@ func TestSharingFind(t *testing.T) {
 	}
 }
 
-// TestMergeRuns checks the sort against slices.SortStableFunc on inputs with few and many
-// runs, ties included.
-func TestMergeRuns(t *testing.T) {
+// TestSortRuns checks the sort against slices.SortStableFunc on inputs of few and many runs,
+// ties included.
+func TestSortRuns(t *testing.T) {
 	type item struct{ key, seq int }
 	byKey := func(a, b item) int { return a.key - b.key }
 	inputs := map[string][]int{
@@ -221,7 +221,7 @@ func TestMergeRuns(t *testing.T) {
 			}
 			want := slices.Clone(got)
 			slices.SortStableFunc(want, byKey)
-			mergeRuns(got, byKey)
+			SortRuns(got, byKey)
 			if !slices.Equal(got, want) {
 				t.Fatalf("got %v, want %v", got, want)
 			}

@@ -237,25 +237,35 @@ func (g *Graph) SortByKey() {
 // SortObjects orders objects by _key, then by address. Keys are looked up once per object,
 // not once per comparison: this sorts 200,000 objects on every plan.
 func SortObjects(objs []*Object) {
-	type keyed struct {
-		key string
-		obj *Object
-	}
-	ks := make([]keyed, len(objs))
-	for i, o := range objs {
-		ks[i] = keyed{o.Key(), o}
-	}
+	ks := keyedObjects(objs)
 	// Keys are unique in any graph that passed validation, and key+address always is, so an
 	// unstable sort gives the same order as a stable one.
-	slices.SortFunc(ks, func(a, b keyed) int {
-		if c := strings.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return strings.Compare(a.obj.Address, b.obj.Address)
-	})
+	slices.SortFunc(ks, compareKeyed)
 	for i := range ks {
 		objs[i] = ks[i].obj
 	}
+}
+
+// keyedObject is an object with its _key, looked up once.
+type keyedObject struct {
+	key string
+	obj *Object
+}
+
+func keyedObjects(objs []*Object) []keyedObject {
+	ks := make([]keyedObject, len(objs))
+	for i, o := range objs {
+		ks[i] = keyedObject{o.Key(), o}
+	}
+	return ks
+}
+
+// compareKeyed is SortObjects' order.
+func compareKeyed(a, b keyedObject) int {
+	if c := strings.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return strings.Compare(a.obj.Address, b.obj.Address)
 }
 
 // Index maps _key to object for one list. Later duplicates do not replace earlier ones.

@@ -270,38 +270,22 @@ func CheckTargets(mode string, targets []string) error {
 
 // sortChanges orders changes by kind, address and key, in place. Changes mostly arrive as a
 // few runs already in order (one per block, for_each instances in key order), so it merges
-// those runs, as a permutation of indexes, then moves each (large) Change once by following the
-// permutation's cycles: no copy of the list, and linear time when there are few runs. Changes
-// already in order are left as they are.
+// those runs (model.SortRuns), as a permutation of indexes, then moves each (large) Change once
+// by following the permutation's cycles: no copy of the list, and linear time when there are
+// few runs. Changes already in order are left as they are.
 func sortChanges(cs []Change) {
-	bounds := []int32{0} // where each run in order starts, then len(cs)
-	for i := 1; i < len(cs); i++ {
-		if compareChanges(&cs[i-1], &cs[i]) > 0 {
-			bounds = append(bounds, int32(i))
-		}
+	sorted := true
+	for i := 1; i < len(cs) && sorted; i++ {
+		sorted = compareChanges(&cs[i-1], &cs[i]) <= 0
 	}
-	if len(bounds) == 1 {
+	if sorted {
 		return
 	}
-	bounds = append(bounds, int32(len(cs)))
 	idx := make([]int32, len(cs))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	buf := make([]int32, len(cs))
-	for len(bounds) > 2 { // merge runs pairwise until one is left
-		merged := bounds[:1] // written behind what the loop reads
-		for k := 0; k+1 < len(bounds); k += 2 {
-			lo, mid, hi := bounds[k], bounds[k+1], bounds[k+1]
-			if k+2 < len(bounds) {
-				hi = bounds[k+2]
-			}
-			mergeRuns(buf[lo:hi], idx[lo:mid], idx[mid:hi], cs)
-			merged = append(merged, hi)
-		}
-		bounds = merged
-		idx, buf = buf, idx
-	}
+	model.SortRuns(idx, func(a, b int32) int { return compareChanges(&cs[a], &cs[b]) })
 	// Position i takes the change at idx[i]; each cycle of the permutation is walked once,
 	// marking its positions done as it goes.
 	for i := range idx {
@@ -320,23 +304,6 @@ func sortChanges(cs []Change) {
 			j = k
 		}
 	}
-}
-
-// mergeRuns merges the ordered runs of indexes a and b into dst, a's first among equals.
-func mergeRuns(dst, a, b []int32, cs []Change) {
-	i, j, n := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		if compareChanges(&cs[b[j]], &cs[a[i]]) < 0 {
-			dst[n] = b[j]
-			j++
-		} else {
-			dst[n] = a[i]
-			i++
-		}
-		n++
-	}
-	n += copy(dst[n:], a[i:])
-	copy(dst[n:], b[j:])
 }
 
 func compareChanges(x, y *Change) int {
