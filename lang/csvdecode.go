@@ -111,6 +111,9 @@ func csvRows(rows string, header []string) ([]cty.Value, error) {
 	cr.FieldsPerRecord = len(header)
 	cr.ReuseRecord = true
 	out := make([]cty.Value, 0, strings.Count(rows, "\n")+1)
+	// cty.ObjectVal copies the attributes it is given: one map serves every row (each sets
+	// every name, FieldsPerRecord being the header's length).
+	vals := make(map[string]cty.Value, len(header))
 	for {
 		cols, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -119,7 +122,6 @@ func csvRows(rows string, header []string) ([]cty.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		vals := make(map[string]cty.Value, len(cols))
 		for i, s := range cols {
 			vals[header[i]] = cty.StringVal(s)
 		}

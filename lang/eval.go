@@ -486,6 +486,7 @@ const parallelThreshold = 512
 // builder assembles one object's payload (and, when referenced, its cty value).
 type builder struct {
 	b     *objectBlock
+	sc    *scratch
 	in    instance
 	obj   *model.Object
 	cty   map[string]cty.Value
@@ -536,11 +537,36 @@ func (bl *builder) store(name string, v cty.Value, conv any, err error, marks ct
 	}
 }
 
-func (bl *builder) setString(name, s string) {
-	bl.obj.Props[name] = s
+func (bl *builder) setString(name, s string) { bl.setBoxed(name, s, s) }
+
+// setBoxed sets the string property name to s, given as boxed, an interface value holding s
+// that other objects may share: storing a string in Props otherwise allocates its box, which
+// lives as long as the object.
+func (bl *builder) setBoxed(name string, boxed any, s string) {
+	bl.obj.Props[name] = boxed
 	if bl.cty != nil {
 		bl.cty[name] = cty.StringVal(s)
 	}
+}
+
+// setConst sets the property name from attribute i when the attribute is a constant, and
+// reports whether it did. The constant is converted once per worker and block, and its
+// instances share the converted value (properties are never modified once built).
+func (bl *builder) setConst(i int, name string) bool {
+	v, ok := bl.b.constAt(i)
+	if !ok || fastPathOff || v.IsNull() || v.IsMarked() {
+		return false // set leaves out a null, and reports what cannot be converted
+	}
+	conv := bl.sc.consts[i]
+	if conv == nil {
+		var err error
+		if conv, err = toModel(v); err != nil || conv == nil {
+			return false
+		}
+		bl.sc.consts[i] = conv
+	}
+	bl.setValue(name, conv, v)
+	return true
 }
 
 func (bl *builder) setValue(name string, v any, c cty.Value) {
@@ -565,7 +591,7 @@ func unmark(v cty.Value) (cty.Value, cty.ValueMarks) {
 func (bl *builder) properties(vals attrValues) {
 	meta := metaArguments[bl.b.kind]
 	for i, name := range bl.b.names {
-		if !meta[name] {
+		if !meta[name] && !bl.setConst(i, name) {
 			bl.set(name, vals.v[i], bl.b.attrRangeAt(i))
 		}
 	}
@@ -643,6 +669,16 @@ func (a attrValues) value(name string) cty.Value {
 type scratch struct {
 	lctx     *lazyContext
 	compiled []compiledAttr
+	// consts holds the converted values of the block's constant attributes (see setConst).
+	consts []any
+	// The block's derived string properties, boxed once and shared by its instances while
+	// they stay the same: an entity's default _type, a relationship's _class and _type.
+	entityType any
+	class      boxedString
+	relType    struct {
+		from, class, to string
+		boxed           any
+	}
 	// child holds the current instance's each, made on its first attribute left to hcl.
 	// Each instance has its own: diagnostics keep their context for the "with each.key
 	// as ..." lines they are printed with.
@@ -658,9 +694,25 @@ type scratch struct {
 func (sc *scratch) reset(lctx *lazyContext, b *objectBlock, compiled []compiledAttr) {
 	n := len(b.names)
 	sc.lctx, sc.compiled, sc.child = lctx, compiled, nil
+	sc.consts = resized(sc.consts, n)
+	sc.entityType, sc.class, sc.relType.boxed = nil, boxedString{}, nil
 	sc.vals = resized(sc.vals, n)
 	sc.eps = resized(sc.eps, n)
 	sc.next = resized(sc.next, n)
+}
+
+// boxedString is a string and an interface value holding it, to store in Props.
+type boxedString struct {
+	s     string
+	boxed any
+}
+
+// box returns s boxed, the same box as last time when s is the same.
+func (b *boxedString) box(s string) any {
+	if b.boxed == nil || b.s != s {
+		b.s, b.boxed = s, s
+	}
+	return b.boxed
 }
 
 // resized returns s with length n, zeroed, reusing its array when it is large enough.
@@ -690,7 +742,7 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in *instance, obj 
 	env := fastEnv{in: in}
 	addr := in.address(b)
 	*obj = model.Object{Kind: b.kind, Address: addr, Props: make(model.Properties, len(b.names)+4)}
-	bl := &builder{b: b, in: *in, obj: obj}
+	bl := &builder{b: b, sc: sc, in: *in, obj: obj}
 	if b.needValue && b.fullValue {
 		bl.cty = make(map[string]cty.Value, len(b.names)+4)
 	}
@@ -750,6 +802,11 @@ func (e *evaluator) evalInstance(b *objectBlock, sc *scratch, in *instance, obj 
 	return bl.obj, val, bl.diags
 }
 
+func isString(v any) bool {
+	_, ok := v.(string)
+	return ok
+}
+
 func (e *evaluator) instanceName(bl *builder) string {
 	if bl.in.forEach {
 		return bl.in.key
@@ -760,8 +817,8 @@ func (e *evaluator) instanceName(bl *builder) string {
 func (e *evaluator) buildEntity(bl *builder, vals attrValues) {
 	b := bl.b
 	bl.properties(vals)
-	if v, ok := vals.get("_class"); ok {
-		bl.set(model.PropClass, v, b.rangeOfAttr("_class"))
+	if i, ok := b.attrIndex("_class"); ok && !bl.setConst(i, model.PropClass) {
+		bl.set(model.PropClass, vals.v[i], b.attrRangeAt(i))
 	}
 	if v, ok := vals.get("_key"); ok {
 		bl.set(model.PropKey, v, b.rangeOfAttr("_key"))
@@ -773,11 +830,14 @@ func (e *evaluator) buildEntity(bl *builder, vals attrValues) {
 	if v, ok := vals.get("_type"); ok {
 		bl.set(model.PropType, v, b.rangeOfAttr("_type"))
 	} else {
-		bl.setString(model.PropType, EntityType(b.resource, e.integ.Type))
+		if bl.sc.entityType == nil {
+			bl.sc.entityType = EntityType(b.resource, e.integ.Type)
+		}
+		bl.setBoxed(model.PropType, bl.sc.entityType, bl.sc.entityType.(string))
 	}
 	if _, ok := bl.obj.Props[model.PropDisplayName]; !ok {
-		if name, ok := bl.obj.Props[model.PropName].(string); ok {
-			bl.setValue(model.PropDisplayName, name, bl.cty[model.PropName])
+		if name := bl.obj.Props[model.PropName]; isString(name) {
+			bl.setValue(model.PropDisplayName, name, bl.cty[model.PropName]) // name's own box
 			if bl.obj.Sensitive[model.PropName] {
 				bl.obj.Sensitive[model.PropDisplayName] = true
 			}
@@ -793,16 +853,26 @@ func (bl *builder) classValue(vals attrValues) string {
 		return ""
 	}
 	cls := strings.ToUpper(v.AsString())
-	bl.setString(model.PropClass, cls)
+	bl.setBoxed(model.PropClass, bl.sc.class.box(cls), cls)
 	return cls
 }
 
-// endpoint reads from/to: an entity object (its _key and _type) or a _key string.
-func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, typ string, ok bool) {
+// endpoint reads from/to: an entity object (its _key and _type) or a _key string. boxed
+// holds the key when it can be shared: the entity's own _key property.
+func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, typ string, boxed any, ok bool) {
 	if r := vals.endpointObject(name); r != nil {
 		// What endpointValue(r.obj) gives the cases below.
-		return r.key, r.typ, true
+		if k := r.obj.Props[model.PropKey]; k == any(r.key) {
+			boxed = k
+		}
+		return r.key, r.typ, boxed, true
 	}
+	key, typ, ok = e.endpointValue(bl, vals, name)
+	return key, typ, key, ok
+}
+
+// endpointValue is endpoint for an attribute the fast path did not resolve.
+func (e *evaluator) endpointValue(bl *builder, vals attrValues, name string) (key, typ string, ok bool) {
 	v, _ := vals.value(name).Unmark()
 	switch {
 	case v.IsNull():
@@ -832,14 +902,14 @@ func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, ty
 func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 	b := bl.b
 	cls := bl.classValue(vals)
-	fromKey, fromType, ok1 := e.endpoint(bl, vals, "from")
-	toKey, toType, ok2 := e.endpoint(bl, vals, "to")
+	fromKey, fromType, fromBoxed, ok1 := e.endpoint(bl, vals, "from")
+	toKey, toType, toBoxed, ok2 := e.endpoint(bl, vals, "to")
 	if cls == "" || !ok1 || !ok2 {
 		return
 	}
 	bl.properties(vals)
-	bl.setString(model.PropFromKey, fromKey)
-	bl.setString(model.PropToKey, toKey)
+	bl.setBoxed(model.PropFromKey, fromBoxed, fromKey)
+	bl.setBoxed(model.PropToKey, toBoxed, toKey)
 	for _, end := range [...][2]string{{"from", model.PropFromKey}, {"to", model.PropToKey}} {
 		if vals.value(end[0]).IsMarked() { // a key from a sensitive variable
 			if bl.obj.Sensitive == nil {
@@ -863,7 +933,12 @@ func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 		// range; in PATCH mode, where such keys are allowed, it asks for an explicit _type.
 		return
 	}
-	bl.setString(model.PropType, RelationshipType(fromType, cls, toType))
+	rt := &bl.sc.relType
+	if rt.boxed == nil || rt.from != fromType || rt.class != cls || rt.to != toType {
+		rt.from, rt.class, rt.to = fromType, cls, toType
+		rt.boxed = RelationshipType(fromType, cls, toType)
+	}
+	bl.setBoxed(model.PropType, rt.boxed, rt.boxed.(string))
 }
 
 // normalizeString is cty.NormalizeString, which leaves ASCII text as it is, without its
@@ -918,7 +993,7 @@ func DefaultTargetFilterKeys() []any { return []any{[]any{model.PropType, model.
 func (e *evaluator) buildMapped(bl *builder, vals attrValues) {
 	b := bl.b
 	cls := bl.classValue(vals)
-	srcKey, srcType, ok := e.endpoint(bl, vals, "from")
+	srcKey, srcType, _, ok := e.endpoint(bl, vals, "from")
 	if cls == "" || !ok {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -564,6 +565,88 @@ relationship "self" {
 		s := byAddr[fmt.Sprintf(`relationship.self["h%02d"]`, i)]
 		if s == nil || s.Props["_fromEntityKey"] != host(i) || s.Props["_toEntityKey"] != host(0) {
 			t.Errorf("self h%02d = %v, want %s -> %s", i, s, host(i), host(0))
+		}
+	}
+}
+
+// TestDerivedPropertiesPerInstance checks the properties an instance derives (a relationship's
+// _class, _type and _key, an entity's default _type and displayName) when they change from
+// one instance of a block to the next: each worker reuses the last one while it stays the same.
+func TestDerivedPropertiesPerInstance(t *testing.T) {
+	src := `
+locals {
+  xs = { for i in range(40) : format("x%02d", i) => i }
+}
+entity "team" "t" {
+  _class = "Team"
+  name   = "t"
+}
+entity "user" "u" {
+  _class = "User"
+  name   = "u"
+}
+entity "source" "all" {
+  for_each = local.xs
+  _class   = "Resource"
+  _type    = each.value % 2 == 0 ? "even_source" : "odd_source"
+  name     = each.key
+}
+entity "host" "all" {
+  for_each = local.xs
+  _class   = "Host"
+  name     = each.key
+  tags     = ["fixed", "list"]
+}
+relationship "mixed" {
+  for_each = local.xs
+  _class   = each.value % 3 == 0 ? "has" : "OWNS"
+  from     = each.value % 2 == 0 ? entity.team.t : entity.user.u
+  to       = entity.host.all[each.key]
+}
+relationship "typed" {
+  for_each = local.xs
+  _class   = "USES"
+  from     = entity.source.all[each.key]
+  to       = entity.host.all[each.key]
+}
+`
+	cfg, diags := load(t, map[string]string{"main.hcl": integ + src}, lang.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	byAddr := map[string]*model.Object{}
+	for _, o := range cfg.Graph.All() {
+		byAddr[o.Address] = o
+	}
+	for i := range 40 {
+		host := byAddr[fmt.Sprintf(`entity.host.all["x%02d"]`, i)]
+		if host == nil || host.Props["displayName"] != fmt.Sprintf("x%02d", i) || host.Type() != "host_my-billing-acme" ||
+			!reflect.DeepEqual(host.Props["tags"], []any{"fixed", "list"}) {
+			t.Fatalf("host x%02d = %v", i, host)
+		}
+		cls, from, fromType := "OWNS", "billing-acme:user:u", "user_my-billing-acme"
+		if i%3 == 0 {
+			cls = "HAS"
+		}
+		if i%2 == 0 {
+			from, fromType = "billing-acme:team:t", "team_my-billing-acme"
+		}
+		r := byAddr[fmt.Sprintf(`relationship.mixed["x%02d"]`, i)]
+		want := model.Properties{
+			"_class": cls, "_fromEntityKey": from, "_toEntityKey": host.Key(),
+			"_key":  lang.RelationshipKey(from, cls, host.Key()),
+			"_type": lang.RelationshipType(fromType, cls, "host_my-billing-acme"),
+		}
+		if r == nil || !reflect.DeepEqual(r.Props, want) {
+			t.Errorf("mixed x%02d = %v, want %v", i, r, want)
+		}
+		srcType := "odd_source"
+		if i%2 == 0 {
+			srcType = "even_source"
+		}
+		r = byAddr[fmt.Sprintf(`relationship.typed["x%02d"]`, i)]
+		if want := lang.RelationshipType(srcType, "USES", "host_my-billing-acme"); r == nil || r.Type() != want {
+			t.Errorf("typed x%02d = %v, want _type %s", i, r, want)
 		}
 	}
 }
