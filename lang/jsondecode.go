@@ -91,6 +91,11 @@ type jsonDecoder struct {
 	src     string
 	pos     int
 	bounded bool
+	// attrs and elems hold, for each depth, the attributes of the object and the elements of
+	// the list being read there: cty.ObjectVal and cty.TupleVal copy what they are given, so
+	// the objects and lists of one depth, a document's rows, reuse one map and one slice.
+	attrs []map[string]cty.Value
+	elems [][]cty.Value
 }
 
 func (d *jsonDecoder) space() {
@@ -149,7 +154,11 @@ func (d *jsonDecoder) object(depth int) (cty.Value, bool) {
 		d.pos++
 		return cty.EmptyObjectVal, true
 	}
-	attrs := map[string]cty.Value{}
+	for len(d.attrs) <= depth {
+		d.attrs = append(d.attrs, map[string]cty.Value{})
+	}
+	attrs := d.attrs[depth]
+	clear(attrs)
 	for {
 		if d.pos >= len(d.src) || d.src[d.pos] != '"' {
 			return cty.NilVal, false
@@ -198,7 +207,11 @@ func (d *jsonDecoder) array(depth int) (cty.Value, bool) {
 		d.pos++
 		return cty.EmptyTupleVal, true
 	}
-	var elems []cty.Value
+	for len(d.elems) <= depth {
+		d.elems = append(d.elems, nil)
+	}
+	elems := d.elems[depth][:0]
+	defer func() { d.elems[depth] = elems[:0] }()
 	for {
 		v, ok := d.value(depth + 1)
 		if !ok {
@@ -239,10 +252,13 @@ func (d *jsonDecoder) string() (s string, ascii, ok bool) {
 			if !escaped && (ascii || utf8.ValidString(raw)) {
 				return raw[1 : len(raw)-1], ascii, true
 			}
-			if err := json.Unmarshal([]byte(raw), &s); err != nil {
+			// Into a variable of its own: the result's address escaping would cost an
+			// allocation on every call, the plain strings' too.
+			var unquoted string
+			if err := json.Unmarshal([]byte(raw), &unquoted); err != nil {
 				return "", false, false
 			}
-			return s, false, true
+			return unquoted, false, true
 		case c == '\\':
 			escaped, ascii = true, false
 			d.pos += 2
