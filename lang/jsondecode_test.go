@@ -21,6 +21,9 @@ var jsonDecodeCases = []struct {
 	{`"plain"`, true},
 	{`42`, true},
 	{`{"a": null, "b": [null, 1]}`, true},
+	// Rows of one depth share the decoder's map and slice: nothing may carry over.
+	{`[{"a": 1, "b": [1, 2, 3]}, {"a": 2}, {"b": [4]}, {}, {"c": {"d": 1, "e": 2}}, {"c": {"d": 3}}]`, true},
+	{`[[1, 2, 3], [4], [], [[5, 6], [7]], [[8]]]`, true},
 	{`"caf\u00e9 \"quoted\" \\ \/ \n\t \ud83d\ude00"`, true},
 	{`"café"`, true},
 	{"\"cafe\u0301\"", true}, // normalized by cty.StringVal either way
