@@ -86,7 +86,9 @@ type Object struct {
 	// Address is the configuration address, e.g. entity.application.slack or
 	// entity.host.all["web-1"]. It is a label only: identity is the _key.
 	Address string
-	// Props is the upload payload.
+	// Props is the upload payload. It is never modified once the object is built: plans,
+	// states and decoders share one map between objects (see Sharing) and values between
+	// properties.
 	Props Properties
 	// Sensitive names the properties whose values derive from sensitive variables; renderers
 	// show them as "(sensitive value)". Nil for most objects.
