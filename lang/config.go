@@ -81,11 +81,7 @@ func Load(opts Options) (cfg *Config, diags hcl.Diagnostics) {
 	if len(paths) == 0 {
 		return cfg, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No configuration files", Detail: fmt.Sprintf("%s holds no *.hcl or *.hcl.json files. Create one (j1hcl init writes a starter main.hcl), or pass -chdir=DIR.", opts.Dir)}}
 	}
-	blocks := make([]*fileBlocks, len(paths))
-	files, diags := parseFiles(paths, read, func(i int, f *hcl.File) {
-		blocks[i] = readBlocks(f)
-		dropBlocks(f)
-	})
+	files, blocks, diags := loadFiles(paths, read)
 	for i, f := range files {
 		if f != nil {
 			// Diagnostics need only the source text: the syntax tree goes block by block

@@ -22,6 +22,10 @@ import (
 // valid HCL without diagnostics, so the tree is all hclsyntax would return.
 //
 // names interns attribute names and traversal roots across the blocks of a file (nil: none).
+//
+// Load reads object blocks of this same shape without building their tree at all
+// (directParser in direct.go, which shares this parser's steps): a change to the grammar
+// here is one to make there too.
 func fastBlock(src []byte, filename string, start hcl.Pos, names map[string]string) (*hclsyntax.Block, bool) {
 	p := fastParser{src: src, filename: filename, i: 0, line: start.Line, lineStart: -start.Column + 1, base: start.Byte, names: names}
 	for p.i < len(src) && src[p.i] == '\n' {
@@ -273,22 +277,8 @@ func (p *fastParser) value() (hclsyntax.Expression, bool) {
 		t.tmpl = hclsyntax.TemplateExpr{Parts: t.parts[:], SrcRange: rng}
 		return &t.tmpl, true
 	case isDigit(c):
-		n := 0
-		for p.i+n < len(p.src) && isDigit(p.src[p.i+n]) {
-			n++
-		}
-		if p.i+n+1 < len(p.src) && p.src[p.i+n] == '.' && isDigit(p.src[p.i+n+1]) {
-			n++
-			for p.i+n < len(p.src) && isDigit(p.src[p.i+n]) {
-				n++
-			}
-		}
-		if p.i+n < len(p.src) && (isIdentRest(p.src[p.i+n]) || p.src[p.i+n] == '.' || p.src[p.i+n] >= 0x80) {
-			return nil, false // an exponent, or something glued to the number
-		}
-		rng := p.take(n)
-		v, err := cty.ParseNumberVal(p.text(rng))
-		if err != nil {
+		v, rng, ok := p.number()
+		if !ok {
 			return nil, false
 		}
 		return &hclsyntax.LiteralValueExpr{Val: v, SrcRange: rng}, true
@@ -333,4 +323,29 @@ func (p *fastParser) value() (hclsyntax.Expression, bool) {
 		return t, true
 	}
 	return nil, false
+}
+
+// number moves past a number of digits with an optional fraction (p.i is at a digit) and
+// returns its value and range; ok is false when more follows that hclsyntax would read as
+// part of it (an exponent, letters, a second dot).
+func (p *fastParser) number() (cty.Value, hcl.Range, bool) {
+	n := 0
+	for p.i+n < len(p.src) && isDigit(p.src[p.i+n]) {
+		n++
+	}
+	if p.i+n+1 < len(p.src) && p.src[p.i+n] == '.' && isDigit(p.src[p.i+n+1]) {
+		n++
+		for p.i+n < len(p.src) && isDigit(p.src[p.i+n]) {
+			n++
+		}
+	}
+	if p.i+n < len(p.src) && (isIdentRest(p.src[p.i+n]) || p.src[p.i+n] == '.' || p.src[p.i+n] >= 0x80) {
+		return cty.NilVal, hcl.Range{}, false // an exponent, or something glued to the number
+	}
+	rng := p.take(n)
+	v, err := cty.ParseNumberVal(p.text(rng))
+	if err != nil {
+		return cty.NilVal, hcl.Range{}, false
+	}
+	return v, rng, true
 }

@@ -96,6 +96,18 @@ func ParseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
 //
 // then, when set, runs in the goroutine that parsed a file, right after, with its index.
 func parseFiles(paths []string, read func(string) ([]byte, error), then func(int, *hcl.File)) ([]*hcl.File, hcl.Diagnostics) {
+	return readFiles(paths, read, func(i int, name string, src []byte) (*hcl.File, hcl.Diagnostics) {
+		f, diags := ParseFile(name, src)
+		if then != nil {
+			then(i, f)
+		}
+		return f, diags
+	})
+}
+
+// readFiles reads files concurrently as parseFiles describes and hands each one's text to
+// parse, in the goroutine that read it, with its index; the result keeps the input order.
+func readFiles(paths []string, read func(string) ([]byte, error), parse func(i int, name string, src []byte) (*hcl.File, hcl.Diagnostics)) ([]*hcl.File, hcl.Diagnostics) {
 	files := make([]*hcl.File, len(paths))
 	diags := make([]hcl.Diagnostics, len(paths))
 	var wg sync.WaitGroup
@@ -114,10 +126,7 @@ func parseFiles(paths []string, read func(string) ([]byte, error), then func(int
 				}}
 				return
 			}
-			files[i], diags[i] = ParseFile(p, src)
-			if then != nil {
-				then(i, files[i])
-			}
+			files[i], diags[i] = parse(i, p, src)
 		})
 	}
 	wg.Wait()

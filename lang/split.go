@@ -12,7 +12,8 @@ import (
 // copied each time it doubles and scanned by the collector while it lives. A file written
 // as many top-level blocks (what import-json writes) is therefore cut between blocks, each
 // piece parsed on its own from its exact start position, and the pieces' blocks joined into
-// one body. Blocks of the plainest shape skip hclsyntax's lexer altogether (fastblock.go).
+// one body. Blocks of the plainest shape skip hclsyntax's lexer altogether (fastblock.go),
+// and when Load parses, object blocks of that shape skip the syntax tree too (direct.go).
 // Every range comes out identical to a whole-file parse; whenever a piece has any
 // diagnostic, or the cutting scanner meets something it does not fully understand, the file
 // is parsed whole, so diagnostics are exactly those of a whole-file parse.
@@ -344,6 +345,15 @@ func parseNative(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
 // after the last cut are always parsed by hclsyntax: they give the file body its start and
 // end ranges and its navigation.
 func parseChunked(src []byte, filename string) (f *hcl.File, fast int, ok bool) {
+	return parseChunkedWith(src, filename, nil)
+}
+
+// parseChunkedWith is parseChunked, offering each piece between two cuts (one top-level
+// block, blank lines before it) first to direct, when set, with the piece's start position:
+// a piece that direct takes (it returns true) is left out of the file's blocks, as the
+// caller has read it itself (see directFile). The first block and the text after the last
+// cut are never offered.
+func parseChunkedWith(src []byte, filename string, direct func(piece []byte, start hcl.Pos) bool) (f *hcl.File, fast int, ok bool) {
 	cuts, ok := topLevelCuts(src)
 	if !ok || len(cuts) < 2 {
 		return nil, 0, false
@@ -371,6 +381,13 @@ func parseChunked(src []byte, filename string) (f *hcl.File, fast int, ok bool) 
 	names := map[string]string{}
 	for i := 1; i < len(cuts); i++ {
 		from, to := cuts[i-1], cuts[i]
+		if direct != nil && direct(src[from.byte:to.byte], hcl.Pos{Byte: from.byte, Line: from.line, Column: 1}) {
+			if pending.byte < from.byte && !slow(pending, from.byte) {
+				return nil, 0, false
+			}
+			pending = to
+			continue
+		}
 		if fastBlocks {
 			if b, ok := fastBlock(src[from.byte:to.byte], filename, hcl.Pos{Byte: from.byte, Line: from.line, Column: 1}, names); ok {
 				if pending.byte < from.byte && !slow(pending, from.byte) {
