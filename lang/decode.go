@@ -350,6 +350,12 @@ func (bb *bodyBuilder) decodeBody(b *hcl.Block, kind model.Kind) (objectBody, hc
 			ob.preventDestroyExpr = a.Expr
 		}
 	}
+	return ob, ob.complete(b, kind, diags)
+}
+
+// complete derives what an object block's body holds beside its attributes, and appends to
+// diags the arguments its kind requires that it lacks. b is the block's header.
+func (ob *objectBody) complete(b *hcl.Block, kind model.Kind, diags hcl.Diagnostics) hcl.Diagnostics {
 	ob.forEach = ob.has("for_each")
 	if x := ob.expr("properties"); x != nil {
 		ob.propKeyRanges = literalKeyRanges(x)
@@ -367,7 +373,7 @@ func (bb *bodyBuilder) decodeBody(b *hcl.Block, kind model.Kind) (objectBody, hc
 			diags = append(diags, missingArgument(b, "target", kind))
 		}
 	}
-	return ob, diags
+	return diags
 }
 
 // attributesAndLifecycle splits an object block's body into its lifecycle blocks and its

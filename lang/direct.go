@@ -346,24 +346,7 @@ func (d *directParser) finish(h *directHeader, kind model.Kind) bool {
 	}
 	clear(attrs) // the buffer is the next block's: it keeps no expression alive
 	// What decodeBody adds to the body and reports, for a block without a lifecycle block.
-	var diags hcl.Diagnostics
-	ob.forEach = ob.has("for_each")
-	if x := ob.expr("properties"); x != nil {
-		ob.propKeyRanges = literalKeyRanges(x)
-	}
-	if kind != model.KindEntity {
-		for _, req := range []string{"_class", "from"} {
-			if !ob.has(req) {
-				diags = append(diags, missingArgument(&h.block, req, kind))
-			}
-		}
-		if !ob.has("to") && kind == model.KindRelationship {
-			diags = append(diags, missingArgument(&h.block, "to", kind))
-		}
-		if !ob.has("target") && kind == model.KindMappedRelationship {
-			diags = append(diags, missingArgument(&h.block, "target", kind))
-		}
-	}
+	diags := ob.complete(&h.block, kind, nil)
 	d.blocks = append(d.blocks, directBlock{header: h, body: ob, diags: diags})
 	return true
 }
