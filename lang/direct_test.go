@@ -172,18 +172,7 @@ func TestDirectLoadTrickyInputs(t *testing.T) {
 // TestDirectLoadGenerated reads a file like import-json's: every block but the first is
 // read directly, and both routes agree.
 func TestDirectLoadGenerated(t *testing.T) {
-	var src strings.Builder
-	for k := range 1000 {
-		fmt.Fprintf(&src, "entity \"application\" \"app_%d\" {\n  _class    = \"Application\"\n  name      = \"app-%d\"\n  vendor    = \"Vendor %d\"\n  userCount = %d\n  isSso     = %t\n  tags      = [\"tier-%d\", \"generated\"]\n}\n", k, k, k%50, k*7%1000, k%2 == 0, k%3)
-		if k%10 == 0 && k > 0 {
-			fmt.Fprintf(&src, "relationship \"app_%d_uses_app_%d\" {\n  _class = \"USES\"\n  from   = entity.application.app_%d\n  to     = entity.application.app_%d\n}\n", k, k-1, k, k-1)
-		}
-		if k%100 == 50 {
-			fmt.Fprintf(&src, "entity \"application\" \"life_%d\" {\n  _class = \"Application\"\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n", k)
-		}
-		src.WriteString("\n")
-	}
-	n := sameByBothRoutes(t, "apps-000.hcl", []byte(src.String()))
+	n := sameByBothRoutes(t, "apps-000.hcl", generatedBlocks(true))
 	if want := 1000 + 99 - 1; n != want {
 		t.Errorf("the direct route read %d blocks, want %d", n, want)
 	}

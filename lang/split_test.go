@@ -151,18 +151,28 @@ func TestParseChunkedTrickyInputs(t *testing.T) {
 // benchfixture.Blocks's (which imports lang) in pieces and whole: every block but the first
 // takes fastBlock's path.
 func TestParseChunkedGenerated(t *testing.T) {
+	_, fast := sameAsWholeParse(t, "apps-000.hcl", generatedBlocks(false))
+	if want := 1000 + 99 - 1; fast != want {
+		t.Errorf("fastBlock parsed %d blocks, want %d", fast, want)
+	}
+}
+
+// generatedBlocks returns a file of 1,000 entity blocks shaped like benchfixture.Blocks's,
+// with a relationship after every tenth, and, with lifecycles, a block with a lifecycle
+// block after every hundredth from the 50th.
+func generatedBlocks(lifecycles bool) []byte {
 	var src strings.Builder
 	for k := range 1000 {
 		fmt.Fprintf(&src, "entity \"application\" \"app_%d\" {\n  _class    = \"Application\"\n  name      = \"app-%d\"\n  vendor    = \"Vendor %d\"\n  userCount = %d\n  isSso     = %t\n  tags      = [\"tier-%d\", \"generated\"]\n}\n", k, k, k%50, k*7%1000, k%2 == 0, k%3)
 		if k%10 == 0 && k > 0 {
 			fmt.Fprintf(&src, "relationship \"app_%d_uses_app_%d\" {\n  _class = \"USES\"\n  from   = entity.application.app_%d\n  to     = entity.application.app_%d\n}\n", k, k-1, k, k-1)
 		}
+		if lifecycles && k%100 == 50 {
+			fmt.Fprintf(&src, "entity \"application\" \"life_%d\" {\n  _class = \"Application\"\n  lifecycle {\n    prevent_destroy = true\n  }\n}\n", k)
+		}
 		src.WriteString("\n")
 	}
-	_, fast := sameAsWholeParse(t, "apps-000.hcl", []byte(src.String()))
-	if want := 1000 + 99 - 1; fast != want {
-		t.Errorf("fastBlock parsed %d blocks, want %d", fast, want)
-	}
+	return []byte(src.String())
 }
 
 // TestFastBlockShapes checks fastBlock on each value shape it takes and on near misses it
