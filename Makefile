@@ -26,6 +26,8 @@ test: lint test-deps
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzRequestBodies -fuzztime 50000x -fuzzminimizetime 50x ./internal/emulator
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 150000x -fuzzminimizetime 50x ./internal/plan
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzParseArray -fuzztime 50000x -fuzzminimizetime 50x ./internal/model
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzValueShared -fuzztime 100000x -fuzzminimizetime 50x ./internal/model
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzDirectLoad -fuzztime 50000x -fuzzminimizetime 50x ./lang
 
 ## test-deps: install the servers the backend tests start (PostgreSQL, versitygw) if missing.
 test-deps:
@@ -46,6 +48,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzConvert -fuzztime 60s ./internal/importjson
 	$(GO) test -run '^$$' -fuzz FuzzScannerMatchesEncodingJSON -fuzztime 60s ./internal/model
 	$(GO) test -run '^$$' -fuzz FuzzParseArray -fuzztime 60s ./internal/model
+	$(GO) test -run '^$$' -fuzz FuzzValueShared -fuzztime 60s ./internal/model
+	$(GO) test -run '^$$' -fuzz FuzzDirectLoad -fuzztime 60s ./lang
 	$(GO) test -run '^$$' -fuzz FuzzRequestBodies -fuzztime 60s ./internal/emulator
 	$(GO) test -run '^$$' -fuzz FuzzDecodePlanFile -fuzztime 60s ./internal/plan
 
