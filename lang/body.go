@@ -75,7 +75,7 @@ func (bb *bodyBuilder) build(attrs []hcl.Attribute) objectBody {
 		return ob
 	}
 	ob.filename = attrs[0].Range.Filename
-	ob.names = bb.shape(attrs)
+	ob.names = bb.shape(len(attrs), func(i int) string { return attrs[i].Name })
 	ob.attrs = make([]attrExpr, len(attrs))
 	ob.spans = make([]attrSpan, len(attrs))
 	for i := range attrs {
@@ -108,29 +108,35 @@ func compactSpan(filename string, a *hcl.Attribute) (attrSpan, bool) {
 	if a.Range.Filename != filename || er.Filename != filename {
 		return attrSpan{}, false
 	}
+	return spanOf(a.Range.Start, a.Range.End, er)
+}
+
+// spanOf returns the span of an attribute from start to end whose expression is at expr, or
+// false when a position does not fit in a pos32.
+func spanOf(start, end hcl.Pos, expr hcl.Range) (attrSpan, bool) {
 	var s attrSpan
 	var ok [4]bool
-	s.start, ok[0] = compactPos(a.Range.Start)
-	s.end, ok[1] = compactPos(a.Range.End)
-	s.exprStart, ok[2] = compactPos(er.Start)
-	s.exprEnd, ok[3] = compactPos(er.End)
+	s.start, ok[0] = compactPos(start)
+	s.end, ok[1] = compactPos(end)
+	s.exprStart, ok[2] = compactPos(expr.Start)
+	s.exprEnd, ok[3] = compactPos(expr.End)
 	return s, ok == [4]bool{true, true, true, true}
 }
 
-// shape returns the names of attrs, as a slice shared with the earlier blocks of the same
-// names.
-func (bb *bodyBuilder) shape(attrs []hcl.Attribute) []string {
+// shape returns the n names name(0), …, name(n-1), as a slice shared with the earlier blocks
+// of the same names.
+func (bb *bodyBuilder) shape(n int, name func(i int) string) []string {
 	bb.key = bb.key[:0]
-	for i := range attrs {
-		bb.key = append(bb.key, attrs[i].Name...)
+	for i := range n {
+		bb.key = append(bb.key, name(i)...)
 		bb.key = append(bb.key, 0)
 	}
 	if names, ok := bb.shapes[string(bb.key)]; ok {
 		return names
 	}
-	names := make([]string, len(attrs))
-	for i := range attrs {
-		names[i] = attrs[i].Name
+	names := make([]string, n)
+	for i := range n {
+		names[i] = name(i)
 	}
 	if bb.shapes == nil {
 		bb.shapes = map[string][]string{}

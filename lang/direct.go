@@ -146,10 +146,7 @@ type directAttr struct {
 // of fastBlock's shape (see fastBlock for the grammar), and reports whether it did.
 func (d *directParser) block(src []byte, start hcl.Pos) bool {
 	p := fastParser{src: src, filename: d.filename, line: start.Line, lineStart: -start.Column + 1, base: start.Byte, names: d.names}
-	for p.i < len(src) && src[p.i] == '\n' {
-		p.newline()
-	}
-	typeRange, ok := p.ident()
+	typeRange, ok := p.blockType()
 	if !ok {
 		return false
 	}
@@ -166,65 +163,34 @@ func (d *directParser) block(src []byte, start hcl.Pos) bool {
 	h.block.Type = typ
 	h.block.TypeRange = typeRange
 	n := 0
-	// As fastBlock reads labels: each after at least one space.
-	for p.spaces() && p.peek() == '"' {
+	if !p.labels(func(label string, rng hcl.Range) bool {
 		if n == want {
 			return false // Content reports the extra label
 		}
-		label, rng, ok := p.plainString()
-		if !ok {
-			return false
-		}
 		h.labels[n], h.labelRanges[n] = label, rng
 		n++
-	}
-	if n != want || p.peek() != '{' {
+		return true
+	}) || n != want {
 		return false
 	}
 	h.block.Labels = h.labels[:n:n]
 	h.block.LabelRanges = h.labelRanges[:n:n]
 	h.block.DefRange = hcl.RangeBetween(typeRange, h.labelRanges[n-1])
-	p.i++
-	p.spaces()
-	if p.peek() != '\n' {
+	d.attrs = d.attrs[:0]
+	if _, _, ok := p.body(func() bool { return d.attribute(&p) }); !ok {
 		return false
 	}
-	p.newline()
-	d.attrs = d.attrs[:0]
-	for {
-		p.spaces()
-		switch c := p.peek(); {
-		case c == '\n':
-			p.newline()
-			continue
-		case c == '}':
-			p.i++
-			p.spaces()
-			if p.peek() != '\n' || p.i+1 != len(src) {
-				return false
-			}
-			return d.finish(h, kind)
-		}
-		if !d.attribute(&p) {
-			return false
-		}
-	}
+	return d.finish(h, kind)
 }
 
 // attribute reads NAME = VALUE and the newline after it into d.attrs: a constant as its
 // value, anything else fastBlock takes (a traversal, a tuple holding one) as the
 // expression fastBlock builds.
 func (d *directParser) attribute(p *fastParser) bool {
-	nameRange, ok := p.ident()
+	nameRange, _, ok := p.assignment()
 	if !ok {
 		return false
 	}
-	p.spaces()
-	if p.peek() != '=' || p.i+1 < len(p.src) && (p.src[p.i+1] == '=' || p.src[p.i+1] == '>') {
-		return false
-	}
-	p.i++
-	p.spaces()
 	a := directAttr{name: p.name(nameRange), start: nameRange.Start}
 	// A value stays on its line, so going back is resetting the offset.
 	mark := p.i
@@ -243,11 +209,9 @@ func (d *directParser) attribute(p *fastParser) bool {
 		}
 		a.expr, a.exprRange = expr, expr.Range()
 	}
-	p.spaces()
-	if p.peek() != '\n' {
+	if !p.endOfLine() {
 		return false
 	}
-	p.newline()
 	d.attrs = append(d.attrs, a)
 	return true
 }
@@ -259,26 +223,16 @@ func (p *fastParser) constant() (cty.Value, hcl.Range, bool) {
 	if p.peek() != '[' {
 		return p.scalar()
 	}
-	open := p.take(1)
 	var vals []cty.Value
-	for {
-		p.spaces()
+	open, close, ok := p.list(func() bool {
 		v, _, ok := p.scalar()
-		if !ok {
-			return cty.NilVal, hcl.Range{}, false
-		}
 		vals = append(vals, v)
-		p.spaces()
-		switch p.peek() {
-		case ',':
-			p.i++
-			continue
-		case ']':
-			close := p.take(1)
-			return cty.TupleVal(vals), hcl.RangeBetween(open, close), true
-		}
+		return ok
+	})
+	if !ok {
 		return cty.NilVal, hcl.Range{}, false
 	}
+	return cty.TupleVal(vals), hcl.RangeBetween(open, close), true
 }
 
 // scalar reads a quoted string, a number, true, false or null as value reads it, without
@@ -326,18 +280,13 @@ func (d *directParser) finish(h *directHeader, kind model.Kind) bool {
 	if len(attrs) > 0 {
 		spans := make([]attrSpan, len(attrs))
 		for i := range attrs {
-			a := &attrs[i]
-			var ok [4]bool
-			spans[i].start, ok[0] = compactPos(a.start)
-			spans[i].end, ok[1] = compactPos(a.exprRange.End)
-			spans[i].exprStart, ok[2] = compactPos(a.exprRange.Start)
-			spans[i].exprEnd, ok[3] = compactPos(a.exprRange.End)
-			if ok != [4]bool{true, true, true, true} {
+			var ok bool
+			if spans[i], ok = spanOf(attrs[i].start, attrs[i].exprRange.End, attrs[i].exprRange); !ok {
 				return false
 			}
 		}
 		ob.filename = d.filename
-		ob.names = d.shape()
+		ob.names = d.bb.shape(len(attrs), func(i int) string { return attrs[i].name })
 		ob.spans = spans
 		ob.attrs = make([]attrExpr, len(attrs))
 		for i := range attrs {
@@ -349,27 +298,4 @@ func (d *directParser) finish(h *directHeader, kind model.Kind) bool {
 	diags := ob.complete(&h.block, kind, nil)
 	d.blocks = append(d.blocks, directBlock{header: h, body: ob, diags: diags})
 	return true
-}
-
-// shape returns the names of d.attrs (sorted), as a slice shared with the earlier bodies
-// of the same names, as bodyBuilder.shape does.
-func (d *directParser) shape() []string {
-	bb := &d.bb
-	bb.key = bb.key[:0]
-	for i := range d.attrs {
-		bb.key = append(bb.key, d.attrs[i].name...)
-		bb.key = append(bb.key, 0)
-	}
-	if names, ok := bb.shapes[string(bb.key)]; ok {
-		return names
-	}
-	names := make([]string, len(d.attrs))
-	for i := range d.attrs {
-		names[i] = d.attrs[i].name
-	}
-	if bb.shapes == nil {
-		bb.shapes = map[string][]string{}
-	}
-	bb.shapes[string(bb.key)] = names
-	return names
 }

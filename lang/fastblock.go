@@ -24,42 +24,75 @@ import (
 // names interns attribute names and traversal roots across the blocks of a file (nil: none).
 //
 // Load reads object blocks of this same shape without building their tree at all
-// (directParser in direct.go, which shares this parser's steps): a change to the grammar
-// here is one to make there too.
+// (directParser in direct.go): both walk a block with the same steps (blockType, labels,
+// body, assignment, endOfLine, list), so the grammar is written once.
 func fastBlock(src []byte, filename string, start hcl.Pos, names map[string]string) (*hclsyntax.Block, bool) {
 	p := fastParser{src: src, filename: filename, i: 0, line: start.Line, lineStart: -start.Column + 1, base: start.Byte, names: names}
-	for p.i < len(src) && src[p.i] == '\n' {
-		p.newline()
-	}
-	typeRange, ok := p.ident()
+	typeRange, ok := p.blockType()
 	if !ok {
 		return nil, false
 	}
 	b := &hclsyntax.Block{Type: p.name(typeRange), TypeRange: typeRange}
-	for {
-		if !p.spaces() {
-			break
-		}
-		if p.peek() != '"' {
-			break
-		}
-		label, rng, ok := p.plainString()
-		if !ok {
-			return nil, false
-		}
+	if !p.labels(func(label string, rng hcl.Range) bool {
 		b.Labels = append(b.Labels, label)
 		b.LabelRanges = append(b.LabelRanges, rng)
-	}
-	if p.peek() != '{' {
+		return true
+	}) {
 		return nil, false
 	}
-	b.OpenBraceRange = p.take(1)
-	p.spaces()
-	if p.peek() != '\n' {
-		return nil, false
-	}
-	p.newline()
 	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, Blocks: hclsyntax.Blocks{}}
+	b.OpenBraceRange, b.CloseBraceRange, ok = p.body(func() bool {
+		a, ok := p.attribute()
+		if !ok {
+			return false
+		}
+		if _, dup := body.Attributes[a.Name]; dup {
+			return false
+		}
+		body.Attributes[a.Name] = a
+		return true
+	})
+	if !ok {
+		return nil, false
+	}
+	body.SrcRange = hcl.RangeBetween(b.OpenBraceRange, b.CloseBraceRange)
+	body.EndRange = hcl.Range{Filename: filename, Start: b.CloseBraceRange.End, End: b.CloseBraceRange.End}
+	b.Body = body
+	return b, true
+}
+
+// blockType moves past the blank lines before a block and its type, and returns the type's
+// range.
+func (p *fastParser) blockType() (hcl.Range, bool) {
+	for p.i < len(p.src) && p.src[p.i] == '\n' {
+		p.newline()
+	}
+	return p.ident()
+}
+
+// labels moves past a block's quoted labels, each after at least one space, calling each for
+// them; false when a label is not a plain string or each refuses it.
+func (p *fastParser) labels(each func(label string, rng hcl.Range) bool) bool {
+	for p.spaces() && p.peek() == '"' {
+		label, rng, ok := p.plainString()
+		if !ok || !each(label, rng) {
+			return false
+		}
+	}
+	return true
+}
+
+// body moves past a block's body: '{' (p.i is at it) ending its line, the attributes, each
+// read with attr up to and including its newline, blank lines between them, and the closing
+// '}', which must end src. It returns the braces' ranges.
+func (p *fastParser) body(attr func() bool) (open, close hcl.Range, ok bool) {
+	if p.peek() != '{' {
+		return open, close, false
+	}
+	open = p.take(1)
+	if !p.endOfLine() {
+		return open, close, false
+	}
 	for {
 		p.spaces()
 		switch c := p.peek(); {
@@ -67,25 +100,39 @@ func fastBlock(src []byte, filename string, start hcl.Pos, names map[string]stri
 			p.newline()
 			continue
 		case c == '}':
-			b.CloseBraceRange = p.take(1)
+			close = p.take(1)
 			p.spaces()
-			if p.peek() != '\n' || p.i+1 != len(src) {
-				return nil, false
-			}
-			body.SrcRange = hcl.RangeBetween(b.OpenBraceRange, b.CloseBraceRange)
-			body.EndRange = hcl.Range{Filename: filename, Start: b.CloseBraceRange.End, End: b.CloseBraceRange.End}
-			b.Body = body
-			return b, true
+			return open, close, p.peek() == '\n' && p.i+1 == len(p.src)
 		}
-		a, ok := p.attribute()
-		if !ok {
-			return nil, false
+		if !attr() {
+			return open, close, false
 		}
-		if _, dup := body.Attributes[a.Name]; dup {
-			return nil, false
-		}
-		body.Attributes[a.Name] = a
 	}
+}
+
+// endOfLine moves past spaces and the newline that must follow them.
+func (p *fastParser) endOfLine() bool {
+	p.spaces()
+	if p.peek() != '\n' {
+		return false
+	}
+	p.newline()
+	return true
+}
+
+// assignment moves past NAME = and the spaces after it, and returns the name's and the equals
+// sign's ranges.
+func (p *fastParser) assignment() (name, equals hcl.Range, ok bool) {
+	if name, ok = p.ident(); !ok {
+		return name, equals, false
+	}
+	p.spaces()
+	if p.peek() != '=' || p.i+1 < len(p.src) && (p.src[p.i+1] == '=' || p.src[p.i+1] == '>') {
+		return name, equals, false
+	}
+	equals = p.take(1)
+	p.spaces()
+	return name, equals, true
 }
 
 // stringTemplate is the tree hclsyntax makes of a quoted string without interpolation: a
@@ -200,30 +247,19 @@ func (p *fastParser) plainString() (text string, rng hcl.Range, ok bool) {
 
 // attribute parses NAME = VALUE and the newline after it.
 func (p *fastParser) attribute() (*hclsyntax.Attribute, bool) {
-	nameRange, ok := p.ident()
+	nameRange, equals, ok := p.assignment()
 	if !ok {
 		return nil, false
 	}
-	p.spaces()
-	if p.peek() != '=' || p.i+1 < len(p.src) && (p.src[p.i+1] == '=' || p.src[p.i+1] == '>') {
-		return nil, false
-	}
-	equals := p.take(1)
-	p.spaces()
 	var expr hclsyntax.Expression
 	if p.peek() == '[' {
 		expr, ok = p.tuple()
 	} else {
 		expr, ok = p.value()
 	}
-	if !ok {
+	if !ok || !p.endOfLine() {
 		return nil, false
 	}
-	p.spaces()
-	if p.peek() != '\n' {
-		return nil, false
-	}
-	p.newline()
 	return &hclsyntax.Attribute{
 		Name:        p.name(nameRange),
 		Expr:        expr,
@@ -235,25 +271,36 @@ func (p *fastParser) attribute() (*hclsyntax.Attribute, bool) {
 
 // tuple parses a one-line [VALUE, VALUE, …] with at least one element and no trailing comma.
 func (p *fastParser) tuple() (hclsyntax.Expression, bool) {
-	open := p.take(1)
 	var exprs []hclsyntax.Expression
+	open, close, ok := p.list(func() bool {
+		v, ok := p.value()
+		exprs = append(exprs, v)
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	return &hclsyntax.TupleConsExpr{Exprs: exprs, SrcRange: hcl.RangeBetween(open, close), OpenRange: open}, true
+}
+
+// list moves past a one-line [ELEM, ELEM, …] with at least one element and no trailing comma
+// (p.i is at the '['), reading each element with elem, and returns the brackets' ranges.
+func (p *fastParser) list(elem func() bool) (open, close hcl.Range, ok bool) {
+	open = p.take(1)
 	for {
 		p.spaces()
-		v, ok := p.value()
-		if !ok {
-			return nil, false
+		if !elem() {
+			return open, close, false
 		}
-		exprs = append(exprs, v)
 		p.spaces()
 		switch p.peek() {
 		case ',':
 			p.i++
 			continue
 		case ']':
-			close := p.take(1)
-			return &hclsyntax.TupleConsExpr{Exprs: exprs, SrcRange: hcl.RangeBetween(open, close), OpenRange: open}, true
+			return open, p.take(1), true
 		}
-		return nil, false
+		return open, close, false
 	}
 }
 
