@@ -867,12 +867,12 @@ func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, ty
 		}
 		return r.key, r.typ, boxed, true
 	}
-	key, typ, ok = e.endpointValue(bl, vals, name)
+	key, typ, ok = e.evaluatedEndpoint(bl, vals, name)
 	return key, typ, key, ok
 }
 
-// endpointValue is endpoint for an attribute the fast path did not resolve.
-func (e *evaluator) endpointValue(bl *builder, vals attrValues, name string) (key, typ string, ok bool) {
+// evaluatedEndpoint is endpoint for an attribute the fast path did not resolve: its cty value.
+func (e *evaluator) evaluatedEndpoint(bl *builder, vals attrValues, name string) (key, typ string, ok bool) {
 	v, _ := vals.value(name).Unmark()
 	switch {
 	case v.IsNull():
