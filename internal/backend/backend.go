@@ -79,11 +79,7 @@ func ReadStateShared(ctx context.Context, b Backend, like *model.Graph) (*state.
 	if encryption.IsSealed(data) {
 		return nil, fmt.Errorf("the state in %s is encrypted: give its passphrase with an encryption block or J1HCL_STATE_PASSPHRASE", b)
 	}
-	var sh *state.Shared
-	if like != nil && like.Len() > 0 {
-		sh = state.ShareWith(like)
-	}
-	return state.DecodeShared(data, b.String(), sh)
+	return state.DecodeShared(data, b.String(), like)
 }
 
 // WriteState encodes f and stores it in b.

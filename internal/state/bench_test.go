@@ -82,7 +82,7 @@ func BenchmarkDecodeShared(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := DecodeShared(data, "state.json", ShareWith(like)); err != nil {
+		if _, err := DecodeShared(data, "state.json", like); err != nil {
 			b.Fatal(err)
 		}
 	}

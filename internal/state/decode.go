@@ -42,13 +42,13 @@ func Read(path string) (*File, error) {
 //   - 1: the current format.
 func Decode(data []byte, name string) (*File, error) { return DecodeShared(data, name, nil) }
 
-// DecodeShared is Decode for a state about to be compared with a graph (see ShareWith): a
-// recorded object equal to one of its objects, to the spelling of every value, is given that
-// object's properties instead of a copy of its own, and its address too when they are the
-// same. A plan of a million unchanged objects then neither builds a million maps nor
-// compares them. sh may be nil.
-func DecodeShared(data []byte, name string, sh *Shared) (*File, error) {
-	f, err := decode(data, sh)
+// DecodeShared is Decode for a state about to be compared with like (nil or empty: none): a
+// recorded object equal to one of like's objects, to the spelling of every value, is given
+// that object's properties instead of a copy of its own, and its address too when they are
+// the same. A plan of a million unchanged objects then neither builds a million maps nor
+// compares them. like's properties are then also the state's: neither may be modified.
+func DecodeShared(data []byte, name string, like *model.Graph) (*File, error) {
+	f, err := decode(data, shareWith(like))
 	if err == nil {
 		return f, nil
 	}
@@ -97,7 +97,7 @@ type member struct {
 	offset int
 }
 
-func decode(data []byte, sh *Shared) (*File, error) {
+func decode(data []byte, sh *shared) (*File, error) {
 	s := model.NewJSONScanner(data)
 	f := &File{Entities: []Entry{}, Relationships: []Entry{}}
 	version := int64(-1)

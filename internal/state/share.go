@@ -7,16 +7,19 @@ import (
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
-// Shared is what DecodeShared may hand out for recorded objects: the properties of a graph's
+// shared is what DecodeShared may hand out for recorded objects: the properties of a graph's
 // entities and relationships, by _key.
-type Shared struct {
+type shared struct {
 	ents, rels *model.Sharing
 }
 
-// ShareWith returns the sharing of g's objects for DecodeShared. The graph's properties are
-// then also the decoded state's: neither may be modified while both are in use.
-func ShareWith(g *model.Graph) *Shared {
-	sh := &Shared{}
+// shareWith returns the sharing of g's objects for DecodeShared; nil for no graph or an empty
+// one.
+func shareWith(g *model.Graph) *shared {
+	if g == nil || g.Len() == 0 {
+		return nil
+	}
+	sh := &shared{}
 	var wg sync.WaitGroup
 	crash.GoWait(&wg, func() { sh.rels = model.NewSharing(g.Relationships) })
 	sh.ents = model.NewSharing(g.Entities)
@@ -24,14 +27,14 @@ func ShareWith(g *model.Graph) *Shared {
 	return sh
 }
 
-func (sh *Shared) entities() *model.Sharing {
+func (sh *shared) entities() *model.Sharing {
 	if sh == nil {
 		return nil
 	}
 	return sh.ents
 }
 
-func (sh *Shared) relationships() *model.Sharing {
+func (sh *shared) relationships() *model.Sharing {
 	if sh == nil {
 		return nil
 	}

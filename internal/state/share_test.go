@@ -28,7 +28,7 @@ func TestDecodeShared(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := DecodeShared(data, "state.json", ShareWith(desired))
+			got, err := DecodeShared(data, "state.json", desired)
 			if err != nil {
 				t.Fatal(err)
 			}
