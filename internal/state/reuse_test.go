@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,5 +110,73 @@ func TestOutdent(t *testing.T) {
 				t.Errorf("outdent(%q, %d) = %q, want %q", tt.text, tt.n, got, tt.want)
 			}
 		}
+	}
+}
+
+// TestOutdentAll: every chunk is outdented as outdent does it alone, or, when one chunk has
+// a line indented less than asked (here in the middle of many), the answer is false.
+func TestOutdentAll(t *testing.T) {
+	chunk := func(i, indent int) []byte {
+		pad := bytes.Repeat([]byte{' '}, indent)
+		return fmt.Appendf(nil, ",\n%s{\n%s  \"n\": %d\n%s}", pad, pad, i, pad)
+	}
+	for _, tt := range []struct {
+		name  string
+		short int // the chunk indented by 2 instead of 4, -1 for none
+		n     int
+		ok    bool
+	}{
+		{"all deep enough", -1, 4, true},
+		{"nothing to remove", -1, 0, true},
+		{"first short", 0, 4, false},
+		{"middle short", 50, 4, false},
+		{"last short", 99, 4, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			chunks := make([][]byte, 100)
+			for i := range chunks {
+				chunks[i] = chunk(i, 4)
+				if i == tt.short {
+					chunks[i] = chunk(i, 2)
+				}
+			}
+			if ok := outdentAll(chunks, tt.n); ok != tt.ok {
+				t.Fatalf("outdentAll = %v, want %v", ok, tt.ok)
+			}
+			if !tt.ok {
+				return
+			}
+			for i, got := range chunks {
+				if want := outdent(chunk(i, 4), tt.n); !bytes.Equal(got, want) {
+					t.Errorf("chunk %d = %q, want %q", i, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestEncodeTrustsOnlyTheListItChecked: the commit's write skips the _key checks for the
+// very list the pending record's write checked, and for nothing else: a copy, or a list
+// that was never written, is checked (here, one with a _key twice is refused).
+func TestEncodeTrustsOnlyTheListItChecked(t *testing.T) {
+	f := sampleFile()
+	f.PendingJob = nil
+	f.RecordPending("job-1", "DIFF", reuseGraph(3), time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	mustEncode(t, f)
+	pending := f.PendingJob.Entities
+	if !pendingText.holds(pending) {
+		t.Fatal("the pending list's text is not held after its write")
+	}
+	if pendingText.holds(append([]Entry(nil), pending...)) || pendingText.holds(pending[:len(pending)-1]) {
+		t.Error("a copy or a part of the pending list counts as checked")
+	}
+
+	twice := append([]Entry(nil), pending...)
+	twice[1].Object = twice[0].Object
+	bad := *f
+	bad.PendingJob = nil
+	bad.Entities = twice
+	if _, err := bad.Encode(); err == nil || !strings.Contains(err.Error(), "appears twice") {
+		t.Errorf("Encode of a list with a _key twice = %v, want the duplicate refused", err)
 	}
 }

@@ -11,7 +11,6 @@
 package state
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -304,10 +303,10 @@ func (f *File) ResolvePending(job Job) (committed bool, err error) {
 // canonicalList reports whether list is as EntriesOf returns it: sorted by _key then address,
 // each entry's sensitive names sorted without repeats.
 func canonicalList(list []Entry) bool {
-	for i, e := range list {
-		if i > 0 && cmp.Or(cmp.Compare(list[i-1].Key(), e.Key()), cmp.Compare(list[i-1].Address, e.Address)) > 0 {
-			return false
-		}
+	if !sortedEntries(list) {
+		return false
+	}
+	for _, e := range list {
 		for j := 1; j < len(e.Sensitive); j++ {
 			if e.Sensitive[j-1] >= e.Sensitive[j] {
 				return false

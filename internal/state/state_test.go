@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -656,6 +657,53 @@ func TestDecodeLargeReportsTheFirstBadEntry(t *testing.T) {
 		_, err := Decode([]byte(data), "state.json")
 		if want := fmt.Sprintf("entities[%d].object has no _key", bad); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("entity %d without _key: got %v, want an error with %q", bad, err, want)
+		}
+	}
+}
+
+// TestResolvePendingSortsARecordMadeElsewhere: a pending record not made by RecordPending (a
+// file edited by hand, a caller's literal) is committed in canonical order: entries by _key,
+// then address, sensitive names sorted.
+func TestResolvePendingSortsARecordMadeElsewhere(t *testing.T) {
+	const id = "5d1a0000-0000-4000-8000-000000000002"
+	f := sampleFile()
+	f.PendingJob = &PendingJob{ID: id, SyncMode: "DIFF", RecordedAt: "2026-01-02T03:04:05Z",
+		Entities: []Entry{
+			{Address: "entity.b", Object: model.Properties{"_key": "k2"}},
+			{Address: "entity.z", Object: model.Properties{"_key": "k1"}},
+			{Address: "entity.a", Object: model.Properties{"_key": "k1", "p": "x", "q": "y"}, Sensitive: []string{"q", "p"}},
+		},
+		Relationships: []Entry{},
+	}
+	if _, err := f.ResolvePending(Job{ID: id, Status: JobFinished}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range f.Entities {
+		got = append(got, e.Key()+" "+e.Address+" "+strings.Join(e.Sensitive, ","))
+	}
+	if want := []string{"k1 entity.a p,q", "k1 entity.z ", "k2 entity.b "}; !slices.Equal(got, want) {
+		t.Errorf("committed entities %q, want %q", got, want)
+	}
+}
+
+func TestSortedEntries(t *testing.T) {
+	e := func(key, address string) Entry { return Entry{Address: address, Object: model.Properties{"_key": key}} }
+	for _, tt := range []struct {
+		list []Entry
+		want bool
+	}{
+		{nil, true},
+		{[]Entry{e("a", "x")}, true},
+		{[]Entry{e("a", "x"), e("b", "a")}, true},
+		{[]Entry{e("b", "a"), e("a", "x")}, false},
+		{[]Entry{e("a", "x"), e("a", "y")}, true},
+		{[]Entry{e("a", "y"), e("a", "x")}, false},
+		{[]Entry{e("a", "x"), e("a", "x")}, true}, // the same _key and address twice is sorted; canonicalEntries refuses it
+		{[]Entry{e("a", "x"), e("c", "x"), e("b", "x")}, false},
+	} {
+		if got := sortedEntries(tt.list); got != tt.want {
+			t.Errorf("sortedEntries(%v) = %v, want %v", tt.list, got, tt.want)
 		}
 	}
 }
