@@ -3,9 +3,13 @@ package emulator
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
+	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
 )
 
@@ -91,12 +95,22 @@ func (a *applier) newRecord(kind model.Kind, key string, props model.Properties)
 
 func (a *applier) diffEntities() {
 	stored, matched := len(a.t.entities), 0
-	for _, u := range a.c.uploads.entities {
+	found := a.storedEntities()
+	for i, u := range a.c.uploads.entities {
 		if u == nil {
 			continue // replaced by a relationship (ignoreDuplicates)
 		}
 		key := u.Key()
-		if r := a.t.entities[key]; r != nil {
+		var r *record
+		switch {
+		case stored == 0:
+			// A first import: nothing to find (see storedEntities).
+		case found != nil:
+			r = found[i]
+		default:
+			r = a.t.entities[key]
+		}
+		if r != nil {
 			matched++
 			if !model.EqualProperties(r.props, u.Props) {
 				a.g.setProps(r, u.Props, a.c.source, a.now)
@@ -134,11 +148,19 @@ func (a *applier) countRelationshipDelete(r *record) {
 
 func (a *applier) diffRelationships() {
 	stored, matched := len(a.t.relationships), 0
-	for _, u := range a.c.uploads.relationships {
+	hints, epoch := a.endpointHints(), a.g.entityEpoch
+	for i, u := range a.c.uploads.relationships {
 		if u == nil {
 			continue // replaced by an entity (ignoreDuplicates)
 		}
-		from, to, ok := a.endpoints(u)
+		var from, to *record
+		var ok bool
+		if hints != nil && hints[i].set && a.g.entityEpoch == epoch {
+			from, to = hints[i].from, hints[i].to
+			ok = from != nil && to != nil
+		} else {
+			from, to, ok = a.endpoints(u)
+		}
 		key := u.Key()
 		existing := a.t.relationships[key]
 		if existing != nil {
@@ -204,6 +226,86 @@ func (a *applier) createRelationship(u *model.Object, key string, from, to *reco
 	} else {
 		a.counters.NumRelationshipsCreated++
 	}
+}
+
+// storedEntities returns, for each of a large job's uploaded entities, the entity its target
+// holds under the same _key (nil for none), looked up on all CPUs; nil for a small job or an
+// empty target. The lookups hold while diffEntities runs: it only adds entities under _keys
+// it has looked up already (a job's uploaded entities have distinct _keys) and replaces
+// payloads. For the same reason an empty target finds nothing all along.
+func (a *applier) storedEntities() []*record {
+	uploaded := a.c.uploads.entities
+	if len(uploaded) < hintsFrom || len(a.t.entities) == 0 {
+		return nil // a target's first import finds nothing, at no cost
+	}
+	found := make([]*record, len(uploaded))
+	inParallel(len(uploaded), func(i int) {
+		if u := uploaded[i]; u != nil {
+			found[i] = a.t.entities[u.Key()]
+		}
+	})
+	return found
+}
+
+// inParallel runs do(i) for every i below n, in chunks, on as many goroutines as there are
+// processors, and returns when all are done.
+func inParallel(n int, do func(i int)) {
+	const chunk = 1024
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk) {
+		crash.GoWait(&wg, func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= n {
+					return
+				}
+				for i := lo; i < min(lo+chunk, n); i++ {
+					do(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// endpointHint is a direct relationship's endpoints as endpoints resolved them before the
+// relationships were applied; set is false where there is no hint.
+type endpointHint struct {
+	from, to *record
+	set      bool
+}
+
+// hintsFrom is the number of relationships from which a finalize resolves endpoints ahead
+// (a variable for tests).
+var hintsFrom = 4096
+
+// endpointHints resolves, on all CPUs, the endpoints of the job's direct relationships that
+// name both ends by _key alone (nearly every one), in upload order; nil for a small job.
+// Each is two lookups in tables of every entity, a cache miss each in a graph of millions,
+// and independent of the others; applying the relationships one by one then mostly links
+// records. A hint holds while graph.entityEpoch has not moved: applying a relationship can
+// index or collect a placeholder entity (mapped relationships, kinds that change), after
+// which the rest resolve as they are applied. Nothing writes the tables while this runs:
+// the finalize holds the graph.
+func (a *applier) endpointHints() []endpointHint {
+	rels := a.c.uploads.relationships
+	if len(rels) < hintsFrom {
+		return nil
+	}
+	hints := make([]endpointHint, len(rels))
+	inParallel(len(rels), func(i int) {
+		u := rels[i]
+		if u == nil || u.Kind == model.KindMappedRelationship {
+			return
+		}
+		from, to := refOf(u.Props, endpointSides[0]), refOf(u.Props, endpointSides[1])
+		if from.id != "" || from.source != "" || to.id != "" || to.source != "" {
+			return
+		}
+		hints[i] = endpointHint{from: a.g.entityFor(a.t, from.key), to: a.g.entityFor(a.t, to.key), set: true}
+	})
+	return hints
 }
 
 // endpoints resolves an uploaded relationship's endpoints. ok is false when it cannot be

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -374,5 +375,130 @@ func TestDIFFReplacesAsManyAsItHeld(t *testing.T) {
 	}
 	if got := keysOf(rels); !reflect.DeepEqual(got, []string{"b-a", "x"}) || byKey(rels)["b-a"]["_toEntityKey"] != "a" {
 		t.Errorf("relationships: %v", rels)
+	}
+}
+
+// withHintsFrom runs f with endpoint hints from n relationships on.
+func withHintsFrom(t *testing.T, n int, f func()) {
+	t.Helper()
+	saved := hintsFrom
+	hintsFrom = n
+	defer func() { hintsFrom = saved }()
+	f()
+}
+
+// TestEndpointHintsYieldToPlaceholders: a mapped relationship creates a placeholder whose
+// _key another entity of the graph already has, after the endpoints were resolved ahead; a
+// direct relationship uploaded after it and naming that _key is then ambiguous, with hints
+// or without.
+func TestEndpointHintsYieldToPlaceholders(t *testing.T) {
+	for _, from := range []int{1, 1 << 30} {
+		t.Run(fmt.Sprint(from), func(t *testing.T) {
+			withHintsFrom(t, from, func() {
+				h := newHarness(t, Config{})
+				h.sync("b", "DIFF", []map[string]any{entity("k")}, nil)
+				done := h.sync("a", "DIFF", []map[string]any{entity("s")}, []map[string]any{
+					rel("s|has|s", "s", "s"),
+					rel("s|has|k-before", "s", "k"),
+					mappedRel("s|uses|k", "s", map[string]any{"_type": "other_thing", "_key": "k"}, [][]string{{"_type", "_key"}}, false),
+					rel("s|has|k-after", "s", "k"),
+				})
+				if done.NumMappedRelationshipsCreated != 1 || done.NumRelationshipsCreated != 2 || done.NumRelationshipCreateErrors != 1 {
+					t.Errorf("counters: %+v", done.Counters)
+				}
+				_, rels := h.graph("?instance=a")
+				if got, want := keysOf(rels), []string{"s|has|k-before", "s|has|s", "s|uses|k"}; !reflect.DeepEqual(got, want) {
+					t.Errorf("relationships %v, want %v", got, want)
+				}
+			})
+		})
+	}
+}
+
+// TestEndpointHintsMatchOneByOne: jobs large enough for the lookups made ahead on all CPUs
+// store exactly what looking up each object as it is applied stores. The first job's
+// relationships have endpoints in the job's target, unique in another, ambiguous, missing,
+// named by _id or by source and scope, the same entity twice, and mapped relationships in
+// between (to existing entities, and at the end to new ones); the second job updates,
+// keeps, adds and leaves out entities of the first.
+func TestEndpointHintsMatchOneByOne(t *testing.T) {
+	run := func(from int) ([]Counters, []map[string]any) {
+		var jobs []Counters
+		var ents, rels []map[string]any
+		withHintsFrom(t, from, func() {
+			h := newHarness(t, Config{Now: newFakeClock().Now})
+			h.fixedIDs()
+			h.sync("b", "DIFF", []map[string]any{entity("far"), entity("twice")}, nil)
+			h.sync("c", "DIFF", []map[string]any{entity("twice")}, nil)
+			far, _ := h.graph("?instance=b")
+			var entities, relationships []map[string]any
+			for i := range 300 {
+				entities = append(entities, entity(fmt.Sprintf("e%03d", i)))
+			}
+			for i := range 5000 {
+				from, to := fmt.Sprintf("e%03d", i%300), fmt.Sprintf("e%03d", (i*7)%300)
+				key := fmt.Sprintf("r%04d", i)
+				switch i % 10 {
+				case 1:
+					to = "far"
+				case 2:
+					to = "twice"
+				case 3:
+					from = "ghost"
+				case 4:
+					to = from
+				case 5:
+					// Mapped to an entity that exists, then, near the end, to one that
+					// does not: the placeholder created then ends the hints.
+					target := map[string]any{"_type": "thing_test", "_key": "far"}
+					if i >= 4900 {
+						target = map[string]any{"_type": "other_thing", "_key": fmt.Sprintf("far-%d", i)}
+					}
+					relationships = append(relationships, mappedRel(key, from, target, [][]string{{"_type", "_key"}}, false))
+					continue
+				case 6:
+					relationships = append(relationships, rel(key, from, "", "_toEntityKey", deleted, "_toEntityId", far[0]["_id"]))
+					continue
+				case 7:
+					relationships = append(relationships, rel(key, from, "far", "_toEntitySource", "integration-external", "_toEntityScope", "b"))
+					continue
+				}
+				relationships = append(relationships, rel(key, from, to))
+			}
+			first := h.sync("a", "DIFF", entities, relationships)
+			// Again, with entities updated, kept, added and left out.
+			entities = entities[100:]
+			for i := range entities {
+				if i%3 == 0 {
+					entities[i] = entity(entities[i]["_key"].(string), "note", "updated")
+				}
+			}
+			for i := range 50 {
+				entities = append(entities, entity(fmt.Sprintf("new%02d", i)))
+			}
+			second := h.sync("a", "DIFF", entities, relationships)
+			jobs = []Counters{first.Counters, second.Counters}
+			ents, rels = h.graph("?instance=a")
+		})
+		return jobs, append(ents, rels...)
+	}
+	oneByOne, wantRels := run(1 << 30)
+	hinted, gotRels := run(1)
+	if !reflect.DeepEqual(hinted, oneByOne) {
+		t.Errorf("counters with hints %+v, one by one %+v", hinted, oneByOne)
+	}
+	if c := oneByOne[0]; c.NumRelationshipsCreated == 0 || c.NumRelationshipCreateErrors == 0 || c.NumMappedRelationshipsCreated == 0 {
+		t.Errorf("the first job does not exercise every outcome: %+v", c)
+	}
+	if c := oneByOne[1]; c.NumEntitiesCreated == 0 || c.NumEntitiesUpdated == 0 || c.NumEntitiesDeleted == 0 || c.NumRelationshipsDeleted == 0 {
+		t.Errorf("the second job does not exercise every outcome: %+v", c)
+	}
+	if !reflect.DeepEqual(gotRels, wantRels) {
+		for i := range gotRels {
+			if !reflect.DeepEqual(gotRels[i], wantRels[i]) {
+				t.Errorf("stored relationship %d differs:\n%v\none by one\n%v", i, gotRels[i], wantRels[i])
+				break
+			}
+		}
 	}
 }

@@ -106,6 +106,9 @@ type graph struct {
 
 	// gen counts changes, so that cached query results know when they are stale.
 	gen uint64
+	// entityEpoch counts the entities indexed and unindexed: endpoints resolved while it
+	// stays the same still resolve alike (see applier.endpointHints).
+	entityEpoch uint64
 }
 
 func newGraph() *graph {
@@ -231,6 +234,7 @@ func (g *graph) putEntity(r *record) {
 func (g *graph) indexEntity(r *record) {
 	r.target.entities[r.k] = r
 	g.byKey[r.k] = append(g.byKey[r.k], r)
+	g.entityEpoch++
 	r.stored = true
 	g.invalidate()
 }
@@ -239,6 +243,7 @@ func (g *graph) indexEntity(r *record) {
 func (g *graph) unindexEntity(r *record) {
 	key := r.k
 	delete(r.target.entities, key)
+	g.entityEpoch++
 	r.stored = false
 	list := g.byKey[key]
 	if i := slices.Index(list, r); i >= 0 {
