@@ -8,8 +8,9 @@
 #
 #   scripts/bench-compare.sh OLD NEW [SIZES] [ROUNDS]
 #
-# SIZES defaults to "10000 100000", ROUNDS to 3. The apply row starts a fresh `j1hcl serve`
-# (of the binary measured) on a free loopback port for each run.
+# SIZES defaults to "10000 100000", ROUNDS to 3; ROWS in the environment (e.g. ROWS="apply")
+# limits the batch to those rows. The apply row starts a fresh `j1hcl serve` (of the binary
+# measured) on a free loopback port for each run.
 set -euo pipefail
 old=$(realpath "$1")
 new=$(realpath "$2")
@@ -19,6 +20,18 @@ cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
 go build -o "$work/benchfixture" ./internal/benchfixture/cmd
 rows=("${bench_rows[@]}")
+if [ -n "${ROWS:-}" ]; then
+	read -r -a rows <<<"$ROWS"
+	for row in "${rows[@]}"; do
+		case " ${bench_rows[*]} " in
+		*" $row "*) ;;
+		*)
+			echo "bench-compare: unknown row $row (rows: ${bench_rows[*]})" >&2
+			exit 2
+			;;
+		esac
+	done
+fi
 
 # measure BIN N ROW: one run, appended to the results as "bin n row wall cpu kb".
 measure() {
