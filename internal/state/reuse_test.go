@@ -66,14 +66,21 @@ func TestEncodeReusesPendingText(t *testing.T) {
 	}
 }
 
-// TestEncodeReuseNeedsTheSameList: a list equal in content but not the pending record's own
-// slice, or the record's slice once shortened, is encoded afresh.
-func TestEncodeReuseNeedsTheSameList(t *testing.T) {
+// writtenPending returns a state whose pending record (three entities and more) was just
+// encoded, and the record's entity list, whose text the cache then holds.
+func writtenPending(t *testing.T) (*File, []Entry) {
+	t.Helper()
 	f := sampleFile()
 	f.PendingJob = nil
 	f.RecordPending("job-1", "DIFF", reuseGraph(3), time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	mustEncode(t, f)
-	pending := f.PendingJob.Entities
+	return f, f.PendingJob.Entities
+}
+
+// TestEncodeReuseNeedsTheSameList: a list equal in content but not the pending record's own
+// slice, or the record's slice once shortened, is encoded afresh.
+func TestEncodeReuseNeedsTheSameList(t *testing.T) {
+	_, pending := writtenPending(t)
 	if got := pendingText.take(append([]Entry(nil), pending...), 1); got != nil {
 		t.Error("a copy of the pending list was given the pending list's text")
 	}
@@ -159,11 +166,7 @@ func TestOutdentAll(t *testing.T) {
 // very list the pending record's write checked, and for nothing else: a copy, or a list
 // that was never written, is checked (here, one with a _key twice is refused).
 func TestEncodeTrustsOnlyTheListItChecked(t *testing.T) {
-	f := sampleFile()
-	f.PendingJob = nil
-	f.RecordPending("job-1", "DIFF", reuseGraph(3), time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
-	mustEncode(t, f)
-	pending := f.PendingJob.Entities
+	f, pending := writtenPending(t)
 	if !pendingText.holds(pending) {
 		t.Fatal("the pending list's text is not held after its write")
 	}
