@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Compares two j1hcl binaries on the rows of the README's performance table, the way its
 # figures were measured: whole processes (wall time, CPU time, peak RSS), the two binaries
-# run alternately, row by row and size by size, on the same fixtures, written and synced
-# once, ROUNDS times, then the median of each (the mean of the middle two for an even count)
-# and the growth from N to 10N. On a shared virtual machine one binary's runs of one row vary
-# by a fifth at 1M, so two binaries are only compared side by side.
+# run alternately (each going first every other round), row by row and size by size, on the
+# same fixtures, written and synced once, ROUNDS times, then the median of each (the mean of
+# the middle two for an even count) and the growth from N to 10N. On a shared virtual machine
+# one binary's runs of one row vary by a fifth at 1M, so two binaries are only compared side
+# by side.
 #
 #   scripts/bench-compare.sh OLD NEW [SIZES] [ROUNDS]
 #
@@ -51,11 +52,17 @@ sync # the fixtures' writeback would otherwise run during the first measurements
 # Round by round, row by row, each size in turn: the runs of one row at N and 10N are minutes
 # apart, not the length of the whole batch, so that the host's drift over the batch does not
 # pass for growth.
-for _ in $(seq "$rounds"); do
+# The binaries take turns to go first, round by round: a run can leave the machine slower or
+# faster for the one after it (memory the host has reclaimed in between, say).
+for round in $(seq "$rounds"); do
+	first=$old second=$new
+	if [ $((round % 2)) -eq 0 ]; then
+		first=$new second=$old
+	fi
 	for row in "${rows[@]}"; do
 		for n in $sizes; do
-			measure "$old" "$n" "$row"
-			measure "$new" "$n" "$row"
+			measure "$first" "$n" "$row"
+			measure "$second" "$n" "$row"
 		done
 	done
 done
