@@ -5,6 +5,7 @@
 package crash
 
 import (
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -53,4 +54,33 @@ func GoWait(wg *sync.WaitGroup, f func()) {
 		defer wg.Done()
 		f()
 	})
+}
+
+// Each calls do(i) for every i from 0 to n-1 on up to GOMAXPROCS goroutines started with Go,
+// each taking the next i from a shared counter, and returns once every call has returned.
+// newWorker is called once in each goroutine and returns that goroutine's do, so that a
+// worker can keep scratch space of its own across its calls. With one processor, or fewer
+// than two calls to make, everything runs in the calling goroutine.
+func Each(n int, newWorker func() func(i int)) {
+	var next atomic.Int64
+	work := func() {
+		do := newWorker()
+		for {
+			i := int(next.Add(1)) - 1
+			if i >= n {
+				return
+			}
+			do(i)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		work()
+		return
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		GoWait(&wg, work)
+	}
+	wg.Wait()
 }

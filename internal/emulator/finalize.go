@@ -3,11 +3,8 @@ package emulator
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/j1hcl/j1hcl/internal/crash"
 	"github.com/j1hcl/j1hcl/internal/model"
@@ -247,26 +244,17 @@ func (a *applier) storedEntities() []*record {
 	return found
 }
 
-// inParallel runs do(i) for every i below n, in chunks, on as many goroutines as there are
-// processors, and returns when all are done.
+// inParallel runs do(i) for every i below n, in chunks of 1,024, on all CPUs (crash.Each),
+// and returns when all are done.
 func inParallel(n int, do func(i int)) {
 	const chunk = 1024
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), (n+chunk-1)/chunk) {
-		crash.GoWait(&wg, func() {
-			for {
-				lo := int(next.Add(chunk)) - chunk
-				if lo >= n {
-					return
-				}
-				for i := lo; i < min(lo+chunk, n); i++ {
-					do(i)
-				}
+	crash.Each((n+chunk-1)/chunk, func() func(int) {
+		return func(c int) {
+			for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+				do(i)
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 }
 
 // endpointHint is a direct relationship's endpoints as endpoints resolved them before the

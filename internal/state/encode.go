@@ -4,11 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"weak"
 
 	"github.com/j1hcl/j1hcl/internal/crash"
@@ -389,26 +386,14 @@ func (e *encoder) finish() [][]byte {
 			chunks = append(chunks, &e.segments[i])
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(chunks))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		crash.Go(func() {
-			defer wg.Done()
-			var compact []byte // one object's canonical compact JSON, reused
-			perEntry := 512    // bytes per entry, learned from the previous chunk
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(chunks) {
-					return
-				}
-				compact = chunks[i].encode(compact, perEntry)
-				perEntry = len(chunks[i].text)/len(chunks[i].entries) + 64
-			}
-		})
-	}
-	wg.Wait()
+	crash.Each(len(chunks), func() func(int) {
+		var compact []byte // one object's canonical compact JSON, reused
+		perEntry := 512    // bytes per entry, learned from the previous chunk
+		return func(i int) {
+			compact = chunks[i].encode(compact, perEntry)
+			perEntry = len(chunks[i].text)/len(chunks[i].entries) + 64
+		}
+	})
 	if e.reuse != nil {
 		// Keep what the next Encode may reuse, and nothing else: text not reused by the
 		// Encode after the one that produced it is not reused later either.

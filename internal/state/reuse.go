@@ -103,27 +103,18 @@ func outdentAll(chunks [][]byte, n int) bool {
 	if n == 0 {
 		return true
 	}
-	var next atomic.Int64
 	var short atomic.Bool
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
-		wg.Add(1)
-		crash.Go(func() {
-			defer wg.Done()
-			for !short.Load() {
-				i := int(next.Add(1)) - 1
-				if i >= len(chunks) {
-					return
-				}
-				if !indentedAtLeast(chunks[i], n) {
-					short.Store(true)
-					return
-				}
+	crash.Each(len(chunks), func() func(int) {
+		return func(i int) {
+			switch {
+			case short.Load():
+			case !indentedAtLeast(chunks[i], n):
+				short.Store(true)
+			default:
 				chunks[i] = outdent(chunks[i], n)
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	return !short.Load()
 }
 

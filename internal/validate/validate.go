@@ -5,11 +5,8 @@ package validate
 import (
 	"cmp"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/j1hcl/j1hcl/internal/crash"
@@ -284,30 +281,16 @@ func (r *run) objectFindings(g *model.Graph) []Finding {
 	}
 	chunks := (n + chunkSize - 1) / chunkSize
 	results := make([][]Finding, chunks)
-	var next atomic.Int64
-	work := func() {
+	crash.Each(chunks, func() func(int) {
 		c := r.newChecker()
-		for {
-			k := int(next.Add(1)) - 1
-			if k >= chunks {
-				return
-			}
+		return func(k int) {
 			c.findings = c.findings[:0] // one buffer per worker, copied out at its size
 			for i := k * chunkSize; i < min(n, (k+1)*chunkSize); i++ {
 				c.object(at(i))
 			}
 			results[k] = slices.Clone(c.findings)
 		}
-	}
-	if workers := min(runtime.GOMAXPROCS(0), chunks); workers <= 1 {
-		work()
-	} else {
-		var wg sync.WaitGroup
-		for range workers {
-			crash.GoWait(&wg, work)
-		}
-		wg.Wait()
-	}
+	})
 	total := 0
 	for _, fs := range results {
 		total += len(fs)
