@@ -301,9 +301,11 @@ func (f *File) ResolvePending(job Job) (committed bool, err error) {
 }
 
 // canonicalList reports whether list is as EntriesOf returns it: sorted by _key then address,
-// each entry's sensitive names sorted without repeats.
+// each entry's sensitive names sorted without repeats. A list whose text the last Encode
+// keeps (the pending record apply just wrote) was sorted then, which spares reading every
+// _key again.
 func canonicalList(list []Entry) bool {
-	if !sortedEntries(list) {
+	if !pendingText.holds(list) && !sortedEntries(list) {
 		return false
 	}
 	for _, e := range list {

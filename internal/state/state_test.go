@@ -663,27 +663,38 @@ func TestDecodeLargeReportsTheFirstBadEntry(t *testing.T) {
 
 // TestResolvePendingSortsARecordMadeElsewhere: a pending record not made by RecordPending (a
 // file edited by hand, a caller's literal) is committed in canonical order: entries by _key,
-// then address, sensitive names sorted.
+// then address, sensitive names sorted. Each disorder alone is enough to be put right.
 func TestResolvePendingSortsARecordMadeElsewhere(t *testing.T) {
 	const id = "5d1a0000-0000-4000-8000-000000000002"
-	f := sampleFile()
-	f.PendingJob = &PendingJob{ID: id, SyncMode: "DIFF", RecordedAt: "2026-01-02T03:04:05Z",
-		Entities: []Entry{
+	for _, tt := range []struct {
+		name    string
+		entries []Entry
+		want    []string
+	}{
+		{"entries out of order", []Entry{
 			{Address: "entity.b", Object: model.Properties{"_key": "k2"}},
 			{Address: "entity.z", Object: model.Properties{"_key": "k1"}},
+			{Address: "entity.a", Object: model.Properties{"_key": "k1", "p": "x", "q": "y"}, Sensitive: []string{"p", "q"}},
+		}, []string{"k1 entity.a p,q", "k1 entity.z ", "k2 entity.b "}},
+		{"sensitive names out of order", []Entry{
 			{Address: "entity.a", Object: model.Properties{"_key": "k1", "p": "x", "q": "y"}, Sensitive: []string{"q", "p"}},
-		},
-		Relationships: []Entry{},
-	}
-	if _, err := f.ResolvePending(Job{ID: id, Status: JobFinished}); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range f.Entities {
-		got = append(got, e.Key()+" "+e.Address+" "+strings.Join(e.Sensitive, ","))
-	}
-	if want := []string{"k1 entity.a p,q", "k1 entity.z ", "k2 entity.b "}; !slices.Equal(got, want) {
-		t.Errorf("committed entities %q, want %q", got, want)
+			{Address: "entity.b", Object: model.Properties{"_key": "k2"}},
+		}, []string{"k1 entity.a p,q", "k2 entity.b "}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := sampleFile()
+			f.PendingJob = &PendingJob{ID: id, SyncMode: "DIFF", RecordedAt: "2026-01-02T03:04:05Z", Entities: tt.entries, Relationships: []Entry{}}
+			if _, err := f.ResolvePending(Job{ID: id, Status: JobFinished}); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range f.Entities {
+				got = append(got, e.Key()+" "+e.Address+" "+strings.Join(e.Sensitive, ","))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("committed entities %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -705,5 +716,30 @@ func TestSortedEntries(t *testing.T) {
 		if got := sortedEntries(tt.list); got != tt.want {
 			t.Errorf("sortedEntries(%v) = %v, want %v", tt.list, got, tt.want)
 		}
+	}
+}
+
+// TestResolvePendingSortsSensitiveNamesOfAWrittenRecord: a pending record written as read
+// from a file (its lists sorted, one entry's sensitive names not) has its text kept for the
+// commit's write; resolving it still sorts those names.
+func TestResolvePendingSortsSensitiveNamesOfAWrittenRecord(t *testing.T) {
+	const id = "5d1a0000-0000-4000-8000-000000000002"
+	f := sampleFile()
+	f.PendingJob = &PendingJob{ID: id, SyncMode: "DIFF", RecordedAt: "2026-01-02T03:04:05Z",
+		Entities: []Entry{
+			{Address: "entity.a", Object: model.Properties{"_key": "k1", "p": "x", "q": "y"}, Sensitive: []string{"q", "p"}},
+			{Address: "entity.b", Object: model.Properties{"_key": "k2"}},
+		},
+		Relationships: []Entry{},
+	}
+	mustEncode(t, f)
+	if !pendingText.holds(f.PendingJob.Entities) {
+		t.Fatal("the written record's text is not kept")
+	}
+	if _, err := f.ResolvePending(Job{ID: id, Status: JobFinished}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Entities[0].Sensitive; !slices.Equal(got, []string{"p", "q"}) {
+		t.Errorf("sensitive names %q, want them sorted", got)
 	}
 }
