@@ -168,26 +168,9 @@ func canonicalEntries(list []Entry, what string, inPlace bool) ([]Entry, error) 
 	if list == nil {
 		return []Entry{}, nil
 	}
-	// One pass reads each _key once: it checks that every entry has one, that the list is
-	// sorted and, while it is, finds the first _key twice (a state of 2M entries spends more
-	// on the lookups than on anything else here).
-	sorted := true
-	twice := -1
-	prevKey := ""
-	for i, e := range list {
-		k, ok := e.Object[model.PropKey].(string)
-		if !ok || k == "" {
-			return nil, fmt.Errorf("%s[%d] (address %q): the object has no _key", what, i, e.Address)
-		}
-		if i > 0 && sorted {
-			switch c := cmp.Compare(prevKey, k); {
-			case c > 0 || c == 0 && list[i-1].Address > e.Address:
-				sorted = false
-			case c == 0 && twice < 0:
-				twice = i
-			}
-		}
-		prevKey = k
+	missing, sorted, twice := keyOrder(list)
+	if missing >= 0 {
+		return nil, fmt.Errorf("%s[%d] (address %q): the object has no _key", what, missing, list[missing].Address)
 	}
 	if sorted {
 		if twice >= 0 {
@@ -198,7 +181,7 @@ func canonicalEntries(list []Entry, what string, inPlace bool) ([]Entry, error) 
 	if !inPlace {
 		list = slices.Clone(list)
 	}
-	sortEntries(list)
+	sortByKey(list)
 	for i := 1; i < len(list); i++ {
 		if list[i].Key() == list[i-1].Key() {
 			return nil, twiceError(what, list, i)
@@ -217,9 +200,13 @@ func twiceError(what string, list []Entry, i int) error {
 // in SortByKey order, states as read), which one pass confirms; otherwise keys are extracted
 // once, as comparing through the maps would cost two lookups per comparison.
 func sortEntries(list []Entry) {
-	if sortedEntries(list) {
-		return
+	if !sortedEntries(list) {
+		sortByKey(list)
 	}
+}
+
+// sortByKey sorts entries by _key then address, reading each _key once.
+func sortByKey(list []Entry) {
 	type keyed struct {
 		key   string
 		entry Entry
@@ -236,21 +223,35 @@ func sortEntries(list []Entry) {
 	}
 }
 
-// sortedEntries reports whether list is sorted by _key then address. It reads each _key once:
-// an entry's _key is a lookup in its own map, and in a list of millions each lookup is a
-// cache miss.
+// sortedEntries reports whether list is sorted by _key then address.
 func sortedEntries(list []Entry) bool {
+	_, sorted, _ := keyOrder(list)
+	return sorted
+}
+
+// keyOrder reads each entry's _key once (an entry's _key is a lookup in its own map, and in a
+// list of millions each lookup is a cache miss) and reports the first entry without one (-1:
+// none), whether the list is sorted by _key then address and, while it is, the first entry
+// whose _key repeats the one before (-1: none).
+func keyOrder(list []Entry) (missing int, sorted bool, twice int) {
+	missing, sorted, twice = -1, true, -1
 	prev := ""
 	for i, e := range list {
-		k := e.Key()
-		if i > 0 {
-			if c := cmp.Compare(prev, k); c > 0 || c == 0 && list[i-1].Address > e.Address {
-				return false
+		k, ok := e.Object[model.PropKey].(string)
+		if (!ok || k == "") && missing < 0 {
+			missing = i
+		}
+		if i > 0 && sorted {
+			switch c := cmp.Compare(prev, k); {
+			case c > 0 || c == 0 && list[i-1].Address > e.Address:
+				sorted = false
+			case c == 0 && twice < 0:
+				twice = i
 			}
 		}
 		prev = k
 	}
-	return true
+	return missing, sorted, twice
 }
 
 // encoder produces the indented JSON of a state file as a sequence of segments: literal text
