@@ -537,15 +537,15 @@ func (bl *builder) store(name string, v cty.Value, conv any, err error, marks ct
 	}
 }
 
-func (bl *builder) setString(name, s string) { bl.setBoxed(name, s, s) }
+func (bl *builder) setString(name, s string) { bl.setBoxed(name, s) }
 
-// setBoxed sets the string property name to s, given as boxed, an interface value holding s
-// that other objects may share: storing a string in Props otherwise allocates its box, which
+// setBoxed sets the string property name to boxed, an interface value holding a string that
+// other objects may share: storing a string in Props otherwise allocates its box, which
 // lives as long as the object.
-func (bl *builder) setBoxed(name string, boxed any, s string) {
+func (bl *builder) setBoxed(name string, boxed any) {
 	bl.obj.Props[name] = boxed
 	if bl.cty != nil {
-		bl.cty[name] = cty.StringVal(s)
+		bl.cty[name] = cty.StringVal(boxed.(string))
 	}
 }
 
@@ -833,7 +833,7 @@ func (e *evaluator) buildEntity(bl *builder, vals attrValues) {
 		if bl.sc.entityType == nil {
 			bl.sc.entityType = EntityType(b.resource, e.integ.Type)
 		}
-		bl.setBoxed(model.PropType, bl.sc.entityType, bl.sc.entityType.(string))
+		bl.setBoxed(model.PropType, bl.sc.entityType)
 	}
 	if _, ok := bl.obj.Props[model.PropDisplayName]; !ok {
 		if name := bl.obj.Props[model.PropName]; isString(name) {
@@ -853,7 +853,7 @@ func (bl *builder) classValue(vals attrValues) string {
 		return ""
 	}
 	cls := strings.ToUpper(v.AsString())
-	bl.setBoxed(model.PropClass, bl.sc.class.box(cls), cls)
+	bl.setBoxed(model.PropClass, bl.sc.class.box(cls))
 	return cls
 }
 
@@ -861,8 +861,9 @@ func (bl *builder) classValue(vals attrValues) string {
 // holds the key when it can be shared: the entity's own _key property.
 func (e *evaluator) endpoint(bl *builder, vals attrValues, name string) (key, typ string, boxed any, ok bool) {
 	if r := vals.endpointObject(name); r != nil {
-		// What endpointValue(r.obj) gives the cases below.
-		if k := r.obj.Props[model.PropKey]; k == any(r.key) {
+		// What endpointValue(r.obj) gives the cases below; the entity's own box of its _key.
+		boxed = r.key
+		if k := r.obj.Props[model.PropKey]; k == boxed {
 			boxed = k
 		}
 		return r.key, r.typ, boxed, true
@@ -908,8 +909,8 @@ func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 		return
 	}
 	bl.properties(vals)
-	bl.setBoxed(model.PropFromKey, fromBoxed, fromKey)
-	bl.setBoxed(model.PropToKey, toBoxed, toKey)
+	bl.setBoxed(model.PropFromKey, fromBoxed)
+	bl.setBoxed(model.PropToKey, toBoxed)
 	for _, end := range [...][2]string{{"from", model.PropFromKey}, {"to", model.PropToKey}} {
 		if vals.value(end[0]).IsMarked() { // a key from a sensitive variable
 			if bl.obj.Sensitive == nil {
@@ -938,7 +939,7 @@ func (e *evaluator) buildRelationship(bl *builder, vals attrValues) {
 		rt.from, rt.class, rt.to = fromType, cls, toType
 		rt.boxed = RelationshipType(fromType, cls, toType)
 	}
-	bl.setBoxed(model.PropType, rt.boxed, rt.boxed.(string))
+	bl.setBoxed(model.PropType, rt.boxed)
 }
 
 // normalizeString is cty.NormalizeString, which leaves ASCII text as it is, without its
