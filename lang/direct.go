@@ -252,13 +252,8 @@ func (p *fastParser) scalar() (cty.Value, hcl.Range, bool) {
 		if !ok || p.peek() == '.' {
 			return cty.NilVal, hcl.Range{}, false
 		}
-		switch string(p.src[rng.Start.Byte-p.base : rng.End.Byte-p.base]) {
-		case "true":
-			return cty.True, rng, true
-		case "false":
-			return cty.False, rng, true
-		case "null":
-			return cty.NullVal(cty.DynamicPseudoType), rng, true
+		if v, ok := keyword(p.name(rng)); ok {
+			return v, rng, true
 		}
 	}
 	return cty.NilVal, hcl.Range{}, false

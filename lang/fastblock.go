@@ -335,18 +335,7 @@ func (p *fastParser) value() (hclsyntax.Expression, bool) {
 			return nil, false
 		}
 		name := p.name(root)
-		lit, isLit := cty.NilVal, true
-		switch name {
-		case "true":
-			lit = cty.True
-		case "false":
-			lit = cty.False
-		case "null":
-			lit = cty.NullVal(cty.DynamicPseudoType)
-		default:
-			isLit = false
-		}
-		if isLit {
+		if lit, isLit := keyword(name); isLit {
 			if p.peek() == '.' {
 				return nil, false
 			}
@@ -395,4 +384,17 @@ func (p *fastParser) number() (cty.Value, hcl.Range, bool) {
 		return cty.NilVal, hcl.Range{}, false
 	}
 	return v, rng, true
+}
+
+// keyword returns the value of the literal keywords true, false and null.
+func keyword(name string) (cty.Value, bool) {
+	switch name {
+	case "true":
+		return cty.True, true
+	case "false":
+		return cty.False, true
+	case "null":
+		return cty.NullVal(cty.DynamicPseudoType), true
+	}
+	return cty.NilVal, false
 }
