@@ -146,7 +146,7 @@ func LoadStateSettings(opts Options) (*StateSettings, hcl.Diagnostics) {
 	if err != nil || len(paths) == 0 {
 		return &StateSettings{}, nil
 	}
-	files, diags := parseFiles(paths, read, nil)
+	files, diags := parseFiles(paths, read)
 	if diags.HasErrors() {
 		return nil, diags
 	}

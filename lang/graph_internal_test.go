@@ -93,7 +93,7 @@ func TestDecodeBodiesInParallel(t *testing.T) {
 		var files []*hcl.File
 		if parallel {
 			var diags hcl.Diagnostics
-			files, diags = parseFiles(paths, read, func(i int, f *hcl.File) { blocks[i] = readBlocks(f) })
+			files, blocks, diags = loadFiles(paths, read) // as Load reads files
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}

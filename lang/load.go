@@ -90,23 +90,18 @@ func ParseFile(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
 	return parseNative(src, name)
 }
 
-// parseFiles reads and parses files concurrently, as many at a time as there are CPUs (the
-// scanner's token list of a file is several times its size: parsing hundreds of files at
-// once would hold them all); the result keeps the input order.
-//
-// then, when set, runs in the goroutine that parsed a file, right after, with its index.
-func parseFiles(paths []string, read func(string) ([]byte, error), then func(int, *hcl.File)) ([]*hcl.File, hcl.Diagnostics) {
-	return readFiles(paths, read, func(i int, name string, src []byte) (*hcl.File, hcl.Diagnostics) {
-		f, diags := ParseFile(name, src)
-		if then != nil {
-			then(i, f)
-		}
-		return f, diags
+// parseFiles reads and parses files concurrently (see readFiles); the result keeps the input
+// order.
+func parseFiles(paths []string, read func(string) ([]byte, error)) ([]*hcl.File, hcl.Diagnostics) {
+	return readFiles(paths, read, func(_ int, name string, src []byte) (*hcl.File, hcl.Diagnostics) {
+		return ParseFile(name, src)
 	})
 }
 
-// readFiles reads files concurrently as parseFiles describes and hands each one's text to
-// parse, in the goroutine that read it, with its index; the result keeps the input order.
+// readFiles reads files concurrently, as many at a time as there are CPUs (the scanner's
+// token list of a file is several times its size: parsing hundreds of files at once would
+// hold them all), and hands each one's text to parse, in the goroutine that read it, with
+// its index; the result keeps the input order.
 func readFiles(paths []string, read func(string) ([]byte, error), parse func(i int, name string, src []byte) (*hcl.File, hcl.Diagnostics)) ([]*hcl.File, hcl.Diagnostics) {
 	files := make([]*hcl.File, len(paths))
 	diags := make([]hcl.Diagnostics, len(paths))
