@@ -232,7 +232,7 @@ func (a *applier) createRelationship(u *model.Object, key string, from, to *reco
 // payloads. For the same reason an empty target finds nothing all along.
 func (a *applier) storedEntities() []*record {
 	uploaded := a.c.uploads.entities
-	if len(uploaded) < hintsFrom || len(a.t.entities) == 0 {
+	if len(uploaded) < lookAheadFrom || len(a.t.entities) == 0 {
 		return nil // a target's first import finds nothing, at no cost
 	}
 	found := make([]*record, len(uploaded))
@@ -264,9 +264,10 @@ type endpointHint struct {
 	set      bool
 }
 
-// hintsFrom is the number of relationships from which a finalize resolves endpoints ahead
-// (a variable for tests).
-var hintsFrom = 4096
+// lookAheadFrom is the number of uploaded entities, or relationships, from which a finalize
+// looks up what it needs for them ahead, on all CPUs (storedEntities, endpointHints); a
+// variable for tests.
+var lookAheadFrom = 4096
 
 // endpointHints resolves, on all CPUs, the endpoints of the job's direct relationships that
 // name both ends by _key alone (nearly every one), in upload order; nil for a small job.
@@ -278,7 +279,7 @@ var hintsFrom = 4096
 // the finalize holds the graph.
 func (a *applier) endpointHints() []endpointHint {
 	rels := a.c.uploads.relationships
-	if len(rels) < hintsFrom {
+	if len(rels) < lookAheadFrom {
 		return nil
 	}
 	hints := make([]endpointHint, len(rels))

@@ -379,12 +379,12 @@ func TestDIFFReplacesAsManyAsItHeld(t *testing.T) {
 	}
 }
 
-// withHintsFrom runs f with endpoint hints from n relationships on.
-func withHintsFrom(t *testing.T, n int, f func()) {
+// withLookAheadFrom runs f with the finalize looking ahead from n objects of a kind on.
+func withLookAheadFrom(t *testing.T, n int, f func()) {
 	t.Helper()
-	saved := hintsFrom
-	hintsFrom = n
-	defer func() { hintsFrom = saved }()
+	saved := lookAheadFrom
+	lookAheadFrom = n
+	defer func() { lookAheadFrom = saved }()
 	f()
 }
 
@@ -395,7 +395,7 @@ func withHintsFrom(t *testing.T, n int, f func()) {
 func TestEndpointHintsYieldToPlaceholders(t *testing.T) {
 	for _, from := range []int{1, 1 << 30} {
 		t.Run(fmt.Sprint(from), func(t *testing.T) {
-			withHintsFrom(t, from, func() {
+			withLookAheadFrom(t, from, func() {
 				h := newHarness(t, Config{})
 				h.sync("b", "DIFF", []map[string]any{entity("k")}, nil)
 				done := h.sync("a", "DIFF", []map[string]any{entity("s")}, []map[string]any{
@@ -426,7 +426,7 @@ func TestEndpointHintsMatchOneByOne(t *testing.T) {
 	run := func(from int) ([]Counters, []map[string]any) {
 		var jobs []Counters
 		var ents, rels []map[string]any
-		withHintsFrom(t, from, func() {
+		withLookAheadFrom(t, from, func() {
 			h := newHarness(t, Config{Now: newFakeClock().Now})
 			h.fixedIDs()
 			h.sync("b", "DIFF", []map[string]any{entity("far"), entity("twice")}, nil)
@@ -517,7 +517,7 @@ func TestEndpointHintsMatchOneByOneRandomly(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(seed), 7))
 			var jobs []Counters
 			var all []map[string]any
-			withHintsFrom(t, from, func() {
+			withLookAheadFrom(t, from, func() {
 				h := newHarness(t, Config{Now: newFakeClock().Now})
 				h.fixedIDs()
 				h.sync("c", "DIFF", []map[string]any{entity("dup"), entity("k7")}, nil)
