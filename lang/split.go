@@ -2,6 +2,7 @@ package lang
 
 import (
 	"bytes"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -64,9 +65,17 @@ type splitMode struct {
 // topLevelCuts returns the positions between top-level blocks of native source, in order,
 // or ok false when the text holds anything the splitter does not model exactly (an
 // unterminated string, heredoc or comment, a quoted newline, a non-ASCII heredoc marker,
-// a closer without opener). Only a cut after "}" at the top level followed by optional
-// spaces and a newline is reported.
+// a closer without opener, a byte that is not UTF-8). Only a cut after "}" at the top level
+// followed by optional spaces and a newline is reported.
+//
+// Text that is not UTF-8 is left to a whole parse because hclsyntax's scanner miscounts lines
+// after such a byte (it can take the newline after it as part of the character, even in a
+// comment), so pieces, which start counting afresh at each cut, would not reproduce its
+// ranges.
 func topLevelCuts(src []byte) (cuts []cut, ok bool) {
+	if !utf8.Valid(src) {
+		return nil, false
+	}
 	s := &splitter{src: src, line: 1}
 	for s.i < len(src) {
 		var good bool

@@ -120,6 +120,7 @@ var chunkCases = map[string]string{
 	"heredoc interp marker": "a {\n  x = <<EOT\n${1}EOT\n}\nb {\nEOT\n}\nc {\n}\n",
 	"nested heredoc":        "a {\n  x = <<A\n${<<B\n}\nB\n}\nA\n}\nb {\n}\n",
 	"comments":              "# }\na { # {\n  // }\n  /* }\n}\n */\n}\n/* a {\n} */\nb {\n}\n",
+	"not UTF-8 in comment":  "#\na{#\n/*\xeb\n*/}\n/* a {\n} */\nb {\n}\n",
 	"comment after brace":   "a {\n} # done\nb {\n}\n",
 	"top attribute":         "x = {\n}\na {\n}\nx = 2\n",
 	"object in list":        "a {\n  x = [\n    {\n    }\n  ]\n}\nb {\n}\n",
