@@ -92,7 +92,7 @@ func (a *applier) newRecord(kind model.Kind, key string, props model.Properties)
 
 func (a *applier) diffEntities() {
 	stored, matched := len(a.t.entities), 0
-	found := a.storedEntities()
+	found := storedObjects(a.c.uploads.entities, a.t.entities)
 	for i, u := range a.c.uploads.entities {
 		if u == nil {
 			continue // replaced by a relationship (ignoreDuplicates)
@@ -101,7 +101,7 @@ func (a *applier) diffEntities() {
 		var r *record
 		switch {
 		case stored == 0:
-			// A first import: nothing to find (see storedEntities).
+			// A first import: nothing to find (see storedObjects).
 		case found != nil:
 			r = found[i]
 		default:
@@ -145,6 +145,7 @@ func (a *applier) countRelationshipDelete(r *record) {
 
 func (a *applier) diffRelationships() {
 	stored, matched := len(a.t.relationships), 0
+	found := storedObjects(a.c.uploads.relationships, a.t.relationships)
 	hints, epoch := a.endpointHints(), a.g.entityEpoch
 	for i, u := range a.c.uploads.relationships {
 		if u == nil {
@@ -159,7 +160,15 @@ func (a *applier) diffRelationships() {
 			from, to, ok = a.endpoints(u)
 		}
 		key := u.Key()
-		existing := a.t.relationships[key]
+		var existing *record
+		switch {
+		case stored == 0:
+			// A first import: nothing to find (see storedObjects).
+		case found != nil:
+			existing = found[i]
+		default:
+			existing = a.t.relationships[key]
+		}
 		if existing != nil {
 			matched++
 		}
@@ -225,20 +234,20 @@ func (a *applier) createRelationship(u *model.Object, key string, from, to *reco
 	}
 }
 
-// storedEntities returns, for each of a large job's uploaded entities, the entity its target
-// holds under the same _key (nil for none), looked up on all CPUs; nil for a small job or an
-// empty target. The lookups hold while diffEntities runs: it only adds entities under _keys
-// it has looked up already (a job's uploaded entities have distinct _keys) and replaces
-// payloads. For the same reason an empty target finds nothing all along.
-func (a *applier) storedEntities() []*record {
-	uploaded := a.c.uploads.entities
-	if len(uploaded) < lookAheadFrom || len(a.t.entities) == 0 {
+// storedObjects returns, for each of a large job's uploaded objects of one list, the object
+// table (the target's entities or relationships) holds under the same _key (nil for none),
+// looked up on all CPUs; nil for a small job or an empty table. The lookups hold while
+// diffEntities or diffRelationships runs: each only adds objects under _keys it has looked
+// up already (a job's uploaded objects have distinct _keys) and replaces payloads. For the
+// same reason an empty table finds nothing all along.
+func storedObjects(uploaded []*model.Object, table map[string]*record) []*record {
+	if len(uploaded) < lookAheadFrom || len(table) == 0 {
 		return nil // a target's first import finds nothing, at no cost
 	}
 	found := make([]*record, len(uploaded))
 	inParallel(len(uploaded), func(i int) {
 		if u := uploaded[i]; u != nil {
-			found[i] = a.t.entities[u.Key()]
+			found[i] = table[u.Key()]
 		}
 	})
 	return found
@@ -265,7 +274,7 @@ type endpointHint struct {
 }
 
 // lookAheadFrom is the number of uploaded entities, or relationships, from which a finalize
-// looks up what it needs for them ahead, on all CPUs (storedEntities, endpointHints); a
+// looks up what it needs for them ahead, on all CPUs (storedObjects, endpointHints); a
 // variable for tests.
 var lookAheadFrom = 4096
 
