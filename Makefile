@@ -6,7 +6,7 @@ BIN     := bin/j1hcl
 VERSION ?= $(patsubst v%,%,$(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null))
 LDFLAGS := $(if $(VERSION),-X github.com/j1hcl/j1hcl/internal/command.Version=$(VERSION))
 
-.PHONY: all build test test-deps test-short race fuzz bench bench-rss bench-refresh bench-large lint demo datamodel release image clean
+.PHONY: all build test test-deps test-short race fuzz bench bench-rss bench-refresh bench-baseline bench-large lint demo datamodel release image clean
 
 all: build
 
@@ -70,6 +70,11 @@ bench-rss: build
 bench-large: build
 	J1HCL_BENCH_LARGE=1 $(GO) test -run '^$$' -bench Plan -benchmem -benchtime 1x -timeout 60m ./internal/command
 	./scripts/bench-rss.sh $(BIN) "100000 1000000"
+
+## bench-baseline: j1hcl's CSV plan and apply beside a standard-library program doing the same
+## work (the machine's floor), at 100k and 1M, and the growth of each (about 6 GB of memory).
+bench-baseline: build
+	./scripts/bench-baseline.sh $(BIN)
 
 ## bench-refresh: wall, CPU and peak RSS of `plan -refresh` reading 100k+100k from `j1hcl serve`.
 bench-refresh: build
