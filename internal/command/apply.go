@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"time"
 
@@ -87,6 +88,11 @@ func (m *meta) runApply(ctx context.Context, a applyArgs) error {
 			}
 		}
 	}
+
+	// What the configuration's evaluation, validation and diff left behind is garbage now,
+	// most of the heap of a large plan: collecting it before the uploads lets them and the
+	// pending record reuse that memory instead of growing the heap into fresh pages.
+	runtime.GC()
 
 	if m.env.StdoutTerminal && !json {
 		opts.Progress = apply.NewBar(m.env.Stdout) // numbers only, and it draws with \r
