@@ -24,6 +24,8 @@ var csvDecodeCases = []string{
 	"id,name\na,\"unterminated\n",
 	"id,name\na,b\"c\n",
 	"id,id\na,b\n",
+	"caf\u00e9,cafe\u0301\na,b\n",
+	"id,name\na,A\nb,B\nc,C\nd,D\ne,E\nf,F\ng,G\nh,H\n",
 	"",
 	"\n",
 	" id , name \n x , y \n",
@@ -53,6 +55,39 @@ func compareCSVDecode(t *testing.T, src string) {
 			t.Fatalf("split from %d bytes: csvdecode: error %q, cty's: %q", splitMin, gotErr, wantErr)
 		case gotErr == nil && (!got.RawEquals(want) || !got.Type().Equals(want.Type())):
 			t.Fatalf("split from %d bytes: csvdecode gave %#v, cty %#v", splitMin, got, want)
+		}
+		compareCSVTable(t, arg[0].AsString(), want, wantErr)
+	}
+}
+
+// compareCSVTable holds decodeCSVTable to csvdecode's result on src (want, or the error
+// wantErr): it reads a document exactly when csvdecode does, into the same rows, field by
+// field and whole.
+func compareCSVTable(t *testing.T, src string, want cty.Value, wantErr error) {
+	t.Helper()
+	table, ok := decodeCSVTable(src)
+	if ok != (wantErr == nil) {
+		t.Fatalf("decodeCSVTable read it: %v; csvdecode's error: %v", ok, wantErr)
+	}
+	if !ok {
+		return
+	}
+	if n := want.LengthInt(); table.rows() != n {
+		t.Fatalf("decodeCSVTable read %d rows, csvdecode %d", table.rows(), n)
+	}
+	for i, it := 0, want.ElementIterator(); it.Next(); i++ {
+		_, row := it.Element()
+		got := csvRow{table, i}
+		if obj := got.object(); !obj.RawEquals(row) || !obj.Type().Equals(row.Type()) {
+			t.Fatalf("row %d: %#v, csvdecode's %#v", i, obj, row)
+		}
+		for name := range row.Type().AttributeTypes() {
+			if v, ok := got.field(name); !ok || !v.RawEquals(row.GetAttr(name)) {
+				t.Fatalf("row %d, field %q: %#v (%v), csvdecode's %#v", i, name, v, ok, row.GetAttr(name))
+			}
+		}
+		if v, ok := got.field("no such column"); ok {
+			t.Fatalf("row %d has a field that is no column: %#v", i, v)
 		}
 	}
 }

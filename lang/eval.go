@@ -267,9 +267,20 @@ func (e *evaluator) evalLocal(n *node) hcl.Diagnostics {
 // instance is one for_each element (or the single instance of a block without for_each).
 // The each object and the address are built by the worker that evaluates the instance.
 type instance struct {
-	key     string
-	value   cty.Value
+	key   string
+	value cty.Value
+	// row, when set, stands for value: the instance's row of a csvTable, whose object is
+	// built only when asked for (see val).
+	row     csvRow
 	forEach bool
+}
+
+// val returns the instance's value (each.value).
+func (in *instance) val() cty.Value {
+	if in.row.t != nil {
+		return in.row.object()
+	}
+	return in.value
 }
 
 func (in instance) address(b *objectBlock) string {
@@ -280,7 +291,7 @@ func (in instance) address(b *objectBlock) string {
 }
 
 func (in instance) eachValue() cty.Value {
-	return cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(in.key), "value": in.value})
+	return cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(in.key), "value": in.val()})
 }
 
 func (e *evaluator) instances(b *objectBlock, lctx *lazyContext) ([]instance, hcl.Diagnostics) {

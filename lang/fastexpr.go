@@ -40,6 +40,8 @@ type fastEnv struct {
 	in    *instance
 	iterK cty.Value
 	iterV cty.Value
+	// row is set instead of iterK and iterV while a for expression iterates a csvTable.
+	row csvRow
 }
 
 // fastConst is an expression whose value does not depend on anything: a literal, or a
@@ -58,7 +60,22 @@ func (f fastEach) eval(env *fastEnv) (cty.Value, bool) {
 	if f.key {
 		return getAttrs(cty.StringVal(env.in.key), f.steps)
 	}
+	if env.in.row.t != nil {
+		return rowAttrs(env.in.row, f.steps)
+	}
 	return getAttrs(env.in.value, f.steps)
+}
+
+// rowAttrs is getAttrs of a csvTable row's object, which it builds only when steps is empty.
+func rowAttrs(r csvRow, steps []string) (cty.Value, bool) {
+	if len(steps) == 0 {
+		return r.object(), true
+	}
+	v, ok := r.field(steps[0])
+	if !ok {
+		return cty.NilVal, false
+	}
+	return getAttrs(v, steps[1:])
 }
 
 // fastIter is the key or value variable of the for expression being evaluated, followed
@@ -69,10 +86,23 @@ type fastIter struct {
 }
 
 func (f fastIter) eval(env *fastEnv) (cty.Value, bool) {
+	if env.row.t != nil {
+		if f.key {
+			return getAttrs(cty.NumberIntVal(int64(env.row.i)), f.steps)
+		}
+		return rowAttrs(env.row, f.steps)
+	}
 	if f.key {
 		return getAttrs(env.iterK, f.steps)
 	}
 	return getAttrs(env.iterV, f.steps)
+}
+
+// wholeRow reports whether e is the for expression's value variable itself (h in
+// { for h in ROWS : h.id => h }): the instance can then keep the row instead of its object.
+func wholeRow(e fastExpr) bool {
+	it, ok := e.(fastIter)
+	return ok && !it.key && len(it.steps) == 0
 }
 
 // fastFor is a for expression without an if clause or grouping, whose expressions are fast.
@@ -80,6 +110,9 @@ type fastFor struct {
 	coll fastExpr
 	key  fastExpr // nil for a tuple-producing [for ...]
 	val  fastExpr
+	// csv is the argument of coll when coll is csvdecode(ARG): {for ...} reads the rows
+	// from a csvTable then (see csvtable.go).
+	csv fastExpr
 }
 
 func (f fastFor) eval(env *fastEnv) (cty.Value, bool) {
@@ -131,6 +164,9 @@ func (f fastFor) object(env *fastEnv) (cty.Value, bool) {
 // attributes in the order for_each takes them (cty's: by name). For a local value that only
 // for_each iterates, the object itself is never built (see localValue).
 func (f fastFor) instances(env *fastEnv) ([]instance, bool) {
+	if t, ok := f.table(env); ok {
+		return f.rowInstances(env, t)
+	}
 	coll, ok := f.collection(env)
 	if !ok {
 		return nil, false
@@ -150,6 +186,49 @@ func (f fastFor) instances(env *fastEnv) ([]instance, bool) {
 		// A cty string is normalized (NFC) already: the key is the attribute name.
 		insts = append(insts, instance{key: k.AsString(), value: v, forEach: true})
 	}
+	return sortedInstances(insts)
+}
+
+// table reads the document of a {for ...} over csvdecode(ARG); ok is false when the
+// expression iterates something else, or ARG is not a known, unmarked string that
+// decodeCSVTable reads (csvdecode then runs as any function does).
+func (f fastFor) table(env *fastEnv) (*csvTable, bool) {
+	if f.csv == nil || f.key == nil {
+		return nil, false
+	}
+	src, ok := f.csv.eval(env)
+	if !ok || src.IsMarked() || !src.IsKnown() || src.IsNull() || src.Type() != cty.String {
+		return nil, false
+	}
+	return decodeCSVTable(src.AsString())
+}
+
+// rowInstances is instances over the rows of t.
+func (f fastFor) rowInstances(env *fastEnv, t *csvTable) ([]instance, bool) {
+	inner := fastEnv{in: env.in}
+	n := t.rows()
+	insts := make([]instance, 0, n)
+	whole := wholeRow(f.val)
+	for i := range n {
+		inner.row = csvRow{t, i}
+		k, ok := f.key.eval(&inner)
+		if !ok || k.IsMarked() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
+			return nil, false
+		}
+		in := instance{key: k.AsString(), forEach: true}
+		if whole {
+			in.row = inner.row
+		} else if in.value, ok = f.val.eval(&inner); !ok {
+			return nil, false
+		}
+		insts = append(insts, in)
+	}
+	return sortedInstances(insts)
+}
+
+// sortedInstances sorts for_each instances by key, as for_each takes them; ok is false when
+// a key appears twice.
+func sortedInstances(insts []instance) ([]instance, bool) {
 	// Rows usually come in key order already: the check is all the sorting they need.
 	byKey := func(a, b instance) int { return strings.Compare(a.key, b.key) }
 	if !slices.IsSortedFunc(insts, byKey) {
@@ -167,7 +246,7 @@ func (f fastFor) instances(env *fastEnv) ([]instance, bool) {
 func objectOf(insts []instance) cty.Value {
 	attrs := make(map[string]cty.Value, len(insts))
 	for _, in := range insts {
-		attrs[in.key] = in.value
+		attrs[in.key] = in.val()
 	}
 	return cty.ObjectVal(attrs)
 }
@@ -375,6 +454,9 @@ func (c compiler) forExpr(x *hclsyntax.ForExpr) fastExpr {
 	f := fastFor{coll: coll, val: inner.compile(x.ValExpr)}
 	if f.val == nil {
 		return nil
+	}
+	if call, ok := coll.(fastCall); ok && isCSVDecode(call.f) && len(call.args) == 1 {
+		f.csv = call.args[0]
 	}
 	if x.KeyExpr != nil {
 		if f.key = inner.compile(x.KeyExpr); f.key == nil {

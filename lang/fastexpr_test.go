@@ -144,6 +144,25 @@ func TestFastExprMatchesHCL(t *testing.T) {
 		{`{ for r in local.rows : r.id => r if r.n > 1 }`, false},
 		{`{ for r in local.rows : r.id => r... }`, false},
 		{`[for r in local.rows : [for t in r.tags : t]]`, false},
+		// {for ...} over csvdecode reads a csvTable (csvtable.go).
+		{`{ for r in csvdecode("id,name\nb,B\na,A\n") : r.id => r }`, true},
+		{`{ for i, r in csvdecode("id,name\nb,B\na,A\n") : "${i}-${r.id}" => r.name }`, true},
+		{`{ for r in csvdecode("id,name\nx,caf\u00e9\ny,cafe\u0301\n") : r.name => r["id"] }`, false}, // one name after normalization
+		{`{ for r in csvdecode("id,name\nx,X\n") : r.id => jsonencode(r) }`, true},
+		{`{ for r in csvdecode("id,name\nx,X\n") : upper(r.name) => format("%s/%s", r.id, r.name) }`, true},
+		{`{ for r in csvdecode("id,name\n") : r.id => r }`, true},
+		{`{ for r in csvdecode(each.value.name) : r.id => r }`, true}, // no rows: r.id is never read
+		{`{ for r in csvdecode(each.value.name) : each.key => r }`, true},
+		{`{ for r in csvdecode("id,name\nx,X\nx,Y\n") : r.id => r }`, false},
+		{`{ for r in csvdecode("id,name\nx\n") : r.id => r }`, false},
+		{`{ for r in csvdecode("id,id\nx,y\n") : r.id => r }`, false},
+		{`{ for r in csvdecode("id,name\nx,\"open\n") : r.id => r }`, false},
+		{`{ for r in csvdecode("id,name\nx,X\n") : r.nope => r }`, false},
+		{`{ for r in csvdecode("id,name\nx,X\n") : r.id => r.name.x }`, false},
+		{`{ for r in csvdecode("id,name\nx,X\n") : r.id => r.nope }`, false},
+		{`{ for r in csvdecode(var.token) : r.s3cret => r }`, false},
+		{`{ for r in csvdecode(var.missing) : r.id => r }`, false},
+		{`[for r in csvdecode("id,name\nx,X\n") : r.name]`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -294,6 +313,34 @@ relationship "row_has_row" {
   _class   = "HAS"
   from     = entity.row.all[each.key]
   to       = entity.row.all["m"]
+}`},
+		{"for_each over csv rows", `locals {
+  rows  = { for r in csvdecode("id,name,team\nb,B,t2\na,A,t1\nc,caf\u00e9,t1\n") : r.id => r }
+  names = { for i, r in csvdecode("id,name\nx,X\ny,Y\n") : "${r.id}-${i}" => r.name }
+}
+entity "row" "all" {
+  for_each = local.rows
+  _class   = "Row"
+  name     = each.value.name
+  whole    = jsonencode(each.value)
+  keyed    = "${each.key}/${each.value["team"]}"
+  missing  = each.value.nope
+}
+entity "name" "all" {
+  for_each = local.names
+  _class   = "Row"
+  name     = each.value
+  first    = local.rows["a"].name
+}
+relationship "row_in_team" {
+  for_each = local.rows
+  _class   = "HAS"
+  from     = entity.team.all[each.value.team]
+  to       = entity.row.all[each.key]
+}`},
+		{"csv rows that csvdecode refuses", `locals {
+  short = { for r in csvdecode("id,name\nx\n") : r.id => r }
+  twice = { for r in csvdecode("id,id\nx,y\n") : r.id => r }
 }`},
 		{"duplicate for keys", `locals {
   rows = { for r in csvdecode("id,name\nx,X\nx,Y\n") : r.id => r }
