@@ -107,24 +107,36 @@ func splitCSVRows(rows string, n, minSize int) []string {
 
 // csvRows reads rows, records of len(header) fields, into objects of the header's names.
 func csvRows(rows string, header []string) ([]cty.Value, error) {
-	cr := csv.NewReader(strings.NewReader(rows))
-	cr.FieldsPerRecord = len(header)
-	cr.ReuseRecord = true
 	out := make([]cty.Value, 0, strings.Count(rows, "\n")+1)
 	// cty.ObjectVal copies the attributes it is given: one map serves every row (each sets
-	// every name, FieldsPerRecord being the header's length).
+	// every name, every record having the header's length).
 	vals := make(map[string]cty.Value, len(header))
-	for {
-		cols, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := eachCSVRecord(rows, len(header), func(cols []string) {
 		for i, s := range cols {
 			vals[header[i]] = cty.StringVal(s)
 		}
 		out = append(out, cty.ObjectVal(vals))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachCSVRecord calls fn with each record of rows, which must have n fields each. The
+// slice fn is given is reused for the next record: fn copies what it keeps.
+func eachCSVRecord(rows string, n int, fn func(rec []string)) error {
+	cr := csv.NewReader(strings.NewReader(rows))
+	cr.FieldsPerRecord = n
+	cr.ReuseRecord = true
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fn(rec)
 	}
 }

@@ -2,8 +2,6 @@ package lang
 
 import (
 	"encoding/csv"
-	"errors"
-	"io"
 	"runtime"
 	"slices"
 	"strings"
@@ -101,18 +99,10 @@ func decodeCSVTable(src string) (*csvTable, bool) {
 
 // csvFields reads rows, records of n fields each, into their fields, one after another.
 func csvFields(rows string, n int) (fields []string, failed bool) {
-	cr := csv.NewReader(strings.NewReader(rows))
-	cr.FieldsPerRecord = n
-	cr.ReuseRecord = true // append copies the fields
 	fields = make([]string, 0, n*(strings.Count(rows, "\n")+1))
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return fields, false
-		}
-		if err != nil {
-			return nil, true
-		}
-		fields = append(fields, rec...)
+	err := eachCSVRecord(rows, n, func(rec []string) { fields = append(fields, rec...) })
+	if err != nil {
+		return nil, true
 	}
+	return fields, false
 }
