@@ -43,25 +43,37 @@ func decodeCSV(src string, retType cty.Type) (cty.Value, error) {
 		return cty.NilVal, err
 	}
 	header = slices.Clone(header)
-	parts := splitCSVRows(src[cr.InputOffset():], runtime.GOMAXPROCS(0), csvSplitMin)
-	rows := make([][]cty.Value, len(parts))
-	errs := make([]error, len(parts))
-	var wg sync.WaitGroup
-	for i, part := range parts {
-		crash.GoWait(&wg, func() { rows[i], errs[i] = csvRows(part, header) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	all, err := readCSVRowsInParts(src[cr.InputOffset():], func(part string) ([]cty.Value, error) {
+		return csvRows(part, header)
+	})
+	if err != nil {
 		return cty.NilVal, err
 	}
-	all := slices.Concat(rows...)
 	if len(all) == 0 {
 		return cty.ListValEmpty(ety), nil
 	}
 	return cty.ListVal(all), nil
 }
 
-// csvSplitMin is the size of the rows from which decodeCSV reads them in parts.
+// readCSVRowsInParts reads rows, what follows a CSV document's header, with read: in parts
+// on all CPUs when they are large (see splitCSVRows), one part otherwise. It joins the
+// parts' lists in order, or their errors.
+func readCSVRowsInParts[T any](rows string, read func(part string) ([]T, error)) ([]T, error) {
+	parts := splitCSVRows(rows, runtime.GOMAXPROCS(0), csvSplitMin)
+	lists := make([][]T, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		crash.GoWait(&wg, func() { lists[i], errs[i] = read(part) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return slices.Concat(lists...), nil
+}
+
+// csvSplitMin is the size of the rows from which readCSVRowsInParts reads them in parts.
 var csvSplitMin = 1 << 20
 
 // splitCSVRows cuts the rows of a CSV document (what follows its header) into at most n

@@ -26,6 +26,9 @@ var csvDecodeCases = []string{
 	"id,id\na,b\n",
 	"caf\u00e9,cafe\u0301\na,b\n",
 	"id,name\na,A\nb,B\nc,C\nd,D\ne,E\nf,F\ng,G\nh,H\n",
+	// A bad row at the end, so that in parts only the last part fails.
+	"id,name\na,A\nb,B\nc,C\nd,D\ne,E\nf,F\ng,G\nh\n",
+	"id,name\na,A\nb,B\nc,C\nd,D\ne,E\nf,F\ng,G\nh,H\"I\n",
 	"",
 	"\n",
 	" id , name \n x , y \n",

@@ -2,15 +2,10 @@ package lang
 
 import (
 	"encoding/csv"
-	"runtime"
-	"slices"
 	"strings"
-	"sync"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
-
-	"github.com/j1hcl/j1hcl/internal/crash"
 )
 
 // An inventory is usually read as { for h in csvdecode(file("hosts.csv")) : h.id => h }, so
@@ -82,27 +77,19 @@ func decodeCSVTable(src string) (*csvTable, bool) {
 		}
 		t.names[i], t.column[norm] = norm, i
 	}
-	parts := splitCSVRows(src[cr.InputOffset():], runtime.GOMAXPROCS(0), csvSplitMin)
-	fields := make([][]string, len(parts))
-	failed := make([]bool, len(parts))
-	var wg sync.WaitGroup
-	for i, part := range parts {
-		crash.GoWait(&wg, func() { fields[i], failed[i] = csvFields(part, len(header)) })
-	}
-	wg.Wait()
-	if slices.Contains(failed, true) {
+	fields, err := readCSVRowsInParts(src[cr.InputOffset():], func(part string) ([]string, error) {
+		return csvFields(part, len(header))
+	})
+	if err != nil {
 		return nil, false
 	}
-	t.fields = slices.Concat(fields...)
+	t.fields = fields
 	return t, true
 }
 
 // csvFields reads rows, records of n fields each, into their fields, one after another.
-func csvFields(rows string, n int) (fields []string, failed bool) {
-	fields = make([]string, 0, n*(strings.Count(rows, "\n")+1))
+func csvFields(rows string, n int) ([]string, error) {
+	fields := make([]string, 0, n*(strings.Count(rows, "\n")+1))
 	err := eachCSVRecord(rows, n, func(rec []string) { fields = append(fields, rec...) })
-	if err != nil {
-		return nil, true
-	}
-	return fields, false
+	return fields, err
 }
